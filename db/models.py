@@ -1,0 +1,118 @@
+"""The schema. Models are singular CamelCase, tables snake_case plural."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, UTCDateTime, Versioned, code_str, intpk, name_str, utcnow
+
+# Non-native enums: plain strings checked in the service layer, so SQLite and PostgreSQL
+# share one migration path and adding a value needs no ALTER TYPE.
+ORG_UNIT_TYPES = (
+    "bureau",  # 卫生健康局
+    "supervision",  # 卫生监督所
+    "cdc",  # 疾控中心
+    "township_hc",  # 乡镇卫生院
+    "village_clinic",  # 村卫生室
+    "school",  # 学校
+    "class",  # 班级
+    "other",
+)
+ROLES = ("admin", "head", "trainer", "inspector", "staff", "viewer")
+LANGUAGES = ("zh-CN", "en")
+POPULATION_KINDS = ("resident", "registered", "students", "elderly_65", "children_0_6")
+
+
+class OrgUnit(Versioned, Base):
+    """One node of the single org tree: county -> township -> village; school -> class."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[intpk]
+    code: Mapped[code_str] = mapped_column(unique=True)
+    name_zh: Mapped[name_str]
+    name_en: Mapped[name_str] = mapped_column(default="")
+    type: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Materialised path such as "/1/4/17/": a subtree is one indexed prefix match.
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side="OrgUnit.id")
+    populations: Mapped[list["OrgUnitPopulation"]] = relationship(
+        back_populates="org_unit", cascade="all, delete-orphan"
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_zh
+
+
+class OrgUnitPopulation(Base):
+    """Yearly denominators per unit (resident population, students...)."""
+
+    __tablename__ = "org_unit_populations"
+    __table_args__ = (UniqueConstraint("org_unit_id", "year", "kind"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(Integer)
+
+    org_unit: Mapped[OrgUnit] = relationship(back_populates="populations")
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonneg"),)
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    # One field: Chinese names are not split into given and family names.
+    display_name: Mapped[name_str]
+    password_hash: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+    # Login cookies issued before this instant are refused (logout, password change).
+    tokens_valid_after: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the values before and after; written in the same
+    transaction as the change itself."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_record", "record_type", "record_id"),
+    )
+
+    id: Mapped[intpk]
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[Optional[int]] = mapped_column(Integer)
+    # The org unit the record belongs to, so the feed can be scoped like the records.
+    org_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)

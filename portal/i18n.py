@@ -1,0 +1,49 @@
+"""Message catalogues (zh-CN first, English available) and language choice.
+
+Every user-facing string lives in portal/locales/<lang>.json under a dotted ASCII key;
+tests fail when a key is missing from either catalogue or used in code but not defined.
+"""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("zh-CN", "en")
+DEFAULT_LANGUAGE = "zh-CN"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    with (LOCALES_DIR / f"{lang}.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The message for key in lang; the key itself when missing (a test forbids that)."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    return text.format(**params) if params else text
+
+
+def language_from_locale(locale: str | None) -> str:
+    """Browser locale to catalogue: any Chinese variant reads zh-CN; a known non-Chinese
+    locale reads English; an unknown one falls back to Chinese."""
+    if not locale:
+        return DEFAULT_LANGUAGE
+    return "zh-CN" if locale.lower().startswith("zh") else "en"
+
+
+def resolve_language(chosen: str | None, saved: str | None, locale: str | None) -> str:
+    """This session's choice, else the user's saved preference, else the browser's."""
+    for lang in (chosen, saved):
+        if lang in LANGUAGES:
+            return lang  # type: ignore[return-value]
+    return language_from_locale(locale)
+
+
+def label(lang: str, zh: str, en: str) -> str:
+    """Pick one of a record's bilingual names (org units carry both)."""
+    return en if lang == "en" and en else zh

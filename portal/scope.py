@@ -1,0 +1,75 @@
+"""Who is acting, and which part of the org tree they may see.
+
+A user sees and edits their own org unit's subtree; an admin sees everything. Every
+service builds its queries through these helpers, so the menu only mirrors a rule that the
+service layer already enforces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.orm import Session
+
+from db.models import OrgUnit, User
+from portal.errors import NotFound, PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    username: str
+    display_name: str
+    role: str
+    org_unit_id: int | None
+    org_path: str
+    language: str | None = None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role == "admin"
+
+
+# The CLI acts as the machine's operator: it can already read the database file.
+SYSTEM = Actor(None, "system", "system", "admin", None, "/")
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    return Actor(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        org_unit_id=user.org_unit_id,
+        org_path=user.org_unit.path,
+        language=user.language,
+    )
+
+
+def org_filter(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause limiting org_units to the actor's subtree."""
+    if actor.sees_everything:
+        return true()
+    return OrgUnit.path.startswith(actor.org_path, autoescape=True)
+
+
+def visible_org_ids(actor: Actor) -> Select[tuple[int]]:
+    return select(OrgUnit.id).where(org_filter(actor))
+
+
+def in_scope(actor: Actor, unit: OrgUnit) -> bool:
+    return actor.sees_everything or unit.path.startswith(actor.org_path)
+
+
+def get_unit_in_scope(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
+    """The unit if the actor may see it. Out of scope reads as not found, so probing ids
+    tells an outsider nothing."""
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None or not in_scope(actor, unit):
+        raise NotFound("error.not_found")
+    return unit
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied("error.permission")

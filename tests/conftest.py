@@ -1,0 +1,88 @@
+"""Shared fixtures: real databases built by running the migrations.
+
+Database tests run on SQLite in a temporary folder and, when PORTAL_TEST_DATABASE_URL is
+set (CI sets it), on PostgreSQL as well. An unreachable PostgreSQL fails the run rather
+than skipping it.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from db import migrate
+from db.engine import make_engine, transaction
+from portal import orgunits, users
+from portal.scope import SYSTEM, Actor, actor_for
+
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def fresh_engine(backend: str, tmp_path: Path) -> Engine:
+    """An empty database migrated to head."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    else:
+        engine = make_engine(PG_URL)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        except Exception as exc:  # noqa: BLE001 - say plainly why CI failed
+            pytest.fail(f"PostgreSQL at PORTAL_TEST_DATABASE_URL is unreachable: {exc}")
+    migrate.upgrade(engine)
+    return engine
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    eng = fresh_engine(request.param, tmp_path)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()
+
+
+FAST_ROUNDS = 4  # bcrypt cost for test accounts; the product uses 12
+
+
+def make_tree(engine: Engine) -> dict[str, int]:
+    """County -> two townships -> one village each, plus a school with a class."""
+    ids: dict[str, int] = {}
+    with transaction(engine) as s:
+        def add(code: str, name: str, type_: str, parent: str | None) -> None:
+            unit = orgunits.create(s, SYSTEM, {"code": code, "name_zh": name, "name_en": code,
+                                               "type": type_, "parent_id": ids.get(parent) if parent else None})
+            ids[code] = unit.id
+        add("county", "示范县卫生健康局", "bureau", None)
+        add("t1", "东关镇卫生院", "township_hc", "county")
+        add("t1v1", "东关村卫生室", "village_clinic", "t1")
+        add("t2", "西河镇卫生院", "township_hc", "county")
+        add("t2v1", "西河村卫生室", "village_clinic", "t2")
+        add("school", "示范县第一中学", "school", "county")
+        add("class1", "初一(1)班", "class", "school")
+    return ids
+
+
+def make_user(engine: Engine, username: str, role: str, unit_id: int,
+              password: str = "secret123") -> Actor:
+    with transaction(engine) as s:
+        user = users.create(s, SYSTEM, {"username": username, "display_name": username,
+                                        "role": role, "org_unit_id": unit_id,
+                                        "password": password, "bcrypt_rounds": FAST_ROUNDS})
+        return actor_for(s, user)
+
+
+@pytest.fixture
+def tree(engine: Engine) -> dict[str, int]:
+    return make_tree(engine)
