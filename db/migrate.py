@@ -1,6 +1,7 @@
 """Run Alembic from code: the CLI's `init`, `make run` and the tests all come through here."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -33,6 +34,7 @@ def check(engine: Engine) -> None:
         command.check(cfg)
 
 
+@cache
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
 

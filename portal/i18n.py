@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+import datetime as dt
 from typing import Any
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -47,3 +48,13 @@ def resolve_language(chosen: str | None, saved: str | None, locale: str | None) 
 def label(lang: str, zh: str, en: str) -> str:
     """Pick one of a record's bilingual names (org units carry both)."""
     return en if lang == "en" and en else zh
+
+
+DISPLAY_TZ = "Asia/Shanghai"
+
+
+def local_time(value: dt.datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC instant as the office's wall-clock time (China Standard Time)."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(DISPLAY_TZ)).strftime(fmt)

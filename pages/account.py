@@ -1,0 +1,3 @@
+from portal.ui.account import render
+
+render()

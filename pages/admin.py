@@ -1,0 +1,3 @@
+from portal.ui.admin import render
+
+render()

@@ -1,0 +1,3 @@
+from portal.ui.home import render
+
+render()

@@ -1,0 +1,1 @@
+"""Everything that calls st.*: the shell, auth glue, messages and page renderers."""

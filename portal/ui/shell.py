@@ -1,0 +1,172 @@
+"""The frame around every page: startup checks, navigation from the registry and the
+role, the sidebar (menu, org-unit and period pickers, language, sign-out) and the
+gate each page script passes through."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from db import migrate
+from portal import i18n, navigation, orgunits, periods, users
+from portal.config import ConfigError, cookie_settings, demo_mode
+from portal.navigation import PageDef
+from portal.scope import Actor
+from portal.ui import auth
+from portal.ui.db import engine, unit_of_work
+from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t
+from portal.ui.messages import attempt, flash, show_flashes
+
+log = logging.getLogger("portal")
+ROOT = Path(__file__).resolve().parents[2]
+UNIT_KEY = "shell.org_unit"
+PERIOD_KEY = "shell.period"
+VISIBLE_KEY = "shell.visible_pages"
+
+
+def startup_check() -> None:
+    """Stop with one clear sentence when the portal cannot safely run."""
+    key = None
+    try:
+        cookie_settings()
+        if not st.session_state.get("startup.ok"):
+            if not migrate.is_current(engine()):
+                key = "startup.db_outdated"
+    except ConfigError as exc:
+        key = exc.key
+    except SQLAlchemyError:
+        log.exception("database unreachable")
+        key = "startup.db_unreachable"
+    if key:
+        st.error(f"**{t('startup.title')}**  \n{t(key)}")
+        st.stop()
+    st.session_state["startup.ok"] = True
+
+
+def demo_banner() -> None:
+    if demo_mode():
+        st.warning(t("app.demo_banner"), icon=":material/science:")
+
+
+def run_anonymous() -> None:
+    page = st.Page(auth.login_page, title=t("nav.login"), icon=":material/login:", default=True)
+    nav = st.navigation([page], position="hidden")
+    with st.sidebar:
+        st.markdown(f"### {t('app.title')}")
+        language_switch(None)
+    demo_banner()
+    show_flashes()
+    nav.run()
+
+
+def run_signed_in(actor: Actor) -> None:
+    # Every page is registered so any URL resolves to its script, which refuses roles that
+    # may not open it; the menu shows only the pages the role may open.
+    pages = {p.slug: st.Page(str(ROOT / p.script), title=t(p.title_key), icon=p.icon,
+                             url_path=p.url_path or None, default=p.default)
+             for p in navigation.PAGES}
+    nav = st.navigation(list(pages.values()), position="hidden")
+    sidebar(actor, pages)
+    demo_banner()
+    auth.sync_cookie()
+    show_flashes()
+    nav.run()
+
+
+def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
+    visible = navigation.pages_for(actor.role)
+    st.session_state[VISIBLE_KEY] = [p.slug for p in visible]
+    with unit_of_work() as session:
+        units = orgunits.tree(session, actor, include_inactive=False)
+    with st.sidebar:
+        st.markdown(f"### {t('app.title')}")
+        menu(visible, pages)
+        st.divider()
+        unit_picker(actor, units)
+        period_picker()
+        language_switch(actor)
+        st.divider()
+        st.caption(t("app.signed_in_as", name=actor.display_name, role=t(f"role.{actor.role}"),
+                     unit=_unit_name(units, actor.org_unit_id)))
+        if st.button(t("shell.logout"), key="shell.logout", icon=":material/logout:"):
+            auth.logout(actor)
+
+
+def menu(visible: list[PageDef], pages: dict[str, st.Page]) -> None:
+    section = None
+    for p in visible:
+        if p.section_key != section:
+            section = p.section_key
+            st.caption(t(section))
+        st.page_link(pages[p.slug], label=t(p.title_key), icon=p.icon)
+
+
+def _unit_name(units: list[orgunits.UnitRow], unit_id: int | None) -> str:
+    match = [u for u in units if u.id == unit_id]
+    return i18n.label(lang(), match[0].name_zh, match[0].name_en) if match else "-"
+
+
+def unit_picker(actor: Actor, units: list[orgunits.UnitRow]) -> None:
+    ids = [u.id for u in units]
+    if not ids:
+        return
+    if st.session_state.get(UNIT_KEY) not in ids:
+        st.session_state[UNIT_KEY] = actor.org_unit_id if actor.org_unit_id in ids else ids[0]
+    names = {u.id: "\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units}
+    st.selectbox(t("shell.org_unit"), ids, key=UNIT_KEY, format_func=names.__getitem__)
+
+
+def period_picker() -> None:
+    options = periods.picker_options(dt.date.today())
+    if st.session_state.get(PERIOD_KEY) not in options:
+        st.session_state[PERIOD_KEY] = options[0]
+    st.selectbox(t("shell.period"), options, key=PERIOD_KEY,
+                 format_func=lambda key: periods.label(key, lang()))
+
+
+def language_switch(actor: Actor | None) -> None:
+    st.session_state[SWITCH_KEY] = lang()
+
+    def changed() -> None:
+        chosen = st.session_state[SWITCH_KEY]
+        set_lang(chosen)
+        if actor is not None:
+            with unit_of_work() as session:
+                users.set_language(session, actor, chosen)
+
+    st.radio(t("shell.language"), i18n.LANGUAGES, key=SWITCH_KEY, horizontal=True,
+             format_func=lambda code: t(f"lang.{code}"), on_change=changed)
+
+
+def selected_unit_id() -> int | None:
+    return st.session_state.get(UNIT_KEY)
+
+
+def selected_period() -> str:
+    return st.session_state.get(PERIOD_KEY) or periods.month_key(dt.date.today())
+
+
+def require_page(slug: str) -> Actor:
+    """Every page script starts here: no data before login, and a role that may not open
+    the page gets a refusal even when it typed the URL."""
+    actor = auth.current_actor() if not _startup_failed() else None
+    if actor is None:
+        st.info(t("login.required"))
+        st.markdown(f"[{t('login.go_to_login')}](/)")
+        st.stop()
+    if not navigation.may_open(actor.role, slug):
+        st.error(t("page.refused"))
+        st.caption(t("page.refused_hint"))
+        st.stop()
+    return actor
+
+
+def _startup_failed() -> bool:
+    try:
+        cookie_settings()
+        return not (st.session_state.get("startup.ok") or migrate.is_current(engine()))
+    except (ConfigError, SQLAlchemyError):
+        return True
