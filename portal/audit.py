@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry
+from db.models import AuditEntry, OrgUnit
 from portal.scope import Actor, org_filter
-from db.models import OrgUnit
 
 # Never copied into the trail: a hash is a secret even when salted.
 SECRET_FIELDS = frozenset({"password_hash"})

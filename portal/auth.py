@@ -94,7 +94,8 @@ def _iso(value: dt.datetime | None) -> str | None:
 def encode_token(username: str, key: str, expiry_days: float, now: dt.datetime | None = None) -> str:
     now = now or utcnow()
     exp = (now + dt.timedelta(days=expiry_days)).timestamp()
-    return jwt.encode({"username": username, "exp_date": exp}, key, algorithm="HS256")
+    return jwt.encode({"username": username, "exp_date": exp, "iat": now.timestamp()}, key,
+                      algorithm="HS256")
 
 
 def user_from_token(
@@ -118,7 +119,8 @@ def user_from_token(
         return None
     if user.locked_until is not None and user.locked_until > now:
         return None
-    issued = expires - expiry_days * 86400
+    # The library's own cookie has no "iat": derive it from the expiry it was given.
+    issued = float(claims.get("iat", expires - expiry_days * 86400))
     if user.tokens_valid_after is not None and issued < user.tokens_valid_after.timestamp():
         return None
     return user

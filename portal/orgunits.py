@@ -75,7 +75,8 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
 
 
 def _tree_order(units: list[OrgUnit]) -> list[OrgUnit]:
-    """Depth-first order with siblings by code (path order sorts ids as text)."""
+    """Depth-first order; siblings by kind of unit (offices before townships before
+    schools), then code. Path order would sort ids as text."""
     children: dict[int | None, list[OrgUnit]] = {}
     ids = {u.id for u in units}
     for u in units:
@@ -84,7 +85,8 @@ def _tree_order(units: list[OrgUnit]) -> list[OrgUnit]:
     ordered: list[OrgUnit] = []
 
     def walk(parent: int | None) -> None:
-        for child in sorted(children.get(parent, []), key=lambda x: x.code):
+        for child in sorted(children.get(parent, []),
+                            key=lambda x: (ORG_UNIT_TYPES.index(x.type), x.code)):
             ordered.append(child)
             walk(child.id)
 
@@ -104,6 +106,7 @@ def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
 
 
 def _validate(session: Session, data: dict[str, Any], unit_id: int | None = None) -> None:
+    data["code"] = data["code"].strip() if isinstance(data.get("code"), str) else data.get("code")
     raise_if_any([
         pattern("code", data.get("code"), CODE_RE, "validation.code"),
         required_text("name_zh", data.get("name_zh"), 120),
@@ -166,7 +169,7 @@ def set_population(session: Session, actor: Actor, unit_id: int, year: int, kind
     require_role(actor, *EDITOR_ROLES)
     unit = get_unit_in_scope(session, actor, unit_id)
     errors = [choice("kind", kind, POPULATION_KINDS)]
-    if not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         errors.append(FieldError("value", "validation.min", {"min": 0}))
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append(FieldError("year", "validation.range", {"min": 2000, "max": 2100}))

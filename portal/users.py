@@ -44,8 +44,9 @@ def list_users(session: Session, actor: Actor, search: str | None = None,
     """One page of the users the actor may see, and the total count (both in SQL)."""
     where = [org_filter(actor)]
     if search:
-        like = f"%{search.strip()}%"
-        where.append(or_(User.username.ilike(like), User.display_name.ilike(like)))
+        text = search.strip()
+        where.append(or_(User.username.icontains(text, autoescape=True),
+                         User.display_name.icontains(text, autoescape=True)))
     total = session.scalar(
         select(func.count()).select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*where)
     ) or 0
@@ -87,8 +88,10 @@ def create(session: Session, actor: Actor, data: dict[str, Any]) -> User:
     ]
     if data.get("language") not in (None, "", *LANGUAGES):
         errors.append(FieldError("language", "validation.choice", {"value": data["language"]}))
-    if data.get("org_unit_id") is None:
+    if data.get("org_unit_id") in (None, ""):
         errors.append(FieldError("org_unit_id", "validation.required"))
+    elif not str(data["org_unit_id"]).isdigit():
+        errors.append(FieldError("org_unit_id", "validation.choice", {"value": data["org_unit_id"]}))
     raise_if_any(errors)
     unit = get_unit_in_scope(session, actor, int(data["org_unit_id"]))
     if session.scalar(select(User.id).where(User.username == username)) is not None:

@@ -39,7 +39,8 @@ def password(name: str, value: str | None) -> FieldError | None:
 
 
 def pattern(name: str, value: str | None, regex: re.Pattern[str], key: str) -> FieldError | None:
-    if not value or not regex.match(value):
+    # fullmatch: "$" alone would let a trailing newline through
+    if not isinstance(value, str) or not regex.fullmatch(value):
         return FieldError(name, key)
     return None
 

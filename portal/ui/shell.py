@@ -32,7 +32,7 @@ def startup_check() -> None:
     key = None
     try:
         cookie_settings()
-        if not st.session_state.get("startup.ok"):
+        if not st.session_state.get("shell.startup_ok"):
             if not migrate.is_current(engine()):
                 key = "startup.db_outdated"
     except ConfigError as exc:
@@ -43,7 +43,7 @@ def startup_check() -> None:
     if key:
         st.error(f"**{t('startup.title')}**  \n{t(key)}")
         st.stop()
-    st.session_state["startup.ok"] = True
+    st.session_state["shell.startup_ok"] = True
 
 
 def demo_banner() -> None:
@@ -154,8 +154,12 @@ def require_page(slug: str) -> Actor:
     the page gets a refusal even when it typed the URL."""
     actor = auth.current_actor() if not _startup_failed() else None
     if actor is None:
-        st.info(t("login.required"))
-        st.markdown(f"[{t('login.go_to_login')}](/)")
+        # Reached without the entry script's gate (a page file served on its own):
+        # the same login form, and nothing else.
+        if not _startup_failed():
+            auth.login_page()
+        else:
+            st.info(t("login.required"))
         st.stop()
     if not navigation.may_open(actor.role, slug):
         st.error(t("page.refused"))
@@ -167,6 +171,6 @@ def require_page(slug: str) -> Actor:
 def _startup_failed() -> bool:
     try:
         cookie_settings()
-        return not (st.session_state.get("startup.ok") or migrate.is_current(engine()))
+        return not (st.session_state.get("shell.startup_ok") or migrate.is_current(engine()))
     except (ConfigError, SQLAlchemyError):
         return True

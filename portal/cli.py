@@ -1,0 +1,421 @@
+"""`python -m portal`: the operator's commands (schema, demo data, accounts, org tree, backup).
+
+The CLI acts as portal.scope.SYSTEM and goes through the same services as the web pages,
+so its changes are validated and audited the same way. Messages come from the catalogues
+(--lang, else PORTAL_LANG, else Chinese). Exit codes: 0 done, 1 refused or failed,
+2 bad input (usage or a field that fails validation, named in the message).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shlex
+import sqlite3
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session
+
+from db import migrate
+from db.engine import make_engine, transaction
+from db.models import ROLES, OrgUnit, User
+from portal import demo, orgunits, users
+from portal.errors import FieldError, NotFound, PortalError, ValidationError
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
+from portal.scope import SYSTEM, Actor
+from portal.validation import choice, raise_if_any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+PAGE_SIZE = 500
+
+Handler = Callable[[argparse.Namespace, Engine], int]
+
+
+# --------------------------------------------------------------------------- entry point
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_language_in(argv))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed the usage or the help
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:  # `python -m portal` or `python -m portal user` alone
+        (getattr(args, "subparser", None) or parser).print_help(sys.stderr)
+        return EXIT_USAGE
+    return _run(handler, args)
+
+
+def _run(handler: Handler, args: argparse.Namespace) -> int:
+    """Run one command, turning expected failures into a message and an exit code."""
+    lang: str = args.lang
+    try:
+        engine = make_engine()
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        _err(t("cli.bad_database_url", lang, error=_first_line(exc)))
+        return EXIT_FAILED
+    try:
+        return handler(args, engine)
+    except ValidationError as exc:
+        _print_field_errors(exc, lang, getattr(args, "options", {}))
+        return EXIT_USAGE
+    except PortalError as exc:
+        _err(exc.message(lang))
+        return EXIT_FAILED
+    except (OperationalError, InterfaceError) as exc:
+        # Unreachable server, missing file, wrong password: the driver's first line says which.
+        _err(t("startup.db_unreachable", lang))
+        _err(_first_line(exc.orig or exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _err(t("cli.interrupted", lang))
+        return EXIT_INTERRUPTED
+    finally:
+        # Pooled connections would otherwise outlive main() (tests call it many times).
+        engine.dispose()
+
+
+def _language_in(argv: list[str]) -> str:
+    """--lang before argparse runs, so the help texts come out in that language too."""
+    chosen = os.environ.get("PORTAL_LANG")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            chosen = argv[i + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.split("=", 1)[1]
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# --------------------------------------------------------------------------- the parser
+
+def build_parser(lang: str) -> argparse.ArgumentParser:
+    # --lang is accepted before or after the subcommand. The subcommands' copy defaults
+    # to SUPPRESS so it cannot reset a value given before them; it must be a separate
+    # action from the top-level one, because argparse shares parent actions by reference.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                        help=t("cli.help.lang", lang))
+    parser = argparse.ArgumentParser(prog="python -m portal",
+                                     description=t("cli.help.description", lang))
+    parser.add_argument("--lang", choices=LANGUAGES, default=_language_in([]),
+                        help=t("cli.help.lang", lang))
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    def command(group: Any, name: str, help_key: str, handler: Handler | None = None,
+                options: dict[str, str] | None = None) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(
+            name, parents=[common], help=t(help_key, lang), description=t(help_key, lang))
+        sub.set_defaults(handler=handler, subparser=sub, options=options or {})
+        return sub
+
+    command(commands, "init", "cli.help.init", cmd_init)
+    demo_cmd = command(commands, "demo", "cli.help.demo", cmd_demo)
+    demo_cmd.add_argument("--if-empty", action="store_true", help=t("cli.help.if_empty", lang))
+    _add_user_commands(command(commands, "user", "cli.help.user"), command, lang)
+    orgunit = command(commands, "orgunit", "cli.help.orgunit")
+    command(orgunit.add_subparsers(metavar="ACTION"), "list", "cli.help.orgunit_list",
+            cmd_orgunit_list)
+    backup = command(commands, "backup", "cli.help.backup", cmd_backup)
+    backup.add_argument("file", metavar="FILE", help=t("cli.help.backup_file", lang))
+    backup.add_argument("--force", action="store_true", help=t("cli.help.force", lang))
+    return parser
+
+
+def _add_user_commands(user: argparse.ArgumentParser, command: Any, lang: str) -> None:
+    # How each service field is spelt on the command line, for the error messages.
+    options = {"username": "USERNAME", "display_name": "--name", "role": "--role",
+               "org_unit_id": "--unit", "password": "--password"}
+    actions = user.add_subparsers(metavar="ACTION")
+    add = command(actions, "add", "cli.help.user_add", cmd_user_add, options)
+    add.add_argument("username", metavar="USERNAME", help=t("cli.help.username", lang))
+    add.add_argument("--name", required=True, help=t("cli.help.name", lang))
+    add.add_argument("--role", required=True, metavar="ROLE",
+                     help=t("cli.help.role", lang, roles="|".join(ROLES)))
+    add.add_argument("--unit", required=True, metavar="UNIT_CODE", help=t("cli.help.unit", lang))
+    add.add_argument("--password", help=t("cli.help.password", lang))
+    passwd = command(actions, "passwd", "cli.help.user_passwd", cmd_user_passwd, options)
+    passwd.add_argument("username", metavar="USERNAME", help=t("cli.help.username", lang))
+    passwd.add_argument("--password", help=t("cli.help.password", lang))
+    for name, key, handler in (("disable", "cli.help.user_disable", cmd_user_disable),
+                               ("enable", "cli.help.user_enable", cmd_user_enable)):
+        sub = command(actions, name, key, handler, options)
+        sub.add_argument("username", metavar="USERNAME", help=t("cli.help.username", lang))
+    listing = command(actions, "list", "cli.help.user_list", cmd_user_list, options)
+    listing.add_argument("--unit", metavar="UNIT_CODE", help=t("cli.help.unit_filter", lang))
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_init(args: argparse.Namespace, engine: Engine) -> int:
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    key = "cli.init_current" if before == after else "cli.init_done"
+    print(t(key, args.lang, revision=after or "-"))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, engine: Engine) -> int:
+    _require_current_schema(engine)
+    if not demo.is_empty(engine):
+        if args.if_empty:
+            print(t("cli.demo_skipped", args.lang))
+            return EXIT_OK
+        raise demo.DatabaseNotEmpty()
+    counts = demo.load_demo(engine)
+    print(t("cli.demo_loaded", args.lang, **counts))
+    print(t("cli.demo_accounts", args.lang, password=demo.DEMO_PASSWORD))
+    with transaction(engine) as session:
+        rows = _all_users(session, SYSTEM)
+    print(_table([t("col.username", args.lang), t("col.display_name", args.lang),
+                  t("col.role", args.lang), t("col.unit", args.lang)],
+                 [[r.username, r.display_name, t("role." + r.role, args.lang),
+                   label(args.lang, r.unit_name_zh, r.unit_name_en)] for r in rows]))
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace, engine: Engine) -> int:
+    _require_current_schema(engine)
+    # Role and unit are checked before asking for a password, so a typo there does not
+    # cost the operator a password prompt first.
+    with transaction(engine) as session:
+        raise_if_any([choice("role", args.role, ROLES), _unit_error(session, args.unit)])
+    password = _password(args)
+    with transaction(engine) as session:
+        unit = _unit_by_code(session, args.unit)
+        users.create(session, SYSTEM, {
+            "username": args.username, "display_name": args.name, "role": args.role,
+            "org_unit_id": unit.id, "password": password,
+        })
+    print(t("cli.user_added", args.lang, username=args.username.strip().lower()))
+    return EXIT_OK
+
+
+def cmd_user_passwd(args: argparse.Namespace, engine: Engine) -> int:
+    _require_current_schema(engine)
+    with transaction(engine) as session:
+        _user_by_name(session, args.username)  # an unknown name fails before the prompt
+    password = _password(args)
+    with transaction(engine) as session:
+        user = _user_by_name(session, args.username)
+        users.reset_password(session, SYSTEM, user.id, password)
+    print(t("cli.password_reset", args.lang, username=user.username))
+    return EXIT_OK
+
+
+def cmd_user_disable(args: argparse.Namespace, engine: Engine) -> int:
+    return _set_active(args, engine, False)
+
+
+def cmd_user_enable(args: argparse.Namespace, engine: Engine) -> int:
+    return _set_active(args, engine, True)
+
+
+def _set_active(args: argparse.Namespace, engine: Engine, active: bool) -> int:
+    _require_current_schema(engine)
+    with transaction(engine) as session:
+        user = _user_by_name(session, args.username)
+        if user.active == active:  # nothing to do, and nothing to put in the audit trail
+            key = "cli.user_already_enabled" if active else "cli.user_already_disabled"
+        else:
+            users.set_active(session, SYSTEM, user.id, active)
+            key = "cli.user_enabled" if active else "cli.user_disabled"
+    print(t(key, args.lang, username=user.username))
+    return EXIT_OK
+
+
+def cmd_user_list(args: argparse.Namespace, engine: Engine) -> int:
+    _require_current_schema(engine)
+    lang = args.lang
+    with transaction(engine) as session:
+        actor = SYSTEM
+        if args.unit:
+            unit = _unit_by_code(session, args.unit)
+            # Seen through the eyes of someone at that unit: the unit and everything below.
+            actor = Actor(None, SYSTEM.username, SYSTEM.display_name, "viewer", unit.id, unit.path)
+        rows = _all_users(session, actor)
+    print(_table(
+        [t("col.username", lang), t("col.display_name", lang), t("col.role", lang),
+         t("cli.col.unit_code", lang), t("col.status", lang)],
+        [[r.username, r.display_name, r.role, r.unit_code, _status(r, lang)] for r in rows]))
+    print(t("cli.user_count", lang, count=len(rows)))
+    return EXIT_OK
+
+
+def cmd_orgunit_list(args: argparse.Namespace, engine: Engine) -> int:
+    _require_current_schema(engine)
+    lang = args.lang
+    with transaction(engine) as session:
+        rows = orgunits.tree(session, SYSTEM)
+    if not rows:
+        print(t("cli.no_units", lang))
+        return EXIT_OK
+    body = []
+    for r in rows:
+        name = label(lang, r.name_zh, r.name_en)
+        if not r.active:
+            name += f" [{t('status.disabled', lang)}]"
+        population = f"{r.population:,} ({r.population_year})" if r.population is not None else ""
+        students = f"{r.students:,}" if r.students is not None else ""
+        body.append(["  " * r.depth + r.code, name, t("orgtype." + r.type, lang), population,
+                     students])
+    print(_table([t("col.code", lang), t("col.name", lang), t("col.type", lang),
+                  t("col.population", lang), t("col.students", lang)], body))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
+    dialect = engine.dialect.name
+    if dialect == "postgresql":
+        return _print_pg_dump(args, engine)
+    if dialect != "sqlite":
+        raise PortalError("cli.backup_unsupported", dialect=dialect)
+    source = engine.url.database
+    if not source or source == ":memory:" or not Path(source).is_file():
+        # Checked first: connecting would create an empty database and back that up.
+        raise PortalError("cli.backup_no_database", file=source or ":memory:")
+    target = Path(args.file)
+    if target.resolve() == Path(source).resolve():
+        raise PortalError("cli.backup_same_file", file=str(target))
+    if target.exists() and not args.force:
+        raise PortalError("cli.backup_exists", file=str(target))
+    _sqlite_backup(engine, target)
+    print(t("cli.backup_done", args.lang, file=str(target), size=target.stat().st_size))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _require_current_schema(engine: Engine) -> None:
+    if not migrate.is_current(engine):
+        raise PortalError("startup.db_outdated")
+
+
+def _unit_error(session: Session, code: str) -> FieldError | None:
+    found = session.scalar(select(OrgUnit.id).where(OrgUnit.code == code.strip()))
+    if found is None:
+        return FieldError("org_unit_id", "error.unit_code_not_found", {"code": code})
+    return None
+
+
+def _unit_by_code(session: Session, code: str) -> OrgUnit:
+    """The unit, or a field error on --unit (bad input, exit 2) rather than a bare NotFound."""
+    try:
+        return orgunits.by_code(session, SYSTEM, code.strip())
+    except NotFound as exc:
+        raise ValidationError([FieldError("org_unit_id", exc.key, exc.params)]) from None
+
+
+def _user_by_name(session: Session, username: str) -> User:
+    try:
+        return users.by_username(session, SYSTEM, username)
+    except NotFound as exc:
+        raise ValidationError([FieldError("username", exc.key, exc.params)]) from None
+
+
+def _password(args: argparse.Namespace) -> str:
+    """--password, else typed twice at a terminal, else the first line of stdin (scripts)."""
+    if args.password is not None:
+        return str(args.password)
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(t("cli.password_prompt", args.lang))
+        if getpass.getpass(t("cli.password_confirm", args.lang)) != first:
+            raise ValidationError([FieldError("password", "validation.password_mismatch")])
+        return first
+    return (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+
+
+def _all_users(session: Session, actor: Actor) -> list[users.UserRow]:
+    """Every page of users.list_users (the service pages; the CLI prints them all)."""
+    rows: list[users.UserRow] = []
+    while True:
+        page, total = users.list_users(session, actor, limit=PAGE_SIZE, offset=len(rows))
+        rows.extend(page)
+        if not page or len(rows) >= total:
+            return rows
+
+
+def _status(row: users.UserRow, lang: str) -> str:
+    if not row.active:
+        return t("status.disabled", lang)
+    return t("status.locked", lang) if row.locked else t("status.active", lang)
+
+
+def _sqlite_backup(engine: Engine, target: Path) -> None:
+    """sqlite3's online backup API: a consistent copy even while the portal writes.
+
+    Written beside the target and renamed into place, so a failed backup never leaves a
+    half-written file under the target's name (or destroys the one --force replaces).
+    """
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    raw = engine.raw_connection()
+    try:
+        with closing(sqlite3.connect(partial)) as copy:
+            raw.driver_connection.backup(copy)  # type: ignore[union-attr]
+            # One self-contained file: the copy needs no -wal beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
+        os.replace(partial, target)
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise PortalError("cli.backup_failed", error=_first_line(exc)) from None
+    finally:
+        raw.close()
+
+
+def _print_pg_dump(args: argparse.Namespace, engine: Engine) -> int:
+    """PostgreSQL is backed up by pg_dump; print the command (never the password)."""
+    url = engine.url
+    command = ["pg_dump", "--format=custom", f"--file={args.file}"]
+    if url.host:
+        command.append(f"--host={url.host}")
+    if url.port:
+        command.append(f"--port={url.port}")
+    if url.username:
+        command.append(f"--username={url.username}")
+    command.append(f"--dbname={url.database or ''}")
+    _err(t("cli.backup_pg", args.lang))
+    print(shlex.join(command))  # alone on stdout, so a script can capture and run it
+    _err(t("cli.backup_pg_password", args.lang))
+    return EXIT_OK
+
+
+def _print_field_errors(exc: ValidationError, lang: str, options: dict[str, str]) -> None:
+    for error in exc.errors:
+        _err(t("cli.field_error", lang, label=t("field." + error.field, lang),
+               option=options.get(error.field, error.field), message=error.message(lang)))
+        if error.field == "role" and error.key == "validation.choice":
+            roles = ", ".join(f"{r} ({t('role.' + r, lang)})" for r in ROLES)
+            _err(t("cli.choices", lang, choices=roles))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns padded by display width: a Chinese character takes two terminal cells."""
+    widths = [max(_width(cell) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)

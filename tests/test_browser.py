@@ -1,0 +1,310 @@
+"""The portal as a person sees it: headless Chromium against a real `streamlit run`.
+
+One server is started for the module on a fresh SQLite database (demo mode) and the tests
+run in file order: the anonymous test first, on a server nobody has signed in to yet
+(Streamlit would serve files under pages/ on their own until st.navigation is called),
+then sign-in, menus and page headings for a head, refresh after sign-in, and a staff user
+typing the URL of a page her role may not open.
+
+Set PORTAL_SCREENSHOTS to a folder to keep a PNG of every page visited.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from portal import navigation
+from portal.config import COOKIE_NAME
+from tests.conftest import fresh_engine, make_tree, make_user
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo12345"
+SETTLE_MS = 20_000
+TEXTS: dict[str, str] = json.loads((ROOT / "portal" / "locales" / "zh-CN.json").read_text("utf-8"))
+WELCOME = TEXTS["home.welcome"].split("{")[0].rstrip("，,")  # "您好"
+# The main heading each page shows to a role that may open it.
+HEADINGS = {"home": WELCOME, "admin": TEXTS["admin.title"], "account": TEXTS["account.title"]}
+SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
+
+MAIN = '[data-testid="stMain"]'
+MENU_LINKS = '[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]'
+PASSWORD_INPUT = 'input[type="password"]'
+
+
+# --- server and browser ---------------------------------------------------------------
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace") if self.log.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200 and resp.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    tmp = Path(tempfile.mkdtemp(prefix="portal-browser-"))
+    engine = fresh_engine("sqlite", tmp)
+    try:
+        ids = make_tree(engine)
+        make_user(engine, "head", "head", ids["county"], password=PASSWORD)
+        make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
+    finally:
+        engine.dispose()
+
+    port = _free_port()
+    env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp / 'portal.sqlite3'}",
+           "PORTAL_DEMO": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("PORTAL_COOKIE_KEY", None)  # demo mode supplies its own key
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    srv = Server(f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(srv.url):
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{srv.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{srv.output()}")
+            time.sleep(0.25)
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        if os.environ.get("PORTAL_KEEP_SERVER_LOG"):
+            print(srv.output())
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} not found (apt-get install chromium) - browser tests need it"
+        if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser, server):
+    ctx = browser.new_context(base_url=server.url, viewport={"width": 1400, "height": 900},
+                              locale="zh-CN")
+    ctx.set_default_timeout(SETTLE_MS)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+# --- helpers --------------------------------------------------------------------------
+
+def settle(page, quiet_ms: int = 400) -> None:
+    """Wait until Streamlit has drawn the page and no script run is in progress: the app
+    frame is there, the network is idle, and the running indicator has stayed away for
+    `quiet_ms` (a rerun can start just after the previous one ended)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=SETTLE_MS)
+    try:
+        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+    except Exception:  # noqa: BLE001 - the websocket keeps some pages "busy"; the poll below decides
+        pass
+    running = page.locator('[data-testid="stStatusWidget"]')
+    deadline = time.monotonic() + SETTLE_MS / 1000
+    quiet_since = None
+    while time.monotonic() < deadline:
+        if running.count() == 0 or not running.first.is_visible():
+            quiet_since = quiet_since or time.monotonic()
+            if (time.monotonic() - quiet_since) * 1000 >= quiet_ms:
+                return
+        else:
+            quiet_since = None
+        page.wait_for_timeout(100)
+    raise AssertionError(f"Streamlit still running after {SETTLE_MS} ms on {page.url}")
+
+
+def shoot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def main_headings(page) -> list[str]:
+    return [h.strip() for h in page.locator(f"{MAIN} h1").all_inner_texts()]
+
+
+def menu_labels(page) -> list[str]:
+    """The page links in the sidebar, without the material icon's ligature text."""
+    labels = []
+    for link in page.locator(MENU_LINKS).all():
+        label = link.locator('[data-testid="stMarkdownContainer"]')
+        labels.append((label.first.inner_text() if label.count() else link.inner_text()).strip())
+    return labels
+
+
+def login_button(page):
+    return page.locator(MAIN).get_by_role("button", name=TEXTS["login.submit"], exact=True)
+
+
+def no_exception(page, where: str) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, f"exception box on {where}"
+    assert page.get_by_text(TEXTS["error.generic"]).count() == 0, f"error message on {where}"
+
+
+def page_path(p: navigation.PageDef) -> str:
+    return "/" + p.url_path
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/")
+    page.wait_for_selector(PASSWORD_INPUT, state="visible")
+    settle(page)
+    page.get_by_label(TEXTS["login.username"], exact=True).fill(username)
+    page.get_by_label(TEXTS["login.password"], exact=True).fill(PASSWORD)
+    login_button(page).click()
+    page.locator(f"{MAIN} h1", has_text=WELCOME).first.wait_for(state="visible")
+    settle(page)
+    # The cookie is written by a component after the sign-in run; a typed URL or a refresh
+    # opens a new session that only the cookie signs in.
+    deadline = time.monotonic() + SETTLE_MS / 1000
+    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "login cookie was never written"
+        page.wait_for_timeout(100)
+
+
+def open_url(page, path: str, heading: str | None = None) -> None:
+    page.goto(path)
+    if heading:
+        page.locator(f"{MAIN} h1", has_text=heading).first.wait_for(state="visible")
+    settle(page)
+
+
+def title(slug: str) -> str:
+    return TEXTS[navigation.page(slug).title_key]
+
+
+# --- tests (file order matters: the anonymous test needs a server nobody has used) -----
+
+def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
+    page = context.new_page()
+    # Pages other than home first: on a fresh server Streamlit would serve pages/*.py for
+    # their own URL until some run has called st.navigation.
+    for p in sorted(navigation.PAGES, key=lambda p: p.default):
+        page.goto(page_path(p))
+        page.wait_for_selector(PASSWORD_INPUT, state="visible")
+        settle(page)
+        shoot(page, f"anonymous-{p.slug}")
+        where = f"anonymous {page_path(p)}"
+        assert page.locator(PASSWORD_INPUT).is_visible(), where
+        assert login_button(page).is_visible(), where
+        assert TEXTS["admin.title"] not in main_headings(page), where
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0, where
+        assert page.get_by_text(WELCOME).count() == 0, where
+        assert page.locator(MENU_LINKS).count() == 0, where
+        no_exception(page, where)
+
+
+def test_head_signs_in_and_opens_every_page_by_menu_and_by_url(context):
+    page = context.new_page()
+    log_in(page, "head")
+    shoot(page, "head-home")
+    allowed = navigation.pages_for("head")
+    assert {p.slug for p in allowed} >= {"home", "admin", "account"}
+    assert menu_labels(page) == [title(p.slug) for p in allowed]
+    no_exception(page, "head home after sign-in")
+
+    for p in allowed:  # by the sidebar menu
+        page.locator(MENU_LINKS, has_text=title(p.slug)).click()
+        page.locator(f"{MAIN} h1", has_text=HEADINGS[p.slug]).first.wait_for(state="visible")
+        settle(page)
+        assert urlparse(page.url).path.rstrip("/") == page_path(p).rstrip("/"), page.url
+        no_exception(page, f"head {page_path(p)} via menu")
+        assert menu_labels(page) == [title(q.slug) for q in allowed]
+
+    for p in allowed:  # by typing the URL (a new session the cookie signs in)
+        open_url(page, page_path(p), HEADINGS[p.slug])
+        shoot(page, f"head-{p.slug}")
+        no_exception(page, f"head {page_path(p)} via URL")
+        assert login_button(page).count() == 0
+        assert menu_labels(page) == [title(q.slug) for q in allowed]
+
+
+def test_refresh_keeps_the_user_signed_in(context):
+    page = context.new_page()
+    log_in(page, "head")
+    open_url(page, "/admin", TEXTS["admin.title"])
+    page.reload()
+    page.locator(f"{MAIN} h1", has_text=TEXTS["admin.title"]).first.wait_for(state="visible")
+    settle(page)
+    shoot(page, "head-admin-after-reload")
+    assert TEXTS["admin.title"] in main_headings(page)
+    assert login_button(page).count() == 0
+    no_exception(page, "/admin after reload")
+
+
+def test_staff_typing_the_admin_url_is_refused(context):
+    page = context.new_page()
+    log_in(page, "staff")
+    allowed = navigation.pages_for("staff")
+    assert menu_labels(page) == [title(p.slug) for p in allowed]
+    assert title("admin") not in menu_labels(page)
+
+    open_url(page, "/admin")
+    page.get_by_text(TEXTS["page.refused"]).first.wait_for(state="visible")
+    settle(page)
+    shoot(page, "staff-admin-refused")
+    assert TEXTS["admin.title"] not in main_headings(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    assert login_button(page).count() == 0
+    assert title("admin") not in menu_labels(page)
+    no_exception(page, "staff /admin")

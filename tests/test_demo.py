@@ -1,0 +1,199 @@
+"""The demo loader: the county it builds, its accounts, its audit trail, and that it is
+all-or-nothing and never loads twice."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEntry, OrgUnit, OrgUnitPopulation, User
+from portal import auth, demo, orgunits, users
+from portal.demo import DEMO_PASSWORD, DatabaseNotEmpty, is_empty, load_demo
+from portal.scope import actor_for
+
+ROLE_ACCOUNTS = {"admin": "admin", "head": "head", "trainer": "trainer",
+                 "inspector": "inspector", "staff": "staff", "viewer": "viewer"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> dict[str, int]:
+    return load_demo(engine, fast=True)
+
+
+def _units(s: Session) -> dict[str, OrgUnit]:
+    return {u.code: u for u in s.scalars(select(OrgUnit))}
+
+
+def _figure(s: Session, unit: OrgUnit, year: int, kind: str) -> int | None:
+    return s.scalar(select(OrgUnitPopulation.value).where(
+        OrgUnitPopulation.org_unit_id == unit.id, OrgUnitPopulation.year == year,
+        OrgUnitPopulation.kind == kind))
+
+
+def _count(s: Session, model: Any) -> int:
+    return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_new_database_is_empty(engine: Engine) -> None:
+    assert is_empty(engine)
+
+
+def test_demo_builds_the_county_tree(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        units = _units(s)
+        roots = [u for u in units.values() if u.parent_id is None]
+        assert len(roots) == 1 and roots[0].type == "bureau"
+        root = roots[0]
+        by_type = {t: [u for u in units.values() if u.type == t] for t in
+                   ("supervision", "cdc", "township_hc", "village_clinic", "school", "class")}
+        assert [u.parent_id for u in by_type["supervision"]] == [root.id]
+        assert [u.parent_id for u in by_type["cdc"]] == [root.id]
+        townships = by_type["township_hc"]
+        assert len(townships) >= 6
+        assert {u.name_zh for u in townships} >= {"城关镇卫生院", "东关镇卫生院", "西河镇中心卫生院",
+                                                  "南山乡卫生院", "北坡乡卫生院", "清水镇卫生院"}
+        for township in townships:
+            assert township.parent_id == root.id
+            villages = [u for u in by_type["village_clinic"] if u.parent_id == township.id]
+            assert len(villages) >= 3, township.name_zh
+            assert all(v.name_zh.endswith("村卫生室") for v in villages)
+        [school] = by_type["school"]
+        assert school.parent_id == root.id and school.name_zh == "示范县第一中学"
+        assert len(by_type["class"]) >= 6
+        assert all(c.parent_id == school.id for c in by_type["class"])
+        # Bilingual names and short ASCII codes everywhere.
+        assert all(u.name_en and CJK.search(u.name_zh) for u in units.values())
+        assert all(re.fullmatch(r"[a-z0-9-]{2,12}", code) for code in units)
+        assert loaded["org_units"] == len(units)
+        assert loaded["townships"] == len(townships)
+        assert loaded["village_clinics"] == len(by_type["village_clinic"])
+
+
+def test_demo_population_figures_are_plausible(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        units = list(_units(s).values())
+        root = next(u for u in units if u.parent_id is None)
+        for year in (2025, 2026):
+            townships = [_figure(s, u, year, "resident") for u in units if u.type == "township_hc"]
+            villages = [_figure(s, u, year, "resident") for u in units if u.type == "village_clinic"]
+            classes = [_figure(s, u, year, "students") for u in units if u.type == "class"]
+            school = next(u for u in units if u.type == "school")
+            assert all(v is not None and 15_000 <= v <= 45_000 for v in townships)
+            assert all(v is not None and 800 <= v <= 3_500 for v in villages)
+            assert all(v is not None and 45 <= v <= 55 for v in classes)
+            assert _figure(s, root, year, "resident") == sum(townships)  # type: ignore[arg-type]
+            assert _figure(s, school, year, "students") == sum(classes)  # type: ignore[arg-type]
+        assert loaded["populations"] == _count(s, OrgUnitPopulation)
+
+
+def test_demo_has_one_account_per_role(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        accounts = {u.username: u for u in s.scalars(select(User))}
+        for username, role in ROLE_ACCOUNTS.items():
+            assert accounts[username].role == role
+            assert CJK.search(accounts[username].display_name)
+        root_id = s.scalar(select(OrgUnit.id).where(OrgUnit.parent_id.is_(None)))
+        for username in ("admin", "head", "viewer"):
+            assert accounts[username].org_unit_id == root_id
+        assert accounts["staff"].org_unit.type == "township_hc"
+        assert accounts["inspector"].org_unit.type == "supervision"
+        assert accounts["trainer"].org_unit.type in ("cdc", "bureau")
+        assert accounts["dg_head"].role == "head"
+        assert accounts["dg_head"].org_unit.name_zh == "东关镇卫生院"
+        assert any(u.org_unit.type == "village_clinic" for u in accounts.values())
+        assert loaded["users"] == len(accounts)
+
+
+def test_demo_password_signs_in(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        for username in ROLE_ACCOUNTS:
+            assert auth.authenticate(s, username, DEMO_PASSWORD).ok, username
+        assert auth.authenticate(s, "admin", "wrong-password").reason == "bad_credentials"
+        # fast=True means bcrypt cost 4 (tests); the product cost is checked below.
+        assert s.scalar(select(User.password_hash).where(User.username == "admin")).startswith("$2b$04$")
+        s.rollback()
+
+
+def test_demo_accounts_use_the_product_bcrypt_cost(engine: Engine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+
+    def spy(session: Session, actor: Any, data: dict[str, Any]) -> User:
+        seen.append(data["bcrypt_rounds"])
+        raise RuntimeError("stop before hashing at cost 12")
+
+    monkeypatch.setattr(users, "create", spy)
+    with pytest.raises(RuntimeError):
+        load_demo(engine)
+    assert seen == [12]
+
+
+def test_demo_staff_sees_only_their_township(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        staff = s.scalar(select(User).where(User.username == "staff"))
+        assert staff is not None
+        codes = {row.code for row in orgunits.tree(s, actor_for(s, staff))}
+        township = staff.org_unit
+        villages = {u.code for u in s.scalars(select(OrgUnit).where(OrgUnit.parent_id == township.id))}
+        assert codes == {township.code} | villages
+
+
+def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        def entries(record_type: str) -> int:
+            return s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.record_type == record_type, AuditEntry.action == "create")) or 0
+
+        assert entries("org_units") == loaded["org_units"]
+        assert entries("org_unit_populations") == loaded["populations"]
+        assert entries("users") == loaded["users"]
+        assert set(s.scalars(select(AuditEntry.actor_name).distinct())) == {"system"}
+        for after in s.scalars(select(AuditEntry.after).where(AuditEntry.record_type == "users")):
+            assert "password_hash" not in after
+
+
+def test_demo_refuses_a_database_with_data(engine: Engine, tree: dict[str, int]) -> None:
+    assert not is_empty(engine)
+    with pytest.raises(DatabaseNotEmpty) as caught:
+        load_demo(engine, fast=True)
+    assert "空数据库" in caught.value.message("zh-CN")
+    assert "empty database" in caught.value.message("en")
+    with Session(engine) as s:
+        assert _count(s, OrgUnit) == len(tree)
+        assert _count(s, User) == 0
+
+
+def test_demo_never_loads_twice(engine: Engine, loaded: dict[str, int]) -> None:
+    with Session(engine) as s:
+        before = (_count(s, OrgUnit), _count(s, User), _count(s, AuditEntry))
+    with pytest.raises(DatabaseNotEmpty):
+        load_demo(engine, fast=True)
+    with Session(engine) as s:
+        assert (_count(s, OrgUnit), _count(s, User), _count(s, AuditEntry)) == before
+
+
+def test_demo_is_all_or_nothing(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_create = users.create
+
+    def fail_on_viewer(session: Session, actor: Any, data: dict[str, Any]) -> User:
+        # Fails late: after every org unit, population and most accounts were written.
+        if data["username"] == "viewer":
+            raise RuntimeError("disk full")
+        return real_create(session, actor, data)
+
+    monkeypatch.setattr(users, "create", fail_on_viewer)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_demo(engine, fast=True)
+    assert is_empty(engine)
+    with Session(engine) as s:
+        for model in (OrgUnit, OrgUnitPopulation, User, AuditEntry):
+            assert _count(s, model) == 0, model.__name__
+
+
+def test_demo_module_constants() -> None:
+    assert demo.DEMO_PASSWORD == "demo12345"
+    assert {u.username for u in demo.USERS} >= set(ROLE_ACCOUNTS)

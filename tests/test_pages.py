@@ -1,0 +1,298 @@
+"""Pages through AppTest: the login gate, each role's menu, refusals by URL, the real
+login form, and the admin and account pages doing real writes.
+
+AppTest resets Streamlit's page-mode flag before every run; with a pages/ folder beside
+the entry script its later runs then execute a page file on its own instead of app.py
+(as a freshly started server would). The tests therefore run a copy of app.py from a
+folder without pages/; the page scripts themselves are still the project's. The
+page-alone behaviour is tested on purpose below.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from db.engine import transaction
+from db.models import ROLES, AuditEntry, User
+from portal import auth, navigation
+from portal.i18n import t
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "demo12345"
+ENTRY = [str(ROOT / "app.py")]  # replaced by the module fixture's copy
+HOME_UNIT = {"admin": "county", "head": "county", "trainer": "county", "inspector": "county",
+             "staff": "t1", "viewer": "t1"}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def app_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    engine = fresh_engine(request.param, tmp_path_factory.mktemp("pages"))
+    ids = make_tree(engine)
+    for role in ROLES:
+        make_user(engine, role, role, ids[HOME_UNIT[role]], PASSWORD)
+    entry = tmp_path_factory.mktemp("entry") / "app.py"
+    shutil.copy(ROOT / "app.py", entry)
+    ENTRY[0] = str(entry)
+    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
+    os.environ["PORTAL_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    os.environ["PORTAL_DEMO"] = "1"
+    yield engine
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    engine.dispose()
+
+
+def open_app(username: str | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRY[0], default_timeout=30)
+    at.session_state["lang"] = "zh-CN"
+    if username:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = username
+        at.run()
+        if page:
+            at.switch_page(str(ROOT / page))
+            at.run()
+    else:
+        if page:  # asked for by file name before the first run, as a typed URL does
+            at.switch_page(str(ROOT / page))
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for kind in ("title", "markdown", "caption", "error", "info", "warning", "success")
+             for m in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def menu(at: AppTest) -> list[str]:
+    return [link.proto.label for link in at.get("page_link")]
+
+
+# --- anonymous -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
+def test_anonymous_sees_only_the_login_form(app_db, page):
+    at = open_app(page=page)
+    assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
+    assert not at.dataframe and not menu(at)
+    assert t("home.welcome", name="") not in texts(at)
+    assert t("admin.title") not in [x.value for x in at.title]
+
+
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
+def test_page_script_run_alone_refuses_without_login(app_db, page):
+    # What a freshly started server could serve from pages/ before st.navigation ran.
+    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
+    assert not at.dataframe and not at.metric and not menu(at)
+
+
+# --- each role -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_exactly_its_pages(app_db, role):
+    at = open_app(role)
+    assert menu(at) == [t(p.title_key) for p in navigation.pages_for(role)]
+    assert at.title[0].value == t("home.welcome", name=role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", navigation.PAGES, ids=lambda p: p.slug)
+def test_every_page_for_every_role(app_db, role, page):
+    at = open_app(role, page.script)
+    if role in page.roles:
+        assert t("page.refused") not in texts(at)
+        assert at.title, "the page rendered nothing"
+    else:
+        assert [e.value for e in at.error] == [t("page.refused")]
+        assert not at.dataframe and not at.metric and not at.title
+
+
+def test_head_admin_page_lists_only_scope_and_is_read_only(app_db):
+    at = open_app("head", "pages/admin.py")
+    units = at.dataframe[0].value
+    assert len(units) == 7  # the whole county tree
+    assert t("admin.read_only") in texts(at)
+    assert not [f for f in at.get("form")]
+
+
+def test_township_viewer_admin_refused_but_home_scoped(app_db):
+    at = open_app("viewer")
+    assert t("home.scope", unit="东关镇卫生院", count=1) in texts(at)
+    assert at.metric[0].value == "2"  # t1 and its village
+
+
+# --- login form ------------------------------------------------------------------------
+
+def login(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    at.run()
+    return at
+
+
+def test_login_through_the_real_form(app_db):
+    at = open_app()
+    login(at, "head", PASSWORD)
+    assert not at.exception
+    assert at.session_state["authentication_status"] is True
+    assert at.title[0].value == t("home.welcome", name="head")
+    assert menu(at) == [t(p.title_key) for p in navigation.pages_for("head")]
+    with transaction(app_db) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "login")
+                          .order_by(AuditEntry.id.desc())).first()
+        assert entry.actor_name == "head"
+
+
+def test_wrong_password_then_lockout_message(app_db):
+    at = open_app()
+    login(at, "inspector", "wrong-password")
+    assert [e.value for e in at.error] == [t("login.bad_credentials")]
+    for _ in range(4):
+        login(at, "inspector", "wrong-password")
+    assert "已锁定" in at.error[0].value
+    login(at, "inspector", PASSWORD)  # right password, still locked
+    assert "已锁定" in at.error[0].value
+    assert at.session_state["authentication_status"] is False
+    with transaction(app_db) as s:
+        user = s.scalar(select(User).where(User.username == "inspector"))
+        assert user.locked_until is not None
+        user.locked_until = None  # leave the account usable for other tests
+
+
+def test_logout_returns_to_login_and_revokes_cookies(app_db):
+    at = open_app("trainer")
+    at.button(key="shell.logout").click()
+    at.run()
+    assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
+    assert t("shell.logged_out") in texts(at)
+    with transaction(app_db) as s:
+        user = s.scalar(select(User).where(User.username == "trainer"))
+        assert user.tokens_valid_after is not None
+
+
+def test_disabled_user_is_signed_out_on_next_run(app_db):
+    at = open_app("viewer")
+    with transaction(app_db) as s:
+        s.scalar(select(User).where(User.username == "viewer")).active = False
+    at.run()
+    assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
+    with transaction(app_db) as s:
+        s.scalar(select(User).where(User.username == "viewer")).active = True
+
+
+# --- admin writes ----------------------------------------------------------------------
+
+def test_admin_adds_a_user_through_the_form(app_db):
+    at = open_app("admin", "pages/admin.py")
+    at.text_input(key="admin.input.username").input("Bad Name")
+    at.text_input(key="admin.input.display_name").input("")
+    at.text_input(key="admin.input.password").input("short")
+    at.button(key="FormSubmitter:admin.form.user-" + t("admin.add_user")).click()
+    at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert t("validation.username") in errors and t("validation.required") in errors
+    assert at.text_input(key="admin.input.username").value == "Bad Name"  # kept on error
+    with transaction(app_db) as s:
+        assert s.scalar(select(User).where(User.username.ilike("bad%"))) is None
+    at.text_input(key="admin.input.username").input("liuyang")
+    at.text_input(key="admin.input.display_name").input("刘洋")
+    at.text_input(key="admin.input.password").input("good-password-1")
+    at.button(key="FormSubmitter:admin.form.user-" + t("admin.add_user")).click()
+    at.run()
+    assert t("admin.user_created", username="liuyang") in texts(at)
+    assert at.text_input(key="admin.input.username").value == ""  # cleared after success
+    with transaction(app_db) as s:
+        user = s.scalar(select(User).where(User.username == "liuyang"))
+        assert user.display_name == "刘洋" and auth.check_password("good-password-1", user.password_hash)
+
+
+def test_admin_disables_and_resets(app_db):
+    at = open_app("admin", "pages/admin.py")
+    at.text_input(key="admin.manage.username").input("staff")
+    at.run()
+    at.button(key="admin.manage.toggle").click()
+    at.run()
+    with transaction(app_db) as s:
+        assert s.scalar(select(User.active).where(User.username == "staff")) is False
+    at.text_input(key="admin.manage.username").input("staff")
+    at.run()
+    at.button(key="admin.manage.toggle").click()
+    at.run()
+    at.text_input(key="admin.input.reset_password").input("reset-pass-99")
+    at.button(key="FormSubmitter:admin.form.reset-" + t("admin.reset_password")).click()
+    at.run()
+    assert t("admin.password_reset", username="staff") in texts(at)
+    with transaction(app_db) as s:
+        user = s.scalar(select(User).where(User.username == "staff"))
+        assert user.active and auth.check_password("reset-pass-99", user.password_hash)
+        user.password_hash = auth.hash_password(PASSWORD, rounds=4)
+
+
+# --- account and language --------------------------------------------------------------
+
+def test_change_own_password_on_account_page(app_db):
+    at = open_app("trainer", "pages/account.py")
+    for key, value in (("current_password", "nope"), ("new_password", "another-pass-1"),
+                       ("confirm_password", "another-pass-1")):
+        at.text_input(key=f"account.input.{key}").input(value)
+    at.button(key="FormSubmitter:account.form.password-" + t("account.save")).click()
+    at.run()
+    assert t("validation.current_password") in [e.value for e in at.error]
+    at.text_input(key="account.input.current_password").input(PASSWORD)
+    at.button(key="FormSubmitter:account.form.password-" + t("account.save")).click()
+    at.run()
+    assert t("account.password_changed") in texts(at)
+    with transaction(app_db) as s:
+        user = s.scalar(select(User).where(User.username == "trainer"))
+        assert auth.check_password("another-pass-1", user.password_hash)
+        user.password_hash = auth.hash_password(PASSWORD, rounds=4)
+
+
+def test_language_switch_is_saved_per_user(app_db):
+    at = open_app("inspector")
+    at.radio(key="shell.language").set_value("en")
+    at.run()
+    assert at.title[0].value == t("home.welcome", "en", name="inspector")
+    assert menu(at)[0] == "Home"
+    with transaction(app_db) as s:
+        assert s.scalar(select(User.language).where(User.username == "inspector")) == "en"
+    # a new session of the same user starts in English
+    fresh = AppTest.from_file(ENTRY[0], default_timeout=30)
+    fresh.session_state["authentication_status"] = True
+    fresh.session_state["username"] = "inspector"
+    fresh.run()
+    assert fresh.title[0].value == t("home.welcome", "en", name="inspector")
+    with transaction(app_db) as s:
+        s.scalar(select(User).where(User.username == "inspector")).language = None
+
+
+def test_pickers_persist_across_pages(app_db):
+    at = open_app("head")
+    options = at.selectbox(key="shell.org_unit").options
+    assert len(options) == 7
+    at.selectbox(key="shell.org_unit").select_index(2)
+    at.selectbox(key="shell.period").select_index(1)
+    at.run()
+    unit, period = at.session_state["shell.org_unit"], at.session_state["shell.period"]
+    at.switch_page(str(ROOT / "pages/admin.py"))
+    at.run()
+    at.switch_page(str(ROOT / "pages/home.py"))
+    at.run()
+    assert at.session_state["shell.org_unit"] == unit
+    assert at.session_state["shell.period"] == period
