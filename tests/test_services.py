@@ -274,9 +274,9 @@ def test_subtree_paths(engine, tree):
         assert [r.depth for r in rows if r.code in ("county", "t1", "t1v1")] == [0, 1, 2]
 
 
-def test_code_with_trailing_newline_is_a_field_error(engine, tree):
+def test_bad_code_is_a_field_error_and_padding_cannot_dodge_uniqueness(engine, tree):
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
-        orgunits.create(s, SYSTEM, {"code": "bad\n", "name_zh": "坏编码", "type": "other",
+        orgunits.create(s, SYSTEM, {"code": "bad code\n", "name_zh": "坏编码", "type": "other",
                                     "parent_id": tree["county"]})
     assert info.value.errors[0].field == "code"
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
