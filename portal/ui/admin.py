@@ -45,12 +45,17 @@ def units_table(units: list[orgunits.UnitRow]) -> None:
         t("col.name"): ["\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units],
         t("col.code"): [u.code for u in units],
         t("col.type"): [t(f"orgtype.{u.type}") for u in units],
-        t("col.population"): pd.array([u.population for u in units], dtype="Int64"),
-        t("col.year"): pd.array([u.population_year for u in units], dtype="Int64"),
-        t("col.students"): pd.array([u.students for u in units], dtype="Int64"),
+        t("col.population"): [_count(u.population) for u in units],
+        t("col.year"): [str(u.population_year or "") for u in units],
+        t("col.students"): [_count(u.students) for u in units],
         t("col.status"): [t("status.active" if u.active else "status.disabled") for u in units],
     })
-    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.units")
+    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.units",
+                 height=min(36 * (len(units) + 1) + 4, 720))
+
+
+def _count(value: int | None) -> str:
+    return f"{value:,}" if value is not None else ""
 
 
 def users_table(actor: Actor) -> None:

@@ -30,13 +30,14 @@ def render() -> None:
         st.write(t("home.scope", unit=i18n.label(lang(), home.name_zh, home.name_en),
                    count=len(units) - 1))
     chosen = next((u for u in units if u.id == selected_unit_id()), home)
-    cols = st.columns(4)
+    if chosen is not None:
+        st.subheader(t("home.selection", unit=i18n.label(lang(), chosen.name_zh, chosen.name_en),
+                       period=periods.label(selected_period(), lang())))
+    cols = st.columns(3)
     cols[0].metric(t("home.units"), f"{len(units):,}")
     cols[1].metric(t("home.users"), f"{user_count:,}")
     if chosen is not None:
-        cols[2].metric(t("home.selected_unit"), i18n.label(lang(), chosen.name_zh, chosen.name_en))
         pop = f"{chosen.population:,}" if chosen.population is not None else t("home.no_population")
         year = chosen.population_year or dt.date.today().year
-        cols[3].metric(t("home.population", year=year), pop)
-    st.caption(f"{t('home.selected_period')}: {periods.label(selected_period(), lang())}")
+        cols[2].metric(t("home.population", year=year), pop)
     st.info(t("home.coming"), icon=":material/construction:")
