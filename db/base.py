@@ -54,6 +54,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SoftDeleted:
+    """Deleted rows stay, with the time they went to the trash, and can be restored."""
+
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+
+
 class Versioned:
     """Rows that carry a version number: a stale edit is refused, not silently applied."""
 

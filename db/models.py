@@ -8,15 +8,17 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, UTCDateTime, Versioned, code_str, intpk, name_str, utcnow
+from db.base import Base, SoftDeleted, UTCDateTime, Versioned, code_str, intpk, name_str, utcnow
 
 # Non-native enums: plain strings checked in the service layer, so SQLite and PostgreSQL
 # share one migration path and adding a value needs no ALTER TYPE.
@@ -35,7 +37,7 @@ LANGUAGES = ("zh-CN", "en")
 POPULATION_KINDS = ("resident", "registered", "students", "elderly_65", "children_0_6")
 
 
-class OrgUnit(Versioned, Base):
+class OrgUnit(Versioned, SoftDeleted, Base):
     """One node of the single org tree: county -> township -> village; school -> class."""
 
     __tablename__ = "org_units"
@@ -74,7 +76,7 @@ class OrgUnitPopulation(Base):
     org_unit: Mapped[OrgUnit] = relationship(back_populates="populations")
 
 
-class User(Versioned, Base):
+class User(Versioned, SoftDeleted, Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonneg"),)
 
@@ -116,3 +118,30 @@ class AuditEntry(Base):
     org_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
     before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+
+HE_ACTIVITY_TYPES = ("lecture", "consultation", "board", "materials", "av", "individual",
+                     "class", "other")
+
+
+class HeActivity(Versioned, SoftDeleted, Base):
+    """A health-education activity: a lecture, a consultation day, a bulletin-board
+    update, materials handed out... counted against the yearly targets."""
+
+    __tablename__ = "he_activities"
+    __table_args__ = (
+        Index("ix_he_activities_org_unit_id_activity_date", "org_unit_id", "activity_date"),
+    )
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    activity_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    activity_type: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    theme_day: Mapped[Optional[str]] = mapped_column(String(60))
+    venue: Mapped[Optional[str]] = mapped_column(String(120))
+    speaker: Mapped[Optional[str]] = mapped_column(String(60))
+    participants: Mapped[Optional[int]] = mapped_column(Integer)
+    consultations: Mapped[Optional[int]] = mapped_column(Integer)
+    materials_given: Mapped[Optional[int]] = mapped_column(Integer)
+    notes: Mapped[Optional[str]] = mapped_column(Text)

@@ -52,7 +52,7 @@ def authenticate(
     LOCK_MINUTES. A locked account refuses even the right password until the lock ends."""
     now = now or utcnow()
     username = (username or "").strip().lower()
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == username, User.deleted_at.is_(None)))
     if user is None:
         check_password(password or "", _DUMMY_HASH)
         return LoginResult(False, "bad_credentials")
@@ -114,7 +114,7 @@ def user_from_token(
         return None
     if expires <= now.timestamp():
         return None
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == username, User.deleted_at.is_(None)))
     if user is None or not user.active:
         return None
     if user.locked_until is not None and user.locked_until > now:

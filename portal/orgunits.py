@@ -9,9 +9,13 @@ from sqlalchemy.orm import Session
 
 from db.models import ORG_UNIT_TYPES, POPULATION_KINDS, OrgUnit, OrgUnitPopulation
 from portal import audit
-from portal.errors import FieldError, NotFound, StaleEdit, ValidationError
+from portal.errors import FieldError, NotFound, ValidationError
+from portal.i18n import t
+from portal.records import service as records
+from portal.records.fields import Choice, Field
+from portal.records.spec import ALL, RecordSpec
 from portal.scope import Actor, get_unit_in_scope, org_filter, require_role
-from portal.validation import CODE_RE, choice, pattern, raise_if_any, required_text
+from portal.validation import CODE_RE, choice, pattern, raise_if_any
 
 RECORD_TYPE = "org_units"
 EDITOR_ROLES = ("admin", "head")
@@ -51,7 +55,7 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
               & (latest.c.kind == OrgUnitPopulation.kind)
               & (latest.c.year == OrgUnitPopulation.year))
     )
-    stmt = select(OrgUnit).where(org_filter(actor)).order_by(OrgUnit.path)
+    stmt = select(OrgUnit).where(org_filter(actor), OrgUnit.deleted_at.is_(None)).order_by(OrgUnit.path)
     if not include_inactive:
         stmt = stmt.where(OrgUnit.active.is_(True))
     units = list(session.scalars(stmt))
@@ -99,69 +103,90 @@ def get(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
 
 
 def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code).where(org_filter(actor)))
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code, OrgUnit.deleted_at.is_(None))
+                          .where(org_filter(actor)))
     if unit is None:
         raise NotFound("error.unit_code_not_found", code=code)
     return unit
 
 
-def _validate(session: Session, data: dict[str, Any], unit_id: int | None = None) -> None:
-    data["code"] = data["code"].strip() if isinstance(data.get("code"), str) else data.get("code")
-    raise_if_any([
-        pattern("code", data.get("code"), CODE_RE, "validation.code"),
-        required_text("name_zh", data.get("name_zh"), 120),
-        choice("type", data.get("type"), ORG_UNIT_TYPES),
-    ])
-    clash = session.scalar(select(OrgUnit.id).where(OrgUnit.code == data["code"]))
-    if clash is not None and clash != unit_id:
-        raise ValidationError([FieldError("code", "validation.unique", {"value": data["code"]})])
+def _type_choices() -> tuple[Choice, ...]:
+    return tuple(Choice(v, t(f"orgtype.{v}", "zh-CN"), t(f"orgtype.{v}", "en")) for v in ORG_UNIT_TYPES)
+
+
+class OrgUnitSpec(RecordSpec):
+    """Org units: the one tree every record hangs from."""
+
+    slug = RECORD_TYPE
+    model = OrgUnit
+    title_zh, title_en = "机构", "Org units"
+    fields = (
+        Field("code", "text", "编码", "Code", required=True, max_length=32,
+              validator=lambda key, v: pattern(key, v, CODE_RE, "validation.code"),
+              help_zh="字母、数字、点、横线或下划线，全县唯一", help_en="Letters, digits, . - _; unique",
+              aliases=("机构编码", "单位编码")),
+        Field("name_zh", "text", "中文名称", "Chinese name", required=True, max_length=120,
+              aliases=("名称", "机构名称", "单位名称")),
+        Field("name_en", "text", "英文名称", "English name", max_length=120, default=""),
+        Field("type", "choice", "类型", "Type", required=True, choices=_type_choices(),
+              aliases=("机构类型",)),
+        Field("parent_id", "org_unit", "上级机构", "Parent unit", create_only=True,
+              help_zh="导入时填写上级机构编码", help_en="In imports: the parent's code",
+              aliases=("上级", "上级编码", "parent")),
+        Field("active", "bool", "启用", "Active", default=True, aliases=("状态",)),
+    )
+    list_display = ("code", "name_zh", "name_en", "type", "parent_id", "active")
+    list_filter = ("type", "active")
+    search_fields = ("code", "name_zh", "name_en")
+    ordering = ("path",)
+    natural_key = ("code",)
+    org_field = "id"
+    permissions = {
+        "view": ALL,
+        "create": frozenset({"admin", "head"}),
+        "edit": frozenset({"admin", "head"}),
+        "delete": frozenset({"admin"}),
+        "export": frozenset({"admin", "head"}),
+        "import": frozenset({"admin"}),
+        "revert": frozenset({"admin", "head"}),
+    }
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        errors = []
+        if existing is None and values.get("parent_id") is None and not actor.sees_everything:
+            errors.append(FieldError("parent_id", "validation.required"))
+        return errors
+
+    @classmethod
+    def after_save(cls, session: Any, obj: Any, creating: bool) -> None:
+        if creating:
+            parent = session.get(OrgUnit, obj.parent_id) if obj.parent_id else None
+            obj.path = f"{parent.path if parent else '/'}{obj.id}/"
+            session.flush()
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        from db.models import User  # local: users imports this module
+
+        children = session.scalar(select(func.count()).select_from(OrgUnit).where(
+            OrgUnit.parent_id == obj.id, OrgUnit.deleted_at.is_(None)))
+        members = session.scalar(select(func.count()).select_from(User).where(
+            User.org_unit_id == obj.id, User.deleted_at.is_(None)))
+        if children or members:
+            raise ValidationError([FieldError("code", "validation.unit_in_use",
+                                              {"units": children, "users": members})])
 
 
 def create(session: Session, actor: Actor, data: dict[str, Any]) -> OrgUnit:
     """A new unit under a parent the actor can see (only an admin may add a root)."""
-    require_role(actor, *EDITOR_ROLES)
-    parent_id = data.get("parent_id")
-    if parent_id is None:
-        require_role(actor, "admin")
-        parent = None
-    else:
-        parent = get_unit_in_scope(session, actor, parent_id)
-    _validate(session, data)
-    unit = OrgUnit(
-        code=data["code"].strip(),
-        name_zh=data["name_zh"].strip(),
-        name_en=(data.get("name_en") or "").strip(),
-        type=data["type"],
-        parent_id=parent.id if parent else None,
-        active=data.get("active", True),
-    )
-    session.add(unit)
-    session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    session.flush()
-    audit.record(session, actor, "create", RECORD_TYPE, unit.id, unit.id, None, audit.snapshot(unit))
-    return unit
+    return records.create(session, actor, OrgUnitSpec, data)
 
 
 def update(session: Session, actor: Actor, unit_id: int, changes: dict[str, Any],
            expected_version: int | None = None) -> OrgUnit:
     """Rename, retype or (de)activate a unit in scope; moving units is not offered yet."""
-    require_role(actor, *EDITOR_ROLES)
-    unit = get_unit_in_scope(session, actor, unit_id)
-    if expected_version is not None and unit.version != expected_version:
-        raise StaleEdit("error.stale")
-    before = audit.snapshot(unit)
-    allowed = {"code", "name_zh", "name_en", "type", "active"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError([FieldError(sorted(unknown)[0], "validation.readonly")])
-    merged = {**before, **changes}
-    _validate(session, merged, unit.id)
-    for key, value in changes.items():
-        setattr(unit, key, value.strip() if isinstance(value, str) else value)
-    session.flush()
-    audit.record(session, actor, "update", RECORD_TYPE, unit.id, unit.id, before, audit.snapshot(unit))
-    return unit
+    return records.update(session, actor, OrgUnitSpec, unit_id, changes, expected_version)
 
 
 def set_population(session: Session, actor: Actor, unit_id: int, year: int, kind: str,

@@ -65,7 +65,7 @@ def get_unit_in_scope(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
     """The unit if the actor may see it. Out of scope reads as not found, so probing ids
     tells an outsider nothing."""
     unit = session.get(OrgUnit, unit_id)
-    if unit is None or not in_scope(actor, unit):
+    if unit is None or unit.deleted_at is not None or not in_scope(actor, unit):
         raise NotFound("error.not_found")
     return unit
 

@@ -10,6 +10,7 @@ import pytest
 
 from db.models import ORG_UNIT_TYPES, ROLES
 from portal import i18n, navigation
+from portal.records.fields import FIELD_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 # t("key") / t(f"prefix.{x}") / "...key": literal keys passed to the translate helpers
@@ -64,6 +65,7 @@ def test_every_key_used_in_code_exists():
     *(f"role.{r}" for r in ROLES),
     *(f"orgtype.{o}" for o in ORG_UNIT_TYPES),
     *(f"lang.{lang}" for lang in i18n.LANGUAGES),
+    *(f"validation.type_{kind}" for kind in FIELD_TYPES),
     *(p.title_key for p in navigation.PAGES),
     *(p.section_key for p in navigation.PAGES),
 ])

@@ -46,9 +46,10 @@ def test_township_head_cannot_change_another_township(engine, tree):
         orgunits.update(s, head, tree["t2"], {"name_zh": "改名"})
     with pytest.raises(NotFound), transaction(engine) as s:
         orgunits.set_population(s, head, tree["t2v1"], 2026, "resident", 1)
-    with pytest.raises(NotFound), transaction(engine) as s:
+    with pytest.raises(ValidationError) as info, transaction(engine) as s:
         orgunits.create(s, head, {"code": "x1", "name_zh": "新村", "type": "village_clinic",
                                   "parent_id": tree["t2"]})
+    assert [(e.field, e.key) for e in info.value.errors] == [("parent_id", "validation.org_unit")]
     with transaction(engine) as s:
         assert s.get(OrgUnit, tree["t2"]).name_zh == "西河镇卫生院"
         assert s.scalar(select(func.count()).select_from(OrgUnit).where(OrgUnit.code == "x1")) == 0

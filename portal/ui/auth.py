@@ -42,7 +42,8 @@ def current_actor() -> Actor | None:
     with unit_of_work() as session:
         user = None
         if st.session_state.get("authentication_status") and st.session_state.get("username"):
-            user = session.scalar(select(User).where(User.username == st.session_state["username"]))
+            user = session.scalar(select(User).where(User.username == st.session_state["username"],
+                                                     User.deleted_at.is_(None)))
             if user is not None and not _usable(user):
                 user = None
         elif not st.session_state.get(PENDING_DELETE):

@@ -1,0 +1,201 @@
+"""Field declarations and the one place where raw input (a form widget, a CSV cell, a CLI
+argument) becomes a typed value or a FieldError naming the field."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.errors import FieldError
+
+FIELD_TYPES = ("text", "longtext", "int", "float", "date", "bool", "choice", "org_unit")
+TRUE_WORDS = {"1", "true", "yes", "y", "是", "对", "启用", "√", "t"}
+FALSE_WORDS = {"0", "false", "no", "n", "否", "停用", "×", "f"}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value, stored as `value`, shown in the user's language."""
+
+    value: str
+    zh: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record type.
+
+    Example::
+
+        Field("participants", "int", "受教育人数", "People reached", min=0,
+              help_zh="讲座、咨询到场人数", aliases=("人数", "参加人数"))
+
+    key: the model attribute and the column header of exports (ASCII, snake_case).
+    type: one of text, longtext, int, float, date, bool, choice, org_unit.
+    zh / en: the label in each language; imports accept either as a header.
+    required, min, max, max_length, choices: checked on every write, whatever its source.
+    default: used by the add form and by imports whose file has no such column.
+    help_zh / help_en: help text under the form widget.
+    aliases: more header names an import accepts (old spreadsheet headings).
+    readonly: shown and exported, never written by forms or imports (set by the service).
+    write_only: accepted on create, never shown, exported or audited (a password).
+    create_only: may be set when the record is created, never changed afterwards.
+    validator: one more check of a present value, ``(key, value) -> FieldError | None``
+    (a code pattern, password rules); runs with the built-in checks, so every bad field
+    is reported at once.
+    """
+
+    key: str
+    type: str
+    zh: str
+    en: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    choices: tuple[Choice, ...] = ()
+    default: Any = None
+    help_zh: str = ""
+    help_en: str = ""
+    aliases: tuple[str, ...] = ()
+    readonly: bool = False
+    write_only: bool = False
+    create_only: bool = False
+    validator: Callable[[str, Any], FieldError | None] | None = None
+    _choice_values: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_choice_values", frozenset(c.value for c in self.choices))
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    def help(self, lang: str) -> str | None:
+        return (self.help_en if lang == "en" else self.help_zh) or None
+
+    def choice_label(self, value: Any, lang: str) -> str:
+        for c in self.choices:
+            if c.value == value:
+                return c.label(lang)
+        return "" if value is None else str(value)
+
+    def headers(self) -> tuple[str, ...]:
+        """Every header an import recognises for this field."""
+        return (self.key, self.zh, self.en, *self.aliases)
+
+    def parse(self, raw: Any) -> tuple[Any, FieldError | None]:
+        """Typed value from raw input; blank input reads as None."""
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            return None, None
+        if isinstance(raw, str):
+            raw = raw.strip()
+            if raw == "":
+                return None, None
+        try:
+            return _PARSERS[self.type](self, raw), None
+        except (ValueError, TypeError, OverflowError):
+            return None, FieldError(self.key, f"validation.type_{self.type}", {"value": str(raw)[:40]})
+
+    def check(self, value: Any) -> FieldError | None:
+        """Bounds, length and choices of an already typed value."""
+        if value is None:
+            return FieldError(self.key, "validation.required") if self.required else None
+        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
+            return FieldError(self.key, "validation.too_long", {"max": self.max_length})
+        if self.min is not None and isinstance(value, (int, float)) and value < self.min:
+            return FieldError(self.key, "validation.min", {"min": _num(self.min)})
+        if self.max is not None and isinstance(value, (int, float)) and value > self.max:
+            return FieldError(self.key, "validation.max", {"max": _num(self.max)})
+        if self.type == "choice" and value not in self._choice_values:
+            return FieldError(self.key, "validation.choice", {"value": value})
+        return self.validator(self.key, value) if self.validator else None
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _text(f: Field, raw: Any) -> str:
+    return str(raw).strip() if not isinstance(raw, str) else raw
+
+
+def _int(f: Field, raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("bool")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError("fraction")
+        return int(raw)
+    text = str(raw).replace(",", "").replace("，", "")
+    number = float(text)
+    if not number.is_integer():
+        raise ValueError("fraction")
+    return int(number)
+
+
+def _float(f: Field, raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("bool")
+    value = float(str(raw).replace(",", "").rstrip("%")) if isinstance(raw, str) else float(raw)
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError("nan")
+    return value
+
+
+def _date(f: Field, raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip()
+    text = re.sub(r"\s+00:00(:00)?$", "", text)  # spreadsheets add midnight to dates
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _bool(f: Field, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(text)
+
+
+def _choice(f: Field, raw: Any) -> str:
+    text = str(raw).strip()
+    if text in f._choice_values:
+        return text
+    for c in f.choices:  # a file may carry the label instead of the stored value
+        if text in (c.zh, c.en):
+            return c.value
+    return text  # check() reports it as not one of the choices
+
+
+def _org_unit(f: Field, raw: Any) -> int | str:
+    # ints are ids (forms); text is a unit code (imports, CLI), resolved by the service
+    if isinstance(raw, bool):
+        raise ValueError("bool")
+    if isinstance(raw, int):
+        return raw
+    return str(raw).strip()
+
+
+_PARSERS = {"text": _text, "longtext": _text, "int": _int, "float": _float, "date": _date,
+            "bool": _bool, "choice": _choice, "org_unit": _org_unit}

@@ -1,0 +1,250 @@
+"""RecordSpec: one declaration per record type, checked when the class is defined.
+
+Every option is a class attribute with a default; the docstrings are the reference that
+README.md points to. A mistake raises SpecError naming the class and the attribute, at
+import time, so a broken spec never reaches a user.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from sqlalchemy import inspect as sa_inspect
+
+from db.models import ROLES
+from portal.errors import FieldError
+from portal.records.fields import FIELD_TYPES, Field
+
+ACTIONS = ("view", "create", "edit", "delete", "export", "import", "revert")
+FILTERABLE = ("choice", "date", "org_unit", "bool", "text")
+PAGE_SIZES = (25, 50, 100)
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+ALL = frozenset(ROLES)
+
+
+class SpecError(Exception):
+    """A record type is declared wrongly; the message names the class and attribute."""
+
+
+class RecordSpec:
+    """Base class of every record type. Subclass it and set the attributes below."""
+
+    slug: ClassVar[str] = ""
+    """Record-type name: table name, CLI name and widget-key prefix. ``"he_activities"``"""
+
+    model: ClassVar[type | None] = None
+    """The SQLAlchemy model; it must carry ``version`` and ``deleted_at`` columns."""
+
+    title_zh: ClassVar[str] = ""
+    """Chinese name of the record type. ``"健康教育活动"``"""
+
+    title_en: ClassVar[str] = ""
+    """English name. ``"Health-education activities"``"""
+
+    fields: ClassVar[tuple[Field, ...]] = ()
+    """The fields, in form order. ``(Field("title", "text", "主题", "Title", required=True),)``"""
+
+    list_display: ClassVar[tuple[str, ...]] = ()
+    """Field keys shown as table columns, in order. ``("activity_date", "title")``"""
+
+    list_filter: ClassVar[tuple[str, ...]] = ()
+    """Field keys offered as filters: choice and bool (pick values), date (range and
+    period), org_unit (a unit and everything below it), text (contains).
+    ``("activity_type", "activity_date", "org_unit_id")``"""
+
+    search_fields: ClassVar[tuple[str, ...]] = ()
+    """Text fields the search box looks in. ``("title", "venue")``"""
+
+    ordering: ClassVar[tuple[str, ...]] = ("-id",)
+    """Default sort; a leading ``-`` sorts descending. ``("-activity_date", "-id")``"""
+
+    list_per_page: ClassVar[int] = 25
+    """Default page size: 25, 50 or 100 (the table offers all three)."""
+
+    natural_key: ClassVar[tuple[str, ...]] = ()
+    """Fields that identify a row across systems, for import upserts. ``("code",)``"""
+
+    org_field: ClassVar[str | None] = "org_unit_id"
+    """The org_unit field that scopes the record: users see records of their subtree.
+    ``"id"`` for the org units themselves."""
+
+    date_field: ClassVar[str | None] = None
+    """The date field that puts a record into a period (the sidebar's period filter)."""
+
+    permissions: ClassVar[Mapping[str, frozenset[str]]] = {"view": ALL}
+    """Roles allowed per action (view, create, edit, delete, export, import, revert).
+    ``{"view": ALL, "create": frozenset({"admin", "staff"})}``; absent actions: nobody."""
+
+    can_create: ClassVar[bool] = True
+    """False hides adding records whatever the permissions say (SQLAdmin's flag)."""
+
+    can_edit: ClassVar[bool] = True
+    """False makes every record read-only."""
+
+    can_delete: ClassVar[bool] = True
+    """False removes delete (and so the trash) from this record type."""
+
+    can_export: ClassVar[bool] = True
+    """False removes CSV/XLSX export."""
+
+    can_import: ClassVar[bool] = True
+    """False removes import."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):
+            return
+        check_spec(cls)
+
+    # -- hooks (override in a subclass) ------------------------------------------------
+
+    @classmethod
+    def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        """Normalise raw input before parsing (e.g. lower-case a username)."""
+        return raw
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        """Cross-field checks after each field passed its own; return FieldErrors.
+        ``values`` is the whole record as it would be saved; ``existing`` is the stored
+        row on update, None on create."""
+        return []
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        """Refuse a delete by raising a PortalError (e.g. a unit that still has users)."""
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool) -> None:
+        """Adjust the model object just before it is flushed (derived columns)."""
+
+    @classmethod
+    def after_save(cls, session: Any, obj: Any, creating: bool) -> None:
+        """Runs after the flush, in the same transaction (e.g. a materialised path)."""
+
+    @classmethod
+    def on_change(cls, before: dict[str, Any] | None, after: dict[str, Any] | None,
+                  actor: Any) -> None:
+        """Called after every create, update, delete, restore and revert, with the
+        audited snapshots, in the same transaction; raise to refuse the change."""
+
+    # -- helpers -----------------------------------------------------------------------
+
+    @classmethod
+    def field(cls, key: str) -> Field:
+        for f in cls.fields:
+            if f.key == key:
+                return f
+        raise KeyError(f"{cls.__name__} has no field {key!r}")
+
+    @classmethod
+    def title(cls, lang: str) -> str:
+        return cls.title_en if lang == "en" else cls.title_zh
+
+    @classmethod
+    def allows(cls, role: str | None, action: str) -> bool:
+        flags = {"create": cls.can_create, "edit": cls.can_edit, "delete": cls.can_delete,
+                 "export": cls.can_export, "import": cls.can_import,
+                 "revert": cls.can_edit}
+        if not flags.get(action, True):
+            return False
+        return role in cls.permissions.get(action, frozenset())
+
+    @classmethod
+    def writable_fields(cls, creating: bool) -> tuple[Field, ...]:
+        return tuple(f for f in cls.fields
+                     if not f.readonly and (creating or not f.create_only))
+
+    @classmethod
+    def exported_fields(cls) -> tuple[Field, ...]:
+        return tuple(f for f in cls.fields if not f.write_only)
+
+
+def _fail(cls: type, attr: str, message: str) -> None:
+    raise SpecError(f"{cls.__name__}.{attr}: {message}")
+
+
+def check_spec(cls: type[RecordSpec]) -> None:
+    """Django checks.py style: every rule names the class and the attribute."""
+    if not SLUG_RE.match(cls.slug or ""):
+        _fail(cls, "slug", f"{cls.slug!r} must be 2-40 lowercase letters, digits or _, "
+                           "starting with a letter")
+    if cls.model is None or not hasattr(cls.model, "__table__"):
+        _fail(cls, "model", "must be a mapped SQLAlchemy model class")
+    columns = set(sa_inspect(cls.model).columns.keys())  # type: ignore[arg-type]
+    for required in ("version", "deleted_at"):
+        if required not in columns:
+            _fail(cls, "model", f"{cls.model.__name__} needs a {required!r} column")  # type: ignore[union-attr]
+    if not cls.title_zh or not cls.title_en:
+        _fail(cls, "title_zh" if not cls.title_zh else "title_en", "both titles are required")
+    _check_fields(cls, columns)
+    keys = {f.key: f for f in cls.fields}
+    for attr in ("list_display", "search_fields", "natural_key"):
+        for key in getattr(cls, attr):
+            if key not in keys and not (attr == "list_display" and key in columns):
+                _fail(cls, attr, f"{key!r} is not a field")
+    for key in cls.list_filter:
+        if key not in keys:
+            _fail(cls, "list_filter", f"{key!r} is not a field")
+        if keys[key].type not in FILTERABLE:
+            _fail(cls, "list_filter", f"{key!r} is a {keys[key].type} field, which cannot be filtered")
+    for key in cls.search_fields:
+        if keys[key].type not in ("text", "longtext"):
+            _fail(cls, "search_fields", f"{key!r} is not a text field")
+    for key in cls.ordering:
+        if key.lstrip("-") not in columns:
+            _fail(cls, "ordering", f"{key!r} is not a column of {cls.model.__name__}")  # type: ignore[union-attr]
+    if cls.list_per_page not in PAGE_SIZES:
+        _fail(cls, "list_per_page", f"must be one of {PAGE_SIZES}")
+    for key in cls.natural_key:
+        if not keys[key].required:
+            _fail(cls, "natural_key", f"{key!r} must be a required field")
+    if cls.org_field is not None:
+        if cls.org_field == "id":
+            pass
+        elif cls.org_field not in keys or keys[cls.org_field].type != "org_unit":
+            _fail(cls, "org_field", f"{cls.org_field!r} must be an org_unit field")
+    if cls.date_field is not None and (cls.date_field not in keys or keys[cls.date_field].type != "date"):
+        _fail(cls, "date_field", f"{cls.date_field!r} must be a date field")
+    for action, roles in cls.permissions.items():
+        if action not in ACTIONS:
+            _fail(cls, "permissions", f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            _fail(cls, "permissions", f"unknown role {sorted(unknown)[0]!r} for {action!r}")
+
+
+def _check_fields(cls: type[RecordSpec], columns: set[str]) -> None:
+    if not cls.fields:
+        _fail(cls, "fields", "declare at least one field")
+    seen: set[str] = set()
+    headers: dict[str, str] = {}
+    for f in cls.fields:
+        where = f"fields[{f.key!r}]"
+        if f.key in seen:
+            _fail(cls, "fields", f"{f.key!r} is declared twice")
+        seen.add(f.key)
+        if f.type not in FIELD_TYPES:
+            _fail(cls, where, f"type {f.type!r} is not one of {', '.join(FIELD_TYPES)}")
+        if f.key not in columns and not f.write_only:
+            _fail(cls, where, f"{cls.model.__name__} has no column {f.key!r}")  # type: ignore[union-attr]
+        if not f.zh or not f.en:
+            _fail(cls, where, "needs both a zh and an en label")
+        if f.type == "choice" and not f.choices:
+            _fail(cls, where, "a choice field needs choices")
+        if f.type != "choice" and f.choices:
+            _fail(cls, where, "choices are only for choice fields")
+        if f.min is not None and f.max is not None and f.min > f.max:
+            _fail(cls, where, f"min {f.min} is greater than max {f.max}")
+        if (f.min is not None or f.max is not None) and f.type not in ("int", "float"):
+            _fail(cls, where, "min and max are only for int and float fields")
+        if f.max_length is not None and f.type not in ("text", "longtext"):
+            _fail(cls, where, "max_length is only for text fields")
+        if f.readonly and f.required:
+            _fail(cls, where, "a readonly field cannot be required")
+        for header in f.headers():
+            other = headers.get(header.strip().lower())
+            if other is not None and other != f.key:
+                _fail(cls, where, f"header {header!r} is also used by {other!r}")
+            headers[header.strip().lower()] = f.key
