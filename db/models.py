@@ -145,3 +145,41 @@ class HeActivity(Versioned, SoftDeleted, Base):
     consultations: Mapped[Optional[int]] = mapped_column(Integer)
     materials_given: Mapped[Optional[int]] = mapped_column(Integer)
     notes: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class ThemeDay(Versioned, SoftDeleted, Base):
+    """A health theme day or campaign period, stored as a rule so it recurs every year:
+    a fixed date, the n-th weekday of a month, or a whole month; duration_days makes a
+    week-long campaign."""
+
+    __tablename__ = "theme_days"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[name_str]
+    name_en: Mapped[name_str]
+    rule: Mapped[str] = mapped_column(String(20))  # fixed | nth_weekday | month
+    month: Mapped[int] = mapped_column(Integer)
+    day: Mapped[Optional[int]] = mapped_column(Integer)
+    weekday: Mapped[Optional[int]] = mapped_column(Integer)  # 0 = Monday
+    nth: Mapped[Optional[int]] = mapped_column(Integer)  # 1..5, or -1 for the last
+    duration_days: Mapped[int] = mapped_column(Integer, default=1)
+    topics_zh: Mapped[Optional[str]] = mapped_column(String(200))
+    topics_en: Mapped[Optional[str]] = mapped_column(String(200))
+    activity_types: Mapped[Optional[str]] = mapped_column(String(120))
+    in_seed: Mapped[bool] = mapped_column(Boolean, default=False)
+    seed_ref: Mapped[Optional[str]] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarDay(Versioned, SoftDeleted, Base):
+    """A holiday or make-up working day recorded by an admin; it overrides the built-in
+    calendar (needed for years the library does not cover yet)."""
+
+    __tablename__ = "calendar_days"
+
+    id: Mapped[intpk]
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    name_zh: Mapped[name_str]
+    name_en: Mapped[name_str] = mapped_column(default="")

@@ -7,7 +7,8 @@ from functools import cache
 
 from portal.records.spec import RecordSpec
 
-BUILTIN_MODULES = ("portal.orgunits", "portal.users", "portal.education")
+BUILTIN_MODULES = ("portal.orgunits", "portal.users", "portal.education", "portal.themedays",
+                   "portal.calendars")
 
 
 @cache
