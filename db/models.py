@@ -183,3 +183,40 @@ class CalendarDay(Versioned, SoftDeleted, Base):
     workday: Mapped[bool] = mapped_column(Boolean)
     name_zh: Mapped[name_str]
     name_en: Mapped[name_str] = mapped_column(default="")
+
+
+class Indicator(Versioned, SoftDeleted, Base):
+    """A measure as data: what to count in which records, its unit, direction and period.
+    Heads and admins edit it; nobody types the resulting numbers."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_zh: Mapped[name_str]
+    name_en: Mapped[name_str]
+    area: Mapped[str] = mapped_column(String(10))  # he | tr | san | mp
+    unit_zh: Mapped[str] = mapped_column(String(20), default="")
+    unit_en: Mapped[str] = mapped_column(String(20), default="")
+    comparator: Mapped[str] = mapped_column(String(2), default=">=")
+    period_type: Mapped[str] = mapped_column(String(10), default="year")
+    definition: Mapped[str] = mapped_column(Text)  # JSON, see portal/indicators.py
+    default_target: Mapped[Optional[float]] = mapped_column()
+    profile: Mapped[str] = mapped_column(String(60), default="pro_rata")
+    source: Mapped[Optional[str]] = mapped_column(String(300))
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Target(Versioned, SoftDeleted, Base):
+    """A target for one indicator, org unit and period (下达 from the unit above)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (Index("ix_targets_lookup", "indicator_code", "period", "org_unit_id"),)
+
+    id: Mapped[intpk]
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    period: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column()
+    note: Mapped[Optional[str]] = mapped_column(String(200))

@@ -1,5 +1,6 @@
-"""Period keys: '2026-03' (month), '2026Q1', '2026H1', '2026'. Keys are what the database
-stores and what the pickers pass around; labels are for people."""
+"""Period keys: '2026-03' (month), '2026Q1', '2026H1', '2026', and school terms '2026T1'
+(spring term, February-July) and '2026T2' (autumn term, September-January). Keys are
+what the database stores and what the pickers pass around; labels are for people."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,11 @@ MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 HALF_RE = re.compile(r"^(\d{4})H([12])$")
 YEAR_RE = re.compile(r"^(\d{4})$")
+TERM_RE = re.compile(r"^(\d{4})T([12])$")
+KINDS = ("month", "quarter", "half", "year", "term")
+# first month and length in months; an autumn term runs into the next January
+_SHAPES = {"quarter": 3, "half": 6}
+_TERMS = {"1": (2, 6), "2": (9, 5)}
 
 
 def month_key(day: dt.date) -> str:
@@ -19,28 +25,95 @@ def month_key(day: dt.date) -> str:
 
 def kind(key: str) -> str:
     for name, regex in (("month", MONTH_RE), ("quarter", QUARTER_RE), ("half", HALF_RE),
-                        ("year", YEAR_RE)):
-        if regex.match(key):
+                        ("year", YEAR_RE), ("term", TERM_RE)):
+        if regex.match(key or ""):
             return name
     raise ValueError(f"not a period key: {key!r}")
 
 
+def is_key(key: str, of_kind: str | None = None) -> bool:
+    try:
+        found = kind(key)
+    except ValueError:
+        return False
+    return of_kind is None or found == of_kind
+
+
+def _first_month_and_length(key: str) -> tuple[int, int, int]:
+    k, year = kind(key), int(key[:4])
+    if k == "month":
+        return year, int(key[5:7]), 1
+    if k in _SHAPES:
+        n = int(key[5])
+        return year, _SHAPES[k] * (n - 1) + 1, _SHAPES[k]
+    if k == "term":
+        first, length = _TERMS[key[5]]
+        return year, first, length
+    return year, 1, 12
+
+
 def bounds(key: str) -> tuple[dt.date, dt.date]:
     """First and last day of the period."""
-    k = kind(key)
-    year = int(key[:4])
-    if k == "month":
-        first_month, months = int(key[5:7]), 1
-    elif k == "quarter":
-        first_month, months = 3 * (int(key[5]) - 1) + 1, 3
-    elif k == "half":
-        first_month, months = 6 * (int(key[5]) - 1) + 1, 6
-    else:
-        first_month, months = 1, 12
+    year, first_month, months = _first_month_and_length(key)
     start = dt.date(year, first_month, 1)
-    end_month = first_month + months
-    end = dt.date(year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+    end_index = first_month - 1 + months  # months since January of `year`, exclusive end
+    end = dt.date(year + end_index // 12, end_index % 12 + 1, 1) - dt.timedelta(days=1)
     return start, end
+
+
+def months(key: str) -> list[str]:
+    """The month keys a period spans, in order."""
+    year, first_month, length = _first_month_and_length(key)
+    out = []
+    for i in range(length):
+        index = first_month - 1 + i
+        out.append(f"{year + index // 12:04d}-{index % 12 + 1:02d}")
+    return out
+
+
+def containing(day: dt.date, of_kind: str) -> str:
+    """The key of the period of a kind that contains the day."""
+    if of_kind == "month":
+        return month_key(day)
+    if of_kind == "quarter":
+        return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    if of_kind == "half":
+        return f"{day.year}H{1 if day.month <= 6 else 2}"
+    if of_kind == "year":
+        return str(day.year)
+    if of_kind == "term":
+        if day.month == 1:
+            return f"{day.year - 1}T2"
+        return f"{day.year}T1" if day.month <= 8 else f"{day.year}T2"
+    raise ValueError(f"unknown period kind {of_kind!r}")
+
+
+def this_month(today: dt.date) -> str:
+    return month_key(today)
+
+
+def last_12_months(today: dt.date) -> list[str]:
+    """The twelve month keys ending with this month, oldest first."""
+    keys = []
+    year, month = today.year, today.month
+    for _ in range(12):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return keys[::-1]
+
+
+def year_to_date(today: dt.date) -> tuple[dt.date, dt.date]:
+    return dt.date(today.year, 1, 1), today
+
+
+def elapsed_fraction(key: str, today: dt.date) -> float:
+    """How much of the period has passed by the end of today (0 before, 1 after)."""
+    start, end = bounds(key)
+    if today < start:
+        return 0.0
+    if today >= end:
+        return 1.0
+    return ((today - start).days + 1) / ((end - start).days + 1)
 
 
 def label(key: str, lang: str) -> str:
@@ -52,11 +125,13 @@ def label(key: str, lang: str) -> str:
         return t("period.quarter", lang, year=year, n=int(key[5]))
     if k == "half":
         return t(f"period.half{key[5]}", lang, year=year)
+    if k == "term":
+        return t(f"period.term{key[5]}", lang, year=year)
     return t("period.year", lang, year=year)
 
 
 def picker_options(today: dt.date) -> list[str]:
-    """This year and last: months newest first, then quarters, halves and years."""
+    """This year and last: months newest first, then quarters, halves, terms and years."""
     keys: list[str] = []
     for year in (today.year, today.year - 1):
         last = today.month if year == today.year else 12
@@ -64,5 +139,6 @@ def picker_options(today: dt.date) -> list[str]:
     for year in (today.year, today.year - 1):
         keys += [f"{year}Q{q}" for q in range(4, 0, -1) if bounds(f"{year}Q{q}")[0] <= today]
         keys += [f"{year}H{h}" for h in (2, 1) if bounds(f"{year}H{h}")[0] <= today]
+        keys += [f"{year}T{n}" for n in (2, 1) if bounds(f"{year}T{n}")[0] <= today]
         keys.append(str(year))
     return keys

@@ -87,8 +87,9 @@ def test_each_check_names_class_and_attribute(attr, overrides, message):
 def test_registry_lists_builtin_types_and_explains_unknown():
     assert {"org_units", "users", "he_activities"} <= set(registry.specs())
     assert registry.get("he_activities") is HeActivitySpec
-    with pytest.raises(KeyError, match="known: .*he_activities, org_units.*users"):
+    with pytest.raises(KeyError) as info:
         registry.get("nope")
+    assert all(slug in str(info.value) for slug in ("he_activities", "org_units", "users"))
 
 
 @pytest.mark.parametrize("slug", ["org_units", "users", "he_activities"])

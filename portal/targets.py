@@ -1,0 +1,269 @@
+"""Targets per indicator x org unit x period, and progress against them.
+
+Progress is computed, never typed: actual from the records (portal.indicators), target
+from the targets table (or the indicator's default), expected-by-today from the elapsed
+share of the period or a milestone profile (30 % by June, 80 % by September, 100 % in
+December: 001 篇七), and a traffic-light status.
+"""
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Indicator, OrgUnit, Target
+from portal import indicators as ind
+from portal import periods
+from portal.errors import FieldError, PermissionDenied, ValidationError
+from portal.records import service as records
+from portal.records.fields import Field
+from portal.records.spec import ALL, RecordSpec
+from portal.scope import Actor, get_unit_in_scope
+
+HEADS = frozenset({"admin", "head"})
+
+
+def _period_error(key: str, value: Any) -> FieldError | None:
+    return None if periods.is_key(value) else FieldError(key, "validation.period", {"value": value})
+
+
+class TargetSpec(RecordSpec):
+    """Targets (目标): set by the unit above (下达), seen by the unit they are for."""
+
+    slug = "targets"
+    model = Target
+    title_zh, title_en = "目标值", "Targets"
+    fields = (
+        Field("indicator_code", "text", "指标编码", "Indicator", required=True, max_length=20,
+              create_only=True, aliases=("指标",)),
+        Field("org_unit_id", "org_unit", "机构", "Org unit", required=True, create_only=True,
+              aliases=("单位", "机构编码")),
+        Field("period", "text", "期间", "Period", required=True, max_length=10, create_only=True,
+              validator=_period_error, help_zh="如 2026、2026Q1、2026-03", help_en="e.g. 2026, 2026Q1, 2026-03"),
+        Field("value", "float", "目标值", "Target", required=True, min=0, aliases=("目标",)),
+        Field("note", "text", "说明", "Note", max_length=200, aliases=("备注",)),
+    )
+    list_display = ("indicator_code", "org_unit_id", "period", "value", "note")
+    list_filter = ("org_unit_id",)
+    search_fields = ("indicator_code", "period")
+    ordering = ("indicator_code", "period", "org_unit_id")
+    natural_key = ("indicator_code", "org_unit_id", "period")
+    permissions = {"view": ALL, "create": HEADS, "edit": HEADS, "delete": HEADS,
+                   "export": ALL, "import": HEADS, "revert": HEADS}
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        # Targets come from above: a head sets them for the units below, not for itself.
+        if not actor.sees_everything and values.get("org_unit_id") == actor.org_unit_id:
+            return [FieldError("org_unit_id", "validation.target_own_unit")]
+        return []
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool) -> None:
+        if not creating:
+            return
+        indicator = session.scalar(select(Indicator).where(Indicator.code == obj.indicator_code,
+                                                           Indicator.deleted_at.is_(None)))
+        if indicator is None:
+            raise ValidationError([FieldError("indicator_code", "validation.choice",
+                                              {"value": obj.indicator_code})])
+        kind = periods.kind(obj.period)
+        if kind not in (indicator.period_type, "month"):
+            raise ValidationError([FieldError("period", "validation.period_kind",
+                                              {"value": obj.period, "kind": indicator.period_type})])
+
+
+# -- expected by today and status ---------------------------------------------------------
+
+def expected_share(period_key: str, today: dt.date, profile: str | None) -> float:
+    """Share (0..1) of the target expected by the end of today."""
+    points = ind.parse_profile(profile)
+    if not points or periods.kind(period_key) != "year":
+        return periods.elapsed_fraction(period_key, today)
+    year = int(period_key)
+    start, end = periods.bounds(period_key)
+    if today < start:
+        return 0.0
+    if today >= end:
+        return 1.0
+    knots = [(start - dt.timedelta(days=1), 0.0)]
+    knots += [(dt.date(year, m, _cal.monthrange(year, m)[1]), p / 100) for m, p in points]
+    if knots[-1][0] < end:
+        knots.append((end, 1.0))
+    for (d0, s0), (d1, s1) in zip(knots, knots[1:]):
+        if today <= d1:
+            return s0 + (s1 - s0) * (today - d0).days / max(1, (d1 - d0).days)
+    return 1.0
+
+
+def status_of(actual: float | None, target: float | None, expected: float | None,
+              comparator: str, period_over: bool, available: bool = True) -> str:
+    if not available:
+        return "unavailable"
+    if target is None:
+        return "no_target"
+    value = actual or 0.0
+    if comparator == "<=":
+        if value <= target:
+            return "met" if period_over else "on_track"
+        return "missed" if period_over else "behind"
+    if value >= target:
+        return "met"
+    if period_over:
+        return "missed"
+    if value == 0 and (expected or 0) > 0:
+        return "not_started"
+    return "on_track" if value >= (expected or 0) else "behind"
+
+
+# -- progress ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    indicator: str
+    unit_id: int
+    period: str
+    actual: float | None
+    target: float | None
+    expected: float | None
+    pct: float | None
+    status: str
+    numerator: float | None
+    denominator: float | None
+    available: bool
+
+
+def indicator_period(indicator: Indicator, selected: str) -> str:
+    """The indicator's own period that holds the end of the selected period (a yearly
+    indicator viewed in November 2026 is judged on 2026 so far)."""
+    if periods.kind(selected) == indicator.period_type:
+        return selected
+    return periods.containing(periods.bounds(selected)[1], indicator.period_type)
+
+
+def targets_for(session: Session, indicator: Indicator, unit_ids: list[int], period: str) -> dict[int, float | None]:
+    rows = dict(session.execute(select(Target.org_unit_id, Target.value).where(
+        Target.indicator_code == indicator.code, Target.period == period,
+        Target.org_unit_id.in_(unit_ids), Target.deleted_at.is_(None))).all())
+    default = indicator.default_target if periods.kind(period) == indicator.period_type else None
+    return {uid: rows.get(uid, default) for uid in unit_ids}
+
+
+def progress(session: Session, indicator: Indicator, units: list[ind.UnitRef], selected: str,
+             today: dt.date) -> list[Progress]:
+    """One indicator for several units (one aggregation query, rolled up the tree)."""
+    period = indicator_period(indicator, selected)
+    start, end = periods.bounds(period)
+    definition = ind.definition_of(indicator)
+    values = ind.compute(session, definition, units, start, min(end, max(today, start)))
+    targets = targets_for(session, indicator, [u.id for u in units], period)
+    share = expected_share(period, today, indicator.profile)
+    cumulative = definition.kind != "ratio"  # a rate is judged as it stands, not pro rata
+    over = today >= end
+    out = []
+    for u in units:
+        v, target = values[u.id], targets[u.id]
+        expected = (target * share if cumulative else target) if target is not None else None
+        pct = (v.actual / target * 100) if (v.actual is not None and target) else None
+        out.append(Progress(indicator.code, u.id, period, v.actual, target, expected, pct,
+                            status_of(v.actual, target, expected, indicator.comparator, over, v.available),
+                            v.numerator, v.denominator, v.available))
+    return out
+
+
+def scorecard(session: Session, indicator_list: list[Indicator], units: list[ind.UnitRef],
+              selected: str, today: dt.date) -> list[Progress]:
+    return [p for indicator in indicator_list for p in progress(session, indicator, units, selected, today)]
+
+
+def cumulative_series(session: Session, indicator: Indicator, unit: ind.UnitRef, selected: str,
+                      today: dt.date) -> tuple[list[tuple[dt.date, float]], list[tuple[dt.date, float]],
+                                               list[tuple[dt.date, float, int]], float | None]:
+    """Month-end cumulative actuals up to today, the expected line, milestone points
+    (date, value, month) and the target, for an additive indicator."""
+    period = indicator_period(indicator, selected)
+    start, end = periods.bounds(period)
+    definition = ind.definition_of(indicator)
+    target = targets_for(session, indicator, [unit.id], period)[unit.id]
+    if definition.kind == "ratio":
+        return [], [], [], target
+    series = ind.aggregate_series(session, definition.numerator, [unit], start, end) or {unit.id: {}}
+    denominator = 1.0
+    if definition.kind == "per_population":
+        denominator = ind.populations(session, [unit], end.year, definition.population or "resident")[unit.id] or 0
+    actual, running = [], 0.0
+    for month in periods.months(period):
+        month_end = periods.bounds(month)[1]
+        if periods.bounds(month)[0] > today:
+            break
+        running += series[unit.id].get(month, 0.0)
+        value = running / denominator * definition.factor if denominator else 0.0
+        actual.append((min(month_end, today), value))
+    expected = []
+    if target is not None:
+        for month in periods.months(period):
+            day = periods.bounds(month)[1]
+            expected.append((day, target * expected_share(period, day, indicator.profile)))
+    milestones = [(dt.date(int(period), m, _cal.monthrange(int(period), m)[1]), (target or 0) * p / 100, m)
+                  for m, p in ind.parse_profile(indicator.profile)] if periods.kind(period) == "year" else []
+    return actual, expected, milestones, target
+
+
+# -- assignment (下达) -----------------------------------------------------------------------
+
+def assign(session: Session, actor: Actor, indicator_code: str, period: str,
+           values: dict[int, float | None], split_months: bool = False) -> dict[str, int]:
+    """Set (or clear, with None) the targets of several units in one all-or-nothing write.
+    With split_months a yearly target also becomes twelve equal monthly targets."""
+    if actor.role not in HEADS:
+        raise PermissionDenied("error.permission")
+    counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    for unit_id, value in values.items():
+        keys = [period]
+        if split_months and value is not None and periods.kind(period) == "year":
+            keys += periods.months(period)
+        for key in keys:
+            share = value if key == period or value is None else round(value / 12, 2)
+            counts[_set_one(session, actor, indicator_code, unit_id, key, share)] += 1
+        if value is None:
+            for month in periods.months(period) if periods.kind(period) == "year" else []:
+                if _find(session, indicator_code, unit_id, month) is not None:
+                    counts[_set_one(session, actor, indicator_code, unit_id, month, None)] += 1
+    return counts
+
+
+def _find(session: Session, code: str, unit_id: int, period: str) -> Target | None:
+    return session.scalar(select(Target).where(Target.indicator_code == code, Target.org_unit_id == unit_id,
+                                               Target.period == period))
+
+
+def _set_one(session: Session, actor: Actor, code: str, unit_id: int, period: str, value: float | None) -> str:
+    existing = _find(session, code, unit_id, period)
+    if value is None:
+        if existing is None or existing.deleted_at is not None:
+            return "unchanged"
+        records.delete(session, actor, TargetSpec, existing.id)
+        return "deleted"
+    if existing is None:
+        records.create(session, actor, TargetSpec, {"indicator_code": code, "org_unit_id": unit_id,
+                                                    "period": period, "value": value})
+        return "created"
+    restored = existing.deleted_at is not None
+    if restored:
+        records.restore(session, actor, TargetSpec, existing.id)
+    if existing.value != value:
+        records.update(session, actor, TargetSpec, existing.id, {"value": value}, None)
+        return "updated"
+    return "updated" if restored else "unchanged"
+
+
+def child_units(session: Session, actor: Actor, unit_id: int) -> list[OrgUnit]:
+    """The units directly below one the actor can see: the rows of a 下达 table."""
+    parent = get_unit_in_scope(session, actor, unit_id)
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == parent.id,
+                                                      OrgUnit.deleted_at.is_(None),
+                                                      OrgUnit.active.is_(True)).order_by(OrgUnit.code)))
