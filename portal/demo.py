@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import transaction
 from db.models import OrgUnit
-from portal import orgunits, users
+from portal import demo_programmes, orgunits, users
 from portal.errors import PortalError
 from portal.scope import SYSTEM
 
@@ -183,6 +183,8 @@ class _Loader:
         self._school()
         for user in USERS:
             self._user(user)
+        programmes = demo_programmes.load(self.session, self.ids, TOWNSHIPS, SCHOOL[0])
+        self.counts.update(programmes)
 
     def _township(self, township: Township) -> tuple[int, int]:
         self._unit(township.code, township.name_zh, township.name_en, "township_hc", COUNTY[0])

@@ -151,7 +151,11 @@ def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
         assert entries("org_units") == loaded["org_units"]
         assert entries("org_unit_populations") == loaded["populations"]
         assert entries("users") == loaded["users"]
-        assert set(s.scalars(select(AuditEntry.actor_name).distinct())) == {"system"}
+        assert entries("he_activities") == loaded["he_activities"] > 300
+        assert entries("targets") == loaded["targets"] == 18
+        # the county head hands the targets down; everything else is the loader
+        assert set(s.scalars(select(AuditEntry.actor_name).distinct())) == {"system", "head"}
+        assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {"targets"}
         for after in s.scalars(select(AuditEntry.after).where(AuditEntry.record_type == "users")):
             assert "password_hash" not in after
 
