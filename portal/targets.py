@@ -146,11 +146,29 @@ def indicator_period(indicator: Indicator, selected: str) -> str:
 
 
 def targets_for(session: Session, indicator: Indicator, unit_ids: list[int], period: str) -> dict[int, float | None]:
-    rows = dict(session.execute(select(Target.org_unit_id, Target.value).where(
+    """Each unit's target: its own, set from above; else, for a count, what its children
+    were set (a county's lectures are its townships' lectures); else the indicator's
+    default, a norm per unit (4 lectures a year, coverage 50 %)."""
+    children: dict[int, list[int]] = {}
+    for child, parent in session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
+            OrgUnit.parent_id.in_(unit_ids), OrgUnit.deleted_at.is_(None), OrgUnit.active.is_(True))):
+        children.setdefault(parent, []).append(child)
+    wanted = set(unit_ids) | {c for kids in children.values() for c in kids}
+    own = dict(session.execute(select(Target.org_unit_id, Target.value).where(
         Target.indicator_code == indicator.code, Target.period == period,
-        Target.org_unit_id.in_(unit_ids), Target.deleted_at.is_(None))).all())
+        Target.org_unit_id.in_(wanted), Target.deleted_at.is_(None))).all())
     default = indicator.default_target if periods.kind(period) == indicator.period_type else None
-    return {uid: rows.get(uid, default) for uid in unit_ids}
+    additive = ind.definition_of(indicator).kind == "aggregate"
+    out: dict[int, float | None] = {}
+    for uid in unit_ids:
+        set_below = [own[c] for c in children.get(uid, []) if c in own]
+        if uid in own:
+            out[uid] = own[uid]
+        elif additive and set_below:
+            out[uid] = float(sum(set_below))
+        else:
+            out[uid] = default
+    return out
 
 
 def progress(session: Session, indicator: Indicator, units: list[ind.UnitRef], selected: str,
@@ -267,3 +285,70 @@ def child_units(session: Session, actor: Actor, unit_id: int) -> list[OrgUnit]:
     return list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == parent.id,
                                                       OrgUnit.deleted_at.is_(None),
                                                       OrgUnit.active.is_(True)).order_by(OrgUnit.code)))
+
+
+# -- what the Targets page shows (Streamlit-free, so it is tested without a browser) ------
+
+@dataclass(frozen=True)
+class UnitView:
+    ref: ind.UnitRef
+    name_zh: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_zh
+
+
+def unit_and_children(session: Session, actor: Actor, unit_id: int) -> tuple[UnitView, list[UnitView]]:
+    """The selected unit (in scope) and the active units directly below it."""
+    from db.models import ORG_UNIT_TYPES
+
+    unit = get_unit_in_scope(session, actor, unit_id)
+    rows = sorted(session.scalars(select(OrgUnit).where(
+        OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True), OrgUnit.deleted_at.is_(None))),
+        key=lambda u: (ORG_UNIT_TYPES.index(u.type), u.code))  # offices, townships, schools
+    view = lambda u: UnitView(ind.UnitRef(u.id, u.path), u.name_zh, u.name_en)  # noqa: E731
+    return view(unit), [view(u) for u in rows]
+
+
+def indicator_name(indicator: Indicator, lang: str) -> str:
+    return indicator.name_en if lang == "en" else indicator.name_zh
+
+
+def unit_label(indicator: Indicator, lang: str) -> str:
+    return (indicator.unit_en if lang == "en" else indicator.unit_zh) or ""
+
+
+def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator, lang: str) -> list[dict[str, Any]]:
+    """Progress rows in the shape portal.charts.bullet_chart reads."""
+    return [{"label": names[p.unit_id], "actual": p.actual or 0.0, "target": p.target,
+             "expected": p.expected, "pct": p.pct,
+             "status": "no_target" if p.status == "unavailable" else p.status,
+             "unit": unit_label(indicator, lang), "comparator": indicator.comparator} for p in rows]
+
+
+def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, str]) -> list[dict[str, Any]]:
+    from portal.charts import format_number  # charts import altair; only the page needs it
+
+    cells = []
+    for p in rows:
+        actual = round(p.actual, 1) if p.actual is not None else None
+        text = format_number(actual) + (f"/{format_number(p.target)}" if p.target is not None else "")
+        cells.append({"unit": names[p.unit_id], "indicator": labels[p.indicator],
+                      "status": "no_target" if p.status == "unavailable" else p.status,
+                      "pct": p.pct, "text": text})
+    return cells
+
+
+def drill_filters(indicator: Indicator, unit_id: int, selected: str) -> tuple[str, dict[str, Any], tuple[Any, Any]]:
+    """What lies behind a number: the numerator's record type, its field filters (as the
+    engine's Filters.values) with the unit's subtree, and the period's date range."""
+    definition = ind.definition_of(indicator)
+    period = indicator_period(indicator, selected)
+    start, end = periods.bounds(period)
+    values: dict[str, Any] = {}
+    for name, wanted in definition.numerator.filters.items():
+        if isinstance(wanted, dict):
+            continue  # "not in" filters are not offered by the table's filter set
+        values[name] = wanted if isinstance(wanted, list) else [wanted]
+    return definition.numerator.record, values, (start, end)

@@ -206,8 +206,14 @@ def test_head_assigns_targets_to_townships_who_see_their_own(engine, tree, libra
         counts = tg.assign(s, head, "HE-01", "2026", {tree["t1"]: 5, tree["t2"]: None})
     assert counts["updated"] == 1 and counts["deleted"] == 13
     with transaction(engine) as s:
-        assert tg.targets_for(s, s.scalar(select(Indicator).where(Indicator.code == "HE-01")),
-                              [tree["t1"], tree["t2"]], "2026") == {tree["t1"]: 5, tree["t2"]: 4}  # t2: default
+        he01 = s.scalar(select(Indicator).where(Indicator.code == "HE-01"))
+        he05 = s.scalar(select(Indicator).where(Indicator.code == "HE-05"))
+        got = tg.targets_for(s, he01, [tree["t1"], tree["t2"], tree["t2v1"], tree["county"]], "2026")
+        # t2 was cleared: nothing set below it either, so the per-unit norm; the county
+        # adds up what its townships were set
+        assert got == {tree["t1"]: 5, tree["t2"]: 4, tree["t2v1"]: 4, tree["county"]: 5}
+        # a rate's default is a norm for everyone
+        assert tg.targets_for(s, he05, [tree["t2"], tree["county"]], "2026") == {tree["t2"]: 50, tree["county"]: 50}
 
 
 def test_targets_come_from_above(engine, tree, library):
@@ -244,7 +250,7 @@ def test_progress_from_records_and_targets(engine, tree, library):
         assert (rows[t1.id].actual, rows[t1.id].target, rows[t1.id].pct, rows[t1.id].status) == (4, 4, 100, "met")
         assert rows[t2.id].status == "behind" and rows[t2.id].period == "2026"
         assert abs(rows[t2.id].expected - 4 * 327 / 365) < 0.01
-        assert rows[school.id].target == 4 and rows[school.id].status == "not_started"  # default target
+        assert rows[school.id].target == 4 and rows[school.id].status == "not_started"  # the norm
         pending = s.scalar(select(Indicator).where(Indicator.code == "TR-PASS"))
         assert tg.progress(s, pending, [t1], "2026", D(2026, 11, 23))[0].status == "unavailable"
         actual, expected, milestones, target = tg.cumulative_series(s, he01, t1, "2026", D(2026, 11, 23))

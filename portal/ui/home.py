@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from db.models import User
-from portal import i18n, orgunits, periods
+from db.models import OrgUnit, User
+from portal import i18n, orgunits, periods, themedays
+from portal.education import ACTIVITY_TYPES
 from portal.scope import org_filter
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.shell import require_page, selected_period, selected_unit_id
-from db.models import OrgUnit
 
 
 def render() -> None:
@@ -40,4 +41,30 @@ def render() -> None:
         pop = f"{chosen.population:,}" if chosen.population is not None else t("home.no_population")
         year = chosen.population_year or dt.date.today().year
         cols[2].metric(t("home.population", year=year), pop)
-    st.info(t("home.coming"), icon=":material/construction:")
+    theme_calendar()
+
+
+def theme_calendar(days: int = 60) -> None:
+    """The health theme days of the next two months, with what the plans suggest doing."""
+    today = dt.date.today()
+    with unit_of_work() as session:
+        rules = themedays.active_rules(session) or list(themedays.BUILTIN)
+        items = themedays.upcoming(rules, today, days)
+    st.subheader(t("home.calendar", days=days))
+    if not items:
+        st.info(t("home.calendar_empty"))
+        return
+    kinds = {c.value: c.label(lang()) for c in ACTIVITY_TYPES}
+    weekdays = t("home.weekdays").split(",")
+    frame = pd.DataFrame({
+        t("home.col.date"): [f"{s.isoformat()} {weekdays[s.weekday()]}" + (f" – {e.isoformat()}" if e != s else "")
+                             for s, e, _ in items],
+        t("home.col.in_days"): [t("home.today") if s <= today else t("home.in_days", n=(s - today).days)
+                                for s, _, _ in items],
+        t("home.col.day"): [r.name_en if lang() == "en" else r.name_zh for _, _, r in items],
+        t("home.col.topics"): [(r.topics_en if lang() == "en" else r.topics_zh) or "" for _, _, r in items],
+        t("home.col.suggested"): ["、".join(kinds.get(k, k) for k in (r.activity_types or "").split(",") if k)
+                                  for _, _, r in items],
+        t("home.col.in_seed"): ["✓" if r.in_seed else "" for _, _, r in items],
+    })
+    st.dataframe(frame, hide_index=True, width="stretch", key="home.table.calendar")
