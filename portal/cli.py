@@ -1,4 +1,5 @@
-"""`python -m portal`: the operator's commands (schema, demo data, accounts, org tree, backup).
+"""`python -m portal`: the operator's commands (schema, demo data, accounts, org tree,
+backup, and import / export / field list of any record type).
 
 The CLI acts as portal.scope.SYSTEM and goes through the same services as the web pages,
 so its changes are validated and audited the same way. Messages come from the catalogues
@@ -26,10 +27,14 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import ROLES, OrgUnit, User
-from portal import demo, orgunits, users
+from portal import demo, indicator_library, orgunits, themedays, users
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
-from portal.scope import SYSTEM, Actor
+from portal.records import io as records_io
+from portal.records import registry
+from portal.records.service import Filters
+from portal.records.spec import RecordSpec
+from portal.scope import SYSTEM, Actor, actor_for
 from portal.validation import choice, raise_if_any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -37,6 +42,11 @@ EXIT_INTERRUPTED = 130
 PAGE_SIZE = 500
 
 Handler = Callable[[argparse.Namespace, Engine], int]
+
+
+class UsageError(PortalError):
+    """Bad input that is not a field of a record (an unknown record type, a missing
+    file): the message says what to type instead; exit code 2."""
 
 
 # --------------------------------------------------------------------------- entry point
@@ -67,6 +77,9 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
         return handler(args, engine)
     except ValidationError as exc:
         _print_field_errors(exc, lang, getattr(args, "options", {}))
+        return EXIT_USAGE
+    except (UsageError, records_io.ImportFileError) as exc:
+        _err(exc.message(lang))
         return EXIT_USAGE
     except PortalError as exc:
         _err(exc.message(lang))
@@ -127,7 +140,36 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     backup = command(commands, "backup", "cli.help.backup", cmd_backup)
     backup.add_argument("file", metavar="FILE", help=t("cli.help.backup_file", lang))
     backup.add_argument("--force", action="store_true", help=t("cli.help.force", lang))
+    _add_record_commands(commands, command, lang)
     return parser
+
+
+def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
+    options = {"username": "--as", "org_unit_id": "--org"}
+    types = ", ".join(sorted(registry.specs()))
+
+    def record_type(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("record_type", metavar="RECORD_TYPE",
+                         help=t("cli.help.record_type", lang, types=types))
+
+    def acting_as(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--as", dest="as_user", metavar="USERNAME", help=t("cli.help.as_user", lang))
+
+    importing = command(commands, "import", "cli.help.import", cmd_import, options)
+    record_type(importing)
+    importing.add_argument("file", metavar="FILE", help=t("cli.help.import_file", lang))
+    importing.add_argument("--upsert", action="store_true", help=t("cli.help.upsert", lang))
+    importing.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run", lang))
+    acting_as(importing)
+    exporting = command(commands, "export", "cli.help.export", cmd_export, options)
+    record_type(exporting)
+    exporting.add_argument("--org", metavar="UNIT_CODE", help=t("cli.help.org", lang))
+    exporting.add_argument("--format", choices=records_io.FORMATS, help=t("cli.help.format", lang))
+    exporting.add_argument("-o", "--output", required=True, metavar="FILE",
+                           help=t("cli.help.output", lang))
+    acting_as(exporting)
+    schema = command(commands, "schema", "cli.help.schema", cmd_schema)
+    record_type(schema)
 
 
 def _add_user_commands(user: argparse.ArgumentParser, command: Any, lang: str) -> None:
@@ -161,6 +203,12 @@ def cmd_init(args: argparse.Namespace, engine: Engine) -> int:
     after = migrate.current_revision(engine)
     key = "cli.init_current" if before == after else "cli.init_done"
     print(t(key, args.lang, revision=after or "-"))
+    # Built-in reference data every office starts with; rows already there (possibly
+    # edited by the office) are left alone.
+    with transaction(engine) as session:
+        added = themedays.ensure_builtin(session) + indicator_library.ensure_builtin(session)
+    if added:
+        print(t("cli.init_reference", args.lang, count=added))
     return EXIT_OK
 
 
@@ -293,7 +341,104 @@ def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace, engine: Engine) -> int:
+    """Check the whole file first; write only when every row is good (all or nothing)."""
+    lang = args.lang
+    spec = _record_spec(args.record_type)
+    data = _read_file(args.file)
+    _require_current_schema(engine)
+    with transaction(engine) as session:
+        actor = _acting_as(session, args.as_user)
+        preview = records_io.check_import(session, actor, spec, data, Path(args.file).name,
+                                          upsert=args.upsert, lang=lang)
+        if not preview.ok:
+            _err(t("cli.import_errors", lang, count=len(preview.errors)))
+            for error in preview.errors:
+                _err(t("cli.row_error", lang, row=error.row, column=error.column,
+                       message=error.message))
+            return EXIT_USAGE
+        counts = {"created": preview.to_create, "updated": preview.to_update,
+                  "unchanged": preview.unchanged}
+        if args.dry_run:
+            print(t("cli.import_checked", lang, **counts))
+            return EXIT_OK
+        counts["created"], counts["updated"] = records_io.apply_import(session, actor, spec, preview)
+    print(t("cli.import_done", lang, **counts))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, engine: Engine) -> int:
+    lang = args.lang
+    spec = _record_spec(args.record_type)
+    fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
+    if fmt not in records_io.FORMATS:
+        raise UsageError("cli.export_format", file=args.output)
+    _require_current_schema(engine)
+    with transaction(engine) as session:
+        actor = _acting_as(session, args.as_user)
+        filters = None
+        if args.org:
+            if spec.org_field is None:
+                raise UsageError("cli.export_no_org", type=spec.slug)
+            unit = _unit_by_code(session, args.org, actor)
+            filters = Filters(values={spec.org_field: unit.id})
+        data, count = records_io.export_with_count(session, actor, spec, filters, fmt, lang)
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        raise PortalError("cli.cannot_write", file=args.output, error=_first_line(exc)) from None
+    print(t("cli.export_done", lang, count=count, file=args.output))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, engine: Engine) -> int:
+    lang = args.lang
+    spec = _record_spec(args.record_type)
+    print(t("cli.schema_title", lang, title=spec.title(lang), type=spec.slug))
+    rows = []
+    for f in spec.fields:
+        notes = [t(f"cli.schema_{flag}", lang) for flag in ("readonly", "write_only", "create_only")
+                 if getattr(f, flag)]
+        choices = ", ".join(f"{c.value}={c.label(lang)}" for c in f.choices)
+        # Choices last: the longest cell, so the other columns stay readable.
+        rows.append([f.key, f.zh, f.en, f.type, t("io.true", lang) if f.required else "",
+                     " ".join(notes), choices])
+    print(_table([t("cli.col.key", lang), t("cli.col.label_zh", lang), t("cli.col.label_en", lang),
+                  t("cli.col.field_type", lang), t("cli.col.required", lang),
+                  t("cli.col.notes", lang), t("cli.col.choices", lang)], rows))
+    if spec.natural_key:
+        print(t("cli.schema_natural_key", lang, fields=", ".join(spec.natural_key)))
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- helpers
+
+def _record_spec(name: str) -> type[RecordSpec]:
+    try:
+        return registry.get(name)
+    except KeyError:
+        raise UsageError("cli.unknown_record_type", name=name,
+                         known=", ".join(sorted(registry.specs()))) from None
+
+
+def _read_file(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise UsageError("cli.file_not_found", file=name) from None
+    except OSError as exc:
+        raise UsageError("cli.cannot_read", file=name, error=_first_line(exc)) from None
+
+
+def _acting_as(session: Session, username: str | None) -> Actor:
+    """The operator by default; with --as, that user, so their role and scope apply."""
+    if not username:
+        return SYSTEM
+    user = _user_by_name(session, username)
+    if not user.active:
+        raise PortalError("cli.as_disabled", username=user.username)
+    return actor_for(session, user)
+
 
 def _require_current_schema(engine: Engine) -> None:
     if not migrate.is_current(engine):
@@ -307,10 +452,10 @@ def _unit_error(session: Session, code: str) -> FieldError | None:
     return None
 
 
-def _unit_by_code(session: Session, code: str) -> OrgUnit:
+def _unit_by_code(session: Session, code: str, actor: Actor = SYSTEM) -> OrgUnit:
     """The unit, or a field error on --unit (bad input, exit 2) rather than a bare NotFound."""
     try:
-        return orgunits.by_code(session, SYSTEM, code.strip())
+        return orgunits.by_code(session, actor, code.strip())
     except NotFound as exc:
         raise ValidationError([FieldError("org_unit_id", exc.key, exc.params)]) from None
 

@@ -35,14 +35,18 @@ class ValidationError(PortalError):
 
     key = "error.validation"
 
-    def __init__(self, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[FieldError], labels: dict[str, Any] | None = None) -> None:
         self.errors = errors
+        self.labels = labels or {}  # field key -> a record Field, whose label() names it
         super().__init__(self.key, count=len(errors))
 
+    def label(self, field: str, lang: str) -> str:
+        if field in self.labels:
+            return self.labels[field].label(lang)
+        return t("field." + field, lang)
+
     def message(self, lang: str) -> str:
-        return "; ".join(
-            f"{t('field.' + e.field, lang)}: {e.message(lang)}" for e in self.errors
-        )
+        return "; ".join(f"{self.label(e.field, lang)}: {e.message(lang)}" for e in self.errors)
 
     def for_field(self, name: str) -> list[FieldError]:
         return [e for e in self.errors if e.field == name]

@@ -63,18 +63,17 @@ class TargetSpec(RecordSpec):
         return []
 
     @classmethod
-    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool) -> None:
-        if not creating:
-            return
-        indicator = session.scalar(select(Indicator).where(Indicator.code == obj.indicator_code,
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
+                 actor: Any) -> list[FieldError]:
+        code, period = values.get("indicator_code"), values.get("period")
+        indicator = session.scalar(select(Indicator).where(Indicator.code == code,
                                                            Indicator.deleted_at.is_(None)))
         if indicator is None:
-            raise ValidationError([FieldError("indicator_code", "validation.choice",
-                                              {"value": obj.indicator_code})])
-        kind = periods.kind(obj.period)
-        if kind not in (indicator.period_type, "month"):
-            raise ValidationError([FieldError("period", "validation.period_kind",
-                                              {"value": obj.period, "kind": indicator.period_type})])
+            return [FieldError("indicator_code", "validation.choice", {"value": code})]
+        if periods.kind(period) not in (indicator.period_type, "month"):
+            return [FieldError("period", "validation.period_kind",
+                               {"value": period, "kind": indicator.period_type})]
+        return []
 
 
 # -- expected by today and status ---------------------------------------------------------

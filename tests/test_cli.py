@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.base import Base, utcnow
 from db.engine import make_engine, transaction
-from db.models import AuditEntry, OrgUnit, User
+from db.models import AuditEntry, HeActivity, OrgUnit, User
 from portal import auth, demo, orgunits, users
 from portal.cli import main
 from portal.demo import DEMO_PASSWORD, load_demo
@@ -356,3 +356,149 @@ def test_language_comes_from_portal_lang(cli: Run, monkeypatch: pytest.MonkeyPat
     result = cli("user", "add", "lisi", "--name", "Li Si", "--role", "boss", "--unit", "t1",
                  "--password", "secret999")
     assert result.code == 2 and "Role (--role)" in result.err
+
+
+# --------------------------------------------------------------------------- import, export, schema
+
+HE_HEADER = "开展单位,活动日期,活动形式,活动主题,受教育人数\n"
+
+
+def _activities(engine: Engine) -> list[tuple[str, str, str]]:
+    with Session(engine) as s:
+        return sorted(tuple(r) for r in s.execute(select(OrgUnit.code, HeActivity.title, HeActivity.activity_type)
+                                .join(OrgUnit, OrgUnit.id == HeActivity.org_unit_id)))
+
+
+def test_import_writes_every_row_and_reports_counts(cli: Run, engine: Engine, tree: dict[str, int],
+                                                    tmp_path: Path) -> None:
+    source = tmp_path / "活动.csv"
+    source.write_bytes((HE_HEADER + "t1,2026-03-24,健康讲座,讲座,30\nt2v1,2026-03-25,资料发放,资料,\n")
+                       .encode("gbk"))
+    checked = cli("import", "he_activities", str(source), "--dry-run")
+    assert checked.code == 0 and "2" in checked.out and _activities(engine) == []
+    result = cli("import", "he_activities", str(source))
+    assert result.code == 0, result.err
+    assert "新增 2 条" in result.out
+    assert _activities(engine) == [("t1", "讲座", "lecture"), ("t2v1", "资料", "materials")]
+    with Session(engine) as s:
+        actors = set(s.scalars(select(AuditEntry.actor_name).where(AuditEntry.record_type == "he_activities")))
+    assert actors == {"system"}
+
+
+def test_import_with_a_bad_row_writes_nothing(cli: Run, engine: Engine, tree: dict[str, int],
+                                              tmp_path: Path) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text(HE_HEADER + "t1,2026-03-24,健康讲座,好,30\nt1,2026-13-01,健康讲座,坏,30\n"
+                      "t1,2026-03-24,跳舞,坏,30\n", encoding="utf-8")
+    audit_before = _count(engine, AuditEntry)
+    result = cli("import", "he_activities", str(source))
+    assert result.code == 2
+    assert "第 3 行，活动日期" in result.err and "第 4 行，活动形式" in result.err and "跳舞" in result.err
+    assert _count(engine, HeActivity) == 0 and _count(engine, AuditEntry) == audit_before
+    english = cli("--lang", "en", "import", "he_activities", str(source))
+    assert english.code == 2 and "Row 3, 活动日期" in english.err
+
+
+def test_import_as_a_user_applies_their_scope(cli: Run, engine: Engine, tree: dict[str, int],
+                                              tmp_path: Path) -> None:
+    make_user(engine, "t1staff", "staff", tree["t1"])
+    make_user(engine, "t1viewer", "viewer", tree["t1"])
+    source = tmp_path / "a.csv"
+    source.write_text(HE_HEADER + "t1v1,2026-03-24,其他,本镇,\nt2,2026-03-24,其他,别的镇,\n", encoding="utf-8")
+    refused = cli("import", "he_activities", str(source), "--as", "t1staff")
+    assert refused.code == 2 and "第 3 行，开展单位" in refused.err and _count(engine, HeActivity) == 0
+    assert cli("import", "he_activities", str(source), "--as", "t1viewer").code == 1  # no permission
+    assert cli("import", "he_activities", str(source), "--as", "ghost").code == 2
+    source.write_text(HE_HEADER + "t1v1,2026-03-24,其他,本镇,\n", encoding="utf-8")
+    assert cli("import", "he_activities", str(source), "--as", "t1staff").code == 0
+    with Session(engine) as s:
+        assert s.scalar(select(AuditEntry.actor_name).where(AuditEntry.record_type == "he_activities")) == "t1staff"
+
+
+def test_import_upsert_of_org_units(cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path) -> None:
+    source = tmp_path / "units.csv"
+    source.write_text("编码,中文名称,类型,上级机构\nt1,东关镇中心卫生院,乡镇卫生院,county\n"
+                      "t3,南山镇卫生院,乡镇卫生院,county\n", encoding="utf-8-sig")
+    plain = cli("import", "org_units", str(source))
+    assert plain.code == 2 and "第 2 行，编码" in plain.err
+    result = cli("import", "org_units", str(source), "--upsert")
+    assert result.code == 0, result.err
+    assert "新增 1 条" in result.out and "更新 1 条" in result.out
+    with Session(engine) as s:
+        assert s.scalar(select(OrgUnit.name_zh).where(OrgUnit.code == "t1")) == "东关镇中心卫生院"
+        assert s.scalar(select(OrgUnit.parent_id).where(OrgUnit.code == "t3")) == tree["county"]
+
+
+def test_import_refuses_unknown_types_and_unreadable_files(cli: Run, engine: Engine,
+                                                          tree: dict[str, int], tmp_path: Path) -> None:
+    unknown = cli("import", "parties", str(tmp_path / "x.csv"))
+    assert unknown.code == 2 and "parties" in unknown.err and "he_activities" in unknown.err
+    missing = cli("import", "he_activities", str(tmp_path / "nothing.csv"))
+    assert missing.code == 2 and "nothing.csv" in missing.err
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
+    old = cli("import", "he_activities", str(legacy))
+    assert old.code == 2 and ".xls" in old.err
+    assert cli("export", "parties", "-o", str(tmp_path / "x.csv")).code == 2
+    assert cli("schema", "parties").code == 2
+
+
+def test_export_to_csv_and_xlsx_with_an_org_filter(cli: Run, engine: Engine, tree: dict[str, int],
+                                                   tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(HE_HEADER + "t1,2026-03-24,健康讲座,=1+1,30\nt1v1,2026-03-25,其他,村里,\n"
+                      "t2,2026-03-26,其他,西河,\n", encoding="utf-8")
+    assert cli("import", "he_activities", str(source)).code == 0
+    target = tmp_path / "out.csv"
+    result = cli("export", "he_activities", "--org", "t1", "-o", str(target))
+    assert result.code == 0, result.err
+    assert "2" in result.out
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "'=1+1" in text and "村里" in text and "西河" not in text
+    book = tmp_path / "all.xlsx"
+    assert cli("--lang", "en", "export", "he_activities", "-o", str(book)).code == 0
+    assert book.read_bytes().startswith(b"PK")
+    again = cli("import", "he_activities", str(book))  # the export imports back
+    assert again.code == 0 and _count(engine, HeActivity) == 6
+    assert cli("export", "he_activities", "-o", str(tmp_path / "out.txt")).code == 2  # format?
+    assert cli("export", "he_activities", "--format", "csv", "-o", str(tmp_path / "out.txt")).code == 0
+    assert cli("export", "he_activities", "--org", "nowhere", "-o", str(target)).code == 2
+    units = tmp_path / "units.csv"
+    assert cli("export", "org_units", "--org", "t2", "-o", str(units)).code == 0
+    assert [line.split(",")[0] for line in units.read_text(encoding="utf-8-sig").splitlines()] == ["编码", "t2", "t2v1"]
+
+
+def test_export_as_a_user_is_scoped(cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path) -> None:
+    make_user(engine, "t2head", "head", tree["t2"])
+    target = tmp_path / "users.csv"
+    assert cli("export", "users", "-o", str(target), "--as", "t2head").code == 0
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith("t2head,")
+    assert "password" not in target.read_text(encoding="utf-8-sig").lower()
+
+
+def test_schema_lists_the_fields(cli: Run) -> None:
+    result = cli("schema", "he_activities")
+    assert result.code == 0
+    rows = _table_rows("\n".join(result.out.splitlines()[1:]))
+    assert rows["activity_date"][1:4] == ["活动日期", "Date", "date"]
+    assert rows["title"][4] == "是"
+    assert "lecture=健康讲座" in rows["activity_type"][-1]
+    users = cli("--lang", "en", "schema", "users")
+    assert "Initial password" in users.out and "write-only" in users.out and "username" in users.out
+
+
+def test_init_loads_reference_data_once(engine, monkeypatch, capsys):
+    from db.models import Indicator, ThemeDay
+    from portal.cli import main
+
+    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert main(["--lang", "en", "init"]) == 0
+    assert "built-in reference rows" in capsys.readouterr().out
+    assert main(["--lang", "en", "init"]) == 0
+    assert "built-in reference rows" not in capsys.readouterr().out
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(ThemeDay)) > 40
+        assert s.scalar(select(func.count()).select_from(Indicator)) >= 15

@@ -240,3 +240,52 @@ def test_org_units_and_users_use_the_engine(engine, tree):
         entry = s.scalars(select(AuditEntry).where(AuditEntry.record_type == "users")
                           .order_by(AuditEntry.id.desc())).first()
         assert "password" not in entry.after and "password_hash" not in entry.after
+
+
+def test_org_unit_subtree_filter_on_the_org_units_themselves(engine, tree):
+    admin = make_user(engine, "root", "admin", tree["county"])
+    with transaction(engine) as s:
+        page = rs.list_page(s, admin, orgunits.OrgUnitSpec, Filters(values={"id": tree["t1"]}))
+        assert sorted(u.code for u in page.rows) == ["t1", "t1v1"]
+
+
+def test_blank_optional_field_takes_its_default(engine, tree):
+    admin = make_user(engine, "root", "admin", tree["county"])
+    with transaction(engine) as s:
+        rs.update(s, admin, orgunits.OrgUnitSpec, tree["t1"], {"name_en": ""}, None)
+    with transaction(engine) as s:
+        assert s.get(OrgUnit, tree["t1"]).name_en == ""
+
+
+def test_errors_are_named_by_the_spec_labels(engine, tree):
+    admin = make_user(engine, "root", "admin", tree["county"])
+    with pytest.raises(ValidationError) as info:
+        add(engine, admin, org_unit_id="t1", activity_date="someday")
+    assert info.value.message("zh-CN").startswith("活动日期:")
+    assert info.value.message("en").startswith("Date:")
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(engine, tree):
+    staff = make_user(engine, "t1staff", "staff", tree["t1"])
+    rid = add(engine, staff, org_unit_id="t1")
+    before = rows(engine, AuditEntry)
+    with transaction(engine) as s:
+        rs.update(s, staff, HE, rid, {"title": LECTURE["title"], "participants": "56"}, 1)
+    assert rows(engine, AuditEntry) == before
+    with transaction(engine) as s:
+        assert s.get(HeActivity, rid).version == 1
+
+
+def test_database_checks_run_in_validation(engine, tree):
+    from portal import indicator_library, targets
+
+    with transaction(engine) as s:
+        indicator_library.ensure_builtin(s)
+        with pytest.raises(ValidationError) as info:
+            rs.validate(s, SYSTEM, targets.TargetSpec, {"indicator_code": "HE-01", "org_unit_id": tree["t1"],
+                                                         "period": "2026-Q9", "value": 1})
+        assert info.value.errors[0].field == "period"
+        with pytest.raises(ValidationError) as info:
+            rs.validate(s, SYSTEM, targets.TargetSpec, {"indicator_code": "HE-01", "org_unit_id": tree["t1"],
+                                                         "period": "2026Q1", "value": 1})
+        assert info.value.errors[0].key == "validation.period_kind"

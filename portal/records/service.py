@@ -100,6 +100,11 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
     for key, value in filters.values.items():
         if value in (None, "", [], ()):
             continue
+        if key == "id" and spec.org_field == "id":  # org units filtered by their own subtree
+            unit = session.get(OrgUnit, int(value))
+            if unit is not None:
+                clauses.append(model.path.startswith(unit.path, autoescape=True))
+            continue
         f = spec.field(key)
         column = getattr(model, key)
         if f.type in ("choice", "bool"):
@@ -114,7 +119,7 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
             unit = session.get(OrgUnit, int(value))
             if unit is not None:
                 subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
-                clauses.append((model.id if key == "id" else column).in_(subtree))
+                clauses.append(column.in_(subtree))
         else:
             clauses.append(column.icontains(str(value), autoescape=True))
     if filters.search and spec.search_fields:
@@ -195,6 +200,8 @@ def validate(session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any],
                 values[key] = f.default
             continue
         value, err = f.parse(raw[key])
+        if err is None and value is None and not f.required and f.default is not None:
+            value = f.default  # a blank cell means the default (e.g. an empty English name)
         if err is None and f.type == "org_unit" and value is not None:
             value, err = _resolve_unit(session, actor, f, value)
         if err is not None:
@@ -212,8 +219,10 @@ def validate(session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any],
     if not errors:
         merged = {**(values_of(spec, existing) if existing is not None else {}), **values}
         errors += spec.clean(merged, existing, actor)
+        if not errors:
+            errors += spec.clean_db(session, merged, existing, actor)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors, labels={f.key: f for f in spec.fields})
     return values
 
 
@@ -284,6 +293,8 @@ def update(session: Session, actor: Actor, spec: Spec, record_id: int, raw: Mapp
     obj = get(session, actor, spec, record_id)
     check_version(session, spec, obj, expected_version)
     values = validate(session, actor, spec, raw, existing=obj)
+    if all(getattr(obj, k) == v for k, v in values.items() if not spec.field(k).write_only):
+        return obj  # nothing changed: no new version, no audit entry
     before = audit.snapshot(obj)
     _apply(spec, obj, values)
     spec.before_save(session, obj, values, False)

@@ -112,6 +112,13 @@ class RecordSpec:
         return []
 
     @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
+                 actor: Any) -> list[FieldError]:
+        """Checks that need the database (a referenced code exists...); run after
+        clean() passed, on every path, so an import preview reports them too."""
+        return []
+
+    @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
         """Refuse a delete by raising a PortalError (e.g. a unit that still has users)."""
 
