@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import POPULATION_KINDS, Indicator, OrgUnit, OrgUnitPopulation
@@ -29,6 +29,7 @@ from portal.errors import FieldError
 from portal.records import registry
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, RecordSpec
+from portal.scope import is_whole_tree
 
 AGGS = ("count", "sum", "distinct")
 KINDS = ("aggregate", "ratio", "per_population")
@@ -199,6 +200,16 @@ def month_bucket(session: Session, column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
+def _within(session: Session, org_col: Any, units: list[UnitRef]) -> list[ColumnElement[bool]]:
+    """Only the rows under the requested units: a township's scorecard reads its own
+    subtree's rows, not the county's."""
+    if any(is_whole_tree(session, u.path) for u in units):
+        return []
+    tops = [u for u in units if not any(u.path != o.path and u.path.startswith(o.path) for o in units)]
+    subtree = select(OrgUnit.id).where(or_(*(OrgUnit.path.startswith(u.path, autoescape=True) for u in tops)))
+    return [org_col.in_(subtree)]
+
+
 def _paths(session: Session) -> dict[int, str]:
     return dict(session.execute(select(OrgUnit.id, OrgUnit.path)).all())
 
@@ -225,6 +236,7 @@ def aggregate_values(session: Session, aggregate: Aggregate, units: list[UnitRef
         return None
     if date_col is not None:
         where += [date_col >= start, date_col <= end]
+    where += _within(session, org_col, units)
     if aggregate.agg == "distinct":  # distinct counts do not add up across children
         out = {}
         for unit in units:
@@ -247,7 +259,7 @@ def aggregate_series(session: Session, aggregate: Aggregate, units: list[UnitRef
         raise ValueError("monthly series need a dated record type and an additive aggregate")
     bucket = month_bucket(session, date_col)
     rows = session.execute(select(org_col, bucket, expr)
-                           .where(*where, date_col >= start, date_col <= end)
+                           .where(*where, *_within(session, org_col, units), date_col >= start, date_col <= end)
                            .group_by(org_col, bucket)).all()
     by_month: dict[str, dict[int, float]] = defaultdict(dict)
     for leaf, month, value in rows:

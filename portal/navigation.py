@@ -29,6 +29,10 @@ class PageDef:
 
 PAGES: tuple[PageDef, ...] = (
     PageDef("home", "pages/home.py", "nav.home", ":material/home:", "nav.section.main", ALL_ROLES, ""),
+    PageDef("education", "pages/education.py", "nav.education", ":material/campaign:",
+            "nav.section.programmes", ALL_ROLES, "education"),
+    PageDef("targets", "pages/targets.py", "nav.targets", ":material/track_changes:",
+            "nav.section.programmes", ALL_ROLES, "targets"),
     PageDef("admin", "pages/admin.py", "nav.admin", ":material/admin_panel_settings:",
             "nav.section.system", frozenset({"admin", "head"}), "admin"),
     PageDef("account", "pages/account.py", "nav.account", ":material/person:",

@@ -289,3 +289,22 @@ def test_database_checks_run_in_validation(engine, tree):
             rs.validate(s, SYSTEM, targets.TargetSpec, {"indicator_code": "HE-01", "org_unit_id": tree["t1"],
                                                          "period": "2026Q1", "value": 1})
         assert info.value.errors[0].key == "validation.period_kind"
+
+
+def test_a_second_county_stays_invisible_to_the_first_county_head(engine, tree):
+    # the county head's queries skip the subtree filter only while its county is the
+    # only root; a second root in the same database must switch the filter back on
+    head = make_user(engine, "county_head", "head", tree["county"])
+    add(engine, SYSTEM, org_unit_id="t1")
+    with transaction(engine) as s:
+        assert rs.list_page(s, head, HE).total == 1
+        other = orgunits.create(s, SYSTEM, {"code": "county2", "name_zh": "邻县卫生健康局", "type": "bureau"})
+        rs.create(s, SYSTEM, HE, {**LECTURE, "org_unit_id": other.id})
+    with transaction(engine) as s:
+        assert rs.list_page(s, head, HE).total == 1
+        assert rs.count(s, head, HE) == 1
+        from portal import indicators as ind
+        county = s.get(OrgUnit, tree["county"])
+        values = ind.compute(s, ind.parse_definition('{"record": "he_activities"}'),
+                             [ind.UnitRef(county.id, county.path)], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        assert values[county.id].actual == 1

@@ -18,7 +18,7 @@ from portal import audit, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, StaleEdit, ValidationError
 from portal.records.fields import Field
 from portal.records.spec import RecordSpec
-from portal.scope import Actor, in_scope, org_filter
+from portal.scope import Actor, in_scope, is_whole_tree, org_filter
 
 Spec = type[RecordSpec]
 
@@ -75,16 +75,18 @@ def _org_column(spec: Spec) -> Any:
     return getattr(spec.model, spec.org_field) if spec.org_field else None
 
 
-def scoped(spec: Spec, actor: Actor, deleted: bool = False) -> Select[Any]:
+def scoped(spec: Spec, actor: Actor, deleted: bool = False, session: Session | None = None) -> Select[Any]:
     """SELECT of the rows the actor may see (live rows, or the trash)."""
     model = spec.model
     stmt = select(model)
     stmt = stmt.where(model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None))
-    return stmt.where(*_scope_clause(spec, actor))
+    return stmt.where(*_scope_clause(spec, actor, session))
 
 
-def _scope_clause(spec: Spec, actor: Actor) -> list[ColumnElement[bool]]:
+def _scope_clause(spec: Spec, actor: Actor, session: Session | None = None) -> list[ColumnElement[bool]]:
     if spec.org_field is None or actor.sees_everything:
+        return []
+    if session is not None and is_whole_tree(session, actor.org_path):
         return []
     if spec.model is OrgUnit:
         return [org_filter(actor)]
@@ -148,7 +150,7 @@ def list_page(session: Session, actor: Actor, spec: Spec, filters: Filters | Non
     require(spec, actor, "view")
     per_page = per_page or spec.list_per_page
     clauses = filter_clauses(session, spec, filters)
-    base = scoped(spec, actor, deleted).where(*clauses)
+    base = scoped(spec, actor, deleted, session).where(*clauses)
     total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
     rows = list(session.scalars(base.order_by(*_order(spec, ordering))
@@ -159,7 +161,7 @@ def list_page(session: Session, actor: Actor, spec: Spec, filters: Filters | Non
 def count(session: Session, actor: Actor, spec: Spec, filters: Filters | None = None) -> int:
     require(spec, actor, "view")
     stmt = select(func.count()).select_from(spec.model).where(
-        spec.model.deleted_at.is_(None), *_scope_clause(spec, actor),
+        spec.model.deleted_at.is_(None), *_scope_clause(spec, actor, session),
         *filter_clauses(session, spec, filters))
     return session.scalar(stmt) or 0
 

@@ -1,22 +1,21 @@
-"""Administration, first version: the org tree with population, users, recent changes.
-Admins add users, disable and re-enable them and reset passwords; heads see their area."""
+"""Administration: the org tree with population, then org units and users through the
+generic record screens (list, add, import/export, trash), and the recent changes of the
+viewer's area. Admins also disable and re-enable accounts and reset passwords."""
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 import streamlit as st
 
-from db.models import ROLES
 from portal import audit, i18n, orgunits, users
+from portal.orgunits import OrgUnitSpec
+from portal.records import display, registry
 from portal.scope import Actor
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
-from portal.ui.shell import require_page
-
-PAGE_SIZE = 25
-USER_FIELDS = ("username", "display_name", "role", "org_unit_id", "password")
+from portal.ui.records import render_records
+from portal.ui.shell import require_page, selected_unit_id
+from portal.users import UserSpec
 
 
 def render() -> None:
@@ -25,16 +24,16 @@ def render() -> None:
     with unit_of_work() as session:
         units = orgunits.tree(session, actor)
     tab_units, tab_users, tab_changes = st.tabs(
-        [t("admin.tab.units"), t("admin.tab.users"), t("admin.tab.changes")])
+        [t("admin.tab.units"), t("admin.tab.users"), t("admin.tab.changes")], key="admin.tabs.main")
     with tab_units:
-        units_table(units)
+        render_records(OrgUnitSpec, actor, unit_id=selected_unit_id(),
+                       extra_tabs=[(t("admin.tab.tree"), lambda: units_table(units))])
     with tab_users:
-        users_table(actor)
-        if actor.role in users.MANAGER_ROLES:
-            add_user_form(actor, units)
-            manage_user(actor)
-        else:
+        if actor.role not in users.MANAGER_ROLES:
             st.info(t("admin.read_only"))
+        render_records(UserSpec, actor, unit_id=selected_unit_id())
+        if actor.role in users.MANAGER_ROLES:
+            manage_user(actor)
     with tab_changes:
         recent_changes(actor)
 
@@ -58,70 +57,6 @@ def _count(value: int | None) -> str:
     return f"{value:,}" if value is not None else ""
 
 
-def users_table(actor: Actor) -> None:
-    search = st.text_input(t("admin.search"), key="admin.filter.search")
-    page = st.session_state.get("admin.page.users", 1)
-    with unit_of_work() as session:
-        rows, total = users.list_users(session, actor, search=search or None,
-                                       limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    st.caption(t("admin.users_caption", count=total))
-    frame = pd.DataFrame({
-        t("col.username"): [r.username for r in rows],
-        t("col.display_name"): [r.display_name for r in rows],
-        t("col.role"): [t(f"role.{r.role}") for r in rows],
-        t("col.unit"): [i18n.label(lang(), r.unit_name_zh, r.unit_name_en) for r in rows],
-        t("col.status"): [_status(r) for r in rows],
-        t("col.last_login"): [i18n.local_time(r.last_login_at) if r.last_login_at else "" for r in rows],
-    })
-    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.users")
-    if pages > 1:
-        st.number_input(t("admin.page"), 1, pages, key="admin.page.users")
-        st.caption(t("admin.page_of", page=page, pages=pages))
-
-
-def _status(row: users.UserRow) -> str:
-    if not row.active:
-        return t("status.disabled")
-    return t("status.locked") if row.locked else t("status.active")
-
-
-def add_user_form(actor: Actor, units: list[orgunits.UnitRow]) -> None:
-    names = {u.id: "\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en)
-             for u in units if u.active}
-    with st.expander(t("admin.add_user"), icon=":material/person_add:"):
-        with st.form("admin.form.user", clear_on_submit=False):
-            slots = {}
-            st.text_input(t("field.username"), key="admin.input.username", max_chars=32)
-            slots["username"] = st.empty()
-            st.text_input(t("field.display_name"), key="admin.input.display_name", max_chars=120)
-            slots["display_name"] = st.empty()
-            st.selectbox(t("field.role"), ROLES, key="admin.input.role",
-                         format_func=lambda r: t(f"role.{r}"))
-            slots["role"] = st.empty()
-            st.selectbox(t("field.org_unit_id"), list(names), key="admin.input.org_unit_id",
-                         format_func=names.__getitem__)
-            slots["org_unit_id"] = st.empty()
-            st.text_input(t("field.password"), type="password", key="admin.input.password")
-            slots["password"] = st.empty()
-            submitted = st.form_submit_button(t("admin.add_user"))
-        if submitted:
-            data = {f: st.session_state.get(f"admin.input.{f}") for f in USER_FIELDS}
-            errors: dict[str, list[str]] = {}
-
-            def save() -> object:
-                with unit_of_work() as session:
-                    return users.create(session, actor, data)
-
-            if attempt(save, errors) is not None:
-                for f in USER_FIELDS:
-                    st.session_state.pop(f"admin.input.{f}", None)
-                flash(t("admin.user_created", username=data["username"].strip().lower()))
-                st.rerun()
-            for name, slot in slots.items():
-                field_errors(slot, errors.get(name))
-
-
 def manage_user(actor: Actor) -> None:
     with st.expander(t("admin.manage_user"), icon=":material/manage_accounts:"):
         username = st.text_input(t("admin.pick_user"), key="admin.manage.username",
@@ -133,8 +68,8 @@ def manage_user(actor: Actor) -> None:
             if found is None:
                 return
             target = (found.id, found.username, found.display_name, found.active, found.version)
-        user_id, name, display, active, version = target
-        st.write(f"**{display}** (`{name}`) · {t('status.active' if active else 'status.disabled')}")
+        user_id, name, shown_name, active, version = target
+        st.write(f"**{display.md_escape(shown_name)}** (`{name}`) · {t('status.active' if active else 'status.disabled')}")
         label = t("admin.disable") if active else t("admin.enable")
         if st.button(label, key="admin.manage.toggle"):
             def toggle() -> object:
@@ -164,25 +99,37 @@ def manage_user(actor: Actor) -> None:
 
 
 def recent_changes(actor: Actor) -> None:
+    specs = registry.specs()
     with unit_of_work() as session:
         entries = audit.recent(session, actor, limit=50)
         rows = [(e.at, e.actor_name, e.action, e.record_type, e.record_id, e.before, e.after)
                 for e in entries]
+        mentioned = {i for r in rows if r[3] in specs
+                     for i in display.unit_ids(specs[r[3]], [r[5], r[6]])}
+        names = display.unit_labels(session, mentioned, lang())
     if not rows:
         st.info(t("admin.no_changes"))
         return
     frame = pd.DataFrame({
         t("col.when"): [i18n.local_time(r[0]) for r in rows],
         t("col.who"): [r[1] for r in rows],
-        t("col.action"): [t(f"audit.{r[2]}") for r in rows],
-        t("col.record"): [f"{t('record.' + r[3])} #{r[4]}" for r in rows],
-        t("col.changes"): [_diff(r[5], r[6]) for r in rows],
+        t("col.action"): [display.action_label(r[2], lang()) for r in rows],
+        t("col.record"): [f"{_record_type(specs, r[3])} #{r[4]}" for r in rows],
+        t("col.changes"): [_diff(specs.get(r[3]), r[5], r[6], names) for r in rows],
     })
-    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.changes")
+    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.changes",
+                 height=min(35 * (len(rows) + 1) + 3, 35 * 21 + 3), column_config={t("col.changes"): st.column_config.TextColumn(width="large")})
 
 
-def _diff(before: dict | None, after: dict | None) -> str:
+def _record_type(specs: dict, slug: str) -> str:
+    return specs[slug].title(lang()) if slug in specs else t("record." + slug)
+
+
+def _diff(spec: object, before: dict | None, after: dict | None, names: dict[int, str]) -> str:
+    """Changed fields with their labels; never a password or its hash."""
+    if spec is not None:
+        return display.describe_changes(spec, before, after, lang(), names, limit=6)
     before, after = before or {}, after or {}
-    skip = {"updated_at", "created_at", "version", "path"}
+    skip = {"updated_at", "created_at", "version", "path", "password_hash"}
     changed = [k for k in after if k not in skip and before.get(k) != after.get(k)]
     return ", ".join(f"{k}: {before.get(k, '∅')} → {after.get(k)}" for k in changed[:6])

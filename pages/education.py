@@ -1,0 +1,3 @@
+from portal.ui.education import render
+
+render()

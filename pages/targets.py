@@ -1,0 +1,3 @@
+from portal.ui.targets import render
+
+render()

@@ -1,0 +1,186 @@
+"""Targets and progress: bullet chart per unit, the cumulative line, the scorecard, the
+records behind a number, and handing targets down to the units below (下达)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from portal import charts, i18n, orgunits, periods
+from portal import indicators as ind
+from portal import targets as tg
+from portal.records import registry
+from portal.records import service as records
+from portal.records.service import Filters
+from portal.scope import Actor
+from portal.ui.db import unit_of_work
+from portal.ui.i18n import lang, t
+from portal.ui.messages import attempt, flash
+from portal.ui.shell import require_page, selected_period, selected_unit_id
+
+KEY = "targets"
+AVAILABLE_AREAS = ("he",)
+
+
+def render() -> None:
+    actor = require_page("targets")
+    today = dt.date.today()
+    st.title(t("targets.title"))
+    with unit_of_work() as session:
+        indicator_list = ind.active_indicators(session)
+        unit, children = tg.unit_and_children(session, actor, selected_unit_id() or actor.org_unit_id)
+    ready = [i for i in indicator_list if _available(i)]
+    pending = [i for i in indicator_list if not _available(i)]
+    st.caption(t("targets.caption", unit=unit.name(lang()), period=periods.label(selected_period(), lang()),
+                 time=i18n.local_time(dt.datetime.now(dt.timezone.utc), "%H:%M")))
+    if not ready:
+        st.info(t("targets.none"))
+        return
+    codes = [i.code for i in ready]
+    by_code = {i.code: i for i in ready}
+    code = st.selectbox(t("targets.indicator"), codes, key=f"{KEY}.pick.indicator",
+                        format_func=lambda c: f"{c} {tg.indicator_name(by_code[c], lang())}")
+    indicator = by_code[code]
+    st.caption(t("targets.source", source=indicator.source or "-"))
+    rows_units = [unit, *children]
+    names = {u.ref.id: u.name(lang()) for u in rows_units}
+    with unit_of_work() as session:
+        progress = tg.progress(session, indicator, [u.ref for u in rows_units], selected_period(), today)
+    period = progress[0].period
+    st.subheader(t("targets.by_unit", name=tg.indicator_name(indicator, lang()),
+                   period=periods.label(period, lang())))
+    _summary(progress[0], indicator)
+    shown = progress[1:] or progress  # the units below; a unit with none shows itself
+    st.altair_chart(charts.bullet_chart(tg.chart_rows(shown, names, indicator, lang()), lang()),
+                    width="stretch")
+    _cumulative(indicator, unit, today)
+    _scorecard(ready, unit, children, today)
+    _drill(actor, indicator, rows_units, progress)
+    if actor.role in tg.HEADS and children:
+        _assign(actor, indicator, period, children)
+    if pending:
+        st.caption(t("targets.pending", codes="、".join(f"{i.code} {tg.indicator_name(i, lang())}" for i in pending)))
+
+
+def _summary(p: tg.Progress, indicator: object) -> None:
+    unit = tg.unit_label(indicator, lang())  # type: ignore[arg-type]
+    cols = st.columns(4)
+    cols[0].metric(t("targets.actual"), f"{charts.format_number(p.actual)} {unit}")
+    cols[1].metric(t("targets.target"), f"{charts.format_number(p.target)} {unit}" if p.target is not None else "—")
+    expected = round(p.expected, 1) if p.expected is not None else None
+    cols[2].metric(t("targets.expected"), f"{charts.format_number(expected)} {unit}" if expected is not None else "—")
+    cols[3].metric(t("targets.status"), _status_text(p))
+    if p.pct is not None:
+        cols[3].caption(t("targets.pct", pct=charts.format_pct(p.pct)))
+
+
+def _status_text(p: tg.Progress) -> str:
+    return t("targets.unavailable") if p.status == "unavailable" else charts.status_label(p.status, lang())
+
+
+def _available(indicator: object) -> bool:
+    try:
+        definition = ind.definition_of(indicator)  # type: ignore[arg-type]
+        registry.get(definition.numerator.record)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def _cumulative(indicator: object, unit: tg.UnitView, today: dt.date) -> None:
+    with unit_of_work() as session:
+        actual, expected, milestones, target = tg.cumulative_series(session, indicator, unit.ref,  # type: ignore[arg-type]
+                                                                    selected_period(), today)
+    if not actual:
+        return
+    st.subheader(t("targets.cumulative", unit=unit.name(lang())))
+    chart = charts.cumulative_chart(
+        [{"date": d, "value": v} for d, v in actual], [{"date": d, "value": v} for d, v in expected],
+        [{"date": d, "value": v, "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0)}
+         for d, v, m in milestones],
+        target, lang(), unit=tg.unit_label(indicator, lang()))  # type: ignore[arg-type]
+    st.altair_chart(chart, width="stretch")
+
+
+def _scorecard(ready: list, unit: tg.UnitView, children: list[tg.UnitView], today: dt.date) -> None:
+    rows_units = children or [unit]
+    names = {u.ref.id: u.name(lang()) for u in rows_units}
+    labels = {i.code: f"{i.code} {tg.indicator_name(i, lang())}" for i in ready}
+    with unit_of_work() as session:
+        cells = tg.scorecard(session, ready, [u.ref for u in rows_units], selected_period(), today)
+    st.subheader(t("targets.scorecard"))
+    st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()),
+                    width="stretch")
+
+
+def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progress: list[tg.Progress]) -> None:
+    """The records behind a number, so nobody has to take a percentage on trust."""
+    st.subheader(t("targets.drill"))
+    figures = {p.unit_id: p for p in progress}
+    options = [u.ref.id for u in rows_units]
+    names = {u.ref.id: u.name(lang()) for u in rows_units}
+
+    def label(uid: int) -> str:
+        p = figures[uid]
+        return f"{names[uid]} · {charts.format_number(p.actual)}" + (
+            f" / {charts.format_number(p.target)}" if p.target is not None else "")
+
+    unit_id = st.selectbox(t("targets.drill_unit"), options, key=f"{KEY}.drill.unit", format_func=label)
+    record, values, (start, end) = tg.drill_filters(indicator, unit_id, selected_period())  # type: ignore[arg-type]
+    spec = registry.get(record)
+    filters = Filters(values={**values, spec.org_field: unit_id,
+                              **({spec.date_field: (start, end)} if spec.date_field else {})})
+    with unit_of_work() as session:
+        page = attempt(lambda: records.list_page(session, actor, spec, filters, per_page=100))
+        if page is None:
+            return
+        unit_names = {u.id: i18n.label(lang(), u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
+        shown = [spec.field(k) for k in spec.list_display if k in {f.key for f in spec.fields}]
+        table = pd.DataFrame([{f.label(lang()): _display(f, getattr(r, f.key), unit_names) for f in shown}
+                              for r in page.rows])
+    st.caption(t("targets.drill_count", count=page.total, shown=len(page.rows)))
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{KEY}.table.drill")
+
+
+def _display(f: object, value: object, names: dict[int, str]) -> str:
+    if value is None:
+        return ""
+    if getattr(f, "type") == "choice":
+        return f.choice_label(value, lang())  # type: ignore[attr-defined]
+    if getattr(f, "type") == "org_unit":
+        return names.get(value, str(value))  # type: ignore[arg-type]
+    return str(value)
+
+
+def _assign(actor: Actor, indicator: object, period: str, children: list[tg.UnitView]) -> None:
+    """下达: one row per unit below, the target in an editable column."""
+    st.subheader(t("targets.assign", period=periods.label(period, lang())))
+    with unit_of_work() as session:
+        current = tg.targets_for(session, indicator, [c.ref.id for c in children], period)  # type: ignore[arg-type]
+    frame = pd.DataFrame({"unit_id": [c.ref.id for c in children],
+                          t("targets.col.unit"): [c.name(lang()) for c in children],
+                          t("targets.col.target"): [current[c.ref.id] for c in children]})
+    st.data_editor(frame, key=f"{KEY}.editor.assign", hide_index=True, width="stretch",
+                   disabled=["unit_id", t("targets.col.unit")], column_config={"unit_id": None},
+                   num_rows="fixed")
+    split = periods.kind(period) == "year" and st.checkbox(t("targets.split"), key=f"{KEY}.assign.split")
+    if st.button(t("targets.save"), key=f"{KEY}.assign.save", type="primary"):
+        edits = st.session_state.get(f"{KEY}.editor.assign", {}).get("edited_rows", {})
+        values = {}
+        for index, change in edits.items():
+            value = change.get(t("targets.col.target"))
+            values[children[int(index)].ref.id] = None if value is None or pd.isna(value) else float(value)
+        if not values:
+            st.info(t("targets.nothing_changed"))
+            return
+
+        def save() -> dict[str, int]:
+            with unit_of_work() as session:
+                return tg.assign(session, actor, indicator.code, period, values, split_months=bool(split))  # type: ignore[attr-defined]
+
+        counts = attempt(save)
+        if counts is not None:
+            st.session_state.pop(f"{KEY}.editor.assign", None)
+            flash(t("targets.saved", **counts))
+            st.rerun()

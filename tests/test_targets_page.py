@@ -1,0 +1,113 @@
+"""The Targets page and the home calendar through AppTest, on the demo county: the
+county head sees every township and hands targets down; a township head sees its own
+township's target and its villages, and nothing of the others."""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from db.engine import transaction
+from db.models import OrgUnit, Target
+from portal import targets as tg
+from portal.demo import load_demo
+from portal.scope import SYSTEM
+from portal.i18n import t
+from tests.conftest import BACKENDS, fresh_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    engine = fresh_engine(request.param, tmp_path_factory.mktemp("targets"))
+    load_demo(engine, fast=True)
+    entry = tmp_path_factory.mktemp("entry") / "app.py"
+    shutil.copy(ROOT / "app.py", entry)  # see tests/test_pages.py: AppTest and pages/
+    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
+    os.environ.update(PORTAL_DATABASE_URL=engine.url.render_as_string(hide_password=False), PORTAL_DEMO="1")
+    yield engine, str(entry)
+    for key, value in saved.items():
+        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    engine.dispose()
+
+
+def open_page(entry: str, username: str, page: str = "pages/targets.py") -> AppTest:
+    at = AppTest.from_file(entry, default_timeout=60)
+    for key, value in {"authentication_status": True, "username": username, "lang": "zh-CN",
+                       "shell.period": "2026-11"}.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(str(ROOT / page))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label_key: str) -> str:
+    return next(m.value for m in at.metric if m.label == t(label_key))
+
+
+def test_county_head_sees_every_township_and_the_records_behind(demo_db):
+    engine, entry = demo_db
+    at = open_page(entry, "head")
+    assert at.title[0].value == t("targets.title")
+    assert metric(at, "targets.target") == "104 次"  # the townships' targets added up
+    actual = int(metric(at, "targets.actual").split()[0])
+    assert actual > 0
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 3  # bullet, cumulative, scorecard
+    drill = at.dataframe[0].value
+    assert len(drill) == min(actual, 100)
+    assert set(drill["活动形式"]) == {"健康讲座"}
+    assert [s.value for s in at.subheader][-1].startswith("向下级单位下达目标")
+
+
+def test_head_hands_targets_down_through_the_table(demo_db):
+    engine, entry = demo_db
+    at = open_page(entry, "head")
+    with transaction(engine) as s:
+        county = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "county"))
+        ns = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "ns"))
+        _, children = tg.unit_and_children(s, SYSTEM, county)
+    row = [c.ref.id for c in children].index(ns)  # the table lists the units in this order
+    # what the browser's data editor reports after typing 18 into 南山乡卫生院's cell
+    at.session_state["targets.editor.assign"] = {"edited_rows": {str(row): {"目标值": 18.0}},
+                                                 "added_rows": [], "deleted_rows": []}
+    at.button(key="targets.assign.save").click()
+    at.run()
+    with transaction(engine) as s:
+        assert s.scalar(select(Target.value).where(Target.indicator_code == "HE-01", Target.period == "2026",
+                                                   Target.org_unit_id == ns, Target.deleted_at.is_(None))) == 18.0
+
+
+def test_township_head_sees_its_own_target_and_villages_only(demo_db):
+    engine, entry = demo_db
+    at = open_page(entry, "dg_head")
+    assert metric(at, "targets.target") == "16 次"  # 东关镇: set by the county head
+    options = at.selectbox(key="shell.org_unit").options
+    assert len(options) == 4  # the township and its three village clinics
+    drill_units = at.selectbox(key="targets.drill.unit").options
+    assert len(drill_units) == 4 and all("城关" not in o for o in drill_units)
+    # its villages have no targets set below them: the assign table offers them
+    assert [s.value for s in at.subheader][-1].startswith("向下级单位下达目标")
+
+
+def test_staff_see_progress_but_cannot_assign(demo_db):
+    engine, entry = demo_db
+    at = open_page(entry, "staff")
+    assert metric(at, "targets.target") == "20 次"  # 城关镇 has four villages
+    assert not any(s.value.startswith("向下级单位下达目标") for s in at.subheader)
+
+
+def test_home_shows_the_next_sixty_days_of_theme_days(demo_db):
+    engine, entry = demo_db
+    at = open_page(entry, "viewer", "pages/home.py")
+    calendar = at.dataframe[-1].value
+    assert list(calendar.columns)[:3] == ["日期", "距今", "主题日"]
+    assert len(calendar) >= 1
