@@ -196,7 +196,8 @@ def test_stale_edit_from_a_second_session_is_refused_with_what_changed(engine, t
         rs.update(s, alice, HE, rid, {"participants": 60}, seen_by_alice)
     assert {c.field for c in info.value.changes} == {"participants", "venue"}
     assert info.value.by == "bob"
-    assert "bob" in info.value.message("en") and "participants" in info.value.message("en")
+    assert "bob" in info.value.message("en") and "People reached" in info.value.message("en")
+    assert "受教育人数" in info.value.message("zh-CN")
     with transaction(engine) as s:
         obj = s.get(HeActivity, rid)
         assert (obj.participants, obj.venue) == (99, "卫生院")  # nothing overwritten

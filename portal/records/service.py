@@ -16,6 +16,7 @@ from db.base import utcnow
 from db.models import AuditEntry, OrgUnit
 from portal import audit, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, StaleEdit, ValidationError
+from portal.i18n import t
 from portal.records.fields import Field
 from portal.records.spec import RecordSpec
 from portal.scope import Actor, in_scope, is_whole_tree, org_filter
@@ -56,12 +57,19 @@ class Change:
 class StaleRecord(StaleEdit):
     """Someone saved the record after it was read: carries what they changed."""
 
-    def __init__(self, changes: list[Change], by: str | None, at: dt.datetime | None) -> None:
+    def __init__(self, changes: list[Change], by: str | None, at: dt.datetime | None,
+                 labels: dict[str, Field] | None = None) -> None:
         super().__init__("error.stale_detail" if by else "error.stale", by=by or "",
                          fields=", ".join(c.field for c in changes))
         self.changes = changes
         self.by = by
         self.at = at
+        self.labels = labels or {}
+
+    def message(self, lang: str) -> str:
+        names = [self.labels[c.field].label(lang) if c.field in self.labels else c.field
+                 for c in self.changes]
+        return t(self.key, lang, by=self.by or "", fields="、".join(names) if lang != "en" else ", ".join(names))
 
 
 # -- permissions and scope ---------------------------------------------------------------
@@ -319,7 +327,8 @@ def check_version(session: Session, spec: Spec, obj: Any, expected_version: int 
     last = session.scalars(select(AuditEntry).where(
         AuditEntry.record_type == spec.slug, AuditEntry.record_id == obj.id)
         .order_by(AuditEntry.id.desc()).limit(1)).first()
-    raise StaleRecord(changes, last.actor_name if last else None, last.at if last else None)
+    raise StaleRecord(changes, last.actor_name if last else None, last.at if last else None,
+                      {f.key: f for f in spec.fields})
 
 
 def delete(session: Session, actor: Actor, spec: Spec, record_id: int,

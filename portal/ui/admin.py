@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from portal import audit, i18n, orgunits, users
+from portal.calendars import CalendarDaySpec
 from portal.orgunits import OrgUnitSpec
+from portal.themedays import ThemeDaySpec
 from portal.records import display, registry
 from portal.scope import Actor
 from portal.ui.db import unit_of_work
@@ -23,8 +25,9 @@ def render() -> None:
     st.title(t("admin.title"))
     with unit_of_work() as session:
         units = orgunits.tree(session, actor)
-    tab_units, tab_users, tab_changes = st.tabs(
-        [t("admin.tab.units"), t("admin.tab.users"), t("admin.tab.changes")], key="admin.tabs.main")
+    tab_units, tab_users, tab_calendar, tab_changes = st.tabs(
+        [t("admin.tab.units"), t("admin.tab.users"), t("admin.tab.calendar"), t("admin.tab.changes")],
+        key="admin.tabs.main")
     with tab_units:
         render_records(OrgUnitSpec, actor, unit_id=selected_unit_id(),
                        extra_tabs=[(t("admin.tab.tree"), lambda: units_table(units))])
@@ -34,6 +37,12 @@ def render() -> None:
         render_records(UserSpec, actor, unit_id=selected_unit_id())
         if actor.role in users.MANAGER_ROLES:
             manage_user(actor)
+    with tab_calendar:
+        st.caption(t("admin.calendar_intro"))
+        st.subheader(CalendarDaySpec.title(lang()))
+        render_records(CalendarDaySpec, actor)
+        st.subheader(ThemeDaySpec.title(lang()))
+        render_records(ThemeDaySpec, actor)
     with tab_changes:
         recent_changes(actor)
 

@@ -17,6 +17,7 @@ from portal.scope import Actor
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, flash
+from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
 
 KEY = "targets"
@@ -25,8 +26,20 @@ AVAILABLE_AREAS = ("he",)
 
 def render() -> None:
     actor = require_page("targets")
-    today = dt.date.today()
     st.title(t("targets.title"))
+    tab_progress, tab_indicators, tab_targets = st.tabs(
+        [t("targets.tab.progress"), t("targets.tab.indicators"), t("targets.tab.targets")], key=f"{KEY}.tabs")
+    with tab_progress:
+        progress_view(actor)
+    with tab_indicators:
+        st.caption(t("targets.indicators_intro"))
+        render_records(ind.IndicatorSpec, actor)
+    with tab_targets:
+        render_records(tg.TargetSpec, actor, unit_id=selected_unit_id())
+
+
+def progress_view(actor: Actor) -> None:
+    today = dt.date.today()
     with unit_of_work() as session:
         indicator_list = ind.active_indicators(session)
         unit, children = tg.unit_and_children(session, actor, selected_unit_id() or actor.org_unit_id)
