@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TYPES = ("lecture", "consultation", "board", "materials", "av", "individual", "class", "other")
 TOWNSHIPS, VILLAGES = 10, 18
 BATCH = 50_000
-PAGE_RUNS = 5
+PAGE_RUNS = 9
 TODAY = dt.date(2026, 11, 23)
 
 

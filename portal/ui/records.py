@@ -193,9 +193,9 @@ def list_view(ctx: Ctx) -> None:
     if page.pages > 1 or page.total > min(PAGE_SIZES):
         left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
-            if st.session_state.get(page_key) != page.page:  # past the last page: show where we are
-                st.session_state[page_key] = page.page
-            st.pagination(page.pages, key=page_key)
+            if st.session_state.get(page_key) not in (None, page.page):
+                st.session_state.pop(page_key)  # past the last page: start again where we are
+            st.pagination(page.pages, default=page.page, key=page_key)
         with right:
             st.selectbox(t("records.per_page"), PAGE_SIZES, key=size_key,
                          format_func=lambda n: t("records.per_page_n", n=n), label_visibility="collapsed")
