@@ -47,6 +47,9 @@ class OrgUnit(Versioned, SoftDeleted, Base):
     name_zh: Mapped[name_str]
     name_en: Mapped[name_str] = mapped_column(default="")
     type: Mapped[str] = mapped_column(String(20))
+    # When the unit's monthly report is due (portal.calendars rules); default: the 5th
+    # working day of the next month (002 篇二 "次月初5个工作日内").
+    report_due_rule: Mapped[str] = mapped_column(String(20), default="workday:5", server_default="workday:5")
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
     # Materialised path such as "/1/4/17/": a subtree is one indexed prefix match.
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
@@ -224,3 +227,90 @@ class Target(Versioned, SoftDeleted, Base):
     period: Mapped[str] = mapped_column(String(10))
     value: Mapped[float] = mapped_column()
     note: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+class WorkPlan(Versioned, SoftDeleted, Base):
+    """An annual, term or monthly work plan of one unit (工作计划): the skeleton of the
+    seed plans — guiding idea, goals — with its items listed separately."""
+
+    __tablename__ = "work_plans"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    plan_type: Mapped[str] = mapped_column(String(10))  # annual | term | monthly
+    period: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    guiding_idea: Mapped[Optional[str]] = mapped_column(Text)
+    goals: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+
+
+class PlanItem(Versioned, SoftDeleted, Base):
+    """One line of a month's plan: what, who, how much, by when, and how far it got."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (
+        Index("ix_plan_items_unit_month", "org_unit_id", "deleted_at", "month", "status"),
+        Index("ix_plan_items_live_due", "deleted_at", "due_date", "status", "org_unit_id"),
+    )
+
+    id: Mapped[intpk]
+    plan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_plans.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    area: Mapped[str] = mapped_column(String(10), default="other")
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    owner_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    owner_name: Mapped[Optional[str]] = mapped_column(String(60))
+    target_qty: Mapped[Optional[float]] = mapped_column()
+    target_unit: Mapped[Optional[str]] = mapped_column(String(20))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="not_started")
+    progress_pct: Mapped[int] = mapped_column(Integer, default=0)
+    actual_qty: Mapped[Optional[float]] = mapped_column()
+    completed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    evidence: Mapped[Optional[str]] = mapped_column(Text)
+    carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    carried_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("plan_items.id"))
+    source: Mapped[str] = mapped_column(String(10), default="own")  # assigned | own
+
+
+class ProgressUpdate(Versioned, SoftDeleted, Base):
+    """A dated note on a plan item: what was done, how much, by whom."""
+
+    __tablename__ = "progress_updates"
+
+    id: Mapped[intpk]
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    update_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Optional[float]] = mapped_column()
+    progress_pct: Mapped[Optional[int]] = mapped_column(Integer)
+    by_name: Mapped[str] = mapped_column(String(64))
+
+
+class MonthlyReport(Versioned, SoftDeleted, Base):
+    """A unit's month as reported up the chain: summary, problems, next month's plan, and
+    the cycle draft -> submitted -> approved (locked) or returned."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (UniqueConstraint("org_unit_id", "month"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    summary: Mapped[Optional[str]] = mapped_column(Text)
+    problems: Mapped[Optional[str]] = mapped_column(Text)
+    next_plan: Mapped[Optional[str]] = mapped_column(Text)
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[Optional[str]] = mapped_column(String(64))
+    on_time: Mapped[Optional[bool]] = mapped_column(Boolean)
+    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+    reviewed_by: Mapped[Optional[str]] = mapped_column(String(64))
+    review_comment: Mapped[Optional[str]] = mapped_column(Text)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)

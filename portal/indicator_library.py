@@ -99,7 +99,7 @@ BUILTIN: tuple[dict[str, Any], ...] = (
       "001 篇七：“6月份完成总体30%的任务量…9月份完成总体80%…12月上旬完成全部”",
       profile="6:30,9:80,12:100"),
     T("MP-ONTIME", "mp", "月报按时上报率", "Monthly reports on time", PCT, "year",
-      _ratio(_agg("monthly_reports", on_time=True), _agg("monthly_reports")), 100,
+      _ratio(_agg("monthly_reports", on_time=True), _agg("monthly_reports", on_time=[True, False])), 100,
       "002 篇二：“于次月初5个工作日内上报县卫生监督所”"),
 )
 

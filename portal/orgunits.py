@@ -159,7 +159,7 @@ class OrgUnitSpec(RecordSpec):
         return errors
 
     @classmethod
-    def after_save(cls, session: Any, obj: Any, creating: bool) -> None:
+    def after_save(cls, session: Any, obj: Any, creating: bool, actor: Any) -> None:
         if creating:
             parent = session.get(OrgUnit, obj.parent_id) if obj.parent_id else None
             obj.path = f"{parent.path if parent else '/'}{obj.id}/"

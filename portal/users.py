@@ -142,7 +142,8 @@ class UserSpec(RecordSpec):
         return []
 
     @classmethod
-    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool) -> None:
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool,
+                    actor: Any) -> None:
         if creating:
             obj.password_hash = auth.hash_password(values["password"], rounds=_HASH_ROUNDS.get())
             obj.failed_attempts = 0

@@ -8,7 +8,7 @@ from functools import cache
 from portal.records.spec import RecordSpec
 
 BUILTIN_MODULES = ("portal.orgunits", "portal.users", "portal.education", "portal.themedays",
-                   "portal.calendars", "portal.indicators", "portal.targets")
+                   "portal.calendars", "portal.indicators", "portal.targets", "portal.plans")
 
 
 @cache

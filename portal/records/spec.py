@@ -123,12 +123,14 @@ class RecordSpec:
         """Refuse a delete by raising a PortalError (e.g. a unit that still has users)."""
 
     @classmethod
-    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool) -> None:
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool,
+                    actor: Any) -> None:
         """Adjust the model object just before it is flushed (derived columns)."""
 
     @classmethod
-    def after_save(cls, session: Any, obj: Any, creating: bool) -> None:
-        """Runs after the flush, in the same transaction (e.g. a materialised path)."""
+    def after_save(cls, session: Any, obj: Any, creating: bool, actor: Any) -> None:
+        """Runs after the flush, in the same transaction (e.g. a materialised path, or
+        another record's totals, written through the service so it is audited too)."""
 
     @classmethod
     def on_change(cls, before: dict[str, Any] | None, after: dict[str, Any] | None,
