@@ -25,6 +25,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
 from portal import navigation
 from portal.config import COOKIE_NAME
@@ -38,8 +40,6 @@ PASSWORD = "demo12345"
 SETTLE_MS = 20_000
 TEXTS: dict[str, str] = json.loads((ROOT / "portal" / "locales" / "zh-CN.json").read_text("utf-8"))
 WELCOME = TEXTS["home.welcome"].split("{")[0].rstrip("，,")  # "您好"
-# The main heading each page shows to a role that may open it.
-HEADINGS = {"home": WELCOME, "admin": TEXTS["admin.title"], "account": TEXTS["account.title"]}
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 
 MAIN = '[data-testid="stMain"]'
@@ -123,8 +123,6 @@ def browser() -> Iterator[object]:
         if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM, headless=True,
@@ -192,6 +190,30 @@ def menu_labels(page) -> list[str]:
     return labels
 
 
+def diagnose(page, what: str) -> str:
+    """What the page showed when an expectation failed, with a screenshot for review."""
+    folder = Path(SHOTS or tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"failure-{int(time.time() * 1000)}.png"
+    try:
+        page.screenshot(path=str(shot), full_page=True)
+        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
+    except Exception as exc:  # noqa: BLE001 - the diagnosis must not hide the failure
+        body = f"(page unreadable: {exc})"
+    return f"{what} on {page.url}; screenshot {shot}; page text:\n{body}"
+
+
+def wait_visible(page, locator, what: str) -> None:
+    try:
+        locator.first.wait_for(state="visible", timeout=SETTLE_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(diagnose(page, f"{what} did not appear within {SETTLE_MS} ms")) from None
+
+
+def wait_heading(page, text: str) -> None:
+    wait_visible(page, page.locator(f"{MAIN} h1", has_text=text), f"heading {text!r}")
+
+
 def login_button(page):
     return page.locator(MAIN).get_by_role("button", name=TEXTS["login.submit"], exact=True)
 
@@ -207,30 +229,36 @@ def page_path(p: navigation.PageDef) -> str:
 
 def log_in(page, username: str) -> None:
     page.goto("/")
-    page.wait_for_selector(PASSWORD_INPUT, state="visible")
+    wait_visible(page, page.locator(PASSWORD_INPUT), "the login form")
     settle(page)
     page.get_by_label(TEXTS["login.username"], exact=True).fill(username)
     page.get_by_label(TEXTS["login.password"], exact=True).fill(PASSWORD)
     login_button(page).click()
-    page.locator(f"{MAIN} h1", has_text=WELCOME).first.wait_for(state="visible")
+    wait_heading(page, WELCOME)
     settle(page)
     # The cookie is written by a component after the sign-in run; a typed URL or a refresh
     # opens a new session that only the cookie signs in.
     deadline = time.monotonic() + SETTLE_MS / 1000
     while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "login cookie was never written"
+        assert time.monotonic() < deadline, diagnose(page, "login cookie was never written")
         page.wait_for_timeout(100)
 
 
-def open_url(page, path: str, heading: str | None = None) -> None:
+def open_url(page, path: str, expect: str | None = None) -> None:
     page.goto(path)
-    if heading:
-        page.locator(f"{MAIN} h1", has_text=heading).first.wait_for(state="visible")
+    if expect:
+        wait_heading(page, expect)
     settle(page)
 
 
 def title(slug: str) -> str:
     return TEXTS[navigation.page(slug).title_key]
+
+
+def heading(slug: str) -> str:
+    """The main heading a page shows to a role that may open it: its menu title, except
+    home, which greets the user."""
+    return WELCOME if slug == "home" else title(slug)
 
 
 # --- tests (file order matters: the anonymous test needs a server nobody has used) -----
@@ -241,14 +269,15 @@ def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
     # their own URL until some run has called st.navigation.
     for p in sorted(navigation.PAGES, key=lambda p: p.default):
         page.goto(page_path(p))
-        page.wait_for_selector(PASSWORD_INPUT, state="visible")
+        wait_visible(page, page.locator(PASSWORD_INPUT), "the login form")
         settle(page)
         shoot(page, f"anonymous-{p.slug}")
         where = f"anonymous {page_path(p)}"
         assert page.locator(PASSWORD_INPUT).is_visible(), where
         assert login_button(page).is_visible(), where
-        assert TEXTS["admin.title"] not in main_headings(page), where
+        assert not set(main_headings(page)) & {heading(q.slug) for q in navigation.PAGES}, where
         assert page.locator('[data-testid="stDataFrame"]').count() == 0, where
+        assert page.locator('[data-testid="stMetric"]').count() == 0, where
         assert page.get_by_text(WELCOME).count() == 0, where
         assert page.locator(MENU_LINKS).count() == 0, where
         no_exception(page, where)
@@ -265,14 +294,14 @@ def test_head_signs_in_and_opens_every_page_by_menu_and_by_url(context):
 
     for p in allowed:  # by the sidebar menu
         page.locator(MENU_LINKS, has_text=title(p.slug)).click()
-        page.locator(f"{MAIN} h1", has_text=HEADINGS[p.slug]).first.wait_for(state="visible")
+        wait_heading(page, heading(p.slug))
         settle(page)
         assert urlparse(page.url).path.rstrip("/") == page_path(p).rstrip("/"), page.url
         no_exception(page, f"head {page_path(p)} via menu")
         assert menu_labels(page) == [title(q.slug) for q in allowed]
 
     for p in allowed:  # by typing the URL (a new session the cookie signs in)
-        open_url(page, page_path(p), HEADINGS[p.slug])
+        open_url(page, page_path(p), heading(p.slug))
         shoot(page, f"head-{p.slug}")
         no_exception(page, f"head {page_path(p)} via URL")
         assert login_button(page).count() == 0
@@ -284,10 +313,11 @@ def test_refresh_keeps_the_user_signed_in(context):
     log_in(page, "head")
     open_url(page, "/admin", TEXTS["admin.title"])
     page.reload()
-    page.locator(f"{MAIN} h1", has_text=TEXTS["admin.title"]).first.wait_for(state="visible")
+    wait_heading(page, TEXTS["admin.title"])
     settle(page)
     shoot(page, "head-admin-after-reload")
     assert TEXTS["admin.title"] in main_headings(page)
+    assert urlparse(page.url).path == "/admin", page.url
     assert login_button(page).count() == 0
     no_exception(page, "/admin after reload")
 
@@ -300,7 +330,7 @@ def test_staff_typing_the_admin_url_is_refused(context):
     assert title("admin") not in menu_labels(page)
 
     open_url(page, "/admin")
-    page.get_by_text(TEXTS["page.refused"]).first.wait_for(state="visible")
+    wait_visible(page, page.get_by_text(TEXTS["page.refused"]), "the refusal")
     settle(page)
     shoot(page, "staff-admin-refused")
     assert TEXTS["admin.title"] not in main_headings(page)

@@ -59,7 +59,7 @@ def units_table(units: list[orgunits.UnitRow]) -> None:
         t("col.status"): [t("status.active" if u.active else "status.disabled") for u in units],
     })
     st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.units",
-                 height=min(36 * (len(units) + 1) + 4, 720))
+                 height=min(35 * (len(units) + 1) + 3, 720))
 
 
 def _count(value: int | None) -> str:

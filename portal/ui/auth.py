@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 from typing import Any
 
-import extra_streamlit_components as stx
+import re
+
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy import select
@@ -33,6 +34,7 @@ RESULT_KEY = "auth.login_result"
 PENDING_SET = "auth.pending_cookie"
 PENDING_DELETE = "auth.pending_cookie_delete"
 _LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
+TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 
 
 def current_actor() -> Actor | None:
@@ -109,7 +111,8 @@ def login_page() -> None:
     settings = cookie_settings()
     authenticator = _authenticator(settings)
     if st.session_state.pop(PENDING_DELETE, False):
-        authenticator.cookie_controller.delete_cookie()
+        # already worthless (revoked on the server); this removes it from the browser too
+        _cookie_script(f"{settings.name}=; path=/; max-age=0; SameSite=Strict")
     st.title(t("app.title"))
     st.caption(t("login.intro"))
     fields = {"Form name": t("login.title"), "Username": t("login.username"),
@@ -142,14 +145,24 @@ def _show_login_failure() -> None:
 
 
 def sync_cookie() -> None:
-    """After a sign-in, write the cookie once more from a settled run: the write started
-    by the login run may be cut short by its rerun."""
-    token = st.session_state.pop(PENDING_SET, None)
-    if token:
-        settings = cookie_settings()
-        manager = stx.CookieManager(key="auth.cookies")
-        manager.set(settings.name, token, key="auth.cookie.set", same_site="strict",
-                    expires_at=dt.datetime.now() + dt.timedelta(days=settings.expiry_days))
+    """After a sign-in, write the cookie from the first settled run with a script that
+    runs as soon as it arrives: the library's write, made in the login run, can be cut
+    short by the rerun that follows, and its cookie component's reply triggers another
+    rerun that can unmount a second component before it writes. The token is ours
+    (a signed JWT), checked against the JWT alphabet before it goes into the page."""
+    # Kept and re-sent on every run of this session until the browser is known to hold
+    # it (its cookies as sent when the session opened): a rerun that outruns the script
+    # only delays the write. Writing the same cookie again is harmless.
+    token = st.session_state.get(PENDING_SET)
+    settings = cookie_settings()
+    if token and TOKEN_RE.fullmatch(token) and _cookie(settings.name) != token:
+        max_age = int(settings.expiry_days * 86400)
+        with st.sidebar:
+            _cookie_script(f"{settings.name}={token}; path=/; max-age={max_age}; SameSite=Strict")
+
+
+def _cookie_script(cookie: str) -> None:
+    st.html(f"<script>document.cookie = '{cookie}';</script>", unsafe_allow_javascript=True)
 
 
 def logout(actor: Actor) -> None:
@@ -158,6 +171,7 @@ def logout(actor: Actor) -> None:
     with unit_of_work() as session:
         users.logout(session, actor)
     _forget()
+    st.session_state.pop(PENDING_SET, None)
     st.session_state[PENDING_DELETE] = True
     flash(t("shell.logged_out"), "info")
     st.rerun()

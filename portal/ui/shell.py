@@ -52,14 +52,25 @@ def demo_banner() -> None:
 
 
 def run_anonymous() -> None:
-    page = st.Page(auth.login_page, title=t("nav.login"), icon=":material/login:", default=True)
-    nav = st.navigation([page], position="hidden")
+    # Every URL is registered, each showing the login form: a deep link gets the form (not
+    # Streamlit's English "page not found" box) and, once signed in, its own page.
+    pages = [st.Page(_login_for(p.slug), title=t("nav.login"), icon=":material/login:",
+                     url_path=p.url_path or None, default=p.default) for p in navigation.PAGES]
+    nav = st.navigation(pages, position="hidden")
     with st.sidebar:
         st.markdown(f"### {t('app.title')}")
         language_switch(None)
     demo_banner()
     show_flashes()
     nav.run()
+
+
+def _login_for(slug: str):  # type: ignore[no-untyped-def]
+    def login() -> None:
+        auth.login_page()
+
+    login.__name__ = f"login_{slug}"  # Streamlit names a function page after its function
+    return login
 
 
 def run_signed_in(actor: Actor) -> None:
@@ -149,17 +160,32 @@ def selected_period() -> str:
     return st.session_state.get(PERIOD_KEY) or periods.month_key(dt.date.today())
 
 
+def _served_alone() -> bool:
+    """True when Streamlit ran this page file by itself: on a freshly started server it
+    serves files under pages/ directly until some session's app.py has called
+    st.navigation (its old multipage mode)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    return bool(PagesManager.uses_pages_directory)
+
+
 def require_page(slug: str) -> Actor:
     """Every page script starts here: no data before login, and a role that may not open
     the page gets a refusal even when it typed the URL."""
-    actor = auth.current_actor() if not _startup_failed() else None
+    if _served_alone():
+        # Switch the server to app.py's navigation (what its first run would do) and run
+        # again through it: the same page, with the shell, the menu and the login cookie.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    if _startup_failed():
+        startup_check()  # says why (e.g. the schema is out of date) and stops
+    actor = auth.current_actor()
     if actor is None:
         # Reached without the entry script's gate (a page file served on its own):
         # the same login form, and nothing else.
-        if not _startup_failed():
-            auth.login_page()
-        else:
-            st.info(t("login.required"))
+        auth.login_page()
         st.stop()
     if not navigation.may_open(actor.role, slug):
         st.error(t("page.refused"))
