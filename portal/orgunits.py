@@ -138,7 +138,7 @@ class OrgUnitSpec(RecordSpec):
     list_display = ("code", "name_zh", "name_en", "type", "parent_id", "active")
     list_filter = ("type", "active")
     search_fields = ("code", "name_zh", "name_en")
-    ordering = ("code",)  # the 树状图 view shows the tree; the list reads best by code
+    ordering = ("path",)  # parents before children: an export imports back in one pass
     natural_key = ("code",)
     org_field = "id"
     permissions = {
