@@ -31,6 +31,8 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("home", "pages/home.py", "nav.home", ":material/home:", "nav.section.main", ALL_ROLES, ""),
     PageDef("education", "pages/education.py", "nav.education", ":material/campaign:",
             "nav.section.programmes", ALL_ROLES, "education"),
+    PageDef("plans", "pages/plans.py", "nav.plans", ":material/event_note:",
+            "nav.section.programmes", ALL_ROLES, "plans"),
     PageDef("targets", "pages/targets.py", "nav.targets", ":material/track_changes:",
             "nav.section.programmes", ALL_ROLES, "targets"),
     PageDef("admin", "pages/admin.py", "nav.admin", ":material/admin_panel_settings:",

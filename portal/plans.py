@@ -149,7 +149,7 @@ class PlanItemSpec(RecordSpec):
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
         if obj.status == "done":
             obj.progress_pct = 100
-            obj.completed_on = obj.completed_on or dt.date.today()
+            obj.completed_on = obj.completed_on or _local_date(utcnow())  # the office's day
 
     @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
@@ -318,29 +318,33 @@ def submit(session: Session, actor: Actor, unit_id: int, month: str, now: dt.dat
                  submitted_by=actor.username, due_date=due, on_time=_local_date(now) <= due)
 
 
-def _review_rights(session: Session, actor: Actor, report: MonthlyReport) -> None:
+def _review_rights(session: Session, actor: Actor, unit: OrgUnit) -> None:
     """Only a head of a unit above the reporting unit (or an admin) reviews it."""
     if actor.role not in HEADS:
         raise PermissionDenied("error.permission")
-    unit = session.get(OrgUnit, report.org_unit_id)
     if not actor.sees_everything and (unit.id == actor.org_unit_id or not unit.path.startswith(actor.org_path)):
         raise PermissionDenied("plans.error.not_above")
 
 
-def approve(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "") -> MonthlyReport:
+def _under_review(session: Session, actor: Actor, unit_id: int, month: str) -> MonthlyReport:
+    """The submitted report of a unit the actor may review (rights are checked first, so
+    an outsider learns nothing about the report's state)."""
+    unit = get_unit_in_scope(session, actor, unit_id)
+    _review_rights(session, actor, unit)
     report = report_for(session, actor, unit_id, month)
     if report is None or report.status != "submitted":
         raise CycleError("plans.error.not_submitted", month=month)
-    _review_rights(session, actor, report)
+    return report
+
+
+def approve(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "") -> MonthlyReport:
+    report = _under_review(session, actor, unit_id, month)
     return _step(session, actor, report, "approve", status="approved", locked=True, reviewed_at=utcnow(),
                  reviewed_by=actor.username, review_comment=comment or None)
 
 
 def return_report(session: Session, actor: Actor, unit_id: int, month: str, comment: str) -> MonthlyReport:
-    report = report_for(session, actor, unit_id, month)
-    if report is None or report.status != "submitted":
-        raise CycleError("plans.error.not_submitted", month=month)
-    _review_rights(session, actor, report)
+    report = _under_review(session, actor, unit_id, month)
     if not (comment or "").strip():
         raise ValidationError([FieldError("review_comment", "validation.required")])
     return _step(session, actor, report, "return", status="returned", reviewed_at=utcnow(),
@@ -349,10 +353,10 @@ def return_report(session: Session, actor: Actor, unit_id: int, month: str, comm
 
 def unlock(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "") -> MonthlyReport:
     """Reopen an approved month for corrections; it must be submitted again."""
+    _review_rights(session, actor, get_unit_in_scope(session, actor, unit_id))
     report = report_for(session, actor, unit_id, month)
     if report is None or not report.locked:
         raise CycleError("plans.error.not_locked", month=month)
-    _review_rights(session, actor, report)
     return _step(session, actor, report, "unlock", status="returned", locked=False,
                  review_comment=comment or report.review_comment)
 
@@ -371,9 +375,11 @@ class Cell:
 def grid(session: Session, actor: Actor, unit_ids: list[int], months: list[str],
          today: dt.date) -> dict[tuple[int, str], Cell]:
     """Units x months: where each unit's report stands, against its due date."""
-    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids),
+                                                                    OrgUnit.deleted_at.is_(None)))}
     for unit in units.values():
         get_unit_in_scope(session, actor, unit.id)
+    unit_ids = [uid for uid in unit_ids if uid in units]  # a unit deleted meanwhile drops out
     reports = {(r.org_unit_id, r.month): r for r in session.scalars(select(MonthlyReport).where(
         MonthlyReport.org_unit_id.in_(unit_ids), MonthlyReport.month.in_(months),
         MonthlyReport.deleted_at.is_(None)))}
@@ -447,6 +453,8 @@ def from_template(session: Session, actor: Actor, unit_id: int, month: str, temp
     """Start a month from a built-in schedule drawn from the seed plans."""
     from portal.plan_templates import TEMPLATES
 
+    if template not in TEMPLATES:
+        raise ValidationError([FieldError("template", "validation.choice", {"value": template})])
     rows = TEMPLATES[template]["months"].get(int(month[5:7]), [])
     for area, title, qty, unit in rows:
         records.create(session, actor, PlanItemSpec, {"org_unit_id": unit_id, "month": month, "area": area,

@@ -193,3 +193,13 @@ def test_status_grid(engine, tree, people):
     assert cells[(tree["t1"], "2026-10")].status == "overdue"  # due 6 Nov, nothing sent
     assert (cells[(tree["t2"], "2026-10")].status, cells[(tree["t2"], "2026-10")].on_time) == ("submitted", False)
     assert cells[(tree["t1"], "2026-11")].status == "not_due"
+
+
+def test_rights_are_checked_before_the_reports_state(engine, tree, people):
+    # nothing submitted yet: a head who may not review learns nothing about the report
+    with pytest.raises(PermissionDenied), transaction(engine) as s:
+        plans.approve(s, people["t1head"], tree["t1"], "2026-10")
+    with pytest.raises(plans.CycleError), transaction(engine) as s:
+        plans.approve(s, people["county_head"], tree["t1"], "2026-10")
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        plans.from_template(s, people["t1staff"], tree["t1"], "2026-12", "no_such_template")

@@ -1,0 +1,3 @@
+from portal.ui.plans import render
+
+render()

@@ -1,0 +1,619 @@
+"""Monthly plans (月度计划): the month's board, its items, the month close, the monthly
+report and its review, and the charts — for the sidebar's unit and month.
+
+Everything shown comes from portal.plans_view and portal.plans; the cycle's rules (who may
+approve, what a lock forbids) live in portal.plans, so this page only offers the actions
+and says what the service answered.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from portal import i18n, periods
+from portal import plan_charts as pc
+from portal import plans as pl
+from portal import plans_view as pv
+from portal.plan_templates import TEMPLATES
+from portal.records import service as records
+from portal.records.display import md_escape
+from portal.scope import Actor, get_unit_in_scope
+from portal.ui.db import unit_of_work
+from portal.ui.i18n import lang, t
+from portal.ui.messages import attempt, field_errors, flash
+from portal.ui.records import render_records
+from portal.ui.shell import require_page, selected_period, selected_unit_id
+
+log = logging.getLogger("portal")
+KEY = "plans"
+REPORT_FIELDS = ("summary", "problems", "next_plan")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OWNERS_SHOWN = 12  # the workload chart's busiest owners
+
+
+def k(purpose: str, name: str) -> str:
+    return f"{KEY}.{purpose}.{name}"
+
+
+@dataclass
+class Ctx:
+    actor: Actor
+    unit_id: int
+    unit_name: str
+    month: str
+    today: dt.date
+    state: pv.ReportState
+    cards: list[pv.Card]
+
+    @property
+    def locked(self) -> bool:
+        return self.state.locked
+
+    @property
+    def writer(self) -> bool:
+        return self.actor.role in pl.WRITERS
+
+    @property
+    def month_label(self) -> str:
+        return periods.label(self.month, lang())
+
+
+def render() -> None:
+    actor = require_page("plans")
+    st.title(t("nav.plans"))
+    unit_id = selected_unit_id() or actor.org_unit_id
+    if unit_id is None:
+        st.info(t("plans.no_unit"))
+        return
+    today = pv.local_today()
+    month = pv.board_month(selected_period(), today)
+
+    def load() -> Ctx:
+        with unit_of_work() as session:
+            unit = get_unit_in_scope(session, actor, unit_id)
+            return Ctx(actor, unit.id, i18n.label(lang(), unit.name_zh, unit.name_en), month, today,
+                       pv.report_state(session, actor, unit.id, month, today),
+                       pv.board(session, actor, unit.id, month, today))
+
+    ctx = attempt(load)
+    if ctx is None:
+        return
+    st.caption(t("plans.caption", unit=ctx.unit_name, month=ctx.month_label))
+    if month != selected_period():
+        st.caption(t("plans.month_from_period", period=periods.label(selected_period(), lang()),
+                     month=ctx.month_label))
+    if ctx.locked:
+        st.warning(t("plans.locked_banner", month=ctx.month_label), icon=":material/lock:")
+    views: list[tuple[str, Callable[[Ctx], None]]] = [
+        (t("plans.tab.board"), board_view), (t("plans.tab.items"), items_view),
+        (t("plans.tab.report"), report_view), (t("plans.tab.close"), close_view)]
+    if actor.role in pl.HEADS:
+        views.append((t("plans.tab.review"), review_view))
+    views.append((t("plans.tab.charts"), charts_view))
+    tabs = st.tabs([label for label, _ in views], key=k("tabs", "view"))
+    for tab, (_, draw) in zip(tabs, views):
+        with tab:
+            draw(ctx)
+
+
+# -- board ----------------------------------------------------------------------------------
+
+def board_view(ctx: Ctx) -> None:
+    cards = ctx.cards
+    if not cards:
+        st.info(t("plans.board.empty", month=ctx.month_label))
+    else:
+        done, counted, rate = pv.completion(cards)
+        cols = st.columns(4)
+        cols[0].metric(t("plans.metric.items"), len(cards))
+        cols[1].metric(t("plans.metric.done"), done)
+        cols[2].metric(t("plans.metric.rate"), pc.format_pct(rate))
+        cols[3].metric(t("plans.metric.overdue"), sum(c.overdue for c in cards))
+        shown = _filters(cards)
+        grouped = pv.by_column(shown)
+        for col, column in zip(st.columns(len(pv.COLUMNS)), pv.COLUMNS):
+            with col:
+                _column(column, grouped[column])
+    _units_below(ctx)
+    if cards and pl.ProgressUpdateSpec.allows(ctx.actor.role, "create"):
+        progress_form(ctx)
+
+
+def _units_below(ctx: Ctx) -> None:
+    """How the units below stand this month, so a head's board is not empty."""
+    with unit_of_work() as session:
+        below = [(name, card) for name, card in pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month,
+                                                                 ctx.today, lang())
+                 if card.id not in {c.id for c in ctx.cards}]
+    if not below:
+        return
+    st.subheader(t("plans.below.title", month=ctx.month_label))
+    rows = pv.unit_summary(below)
+    st.dataframe({t("plans.below.unit"): [r["unit"] for r in rows],
+                  t("plans.below.items"): [r["items"] for r in rows],
+                  t("plans.below.done"): [r["done"] for r in rows],
+                  t("plans.below.rate"): [r["rate"] for r in rows],
+                  t("plans.below.overdue"): [r["overdue"] for r in rows]},
+                 hide_index=True, width="stretch", key=k("table", "below"),
+                 column_config={t("plans.below.rate"): st.column_config.ProgressColumn(
+                     format="%.0f%%", min_value=0, max_value=100)})
+    st.caption(t("plans.below.hint"))
+
+
+def _filters(cards: list[pv.Card]) -> list[pv.Card]:
+    owners = sorted({c.owner for c in cards if c.owner})
+    areas = [c.value for c in pl.AREAS if c.value in {card.area for card in cards}]
+    left, middle, right = st.columns(3)
+    chosen_owners = left.multiselect(t("plans.filter.owner"), owners, key=k("filter", "owner"),
+                                     placeholder=t("records.all"))
+    chosen_areas = middle.multiselect(t("plans.filter.area"), areas, key=k("filter", "area"),
+                                      format_func=lambda v: pv.choice_label(pl.AREAS, v, lang()),
+                                      placeholder=t("records.all"))
+    chosen_columns = right.multiselect(t("plans.filter.status"), list(pv.COLUMNS), key=k("filter", "status"),
+                                       format_func=lambda v: pv.column_label(v, lang()),
+                                       placeholder=t("records.all"))
+    shown = pv.filter_cards(cards, chosen_owners, chosen_areas, chosen_columns)
+    if len(shown) != len(cards):
+        st.caption(t("plans.filter.shown", shown=len(shown), total=len(cards)))
+    return shown
+
+
+COLUMN_COLOURS = {"not_started": "gray", "in_progress": "blue", "done": "green", "late": "red",
+                  "cancelled": "gray"}
+
+
+def _column(column: str, cards: list[pv.Card]) -> None:
+    colour = COLUMN_COLOURS[column]
+    st.markdown(f"**{pv.column_label(column, lang())}** :{colour}-badge[{len(cards)}]")
+    if not cards:
+        st.caption(t("plans.board.column_empty"))
+    for card in cards:
+        _card(card)
+
+
+def _card(card: pv.Card) -> None:
+    with st.container(border=True, key=k("card", str(card.id))):
+        st.markdown(f"**{md_escape(card.title)}**")
+        meta = [pv.choice_label(pl.AREAS, card.area, lang())]
+        if card.owner:
+            meta.insert(0, card.owner)
+        st.caption(md_escape(" · ".join(meta)))
+        badges = st.container(horizontal=True, gap="small")
+        if card.overdue:
+            badges.badge(t("plans.card.overdue"), color="red", icon=":material/alarm:")
+        elif card.status == "postponed":
+            badges.badge(pv.status_label("postponed", lang()), color="orange", icon=":material/update:")
+        if card.carried_over:
+            badges.badge(t("plans.card.carried"), color="violet", icon=":material/redo:")
+        if card.target_qty is not None or card.actual_qty is not None:
+            st.markdown(md_escape(t("plans.card.qty", actual=pv.qty(card.actual_qty or 0),
+                                    target=pv.qty(card.target_qty), unit=card.target_unit)))
+        if card.status != "cancelled":
+            st.progress(min(max(card.progress_pct, 0), 100) / 100, text=f"{card.progress_pct}%")
+        st.markdown(_due_line(card))
+
+
+def _due_line(card: pv.Card) -> str:
+    due = card.due.strftime("%m-%d")
+    if card.overdue:
+        return ":red[" + t("plans.card.due_late", date=due, n=card.workdays or 0) + "]"
+    if card.status == "done":
+        return ":green[" + t("plans.card.due_done", date=due) + "]"
+    if card.status in ("cancelled", "postponed"):
+        return ":gray[" + t("plans.card.due", date=due) + "]"
+    if card.workdays is not None and card.workdays <= 2:
+        return ":orange[" + t("plans.card.due_left", date=due, n=card.workdays) + "]"
+    return ":gray[" + t("plans.card.due_left", date=due, n=card.workdays or 0) + "]"
+
+
+def progress_form(ctx: Ctx) -> None:
+    st.subheader(t("plans.progress.title"))
+    open_cards = [c for c in ctx.cards if c.open]
+    if ctx.locked:
+        st.caption(t("plans.progress.locked"))
+    elif not open_cards:
+        st.caption(t("plans.progress.nothing_open"))
+        return
+    options = [c.id for c in open_cards]
+    names = {c.id: f"{c.title} · {c.owner or t('plans.no_owner')} · {c.progress_pct}%" for c in open_cards}
+    if st.session_state.get(k("progress", "item")) not in options:
+        st.session_state.pop(k("progress", "item"), None)
+    with st.form(k("form", "progress"), border=True):
+        st.selectbox(t("plans.progress.item"), options, key=k("progress", "item"), index=None,
+                     format_func=names.get, placeholder=t("records.choose"), disabled=ctx.locked)
+        slots = {"item_id": st.empty()}
+        st.text_area(t("plans.progress.note") + " *", key=k("progress", "note"), max_chars=2000, height=80,
+                     placeholder=t("plans.progress.note_hint"), disabled=ctx.locked)
+        slots["note"] = st.empty()
+        left, right = st.columns(2)
+        with left:
+            st.number_input(t("plans.progress.quantity"), key=k("progress", "quantity"), value=None, min_value=0.0,
+                            placeholder=t("records.blank"), disabled=ctx.locked)
+            slots["quantity"] = st.empty()
+        with right:
+            st.number_input(t("plans.progress.pct"), key=k("progress", "pct"), value=None, min_value=0,
+                            max_value=100, step=10, format="%d", placeholder=t("plans.progress.pct_blank"),
+                            help=t("plans.progress.pct_help"), disabled=ctx.locked)
+            slots["progress_pct"] = st.empty()
+        submitted = st.form_submit_button(t("plans.progress.submit"), type="primary", icon=":material/add_task:",
+                                          key=k("progress", "submit"), disabled=ctx.locked)
+    if not submitted:
+        return
+    item_id = st.session_state.get(k("progress", "item"))
+    raw: dict[str, Any] = {"item_id": item_id, "note": st.session_state.get(k("progress", "note")) or ""}
+    for field, name in (("quantity", "quantity"), ("progress_pct", "pct")):
+        value = st.session_state.get(k("progress", name))
+        if value is not None:
+            raw[field] = value
+    errors: dict[str, list[str]] = {}
+
+    def save() -> object:
+        with unit_of_work() as session:
+            return records.create(session, ctx.actor, pl.ProgressUpdateSpec, raw).id
+
+    if attempt(save, errors) is not None:
+        for name in ("item", "note", "quantity", "pct"):
+            st.session_state.pop(k("progress", name), None)
+        title = next((c.title for c in open_cards if c.id == item_id), "")
+        flash(t("plans.progress.saved", title=md_escape(title)))
+        st.rerun()
+    for name, slot in slots.items():
+        field_errors(slot, errors.pop(name, None))
+    for messages in errors.values():  # the month locked meanwhile, an item gone...
+        st.error(" ".join(messages))
+
+
+# -- items ----------------------------------------------------------------------------------
+
+def items_view(ctx: Ctx) -> None:
+    if ctx.locked:
+        st.caption(t("plans.items.locked"))
+    render_records(pl.PlanItemSpec, ctx.actor, key="plan_items", unit_id=ctx.unit_id, period=ctx.month)
+
+
+# -- month close ----------------------------------------------------------------------------
+
+def close_view(ctx: Ctx) -> None:
+    nxt = pl.next_month(ctx.month)
+    nxt_label = periods.label(nxt, lang())
+    with unit_of_work() as session:
+        following = pl.items_of(session, ctx.actor, ctx.unit_id, nxt)
+        next_locked = pl.is_locked(session, ctx.unit_id, nxt)
+    unfinished = [c for c in ctx.cards if c.status in pl.UNFINISHED]
+    carried = {i.carried_from_id for i in following if i.carried_from_id}
+    to_carry = [c for c in unfinished if c.id not in carried]
+    copyable = [c for c in ctx.cards if c.status != "cancelled"]
+    if not ctx.writer:
+        st.info(t("plans.close.read_only"))
+    st.caption(t("plans.close.intro", month=ctx.month_label, next=nxt_label))
+    carry_col, copy_col, template_col = st.columns(3)
+    with carry_col, st.container(border=True, height="stretch"):
+        st.markdown(f"**{t('plans.close.carry_title')}**")
+        st.caption(t("plans.close.carry_help", count=len(to_carry), next=nxt_label))
+        if st.button(t("plans.close.carry", count=len(to_carry)), key=k("close", "carry"), type="primary",
+                     icon=":material/redo:", disabled=not ctx.writer or not to_carry or next_locked):
+            def carry() -> int:
+                with unit_of_work() as session:
+                    return pl.carry_over(session, ctx.actor, ctx.unit_id, ctx.month)
+
+            count = attempt(carry)
+            if count is not None:
+                flash(t("plans.close.carried", count=count, next=nxt_label))
+                st.rerun()
+    with copy_col, st.container(border=True, height="stretch"):
+        st.markdown(f"**{t('plans.close.copy_title')}**")
+        st.caption(t("plans.close.copy_help", count=len(copyable), next=nxt_label))
+        confirmed = True
+        if following:
+            st.warning(t("plans.close.next_has", count=len(following), next=nxt_label))
+            confirmed = st.checkbox(t("plans.close.copy_anyway"), key=k("close", "copy_confirm"))
+        if st.button(t("plans.close.copy", next=nxt_label), key=k("close", "copy"), icon=":material/content_copy:",
+                     disabled=not ctx.writer or not copyable or not confirmed or next_locked):
+            def copy() -> int:
+                with unit_of_work() as session:
+                    return pl.copy_month(session, ctx.actor, ctx.unit_id, ctx.month, nxt)
+
+            count = attempt(copy)
+            if count is not None:
+                st.session_state.pop(k("close", "copy_confirm"), None)
+                flash(t("plans.close.copied", count=count, next=nxt_label))
+                st.rerun()
+    with template_col, st.container(border=True, height="stretch"):
+        _template_panel(ctx, nxt, next_locked)
+    if next_locked:
+        st.caption(t("plans.close.next_locked", next=nxt_label))
+
+
+def _template_panel(ctx: Ctx, nxt: str, next_locked: bool) -> None:
+    st.markdown(f"**{t('plans.close.template_title')}**")
+    if st.session_state.get(k("close", "context")) != (ctx.unit_id, ctx.month):  # the sidebar moved
+        st.session_state[k("close", "context")] = (ctx.unit_id, ctx.month)
+        for name in ("template", "template_month"):
+            st.session_state.pop(k("close", name), None)
+    names = {code: t("plans.close.template_name", name=tpl["en"] if lang() == "en" else tpl["zh"],
+                     source=tpl["source"]) for code, tpl in TEMPLATES.items()}
+    if st.session_state.get(k("close", "template")) not in TEMPLATES:  # one with something for these months
+        useful = [c for m in (ctx.month, nxt) for c, tpl in TEMPLATES.items() if tpl["months"].get(int(m[5:7]))]
+        st.session_state[k("close", "template")] = (useful or list(TEMPLATES))[0]
+    code = st.selectbox(t("plans.close.template"), list(TEMPLATES), key=k("close", "template"),
+                        format_func=names.__getitem__)
+    targets = [ctx.month, nxt]
+    target = st.radio(t("plans.close.template_month"), targets, key=k("close", "template_month"), horizontal=True,
+                      format_func=lambda m: periods.label(m, lang()))
+    rows = TEMPLATES[code]["months"].get(int(target[5:7]), [])
+    if rows:
+        st.caption(t("plans.close.template_rows", count=len(rows), items="、".join(r[1] for r in rows[:3])
+                     + ("…" if len(rows) > 3 else "")))
+    else:
+        st.caption(t("plans.close.template_none", month=periods.label(target, lang())))
+    locked = ctx.locked if target == ctx.month else next_locked
+    if st.button(t("plans.close.apply"), key=k("close", "apply_template"), icon=":material/playlist_add:",
+                 disabled=not ctx.writer or not rows or locked):
+        def apply() -> int:
+            with unit_of_work() as session:
+                return pl.from_template(session, ctx.actor, ctx.unit_id, target, code)
+
+        count = attempt(apply)
+        if count is not None:
+            flash(t("plans.close.applied", count=count, month=periods.label(target, lang())))
+            st.rerun()
+
+
+# -- the monthly report ---------------------------------------------------------------------
+
+def report_view(ctx: Ctx) -> None:
+    state = ctx.state
+    _report_status(ctx)
+    _load_texts(ctx)
+    disabled = not state.editable or not ctx.writer
+    st.text_area(t("plans.report.summary"), key=k("report", "summary"), height=180, max_chars=8000,
+                 disabled=disabled)
+    st.text_area(t("plans.report.problems"), key=k("report", "problems"), height=150, max_chars=8000,
+                 disabled=disabled)
+    st.text_area(t("plans.report.next_plan"), key=k("report", "next_plan"), height=150, max_chars=8000,
+                 disabled=disabled)
+    row = st.container(horizontal=True)
+    submit = row.button(t("plans.report.submit"), key=k("report", "submit"), type="primary", icon=":material/send:",
+                        disabled=disabled)
+    row.button(t("plans.report.redraft"), key=k("report", "redraft"), icon=":material/auto_fix_high:",
+               disabled=disabled, on_click=_redraft, args=(ctx.actor, ctx.unit_id, ctx.month, lang()),
+               help=t("plans.report.redraft_help"))
+    _downloads(ctx, row)
+    if state.editable and ctx.writer:
+        st.caption(t("plans.report.submit_help", due=state.due.isoformat()))
+    if submit:
+        texts = {name: st.session_state.get(k("report", name)) or "" for name in REPORT_FIELDS}
+
+        def send() -> Any:
+            with unit_of_work() as session:
+                report = pl.submit(session, ctx.actor, ctx.unit_id, ctx.month, **texts)
+                return report.on_time
+
+        outcome = attempt(send)
+        if outcome is not None:
+            flash(t("plans.report.submitted_on_time" if outcome else "plans.report.submitted_late",
+                    month=ctx.month_label), "success" if outcome else "warning")
+            st.rerun()
+
+
+def _report_status(ctx: Ctx) -> None:
+    state = ctx.state
+    cols = st.columns(4)
+    status = "overdue" if state.overdue and state.status == "draft" else state.status
+    cols[0].metric(t("plans.report.status"), pc.report_status_label(status, lang()))
+    cols[1].metric(t("plans.report.due"), state.due.isoformat())
+    cols[1].caption(pv.rule_text(state.rule, lang()))
+    cols[2].metric(t("plans.report.submitted_at"),
+                   i18n.local_time(state.submitted_at, "%m-%d %H:%M") if state.submitted_at else "—",
+                   help=i18n.local_time(state.submitted_at) if state.submitted_at else None)
+    if state.submitted_by:
+        cols[2].caption(t("plans.report.by", name=state.submitted_by))
+    flag = "—" if state.on_time is None else (f"✓ {t('plans.on_time')}" if state.on_time else f"✗ {t('plans.late')}")
+    cols[3].metric(t("plans.report.on_time"), flag)
+    if state.status == "returned":
+        st.warning(t("plans.report.returned", by=state.reviewed_by or "—",
+                     comment=md_escape(state.review_comment or "—")), icon=":material/undo:")
+    elif state.status == "approved":
+        st.success(t("plans.report.approved", by=state.reviewed_by or "—",
+                     time=i18n.local_time(state.reviewed_at) if state.reviewed_at else "—")
+                   + (t("plans.report.comment", comment=md_escape(state.review_comment))
+                      if state.review_comment else ""), icon=":material/verified:")
+    elif state.status == "submitted":
+        st.info(t("plans.report.waiting"), icon=":material/hourglass_top:")
+    elif state.overdue:
+        st.error(t("plans.report.overdue", due=state.due.isoformat()), icon=":material/alarm:")
+
+
+def _load_texts(ctx: Ctx) -> None:
+    """Fill the text areas once per unit, month and report version: what was saved, else a
+    draft from the month's items."""
+    state = ctx.state
+    sig = (ctx.unit_id, ctx.month, state.version, state.status, lang())
+    dropped = any(k("report", name) not in st.session_state for name in REPORT_FIELDS)
+    if st.session_state.get(k("report", "loaded")) == sig and not dropped:
+        return
+    stored = {"summary": state.summary, "problems": state.problems, "next_plan": state.next_plan}
+    draft: dict[str, str] = {}
+    if not all(stored.values()):
+        with unit_of_work() as session:
+            draft = pv.draft_texts(session, ctx.actor, ctx.unit_id, ctx.month, lang())
+    for name in REPORT_FIELDS:
+        st.session_state[k("report", name)] = stored[name] or draft.get(name, "")
+    st.session_state[k("report", "loaded")] = sig
+
+
+def _redraft(actor: Actor, unit_id: int, month: str, language: str) -> None:
+    with unit_of_work() as session:
+        draft = pv.draft_texts(session, actor, unit_id, month, language)
+    for name in REPORT_FIELDS:
+        st.session_state[k("report", name)] = draft[name]
+
+
+def _reports_module() -> Any | None:
+    """portal.reports (Word and Excel monthly reports), once it is installed."""
+    if importlib.util.find_spec("portal.reports") is None:
+        return None
+    try:
+        module = importlib.import_module("portal.reports")
+    except Exception:  # noqa: BLE001 - a broken optional module must not break the page
+        log.exception("portal.reports failed to import")
+        return None
+    return module if all(hasattr(module, n) for n in ("monthly_report_docx", "monthly_report_xlsx")) else None
+
+
+def _downloads(ctx: Ctx, row: Any) -> None:
+    module = _reports_module()
+    if module is None:
+        return
+    actor, unit_id, month, language = ctx.actor, ctx.unit_id, ctx.month, lang()
+    for fmt, maker, mime in (("docx", module.monthly_report_docx, DOCX), ("xlsx", module.monthly_report_xlsx, XLSX)):
+        def make(maker: Callable[..., bytes] = maker) -> bytes:
+            try:
+                with unit_of_work() as session:
+                    return maker(session, actor, unit_id, month, language)
+            except Exception:  # noqa: BLE001 - logged; an empty file beats a trace
+                log.exception("monthly report download failed")
+                return b""
+
+        row.download_button(t(f"plans.report.download_{fmt}"), make,
+                            file_name=t("plans.report.file_name", unit=ctx.unit_name, month=month) + f".{fmt}",
+                            mime=mime, key=k("report", f"download_{fmt}"), icon=":material/download:",
+                            on_click="ignore")
+
+
+# -- review ---------------------------------------------------------------------------------
+
+def review_view(ctx: Ctx) -> None:
+    months = pv.months_up_to(ctx.month)
+    with unit_of_work() as session:
+        units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
+        rows = pv.review_grid(session, ctx.actor, units, months, ctx.today)
+    st.caption(t("plans.review.intro"))
+    st.altair_chart(pc.report_grid_chart(pv.grid_cells(rows, lang()), lang(), t("plans.review.grid_title")),
+                    width="stretch", key=k("chart", "grid"))
+    st.caption(t("plans.review.legend"))
+    st.subheader(t("plans.review.action_title"))
+    choices = [uid for uid, _ in units] + ([ctx.unit_id] if ctx.unit_id not in {u for u, _ in units} else [])
+    names = dict(units) | {ctx.unit_id: ctx.unit_name}
+    pending = [r for r in rows if r.status == "submitted"]
+    if pending:
+        listed = t("plans.draft.sep").join(t("plans.review.pending_item", unit=r.unit,
+                                               month=periods.label(r.month, lang())) for r in pending[:6])
+        st.info(t("plans.review.pending", count=len(pending), list=listed + ("…" if len(pending) > 6 else "")),
+                icon=":material/pending_actions:")
+    context = (ctx.unit_id, ctx.month)
+    if st.session_state.get(k("review", "context")) != context:  # the sidebar moved: start again
+        st.session_state[k("review", "context")] = context
+        for name in ("unit", "month"):
+            st.session_state.pop(k("review", name), None)
+    if st.session_state.get(k("review", "month")) not in months:
+        st.session_state[k("review", "month")] = ctx.month
+    if st.session_state.get(k("review", "unit")) not in choices:
+        waiting = [r.unit_id for r in pending if r.month == st.session_state[k("review", "month")]]
+        st.session_state[k("review", "unit")] = (waiting or choices)[0]
+    left, right = st.columns(2)
+    unit_id = left.selectbox(t("plans.review.unit"), choices, key=k("review", "unit"), format_func=names.__getitem__)
+    month = right.selectbox(t("plans.review.month"), months[::-1], key=k("review", "month"),
+                            format_func=lambda m: periods.label(m, lang()))
+    with unit_of_work() as session:
+        state = attempt(lambda: pv.report_state(session, ctx.actor, unit_id, month, ctx.today))
+    if state is None:
+        return
+    label = f"{names[unit_id]} · {periods.label(month, lang())}"
+    status = "overdue" if state.overdue and state.status == "draft" else state.status
+    with st.container(border=True):
+        badge = f":{_badge_colour(status)}-badge[{pc.report_status_label(status, lang())}]"
+        st.markdown(f"**{md_escape(label)}** {badge}")
+        facts = [t("plans.review.due", date=state.due.isoformat())]
+        if state.submitted_at:
+            facts.append(t("plans.grid.tip_submitted", time=i18n.local_time(state.submitted_at),
+                           flag=t("plans.on_time" if state.on_time else "plans.late")))
+        if state.review_comment:
+            facts.append(t("plans.review.last_comment", comment=state.review_comment))
+        st.caption(md_escape(" · ".join(facts)))
+        if state.exists and any((state.summary, state.problems, state.next_plan)):
+            for name, value in (("summary", state.summary), ("problems", state.problems),
+                                ("next_plan", state.next_plan)):
+                st.markdown(f"**{t(f'plans.report.{name}')}**")
+                st.text(value or "—")
+    st.text_area(t("plans.review.comment"), key=k("review", "comment"), height=80,
+                 placeholder=t("plans.review.comment_hint"))
+    row = st.container(horizontal=True)
+    submitted = state.status == "submitted"
+    approve = row.button(t("plans.review.approve"), key=k("review", "approve"), type="primary",
+                         icon=":material/verified:", disabled=not submitted)
+    give_back = row.button(t("plans.review.return"), key=k("review", "return"), icon=":material/undo:",
+                           disabled=not submitted)
+    reopen = row.button(t("plans.review.unlock"), key=k("review", "unlock"), icon=":material/lock_open:",
+                        disabled=not state.locked)
+    comment = (st.session_state.get(k("review", "comment")) or "").strip()
+    action: Callable[..., Any] | None = None
+    if approve:
+        action, done_key = pl.approve, "plans.review.approved"
+    elif give_back:
+        action, done_key = pl.return_report, "plans.review.returned"
+    elif reopen:
+        action, done_key = pl.unlock, "plans.review.unlocked"
+    if action is None:
+        return
+    errors: dict[str, list[str]] = {}
+
+    def run() -> object:
+        with unit_of_work() as session:
+            return action(session, ctx.actor, unit_id, month, comment)
+
+    if attempt(run, errors if give_back else None) is not None:
+        st.session_state.pop(k("review", "comment"), None)
+        flash(t(done_key, unit=md_escape(names[unit_id]), month=periods.label(month, lang())))
+        st.rerun()
+    if errors:
+        st.error(t("plans.review.comment_required"))
+
+
+def _badge_colour(status: str) -> str:
+    return {"approved": "green", "submitted": "blue", "returned": "orange", "overdue": "red"}.get(status, "gray")
+
+
+# -- charts ---------------------------------------------------------------------------------
+
+def charts_view(ctx: Ctx) -> None:
+    months = pv.months_up_to(ctx.month)
+    with unit_of_work() as session:
+        completion = pv.completion_by_month(session, ctx.actor, ctx.unit_id, months, ctx.today)
+        units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
+        grid = pv.review_grid(session, ctx.actor, units, months, ctx.today)
+        below = pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
+    cards = [card for _, card in below]
+    for row in completion:
+        row["month"] = periods.label(row["month"], lang())
+    st.altair_chart(pc.completion_chart(completion, lang(), t("plans.chart.completion_title",
+                                                               unit=ctx.unit_name)),
+                    width="stretch", key=k("chart", "completion"))
+    st.caption(t("plans.chart.completion_note"))
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(pc.status_chart(pv.status_counts(cards), lang(),
+                                        t("plans.chart.status_title", month=ctx.month_label)),
+                        width="stretch", key=k("chart", "status"))
+    with right:
+        names = [name for name, _ in below]
+        owners = len({r["owner"] for r in pv.owner_load(cards, lang(), names)})
+        st.altair_chart(pc.owner_chart(pv.owner_load(cards, lang(), names, OWNERS_SHOWN), lang(),
+                                       t("plans.chart.owner_title", month=ctx.month_label)),
+                        width="stretch", key=k("chart", "owner"))
+        if owners > OWNERS_SHOWN:
+            st.caption(t("plans.chart.owners_more", shown=OWNERS_SHOWN, count=owners))
+    if len({name for name, _ in below}) > 1:
+        st.caption(t("plans.chart.subtree_note", count=len(cards)))
+    first, last = periods.label(months[0], lang()), periods.label(months[-1], lang())
+    st.altair_chart(pc.ontime_chart(pv.ontime_by_unit(grid), lang(),
+                                    t("plans.chart.ontime_title", first=first, last=last)),
+                    width="stretch", key=k("chart", "ontime"))

@@ -1,0 +1,277 @@
+"""The monthly cycle as people do it, in headless Chromium against a real `streamlit run`:
+township staff submit last month's report on /plans, the county head approves it from
+the Review tab (in a browser context of their own), and the staff's next attempt to
+edit one of that month's items is refused with the lock message.
+
+The server runs on a free port with its own SQLite database: the test tree, a staff
+user of 东关镇卫生院 and a county head (password demo12345), and three items of last
+month. Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from db.engine import make_engine, transaction
+from db.models import MonthlyReport, PlanItem
+from portal import periods
+from portal import plans as pl
+from portal.config import COOKIE_NAME
+from portal.records import service as records
+from portal.scope import SYSTEM
+from tests.conftest import fresh_engine, make_tree, make_user
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo12345"
+WAIT_MS = 20_000
+TEXTS: dict[str, str] = json.loads((ROOT / "portal" / "locales" / "zh-CN.json").read_text("utf-8"))
+MAIN = '[data-testid="stMain"]'
+MONTH = periods.month_key(dt.date.today().replace(day=1) - dt.timedelta(days=1))  # last month
+MONTH_LABEL = periods.label(MONTH, "zh-CN")
+TOWNSHIP = "东关镇卫生院"  # make_tree's t1
+ITEMS = (("低盐膳食健康教育讲座", "done", 100), ("利用集市开展健康咨询活动", "in_progress", 50),
+         ("对村卫生室人员工作进行检查督导", "not_started", 0))
+
+
+def text(key: str, **params: object) -> str:
+    return TEXTS[key].format(**params) if params else TEXTS[key]
+
+
+# --- server and browser ---------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, str]]:
+    tmp = Path(tempfile.mkdtemp(prefix="portal-plans-browser-"))
+    engine = fresh_engine("sqlite", tmp)
+    try:
+        ids = make_tree(engine)
+        make_user(engine, "head", "head", ids["county"], password=PASSWORD)
+        make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
+        last_day = periods.bounds(MONTH)[1]
+        with transaction(engine) as s:
+            for title, status, pct in ITEMS:
+                records.create(s, SYSTEM, pl.PlanItemSpec, {
+                    "org_unit_id": ids["t1"], "month": MONTH, "area": "he", "title": title, "owner_name": "陈静",
+                    "status": status, "progress_pct": pct, "target_qty": 1, "target_unit": "次",
+                    "due_date": last_day})
+    finally:
+        engine.dispose()
+    url_db = f"sqlite:///{tmp / 'portal.sqlite3'}"
+    port = _free_port()
+    env = {**os.environ, "PORTAL_DATABASE_URL": url_db, "PORTAL_DEMO": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("PORTAL_COOKIE_KEY", None)
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text('utf-8', errors='replace')}")
+            time.sleep(0.25)
+        yield url, url_db
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} not found (apt-get install chromium) - browser tests need it"
+        if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                                            "--disable-background-networking", "--disable-sync"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def new_context(browser, url: str):
+    ctx = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    ctx.set_default_timeout(WAIT_MS)
+    return ctx
+
+
+# --- helpers --------------------------------------------------------------------------
+
+def settle(page, quiet_ms: int = 400) -> None:
+    """Until Streamlit's running indicator has stayed away for quiet_ms."""
+    page.wait_for_selector('[data-testid="stApp"]')
+    running = page.locator('[data-testid="stStatusWidget"]')
+    deadline, quiet_since = time.monotonic() + WAIT_MS / 1000, None
+    while time.monotonic() < deadline:
+        if running.count() == 0 or not running.first.is_visible():
+            quiet_since = quiet_since or time.monotonic()
+            if (time.monotonic() - quiet_since) * 1000 >= quiet_ms:
+                return
+        else:
+            quiet_since = None
+        page.wait_for_timeout(100)
+    raise AssertionError(f"Streamlit still running after {WAIT_MS} ms on {page.url}")
+
+
+def expect(page, locator, what: str) -> None:
+    """Wait for the locator; on failure say what the page showed instead."""
+    try:
+        locator.first.wait_for(state="visible", timeout=WAIT_MS)
+    except Exception:  # noqa: BLE001 - reported with the page's text
+        shot = Path(tempfile.gettempdir()) / f"plans-failure-{int(time.time() * 1000)}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
+        raise AssertionError(f"{what} did not appear on {page.url}; screenshot {shot}; page:\n{body}") from None
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/")
+    expect(page, page.locator('input[type="password"]'), "the login form")
+    settle(page)
+    page.get_by_label(text("login.username"), exact=True).fill(username)
+    page.get_by_label(text("login.password"), exact=True).fill(PASSWORD)
+    page.locator(MAIN).get_by_role("button", name=text("login.submit"), exact=True).click()
+    expect(page, page.locator(f"{MAIN} h1"), "the home page")
+    settle(page)
+    deadline = time.monotonic() + WAIT_MS / 1000  # the cookie signs in the next URL typed
+    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never written"
+        page.wait_for_timeout(100)
+
+
+def open_month(page) -> None:
+    """/plans with last month chosen in the sidebar."""
+    page.goto("/plans")
+    expect(page, page.locator(f"{MAIN} h1", has_text=text("nav.plans")), "the Monthly plans heading")
+    settle(page)
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text=text("shell.period"))
+    picker.click()
+    page.get_by_role("option", name=MONTH_LABEL, exact=True).click()
+    expect(page, page.locator(f'{MAIN} [data-testid="stCaptionContainer"]', has_text=f" · {MONTH_LABEL}"),
+           "the page switched to last month")
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def tab(page, key: str) -> None:
+    page.get_by_role("tab", name=text(key), exact=True).first.click()
+    settle(page)
+
+
+def report_row(url_db: str) -> MonthlyReport:
+    engine = make_engine(url_db)
+    try:
+        with transaction(engine) as s:
+            return s.scalar(select(MonthlyReport).where(MonthlyReport.month == MONTH))
+    finally:
+        engine.dispose()
+
+
+# --- the test -------------------------------------------------------------------------
+
+def test_submit_approve_and_the_lock(browser, server):
+    url, url_db = server
+    started = time.monotonic()
+
+    staff = new_context(browser, url)
+    page = staff.new_page()
+    log_in(page, "staff")
+    open_month(page)
+    tab(page, "plans.tab.report")
+    summary = page.get_by_label(text("plans.report.summary"), exact=True)
+    assert summary.input_value().startswith(f"{MONTH_LABEL}共安排计划事项 3 项")  # drafted from the items
+    page.locator(MAIN).locator("button", has_text=text("plans.report.submit")).click()
+    flashed = page.get_by_text(text("plans.report.submitted_on_time", month=MONTH_LABEL)).or_(
+        page.get_by_text(text("plans.report.submitted_late", month=MONTH_LABEL)))
+    expect(page, flashed, "the submitted message")
+    settle(page)
+    assert report_row(url_db).status == "submitted"
+
+    head = new_context(browser, url)
+    review = head.new_page()
+    log_in(review, "head")
+    open_month(review)
+    tab(review, "plans.tab.review")
+    expect(review, review.get_by_text(text("plans.review.pending", count=1,
+                                         list=text("plans.review.pending_item", unit=TOWNSHIP, month=MONTH_LABEL))),
+           "the report waiting for review")
+    review.locator(MAIN).locator("button", has_text=text("plans.review.approve")).click()
+    expect(review, review.get_by_text(text("plans.review.approved", unit=TOWNSHIP, month=MONTH_LABEL)),
+           "the approval message")
+    settle(review)
+    row = report_row(url_db)
+    assert row.status == "approved" and row.locked and row.reviewed_by == "head"
+    head.close()
+
+    again = staff.new_page()  # a new session, signed in by the cookie
+    open_month(again)
+    expect(again, again.get_by_text(text("plans.locked_banner", month=MONTH_LABEL)), "the lock banner")
+    tab(again, "plans.tab.items")
+    table = again.locator(f'{MAIN} [data-testid="stDataFrame"]').first
+    expect(again, table, "the items table")
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    again.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+    settle(again)
+    save = again.locator(MAIN).locator("button", has_text=text("records.save"))
+    expect(again, save, "the edit form")
+    title_label = pl.PlanItemSpec.field("title").label("zh-CN") + " *"
+    # .first: the edit form comes before the add tab's form, which has the same field
+    again.locator(MAIN).get_by_label(title_label, exact=True).first.fill("低盐膳食健康教育讲座（补充）")
+    save.first.click()
+    expect(again, again.get_by_text(text("validation.month_locked", month=MONTH)), "the lock message")
+    settle(again)
+    engine = make_engine(url_db)
+    try:
+        with transaction(engine) as s:
+            titles = set(s.scalars(select(PlanItem.title).where(PlanItem.month == MONTH)))
+    finally:
+        engine.dispose()
+    assert titles == {title for title, _, _ in ITEMS}  # nothing changed
+    staff.close()
+    assert time.monotonic() - started < 90, "the cycle took too long in the browser"
