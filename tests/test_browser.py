@@ -12,25 +12,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from portal import navigation
 from portal.config import COOKIE_NAME
-from tests.conftest import fresh_engine, make_tree, make_user
+from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -49,90 +43,22 @@ PASSWORD_INPUT = 'input[type="password"]'
 
 # --- server and browser ---------------------------------------------------------------
 
-@dataclass
-class Server:
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text("utf-8", errors="replace") if self.log.exists() else ""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200 and resp.read().decode().strip() == "ok"
-    except OSError:
-        return False
+def _seed(engine) -> None:
+    ids = make_tree(engine)
+    make_user(engine, "head", "head", ids["county"], password=PASSWORD)
+    make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    tmp = Path(tempfile.mkdtemp(prefix="portal-browser-"))
-    engine = fresh_engine("sqlite", tmp)
-    try:
-        ids = make_tree(engine)
-        make_user(engine, "head", "head", ids["county"], password=PASSWORD)
-        make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
-    finally:
-        engine.dispose()
-
-    port = _free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp / 'portal.sqlite3'}",
-           "PORTAL_DEMO": "1", "PYTHONUNBUFFERED": "1"}
-    env.pop("PORTAL_COOKIE_KEY", None)  # demo mode supplies its own key
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    srv = Server(f"http://127.0.0.1:{port}", log)
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(srv.url):
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{srv.output()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{srv.output()}")
-            time.sleep(0.25)
+    with streamlit_server("portal-browser-", _seed) as srv:
         yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if os.environ.get("PORTAL_KEEP_SERVER_LOG"):
-            print(srv.output())
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium) - browser tests need it"
-        if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
@@ -147,29 +73,6 @@ def context(browser, server):
 
 
 # --- helpers --------------------------------------------------------------------------
-
-def settle(page, quiet_ms: int = 400) -> None:
-    """Wait until Streamlit has drawn the page and no script run is in progress: the app
-    frame is there, the network is idle, and the running indicator has stayed away for
-    `quiet_ms` (a rerun can start just after the previous one ended)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=SETTLE_MS)
-    try:
-        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-    except Exception:  # noqa: BLE001 - the websocket keeps some pages "busy"; the poll below decides
-        pass
-    running = page.locator('[data-testid="stStatusWidget"]')
-    deadline = time.monotonic() + SETTLE_MS / 1000
-    quiet_since = None
-    while time.monotonic() < deadline:
-        if running.count() == 0 or not running.first.is_visible():
-            quiet_since = quiet_since or time.monotonic()
-            if (time.monotonic() - quiet_since) * 1000 >= quiet_ms:
-                return
-        else:
-            quiet_since = None
-        page.wait_for_timeout(100)
-    raise AssertionError(f"Streamlit still running after {SETTLE_MS} ms on {page.url}")
-
 
 def shoot(page, name: str) -> None:
     if SHOTS:

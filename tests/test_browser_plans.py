@@ -11,14 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,7 +26,8 @@ from portal import plans as pl
 from portal.config import COOKIE_NAME
 from portal.records import service as records
 from portal.scope import SYSTEM
-from tests.conftest import fresh_engine, make_tree, make_user
+from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -55,82 +50,29 @@ def text(key: str, **params: object) -> str:
 
 # --- server and browser ---------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
+def _seed(engine) -> None:
+    ids = make_tree(engine)
+    make_user(engine, "head", "head", ids["county"], password=PASSWORD)
+    make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
+    last_day = periods.bounds(MONTH)[1]
+    with transaction(engine) as s:
+        for title, status, pct in ITEMS:
+            records.create(s, SYSTEM, pl.PlanItemSpec, {
+                "org_unit_id": ids["t1"], "month": MONTH, "area": "he", "title": title, "owner_name": "陈静",
+                "status": status, "progress_pct": pct, "target_qty": 1, "target_unit": "次",
+                "due_date": last_day})
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, str]]:
-    tmp = Path(tempfile.mkdtemp(prefix="portal-plans-browser-"))
-    engine = fresh_engine("sqlite", tmp)
-    try:
-        ids = make_tree(engine)
-        make_user(engine, "head", "head", ids["county"], password=PASSWORD)
-        make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
-        last_day = periods.bounds(MONTH)[1]
-        with transaction(engine) as s:
-            for title, status, pct in ITEMS:
-                records.create(s, SYSTEM, pl.PlanItemSpec, {
-                    "org_unit_id": ids["t1"], "month": MONTH, "area": "he", "title": title, "owner_name": "陈静",
-                    "status": status, "progress_pct": pct, "target_qty": 1, "target_unit": "次",
-                    "due_date": last_day})
-    finally:
-        engine.dispose()
-    url_db = f"sqlite:///{tmp / 'portal.sqlite3'}"
-    port = _free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": url_db, "PORTAL_DEMO": "1", "PYTHONUNBUFFERED": "1"}
-    env.pop("PORTAL_COOKIE_KEY", None)
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text('utf-8', errors='replace')}")
-            time.sleep(0.25)
-        yield url, url_db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
+def server() -> Iterator[Server]:
+    with streamlit_server("portal-plans-browser-", _seed) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium) - browser tests need it"
-        if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                            "--disable-background-networking", "--disable-sync"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as b:
+        yield b
 
 
 def new_context(browser, url: str):
@@ -140,22 +82,6 @@ def new_context(browser, url: str):
 
 
 # --- helpers --------------------------------------------------------------------------
-
-def settle(page, quiet_ms: int = 400) -> None:
-    """Until Streamlit's running indicator has stayed away for quiet_ms."""
-    page.wait_for_selector('[data-testid="stApp"]')
-    running = page.locator('[data-testid="stStatusWidget"]')
-    deadline, quiet_since = time.monotonic() + WAIT_MS / 1000, None
-    while time.monotonic() < deadline:
-        if running.count() == 0 or not running.first.is_visible():
-            quiet_since = quiet_since or time.monotonic()
-            if (time.monotonic() - quiet_since) * 1000 >= quiet_ms:
-                return
-        else:
-            quiet_since = None
-        page.wait_for_timeout(100)
-    raise AssertionError(f"Streamlit still running after {WAIT_MS} ms on {page.url}")
-
 
 def expect(page, locator, what: str) -> None:
     """Wait for the locator; on failure say what the page showed instead."""
@@ -215,7 +141,7 @@ def report_row(url_db: str) -> MonthlyReport:
 # --- the test -------------------------------------------------------------------------
 
 def test_submit_approve_and_the_lock(browser, server):
-    url, url_db = server
+    url, url_db = server.url, server.db_url
     started = time.monotonic()
 
     staff = new_context(browser, url)
