@@ -1,5 +1,5 @@
 """`python -m portal`: the operator's commands (schema, demo data, accounts, org tree,
-backup, and import / export / field list of any record type).
+backup, import / export / field list of any record type, and monthly / year-end reports).
 
 The CLI acts as portal.scope.SYSTEM and goes through the same services as the web pages,
 so its changes are validated and audited the same way. Messages come from the catalogues
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import ROLES, OrgUnit, User
-from portal import demo, indicator_library, orgunits, themedays, users
+from portal import demo, indicator_library, orgunits, periods, reports, themedays, users
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
 from portal.records import io as records_io
@@ -141,6 +141,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     backup.add_argument("file", metavar="FILE", help=t("cli.help.backup_file", lang))
     backup.add_argument("--force", action="store_true", help=t("cli.help.force", lang))
     _add_record_commands(commands, command, lang)
+    _add_report_commands(command(commands, "report", "cli.help.report"), command, lang)
     return parser
 
 
@@ -170,6 +171,20 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
     acting_as(exporting)
     schema = command(commands, "schema", "cli.help.schema", cmd_schema)
     record_type(schema)
+
+
+def _add_report_commands(report: argparse.ArgumentParser, command: Any, lang: str) -> None:
+    options = {"org_unit_id": "--unit", "username": "--as"}
+    kinds = report.add_subparsers(metavar="KIND")
+    for name, help_key, period_key in (("month", "cli.help.report_month", "cli.help.report_month_period"),
+                                       ("year", "cli.help.report_year", "cli.help.report_year_period")):
+        sub = command(kinds, name, help_key, cmd_report, options)
+        sub.set_defaults(kind=name)
+        sub.add_argument("--unit", required=True, metavar="UNIT_CODE", help=t("cli.help.report_unit", lang))
+        sub.add_argument("--period", required=True, metavar="PERIOD", help=t(period_key, lang))
+        sub.add_argument("--format", choices=reports.FORMATS, help=t("cli.help.report_format", lang))
+        sub.add_argument("-o", "--output", required=True, metavar="FILE", help=t("cli.help.report_output", lang))
+        sub.add_argument("--as", dest="as_user", metavar="USERNAME", help=t("cli.help.as_user", lang))
 
 
 def _add_user_commands(user: argparse.ArgumentParser, command: Any, lang: str) -> None:
@@ -388,6 +403,31 @@ def cmd_export(args: argparse.Namespace, engine: Engine) -> int:
     except OSError as exc:
         raise PortalError("cli.cannot_write", file=args.output, error=_first_line(exc)) from None
     print(t("cli.export_done", lang, count=count, file=args.output))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, engine: Engine) -> int:
+    """A unit's monthly report or year-end summary as a Word or Excel file, seen through
+    the eyes of --as (default: the operator), so a township user gets only their own."""
+    lang = args.lang
+    period = args.period.strip()
+    kind = "month" if args.kind == "month" else "year"
+    if not periods.is_key(period, kind):
+        raise UsageError(f"report.error.{kind}", value=period)
+    fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
+    if fmt not in reports.FORMATS:
+        raise UsageError("cli.report_format", file=args.output)
+    _require_current_schema(engine)
+    with transaction(engine) as session:
+        actor = _acting_as(session, args.as_user)
+        unit = _unit_by_code(session, args.unit, actor)
+        data = reports.build(session, actor, unit.id, period, fmt, lang)
+        name = label(lang, unit.name_zh, unit.name_en)
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        raise PortalError("cli.cannot_write", file=args.output, error=_first_line(exc)) from None
+    print(t("cli.report_done", lang, unit=name, period=periods.label(period, lang), file=args.output))
     return EXIT_OK
 
 

@@ -337,17 +337,19 @@ def _under_review(session: Session, actor: Actor, unit_id: int, month: str) -> M
     return report
 
 
-def approve(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "") -> MonthlyReport:
+def approve(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "",
+            now: dt.datetime | None = None) -> MonthlyReport:
     report = _under_review(session, actor, unit_id, month)
-    return _step(session, actor, report, "approve", status="approved", locked=True, reviewed_at=utcnow(),
+    return _step(session, actor, report, "approve", status="approved", locked=True, reviewed_at=now or utcnow(),
                  reviewed_by=actor.username, review_comment=comment or None)
 
 
-def return_report(session: Session, actor: Actor, unit_id: int, month: str, comment: str) -> MonthlyReport:
+def return_report(session: Session, actor: Actor, unit_id: int, month: str, comment: str,
+                  now: dt.datetime | None = None) -> MonthlyReport:
     report = _under_review(session, actor, unit_id, month)
     if not (comment or "").strip():
         raise ValidationError([FieldError("review_comment", "validation.required")])
-    return _step(session, actor, report, "return", status="returned", reviewed_at=utcnow(),
+    return _step(session, actor, report, "return", status="returned", reviewed_at=now or utcnow(),
                  reviewed_by=actor.username, review_comment=comment.strip())
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry, OrgUnit, OrgUnitPopulation, User
-from portal import auth, demo, orgunits, users
+from db.models import AuditEntry, MonthlyReport, OrgUnit, OrgUnitPopulation, PlanItem, ProgressUpdate, User
+from portal import auth, demo, demo_programmes, orgunits, plans, users
 from portal.demo import DEMO_PASSWORD, DatabaseNotEmpty, is_empty, load_demo
 from portal.scope import actor_for
 
@@ -153,11 +153,81 @@ def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
         assert entries("users") == loaded["users"]
         assert entries("he_activities") == loaded["he_activities"] > 300
         assert entries("targets") == loaded["targets"] == 18
-        # the county head hands the targets down; everything else is the loader
-        assert set(s.scalars(select(AuditEntry.actor_name).distinct())) == {"system", "head"}
-        assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {"targets"}
+        # the county head hands the targets down and reviews the monthly reports; the units
+        # with their own account plan and report as that account; everything else is the loader
+        assert set(s.scalars(select(AuditEntry.actor_name).distinct())) == {
+            "system", "head", "staff", "dg_head", "zx1_staff", "inspector"}
+        assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {
+            "targets", "monthly_reports"}
         for after in s.scalars(select(AuditEntry.after).where(AuditEntry.record_type == "users")):
             assert "password_hash" not in after
+
+
+def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
+    """A year of monthly plans from the templates, with progress, carry-over and the
+    report cycle in every state."""
+    with Session(engine) as s:
+        code = {u.id: u.code for u in s.scalars(select(OrgUnit))}
+        items = list(s.scalars(select(PlanItem)))
+        reports = list(s.scalars(select(MonthlyReport)))
+        assert loaded["plan_items"] == len(items) > 200
+        assert loaded["monthly_reports"] == len(reports) > 40
+        assert loaded["progress_updates"] == _count(s, ProgressUpdate) > 150
+        units = {code[i.org_unit_id] for i in items}
+        assert units == {"cg", "dg", "xh", "ns", "bp", "qs", "zx1", "jds"}
+        # the townships January-July, the school September-June (no January), the office's calendar
+        assert {i.month for i in items if code[i.org_unit_id] == "cg"} == {f"2026-{m:02d}" for m in range(1, 8)}
+        school = {i.month for i in items if code[i.org_unit_id] == "zx1"}
+        assert {"2025-09", "2025-12", "2026-02", "2026-06"} <= school and "2026-01" not in school
+        assert {i.month for i in items if code[i.org_unit_id] == "jds"} >= {"2026-01", "2026-03", "2026-09"}
+        assert all(i.owner_name for i in items)
+        # past months: mostly done, the diligent townships more so; what is not done says why
+        past = [i for i in items if i.month <= "2026-07"]
+        by_status = {st: sum(1 for i in past if i.status == st) for st in ("done", "overdue", "postponed", "in_progress")}
+        assert by_status["done"] > 0.7 * len(past) and by_status["overdue"] > 0 and by_status["postponed"] > 0
+
+        def rate(unit: str) -> float:
+            own = [i for i in past if code[i.org_unit_id] == unit and not i.carried_over]
+            return sum(i.status == "done" for i in own) / len(own)
+
+        assert rate("cg") > rate("bp")
+        assert all(i.notes for i in past if i.status in plans.UNFINISHED)
+        carried = [i for i in items if i.carried_over]
+        assert carried and all(s.get(PlanItem, i.carried_from_id).status == "postponed" for i in carried)
+        # reports: most approved (locked), some returned with a comment, some never sent, some late
+        statuses = {st: [r for r in reports if r.status == st] for st in ("approved", "returned", "submitted", "draft")}
+        assert len(statuses["approved"]) > 30 and all(r.locked for r in statuses["approved"])
+        assert len(statuses["returned"]) >= 2 and all(r.review_comment for r in statuses["returned"])
+        assert {(code[r.org_unit_id], r.month) for r in statuses["returned"]} >= {("xh", "2026-05"), ("bp", "2026-04")}
+        assert {(code[r.org_unit_id], r.month) for r in statuses["draft"]} >= {("bp", "2026-02"), ("ns", "2026-06")}
+        assert all(r.submitted_at is None for r in statuses["draft"])
+        assert statuses["submitted"]  # the keener units' latest month waits for the head
+        sent = [r for r in reports if r.submitted_at is not None]
+        assert any(r.on_time is False for r in sent) and sum(bool(r.on_time) for r in sent) > len(sent) / 2
+        for r in sent:  # in office hours, after the month, by the due-date rule
+            local = r.submitted_at.astimezone(demo_programmes.ZoneInfo("Asia/Shanghai"))
+            assert 8 <= local.hour <= 17 and local.date().strftime("%Y-%m") > r.month
+            assert r.on_time == (local.date() <= r.due_date)
+        # 004 篇7: 城关镇's January summary, problems and February plan
+        january = next(r for r in reports if (code[r.org_unit_id], r.month) == ("cg", "2026-01"))
+        assert january.status == "approved" and january.summary.startswith("一月份")
+        assert "村卫生室人员业务水平" in january.problems and "二月份" in january.next_plan
+        assert sum(1 for i in items if (code[i.org_unit_id], i.month) == ("cg", "2026-02")) >= 5
+        # all through the services: audited, by the unit's own account where it has one
+        def actions(record_type: str, action: str, actor: str | None = None) -> int:
+            stmt = select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.record_type == record_type, AuditEntry.action == action)
+            if actor:
+                stmt = stmt.where(AuditEntry.actor_name == actor)
+            return s.scalar(stmt) or 0
+
+        assert actions("plan_items", "create") == len(items)
+        assert actions("progress_updates", "create") == loaded["progress_updates"]
+        assert actions("monthly_reports", "approve", "head") == len(statuses["approved"])
+        assert actions("monthly_reports", "return", "head") > len(statuses["returned"])  # one came back again
+        assert actions("monthly_reports", "submit") > len(sent)
+        assert actions("monthly_reports", "submit", "staff") >= 6 and actions("monthly_reports", "submit", "dg_head") >= 6
+        assert {r.submitted_by for r in sent if code[r.org_unit_id] == "cg"} == {"staff"}
 
 
 def test_demo_refuses_a_database_with_data(engine: Engine, tree: dict[str, int]) -> None:
