@@ -110,6 +110,12 @@ def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
     return unit
 
 
+def _due_rule_error(key: str, value: Any) -> FieldError | None:
+    from portal.calendars import valid_rule  # calendars imports the record engine too
+
+    return None if valid_rule(value) else FieldError(key, "validation.due_rule", {"value": value})
+
+
 def _type_choices() -> tuple[Choice, ...]:
     return tuple(Choice(v, t(f"orgtype.{v}", "zh-CN"), t(f"orgtype.{v}", "en")) for v in ORG_UNIT_TYPES)
 
@@ -134,6 +140,10 @@ class OrgUnitSpec(RecordSpec):
               help_zh="导入时填写上级机构编码", help_en="In imports: the parent's code",
               aliases=("上级", "上级编码", "parent")),
         Field("active", "bool", "启用", "Active", default=True, aliases=("状态",)),
+        Field("report_due_rule", "text", "月报上报时限", "Monthly report due", max_length=20,
+              default="workday:5", validator=_due_rule_error, aliases=("上报时限",),
+              help_zh="workday:5 = 次月第5个工作日；day:2 = 次月2日；month_end = 当月最后一天",
+              help_en="workday:5 = 5th working day of next month; day:2 = the 2nd; month_end = the month's last day"),
     )
     list_display = ("code", "name_zh", "name_en", "type", "parent_id", "active")
     list_filter = ("type", "active")

@@ -309,3 +309,13 @@ def test_a_second_county_stays_invisible_to_the_first_county_head(engine, tree):
         values = ind.compute(s, ind.parse_definition('{"record": "he_activities"}'),
                              [ind.UnitRef(county.id, county.path)], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
         assert values[county.id].actual == 1
+
+
+def test_report_due_rule_is_checked(engine, tree):
+    admin = make_user(engine, "root", "admin", tree["county"])
+    with pytest.raises(ValidationError) as info, transaction(engine) as s:
+        rs.update(s, admin, orgunits.OrgUnitSpec, tree["t1"], {"report_due_rule": "friday"}, None)
+    assert info.value.errors[0].key == "validation.due_rule"
+    with transaction(engine) as s:
+        rs.update(s, admin, orgunits.OrgUnitSpec, tree["t1"], {"report_due_rule": "day:2"}, None)
+        assert s.get(OrgUnit, tree["t1"]).report_due_rule == "day:2"

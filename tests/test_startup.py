@@ -1,0 +1,79 @@
+"""The app refuses to start without a safe cookie key outside demo mode, and says so; in
+demo mode it runs with a visible banner."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from portal import config
+from portal.i18n import t
+from tests.conftest import fresh_engine, make_tree
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("env, demo, key", [
+    ({}, False, "startup.cookie_key_missing"),
+    ({"PORTAL_COOKIE_KEY": config.SAMPLE_COOKIE_KEY}, False, "startup.cookie_key_sample"),
+    ({"PORTAL_COOKIE_KEY": "short"}, False, "startup.cookie_key_sample"),
+    ({"PORTAL_COOKIE_KEY": config.DEMO_COOKIE_KEY}, False, "startup.cookie_key_sample"),
+])
+def test_unsafe_keys_are_refused(monkeypatch, env, demo, key):
+    monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    monkeypatch.setattr(config, "read_secrets", lambda: {})
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(config.ConfigError) as info:
+        config.cookie_settings()
+    assert info.value.key == key
+
+
+def test_demo_mode_and_a_real_key_are_accepted(monkeypatch):
+    monkeypatch.setattr(config, "read_secrets", lambda: {})
+    monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    assert config.cookie_settings().key == config.DEMO_COOKIE_KEY
+    monkeypatch.delenv("PORTAL_DEMO")
+    monkeypatch.setenv("PORTAL_COOKIE_KEY", "a-long-random-production-key-123")
+    assert config.cookie_settings().key == "a-long-random-production-key-123"
+
+
+def app(tmp_path: Path) -> AppTest:
+    entry = tmp_path / "entry"
+    entry.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "app.py", entry / "app.py")  # see tests/test_pages.py
+    at = AppTest.from_file(str(entry / "app.py"), default_timeout=30)
+    at.session_state["lang"] = "zh-CN"
+    return at
+
+
+def test_the_app_stops_with_a_clear_message_without_a_key(tmp_path, monkeypatch):
+    engine = fresh_engine("sqlite", tmp_path)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
+    monkeypatch.setattr(config, "read_secrets", lambda: {})
+    at = app(tmp_path)
+    at.run()
+    assert not at.exception
+    assert t("startup.cookie_key_missing") in at.error[0].value
+    assert not at.text_input  # no login form either
+
+
+def test_demo_mode_shows_the_banner_and_an_outdated_schema_is_named(tmp_path, monkeypatch):
+    engine = fresh_engine("sqlite", tmp_path)
+    make_tree(engine)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    at = app(tmp_path)
+    at.run()
+    assert at.warning[0].value == t("app.demo_banner")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    at = app(tmp_path)
+    at.run()
+    assert t("startup.db_outdated") in at.error[0].value
