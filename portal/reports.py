@@ -119,8 +119,29 @@ class AreaRow:
         return _rate(self.done, self.planned)
 
 
+class _Completion:
+    """The completion figures a month and a year share; subclasses define total and
+    done_count."""
+
+    total: int
+    done_count: int
+
+    @property
+    def rate(self) -> float | None:
+        """Done over all items not cancelled, in per cent; None when nothing was planned."""
+        return _rate(self.done_count, self.total)
+
+    @property
+    def rate_text(self) -> str:
+        return pct(self.rate)
+
+    @property
+    def done_text(self) -> str:
+        return f"{self.done_count} / {self.total}"
+
+
 @dataclass
-class MonthData:
+class MonthData(_Completion):
     unit_id: int
     unit_code: str
     unit_name_zh: str
@@ -155,18 +176,6 @@ class MonthData:
     def done_count(self) -> int:
         return len(self.done)
 
-    @property
-    def rate(self) -> float | None:
-        """Done over all items not cancelled, in per cent; None when nothing was planned."""
-        return _rate(self.done_count, self.total)
-
-    @property
-    def rate_text(self) -> str:
-        return pct(self.rate)
-
-    @property
-    def done_text(self) -> str:
-        return f"{self.done_count} / {self.total}"
 
     @property
     def extra_plan_lines(self) -> list[str]:
@@ -196,7 +205,7 @@ class MonthRow:
 
 
 @dataclass
-class YearData:
+class YearData(_Completion):
     unit_id: int
     unit_code: str
     unit_name_zh: str
@@ -225,13 +234,6 @@ class YearData:
     def done_count(self) -> int:
         return sum(1 for i in self.items if i.done)
 
-    @property
-    def rate(self) -> float | None:
-        return _rate(self.done_count, self.total)
-
-    @property
-    def rate_text(self) -> str:
-        return pct(self.rate)
 
     @property
     def reported(self) -> list[MonthRow]:
