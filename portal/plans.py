@@ -63,6 +63,20 @@ def _lock_error(session: Session, unit_id: int | None, month: str | None) -> lis
     return []
 
 
+def _owner_account(session: Any, unit_id: int, name: str | None) -> int | None:
+    """The owner is a user when the name is one of the unit area's accounts (username or
+    display name); otherwise a named person without an account (乡村医生, 妇女主任...)."""
+    if not name:
+        return None
+    unit = session.get(OrgUnit, unit_id)
+    from db.models import User
+
+    matches = list(session.scalars(select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(
+        User.deleted_at.is_(None), OrgUnit.path.startswith(unit.path.rsplit("/", 2)[0] + "/", autoescape=True),
+        (User.username == name.strip().lower()) | (User.display_name == name.strip())).limit(2)))
+    return matches[0] if len(matches) == 1 else None  # ambiguous names stay names
+
+
 class WorkPlanSpec(RecordSpec):
     """Work plans (工作计划): annual, term or monthly, with the guiding idea and goals."""
 
@@ -150,6 +164,9 @@ class PlanItemSpec(RecordSpec):
         if obj.status == "done":
             obj.progress_pct = 100
             obj.completed_on = obj.completed_on or _local_date(utcnow())  # the office's day
+        if "owner_name" in values or creating:
+            obj.owner_user_id = _owner_account(session, obj.org_unit_id, obj.owner_name)
+
 
     @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:

@@ -203,3 +203,14 @@ def test_rights_are_checked_before_the_reports_state(engine, tree, people):
         plans.approve(s, people["county_head"], tree["t1"], "2026-10")
     with pytest.raises(ValidationError), transaction(engine) as s:
         plans.from_template(s, people["t1staff"], tree["t1"], "2026-12", "no_such_template")
+
+
+def test_owner_is_a_user_when_the_name_matches_an_account(engine, tree, people):
+    named = item(engine, people["t1staff"], tree["t1"], owner_name="t1staff")
+    person = item(engine, people["t1staff"], tree["t1"], owner_name="王大夫")
+    with transaction(engine) as s:
+        assert s.get(PlanItem, named).owner_user_id == people["t1staff"].id
+        assert s.get(PlanItem, person).owner_user_id is None
+        rs.update(s, people["t1staff"], plans.PlanItemSpec, named, {"owner_name": "李四"}, None)
+    with transaction(engine) as s:
+        assert s.get(PlanItem, named).owner_user_id is None
