@@ -7,7 +7,9 @@ than skipping it.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from db.engine import make_engine, transaction
 from portal import orgunits, users
 from portal.scope import SYSTEM, Actor, actor_for
 
+ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
@@ -86,3 +89,25 @@ def make_user(engine: Engine, username: str, role: str, unit_id: int,
 @pytest.fixture
 def tree(engine: Engine) -> dict[str, int]:
     return make_tree(engine)
+
+
+@contextmanager
+def served_app(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[str]:
+    """The entry script AppTest should run, with the app pointed at engine in demo mode.
+
+    AppTest resets Streamlit's page mode before every run; with a pages/ folder beside the
+    entry script its later runs would execute a page file on its own instead of app.py (as a
+    freshly started server does). So the tests run a copy of app.py from a folder without
+    pages/; the page scripts are still the project's, reached by absolute path."""
+    entry = tmp_path_factory.mktemp("entry") / "app.py"
+    shutil.copy(ROOT / "app.py", entry)
+    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
+    os.environ.update(PORTAL_DATABASE_URL=engine.url.render_as_string(hide_password=False), PORTAL_DEMO="1")
+    try:
+        yield str(entry)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

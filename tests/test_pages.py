@@ -1,16 +1,11 @@
 """Pages through AppTest: the login gate, each role's menu, refusals by URL, the real
 login form, and the admin and account pages doing real writes.
 
-AppTest resets Streamlit's page-mode flag before every run; with a pages/ folder beside
-the entry script its later runs then execute a page file on its own instead of app.py
-(as a freshly started server would). The tests therefore run a copy of app.py from a
-folder without pages/; the page scripts themselves are still the project's. The
-page-alone behaviour is tested on purpose below.
+The app runs through tests.conftest.served_app (why: see there); the page-alone
+behaviour is tested on purpose below.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +17,7 @@ from db.engine import transaction
 from db.models import ROLES, AuditEntry, User
 from portal import auth, navigation
 from portal.i18n import t
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo12345"
@@ -37,18 +32,9 @@ def app_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     ids = make_tree(engine)
     for role in ROLES:
         make_user(engine, role, role, ids[HOME_UNIT[role]], PASSWORD)
-    entry = tmp_path_factory.mktemp("entry") / "app.py"
-    shutil.copy(ROOT / "app.py", entry)
-    ENTRY[0] = str(entry)
-    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
-    os.environ["PORTAL_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-    os.environ["PORTAL_DEMO"] = "1"
-    yield engine
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with served_app(tmp_path_factory, engine) as entry:
+        ENTRY[0] = entry
+        yield engine
     engine.dispose()
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from portal.demo import load_demo
 from portal.i18n import DISPLAY_TZ, t
 from portal.records import service as records
 from portal.scope import SYSTEM
-from tests.conftest import BACKENDS, fresh_engine
+from tests.conftest import BACKENDS, fresh_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/plans.py")
@@ -50,13 +48,8 @@ def plans_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                     "org_unit_id": units[code], "month": MONTH, "area": "he", "title": title,
                     "owner_name": owner, "status": status, "progress_pct": pct, "target_qty": target,
                     "actual_qty": actual, "target_unit": "次", "due_date": dt.date(2026, 10, day), "notes": notes})
-    entry = tmp_path_factory.mktemp("entry") / "app.py"
-    shutil.copy(ROOT / "app.py", entry)
-    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
-    os.environ.update(PORTAL_DATABASE_URL=engine.url.render_as_string(hide_password=False), PORTAL_DEMO="1")
-    yield engine, str(entry), units
-    for key, value in saved.items():
-        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    with served_app(tmp_path_factory, engine) as entry:
+        yield engine, entry, units
     engine.dispose()
 
 

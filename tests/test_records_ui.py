@@ -11,8 +11,6 @@ setting the selection key the table's row-selection callback sets
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from portal.education import HeActivitySpec as HE
 from portal.i18n import t
 from portal.records import service as rs
 from portal.scope import SYSTEM, actor_for
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo12345"
@@ -46,18 +44,9 @@ def app_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     ids = make_tree(engine)
     for username, (role, unit) in ACCOUNTS.items():
         make_user(engine, username, role, ids[unit], PASSWORD)
-    entry = tmp_path_factory.mktemp("entry") / "app.py"
-    shutil.copy(ROOT / "app.py", entry)
-    ENTRY[0] = str(entry)
-    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
-    os.environ["PORTAL_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-    os.environ["PORTAL_DEMO"] = "1"
-    yield engine, ids
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with served_app(tmp_path_factory, engine) as entry:
+        ENTRY[0] = entry
+        yield engine, ids
     engine.dispose()
 
 

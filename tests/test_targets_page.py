@@ -3,8 +3,6 @@ county head sees every township and hands targets down; a township head sees its
 township's target and its villages, and nothing of the others."""
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from portal import targets as tg
 from portal.demo import load_demo
 from portal.scope import SYSTEM
 from portal.i18n import t
-from tests.conftest import BACKENDS, fresh_engine
+from tests.conftest import BACKENDS, fresh_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,13 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     engine = fresh_engine(request.param, tmp_path_factory.mktemp("targets"))
     load_demo(engine, fast=True)
-    entry = tmp_path_factory.mktemp("entry") / "app.py"
-    shutil.copy(ROOT / "app.py", entry)  # see tests/test_pages.py: AppTest and pages/
-    saved = {k: os.environ.get(k) for k in ("PORTAL_DATABASE_URL", "PORTAL_DEMO")}
-    os.environ.update(PORTAL_DATABASE_URL=engine.url.render_as_string(hide_password=False), PORTAL_DEMO="1")
-    yield engine, str(entry)
-    for key, value in saved.items():
-        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    with served_app(tmp_path_factory, engine) as entry:
+        yield engine, entry
     engine.dispose()
 
 
