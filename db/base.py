@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # A fixed naming convention keeps constraint names identical on SQLite and PostgreSQL,
@@ -46,10 +46,6 @@ def utcnow() -> dt.datetime:
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 code_str = Annotated[str, mapped_column(String(32))]
 name_str = Annotated[str, mapped_column(String(120))]
-utc_ts = Annotated[dt.datetime, mapped_column(UTCDateTime())]
-json_doc = Annotated[dict[str, Any], mapped_column(JSON)]
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -123,10 +123,6 @@ class AuditEntry(Base):
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
 
-HE_ACTIVITY_TYPES = ("lecture", "consultation", "board", "materials", "av", "individual",
-                     "class", "other")
-
-
 class HeActivity(Versioned, SoftDeleted, Base):
     """A health-education activity: a lecture, a consultation day, a bulletin-board
     update, materials handed out... counted against the yearly targets."""

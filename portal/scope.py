@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, User
@@ -51,10 +51,6 @@ def org_filter(actor: Actor) -> ColumnElement[bool]:
     if actor.sees_everything:
         return true()
     return OrgUnit.path.startswith(actor.org_path, autoescape=True)
-
-
-def visible_org_ids(actor: Actor) -> Select[tuple[int]]:
-    return select(OrgUnit.id).where(org_filter(actor))
 
 
 def is_whole_tree(session: Session, path: str) -> bool:

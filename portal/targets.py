@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from db.models import Indicator, OrgUnit, Target
 from portal import indicators as ind
 from portal import periods
-from portal.errors import FieldError, PermissionDenied, ValidationError
+from portal.errors import FieldError, PermissionDenied
 from portal.records import service as records
 from portal.records.fields import Field
 from portal.records.spec import ALL, RecordSpec
@@ -276,14 +276,6 @@ def _set_one(session: Session, actor: Actor, code: str, unit_id: int, period: st
         records.update(session, actor, TargetSpec, existing.id, {"value": value}, None)
         return "updated"
     return "updated" if restored else "unchanged"
-
-
-def child_units(session: Session, actor: Actor, unit_id: int) -> list[OrgUnit]:
-    """The units directly below one the actor can see: the rows of a 下达 table."""
-    parent = get_unit_in_scope(session, actor, unit_id)
-    return list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == parent.id,
-                                                      OrgUnit.deleted_at.is_(None),
-                                                      OrgUnit.active.is_(True)).order_by(OrgUnit.code)))
 
 
 # -- what the Targets page shows (Streamlit-free, so it is tested without a browser) ------

@@ -13,15 +13,6 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
 
-def required_text(name: str, value: Any, max_length: int) -> FieldError | None:
-    text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
-    if not text:
-        return FieldError(name, "validation.required")
-    if len(text) > max_length:
-        return FieldError(name, "validation.too_long", {"max": max_length})
-    return None
-
-
 def choice(name: str, value: Any, choices: Iterable[str]) -> FieldError | None:
     if value not in tuple(choices):
         return FieldError(name, "validation.choice", {"value": value})

@@ -21,9 +21,6 @@ from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
 
 KEY = "targets"
-AVAILABLE_AREAS = ("he",)
-
-
 def render() -> None:
     actor = require_page("targets")
     st.title(t("targets.title"))
