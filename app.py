@@ -4,6 +4,7 @@ Page config, startup checks, the login gate, navigation built from the page regi
 the user's role, the sidebar pickers, then the chosen page. st.navigation is called on
 every run, signed in or not, so no file under pages/ is ever served on its own.
 """
+
 import logging
 
 import streamlit as st

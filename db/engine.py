@@ -1,4 +1,5 @@
 """Where the database is and how to connect to it."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Run Alembic from code: the CLI's `init`, `make run` and the tests all come through here."""
+
 from __future__ import annotations
 
 from functools import cache

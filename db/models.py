@@ -1,8 +1,9 @@
 """The schema. Models are singular CamelCase, tables snake_case plural."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -50,15 +51,13 @@ class OrgUnit(Versioned, SoftDeleted, Base):
     # When the unit's monthly report is due (portal.calendars rules); default: the 5th
     # working day of the next month (002 篇二 "次月初5个工作日内").
     report_due_rule: Mapped[str] = mapped_column(String(20), default="workday:5", server_default="workday:5")
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     # Materialised path such as "/1/4/17/": a subtree is one indexed prefix match.
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side="OrgUnit.id")
-    populations: Mapped[list["OrgUnitPopulation"]] = relationship(
-        back_populates="org_unit", cascade="all, delete-orphan"
-    )
+    parent: Mapped[OrgUnit | None] = relationship(remote_side="OrgUnit.id")
+    populations: Mapped[list[OrgUnitPopulation]] = relationship(back_populates="org_unit", cascade="all, delete-orphan")
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_zh
@@ -90,13 +89,13 @@ class User(Versioned, SoftDeleted, Base):
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    language: Mapped[Optional[str]] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Login cookies issued before this instant are refused (logout, password change).
-    tokens_valid_after: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
-    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+    tokens_valid_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     org_unit: Mapped[OrgUnit] = relationship()
 
@@ -106,21 +105,19 @@ class AuditEntry(Base):
     transaction as the change itself."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = (
-        Index("ix_audit_entries_record", "record_type", "record_id"),
-    )
+    __table_args__ = (Index("ix_audit_entries_record", "record_type", "record_id"),)
 
     id: Mapped[intpk]
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(20))
     record_type: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[Optional[int]] = mapped_column(Integer)
+    record_id: Mapped[int | None] = mapped_column(Integer)
     # The org unit the record belongs to, so the feed can be scoped like the records.
-    org_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
-    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class HeActivity(Versioned, SoftDeleted, Base):
@@ -141,13 +138,13 @@ class HeActivity(Versioned, SoftDeleted, Base):
     activity_date: Mapped[dt.date] = mapped_column(Date)
     activity_type: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
-    theme_day: Mapped[Optional[str]] = mapped_column(String(60))
-    venue: Mapped[Optional[str]] = mapped_column(String(120))
-    speaker: Mapped[Optional[str]] = mapped_column(String(60))
-    participants: Mapped[Optional[int]] = mapped_column(Integer)
-    consultations: Mapped[Optional[int]] = mapped_column(Integer)
-    materials_given: Mapped[Optional[int]] = mapped_column(Integer)
-    notes: Mapped[Optional[str]] = mapped_column(Text)
+    theme_day: Mapped[str | None] = mapped_column(String(60))
+    venue: Mapped[str | None] = mapped_column(String(120))
+    speaker: Mapped[str | None] = mapped_column(String(60))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    consultations: Mapped[int | None] = mapped_column(Integer)
+    materials_given: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class ThemeDay(Versioned, SoftDeleted, Base):
@@ -163,15 +160,15 @@ class ThemeDay(Versioned, SoftDeleted, Base):
     name_en: Mapped[name_str]
     rule: Mapped[str] = mapped_column(String(20))  # fixed | nth_weekday | month
     month: Mapped[int] = mapped_column(Integer)
-    day: Mapped[Optional[int]] = mapped_column(Integer)
-    weekday: Mapped[Optional[int]] = mapped_column(Integer)  # 0 = Monday
-    nth: Mapped[Optional[int]] = mapped_column(Integer)  # 1..5, or -1 for the last
+    day: Mapped[int | None] = mapped_column(Integer)
+    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday
+    nth: Mapped[int | None] = mapped_column(Integer)  # 1..5, or -1 for the last
     duration_days: Mapped[int] = mapped_column(Integer, default=1)
-    topics_zh: Mapped[Optional[str]] = mapped_column(String(200))
-    topics_en: Mapped[Optional[str]] = mapped_column(String(200))
-    activity_types: Mapped[Optional[str]] = mapped_column(String(120))
+    topics_zh: Mapped[str | None] = mapped_column(String(200))
+    topics_en: Mapped[str | None] = mapped_column(String(200))
+    activity_types: Mapped[str | None] = mapped_column(String(120))
     in_seed: Mapped[bool] = mapped_column(Boolean, default=False)
-    seed_ref: Mapped[Optional[str]] = mapped_column(String(200))
+    seed_ref: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -204,9 +201,9 @@ class Indicator(Versioned, SoftDeleted, Base):
     comparator: Mapped[str] = mapped_column(String(2), default=">=")
     period_type: Mapped[str] = mapped_column(String(10), default="year")
     definition: Mapped[str] = mapped_column(Text)  # JSON, see portal/indicators.py
-    default_target: Mapped[Optional[float]] = mapped_column()
+    default_target: Mapped[float | None] = mapped_column()
     profile: Mapped[str] = mapped_column(String(60), default="pro_rata")
-    source: Mapped[Optional[str]] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(300))
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -222,7 +219,7 @@ class Target(Versioned, SoftDeleted, Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     period: Mapped[str] = mapped_column(String(10))
     value: Mapped[float] = mapped_column()
-    note: Mapped[Optional[str]] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(200))
 
 
 class WorkPlan(Versioned, SoftDeleted, Base):
@@ -236,8 +233,8 @@ class WorkPlan(Versioned, SoftDeleted, Base):
     plan_type: Mapped[str] = mapped_column(String(10))  # annual | term | monthly
     period: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(200))
-    guiding_idea: Mapped[Optional[str]] = mapped_column(Text)
-    goals: Mapped[Optional[str]] = mapped_column(Text)
+    guiding_idea: Mapped[str | None] = mapped_column(Text)
+    goals: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="draft")
 
 
@@ -251,25 +248,25 @@ class PlanItem(Versioned, SoftDeleted, Base):
     )
 
     id: Mapped[intpk]
-    plan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_plans.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("work_plans.id"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     month: Mapped[str] = mapped_column(String(7))
     area: Mapped[str] = mapped_column(String(10), default="other")
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[Optional[str]] = mapped_column(Text)
-    owner_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    owner_name: Mapped[Optional[str]] = mapped_column(String(60))
-    target_qty: Mapped[Optional[float]] = mapped_column()
-    target_unit: Mapped[Optional[str]] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    owner_name: Mapped[str | None] = mapped_column(String(60))
+    target_qty: Mapped[float | None] = mapped_column()
+    target_unit: Mapped[str | None] = mapped_column(String(20))
     due_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="not_started")
     progress_pct: Mapped[int] = mapped_column(Integer, default=0)
-    actual_qty: Mapped[Optional[float]] = mapped_column()
-    completed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
-    notes: Mapped[Optional[str]] = mapped_column(Text)
-    evidence: Mapped[Optional[str]] = mapped_column(Text)
+    actual_qty: Mapped[float | None] = mapped_column()
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
     carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
-    carried_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("plan_items.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id"))
     source: Mapped[str] = mapped_column(String(10), default="own")  # assigned | own
 
 
@@ -283,8 +280,8 @@ class ProgressUpdate(Versioned, SoftDeleted, Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     update_date: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[Optional[float]] = mapped_column()
-    progress_pct: Mapped[Optional[int]] = mapped_column(Integer)
+    quantity: Mapped[float | None] = mapped_column()
+    progress_pct: Mapped[int | None] = mapped_column(Integer)
     by_name: Mapped[str] = mapped_column(String(64))
 
 
@@ -299,14 +296,14 @@ class MonthlyReport(Versioned, SoftDeleted, Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     month: Mapped[str] = mapped_column(String(7), index=True)
     status: Mapped[str] = mapped_column(String(12), default="draft")
-    summary: Mapped[Optional[str]] = mapped_column(Text)
-    problems: Mapped[Optional[str]] = mapped_column(Text)
-    next_plan: Mapped[Optional[str]] = mapped_column(Text)
-    due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
-    submitted_by: Mapped[Optional[str]] = mapped_column(String(64))
-    on_time: Mapped[Optional[bool]] = mapped_column(Boolean)
-    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
-    reviewed_by: Mapped[Optional[str]] = mapped_column(String(64))
-    review_comment: Mapped[Optional[str]] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text)
+    next_plan: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    review_comment: Mapped[str | None] = mapped_column(Text)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,4 +1,5 @@
 """The audit trail: every write adds an entry in the same transaction as the change."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ The token has the shape streamlit-authenticator 0.4 writes ({"username", "exp_da
 HS256), so the cookie it sets after the login form is the one verified here on the
 server on every run, including the first run after a browser refresh.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,9 +46,7 @@ class LoginResult:
     locked_until: dt.datetime | None = None
 
 
-def authenticate(
-    session: Session, username: str, password: str, now: dt.datetime | None = None
-) -> LoginResult:
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> LoginResult:
     """Check a password, counting failures: the fifth in a row locks the account for
     LOCK_MINUTES. A locked account refuses even the right password until the lock ends."""
     now = now or utcnow()
@@ -67,8 +66,16 @@ def authenticate(
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
-    audit.record(session, actor, "login", "users", user.id, user.org_unit_id, before,
-                 {"failed_attempts": 0, "last_login_at": now.isoformat()})
+    audit.record(
+        session,
+        actor,
+        "login",
+        "users",
+        user.id,
+        user.org_unit_id,
+        before,
+        {"failed_attempts": 0, "last_login_at": now.isoformat()},
+    )
     return LoginResult(True, "ok", user)
 
 
@@ -94,8 +101,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 def encode_token(username: str, key: str, expiry_days: float, now: dt.datetime | None = None) -> str:
     now = now or utcnow()
     exp = (now + dt.timedelta(days=expiry_days)).timestamp()
-    return jwt.encode({"username": username, "exp_date": exp, "iat": now.timestamp()}, key,
-                      algorithm="HS256")
+    return jwt.encode({"username": username, "exp_date": exp, "iat": now.timestamp()}, key, algorithm="HS256")
 
 
 def user_from_token(

@@ -7,6 +7,7 @@ the county head, the filtered count, 10k-row XLSX import and export, every built
 indicator for 200 units x 12 months, the township and county scorecards, peak memory,
 and the same page built the naive way (the whole table read into pandas) with the ratio.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import HeActivity, OrgUnit, User
-from portal import indicator_library, indicators as ind, orgunits, targets as tg, users
+from portal import indicator_library, orgunits, users
+from portal import indicators as ind
+from portal import targets as tg
 from portal.education import HeActivitySpec
 from portal.records import service as records
 from portal.records.service import Filters
@@ -48,9 +51,20 @@ def build_tree(engine: Engine) -> dict[str, Any]:
     """1 county, 10 townships x 18 villages, 2 offices, 1 school with 6 classes = 200."""
     ids: dict[str, int] = {}
     with transaction(engine) as s:
+
         def unit(code: str, type_: str, parent: str | None) -> None:
-            ids[code] = orgunits.create(s, SYSTEM, {"code": code, "name_zh": code, "name_en": code, "type": type_,
-                                                    "parent_id": ids[parent] if parent else None}).id
+            ids[code] = orgunits.create(
+                s,
+                SYSTEM,
+                {
+                    "code": code,
+                    "name_zh": code,
+                    "name_en": code,
+                    "type": type_,
+                    "parent_id": ids[parent] if parent else None,
+                },
+            ).id
+
         unit("county", "bureau", None)
         unit("jds", "supervision", "county")
         unit("cdc", "cdc", "county")
@@ -63,24 +77,44 @@ def build_tree(engine: Engine) -> dict[str, Any]:
         for c in range(6):
             unit(f"school-c{c}", "class", "school")
         for name, role, code in (("bench_head", "head", "county"), ("bench_staff", "staff", "t03")):
-            users.create(s, SYSTEM, {"username": name, "display_name": name, "role": role,
-                                     "org_unit_id": ids[code], "password": "bench-password", "bcrypt_rounds": 4})
+            users.create(
+                s,
+                SYSTEM,
+                {
+                    "username": name,
+                    "display_name": name,
+                    "role": role,
+                    "org_unit_id": ids[code],
+                    "password": "bench-password",
+                    "bcrypt_rounds": 4,
+                },
+            )
         indicator_library.ensure_builtin(s)
     return ids
 
 
 def generate(engine: Engine, ids: dict[str, int], rows: int, seed: int = 7) -> None:
     """N activities over the village clinics and townships, dated over 2025-2026."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
     holders = [i for code, i in ids.items() if code.startswith("t")]
     start = dt.date(2025, 1, 1)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     done = 0
     while done < rows:
         n = min(BATCH, rows - done)
-        batch = [{"org_unit_id": rng.choice(holders), "activity_date": start + dt.timedelta(days=rng.randrange(700)),
-                  "activity_type": rng.choice(TYPES), "title": f"活动 {done + i}", "participants": rng.randint(5, 300),
-                  "version": 1, "created_at": now, "updated_at": now} for i in range(n)]
+        batch = [
+            {
+                "org_unit_id": rng.choice(holders),
+                "activity_date": start + dt.timedelta(days=rng.randrange(700)),
+                "activity_type": rng.choice(TYPES),
+                "title": f"活动 {done + i}",
+                "participants": rng.randint(5, 300),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(n)
+        ]
         with transaction(engine) as s:
             s.execute(insert(HeActivity), batch)
         done += n
@@ -173,8 +207,9 @@ def io_times(engine: Engine) -> tuple[float, float]:
 
 def _window_of(engine: Engine, rows: int) -> Filters:
     with transaction(engine) as s:
-        dates = [d for (d,) in s.execute(select(HeActivity.activity_date).order_by(HeActivity.activity_date)
-                                          .limit(rows))]
+        dates = [
+            d for (d,) in s.execute(select(HeActivity.activity_date).order_by(HeActivity.activity_date).limit(rows))
+        ]
     return Filters(values={"activity_date": (dates[0], dates[-1])})
 
 
@@ -193,8 +228,9 @@ def indicator_times(engine: Engine) -> dict[str, float]:
                 definition = ind.definition_of(indicator)
                 if definition.kind == "ratio":
                     continue
-                series = ind.aggregate_series(s, definition.numerator, every, dt.date(2026, 1, 1),
-                                              dt.date(2026, 12, 31))
+                series = ind.aggregate_series(
+                    s, definition.numerator, every, dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+                )
                 n += 0 if series is None else len(series)
         return n
 
@@ -204,9 +240,11 @@ def indicator_times(engine: Engine) -> dict[str, float]:
             refs = [c.ref for c in children] or [ind.UnitRef(unit.id, unit.path)]
             return len(tg.scorecard(s, indicators, refs, "2026-11", TODAY))
 
-    return {"indicators_200x12_ms": timed(all_months)[0],
-            "scorecard_township_ms": timed(lambda: card(township), 3)[0],
-            "scorecard_county_ms": timed(lambda: card(county_unit), 3)[0]}
+    return {
+        "indicators_200x12_ms": timed(all_months)[0],
+        "scorecard_township_ms": timed(lambda: card(township), 3)[0],
+        "scorecard_county_ms": timed(lambda: card(county_unit), 3)[0],
+    }
 
 
 def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, Any]:
@@ -220,17 +258,22 @@ def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, An
         t0 = time.perf_counter()
         ids = build_tree(engine)
         generate(engine, ids, rows)
-        result: dict[str, Any] = {"rows": rows, "backend": engine.dialect.name,
-                                  "generate_s": round(time.perf_counter() - t0, 1)}
+        result: dict[str, Any] = {
+            "rows": rows,
+            "backend": engine.dialect.name,
+            "generate_s": round(time.perf_counter() - t0, 1),
+        }
         township, county = actor(engine, "bench_staff"), actor(engine, "bench_head")
         year = Filters(period="2026", values={"activity_type": ["lecture"]})
         with transaction(engine) as s:
             result["count_ms"] = round(timed(lambda: records.count(s, township, HeActivitySpec, year), 5)[0], 1)
             result["county_count_ms"] = round(timed(lambda: records.count(s, county, HeActivitySpec, year), 5)[0], 1)
-            result["service_page_ms"] = round(timed(lambda: records.list_page(
-                s, township, HeActivitySpec, Filters(period="2026")), 5)[0], 1)
-            result["county_service_page_ms"] = round(timed(lambda: records.list_page(
-                s, county, HeActivitySpec, Filters(period="2026")), 5)[0], 1)
+            result["service_page_ms"] = round(
+                timed(lambda: records.list_page(s, township, HeActivitySpec, Filters(period="2026")), 5)[0], 1
+            )
+            result["county_service_page_ms"] = round(
+                timed(lambda: records.list_page(s, county, HeActivitySpec, Filters(period="2026")), 5)[0], 1
+            )
         result["naive_page_ms"] = round(timed(lambda: naive_page(engine, township), 2)[0], 1)
         if pages:
             result["page_ms"] = round(page_time(url, "bench_staff"), 1)

@@ -6,12 +6,14 @@ Monday-Friday less the fixed-date statutory holidays, corrected by the holidays 
 make-up days an admin records. Recorded days
 always win, so a late State Council notice can be entered before the library catches up.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import chinese_calendar
 from sqlalchemy import select
@@ -19,13 +21,18 @@ from sqlalchemy.orm import Session
 
 from db.models import CalendarDay
 from portal.records.fields import Field
-from portal.records.spec import ALL, RecordSpec
+from portal.records.spec import ALL, Permissions, RecordSpec
 
 ONE_DAY = dt.timedelta(days=1)
 # Statutory holidays whose solar dates never move (元旦, 劳动节, 国庆). In years the library
 # does not cover they are still known; the lunar ones must be recorded by an admin.
-FIXED_HOLIDAYS = {(1, 1): "New Year's Day", (5, 1): "Labour Day", (10, 1): "National Day",
-                  (10, 2): "National Day", (10, 3): "National Day"}
+FIXED_HOLIDAYS = {
+    (1, 1): "New Year's Day",
+    (5, 1): "Labour Day",
+    (10, 1): "National Day",
+    (10, 2): "National Day",
+    (10, 3): "National Day",
+}
 
 
 @dataclass(frozen=True)
@@ -126,8 +133,9 @@ def due_date(calendar: WorkCalendar, month_key: str, rule: str = DEFAULT_DUE_RUL
 
 def load_calendar(session: Session) -> WorkCalendar:
     """The working-day calendar with the days admins recorded."""
-    rows = session.execute(select(CalendarDay.day, CalendarDay.workday, CalendarDay.name_zh)
-                           .where(CalendarDay.deleted_at.is_(None)))
+    rows = session.execute(
+        select(CalendarDay.day, CalendarDay.workday, CalendarDay.name_zh).where(CalendarDay.deleted_at.is_(None))
+    )
     return WorkCalendar.with_days(RecordedDay(day, workday, name) for day, workday, name in rows)
 
 
@@ -140,9 +148,15 @@ class CalendarDaySpec(RecordSpec):
     org_field = None
     fields = (
         Field("day", "date", "日期", "Date", required=True),
-        Field("workday", "bool", "上班", "Working day", required=True,
-              help_zh="勾选表示调休上班日；不勾选表示放假", help_en="Ticked: a make-up working day; "
-              "unticked: a holiday"),
+        Field(
+            "workday",
+            "bool",
+            "上班",
+            "Working day",
+            required=True,
+            help_zh="勾选表示调休上班日；不勾选表示放假",
+            help_en="Ticked: a make-up working day; unticked: a holiday",
+        ),
         Field("name_zh", "text", "名称", "Name", required=True, max_length=120, aliases=("节日",)),
         Field("name_en", "text", "英文名称", "English name", max_length=120, default=""),
     )
@@ -151,6 +165,12 @@ class CalendarDaySpec(RecordSpec):
     search_fields = ("name_zh", "name_en")
     ordering = ("-day",)
     natural_key = ("day",)
-    permissions = {"view": ALL, "create": frozenset({"admin"}), "edit": frozenset({"admin"}),
-                   "delete": frozenset({"admin"}), "export": ALL, "import": frozenset({"admin"}),
-                   "revert": frozenset({"admin"})}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": frozenset({"admin"}),
+        "edit": frozenset({"admin"}),
+        "delete": frozenset({"admin"}),
+        "export": ALL,
+        "import": frozenset({"admin"}),
+        "revert": frozenset({"admin"}),
+    }

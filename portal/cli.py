@@ -6,6 +6,7 @@ so its changes are validated and audited the same way. Messages come from the ca
 (--lang, else PORTAL_LANG, else Chinese). Exit codes: 0 done, 1 refused or failed,
 2 bad input (usage or a field that fails validation, named in the message).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,7 @@ class UsageError(PortalError):
 
 
 # --------------------------------------------------------------------------- entry point
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -110,23 +112,23 @@ def _language_in(argv: list[str]) -> str:
 
 # --------------------------------------------------------------------------- the parser
 
+
 def build_parser(lang: str) -> argparse.ArgumentParser:
     # --lang is accepted before or after the subcommand. The subcommands' copy defaults
     # to SUPPRESS so it cannot reset a value given before them; it must be a separate
     # action from the top-level one, because argparse shares parent actions by reference.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
-                        help=t("cli.help.lang", lang))
-    parser = argparse.ArgumentParser(prog="python -m portal",
-                                     description=t("cli.help.description", lang))
-    parser.add_argument("--lang", choices=LANGUAGES, default=_language_in([]),
-                        help=t("cli.help.lang", lang))
+    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=t("cli.help.lang", lang))
+    parser = argparse.ArgumentParser(prog="python -m portal", description=t("cli.help.description", lang))
+    parser.add_argument("--lang", choices=LANGUAGES, default=_language_in([]), help=t("cli.help.lang", lang))
     commands = parser.add_subparsers(metavar="COMMAND")
 
-    def command(group: Any, name: str, help_key: str, handler: Handler | None = None,
-                options: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    def command(
+        group: Any, name: str, help_key: str, handler: Handler | None = None, options: dict[str, str] | None = None
+    ) -> argparse.ArgumentParser:
         sub: argparse.ArgumentParser = group.add_parser(
-            name, parents=[common], help=t(help_key, lang), description=t(help_key, lang))
+            name, parents=[common], help=t(help_key, lang), description=t(help_key, lang)
+        )
         sub.set_defaults(handler=handler, subparser=sub, options=options or {})
         return sub
 
@@ -135,8 +137,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     demo_cmd.add_argument("--if-empty", action="store_true", help=t("cli.help.if_empty", lang))
     _add_user_commands(command(commands, "user", "cli.help.user"), command, lang)
     orgunit = command(commands, "orgunit", "cli.help.orgunit")
-    command(orgunit.add_subparsers(metavar="ACTION"), "list", "cli.help.orgunit_list",
-            cmd_orgunit_list)
+    command(orgunit.add_subparsers(metavar="ACTION"), "list", "cli.help.orgunit_list", cmd_orgunit_list)
     backup = command(commands, "backup", "cli.help.backup", cmd_backup)
     backup.add_argument("file", metavar="FILE", help=t("cli.help.backup_file", lang))
     backup.add_argument("--force", action="store_true", help=t("cli.help.force", lang))
@@ -150,8 +151,7 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
     types = ", ".join(sorted(registry.specs()))
 
     def record_type(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("record_type", metavar="RECORD_TYPE",
-                         help=t("cli.help.record_type", lang, types=types))
+        sub.add_argument("record_type", metavar="RECORD_TYPE", help=t("cli.help.record_type", lang, types=types))
 
     def acting_as(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--as", dest="as_user", metavar="USERNAME", help=t("cli.help.as_user", lang))
@@ -166,8 +166,7 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
     record_type(exporting)
     exporting.add_argument("--org", metavar="UNIT_CODE", help=t("cli.help.org", lang))
     exporting.add_argument("--format", choices=records_io.FORMATS, help=t("cli.help.format", lang))
-    exporting.add_argument("-o", "--output", required=True, metavar="FILE",
-                           help=t("cli.help.output", lang))
+    exporting.add_argument("-o", "--output", required=True, metavar="FILE", help=t("cli.help.output", lang))
     acting_as(exporting)
     schema = command(commands, "schema", "cli.help.schema", cmd_schema)
     record_type(schema)
@@ -176,8 +175,10 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
 def _add_report_commands(report: argparse.ArgumentParser, command: Any, lang: str) -> None:
     options = {"org_unit_id": "--unit", "username": "--as"}
     kinds = report.add_subparsers(metavar="KIND")
-    for name, help_key, period_key in (("month", "cli.help.report_month", "cli.help.report_month_period"),
-                                       ("year", "cli.help.report_year", "cli.help.report_year_period")):
+    for name, help_key, period_key in (
+        ("month", "cli.help.report_month", "cli.help.report_month_period"),
+        ("year", "cli.help.report_year", "cli.help.report_year_period"),
+    ):
         sub = command(kinds, name, help_key, cmd_report, options)
         sub.set_defaults(kind=name)
         sub.add_argument("--unit", required=True, metavar="UNIT_CODE", help=t("cli.help.report_unit", lang))
@@ -189,21 +190,27 @@ def _add_report_commands(report: argparse.ArgumentParser, command: Any, lang: st
 
 def _add_user_commands(user: argparse.ArgumentParser, command: Any, lang: str) -> None:
     # How each service field is spelt on the command line, for the error messages.
-    options = {"username": "USERNAME", "display_name": "--name", "role": "--role",
-               "org_unit_id": "--unit", "password": "--password"}
+    options = {
+        "username": "USERNAME",
+        "display_name": "--name",
+        "role": "--role",
+        "org_unit_id": "--unit",
+        "password": "--password",
+    }
     actions = user.add_subparsers(metavar="ACTION")
     add = command(actions, "add", "cli.help.user_add", cmd_user_add, options)
     add.add_argument("username", metavar="USERNAME", help=t("cli.help.username", lang))
     add.add_argument("--name", required=True, help=t("cli.help.name", lang))
-    add.add_argument("--role", required=True, metavar="ROLE",
-                     help=t("cli.help.role", lang, roles="|".join(ROLES)))
+    add.add_argument("--role", required=True, metavar="ROLE", help=t("cli.help.role", lang, roles="|".join(ROLES)))
     add.add_argument("--unit", required=True, metavar="UNIT_CODE", help=t("cli.help.unit", lang))
     add.add_argument("--password", help=t("cli.help.password", lang))
     passwd = command(actions, "passwd", "cli.help.user_passwd", cmd_user_passwd, options)
     passwd.add_argument("username", metavar="USERNAME", help=t("cli.help.username", lang))
     passwd.add_argument("--password", help=t("cli.help.password", lang))
-    for name, key, handler in (("disable", "cli.help.user_disable", cmd_user_disable),
-                               ("enable", "cli.help.user_enable", cmd_user_enable)):
+    for name, key, handler in (
+        ("disable", "cli.help.user_disable", cmd_user_disable),
+        ("enable", "cli.help.user_enable", cmd_user_enable),
+    ):
         sub = command(actions, name, key, handler, options)
         sub.add_argument("username", metavar="USERNAME", help=t("cli.help.username", lang))
     listing = command(actions, "list", "cli.help.user_list", cmd_user_list, options)
@@ -211,6 +218,7 @@ def _add_user_commands(user: argparse.ArgumentParser, command: Any, lang: str) -
 
 
 # --------------------------------------------------------------------------- commands
+
 
 def cmd_init(args: argparse.Namespace, engine: Engine) -> int:
     before = migrate.current_revision(engine)
@@ -239,10 +247,25 @@ def cmd_demo(args: argparse.Namespace, engine: Engine) -> int:
     print(t("cli.demo_accounts", args.lang, password=demo.DEMO_PASSWORD))
     with transaction(engine) as session:
         rows = _all_users(session, SYSTEM)
-    print(_table([t("col.username", args.lang), t("col.display_name", args.lang),
-                  t("col.role", args.lang), t("col.unit", args.lang)],
-                 [[r.username, r.display_name, t("role." + r.role, args.lang),
-                   label(args.lang, r.unit_name_zh, r.unit_name_en)] for r in rows]))
+    print(
+        _table(
+            [
+                t("col.username", args.lang),
+                t("col.display_name", args.lang),
+                t("col.role", args.lang),
+                t("col.unit", args.lang),
+            ],
+            [
+                [
+                    r.username,
+                    r.display_name,
+                    t("role." + r.role, args.lang),
+                    label(args.lang, r.unit_name_zh, r.unit_name_en),
+                ]
+                for r in rows
+            ],
+        )
+    )
     return EXIT_OK
 
 
@@ -255,10 +278,17 @@ def cmd_user_add(args: argparse.Namespace, engine: Engine) -> int:
     password = _password(args)
     with transaction(engine) as session:
         unit = _unit_by_code(session, args.unit)
-        users.create(session, SYSTEM, {
-            "username": args.username, "display_name": args.name, "role": args.role,
-            "org_unit_id": unit.id, "password": password,
-        })
+        users.create(
+            session,
+            SYSTEM,
+            {
+                "username": args.username,
+                "display_name": args.name,
+                "role": args.role,
+                "org_unit_id": unit.id,
+                "password": password,
+            },
+        )
     print(t("cli.user_added", args.lang, username=args.username.strip().lower()))
     return EXIT_OK
 
@@ -306,10 +336,18 @@ def cmd_user_list(args: argparse.Namespace, engine: Engine) -> int:
             # Seen through the eyes of someone at that unit: the unit and everything below.
             actor = Actor(None, SYSTEM.username, SYSTEM.display_name, "viewer", unit.id, unit.path)
         rows = _all_users(session, actor)
-    print(_table(
-        [t("col.username", lang), t("col.display_name", lang), t("col.role", lang),
-         t("cli.col.unit_code", lang), t("col.status", lang)],
-        [[r.username, r.display_name, r.role, r.unit_code, _status(r, lang)] for r in rows]))
+    print(
+        _table(
+            [
+                t("col.username", lang),
+                t("col.display_name", lang),
+                t("col.role", lang),
+                t("cli.col.unit_code", lang),
+                t("col.status", lang),
+            ],
+            [[r.username, r.display_name, r.role, r.unit_code, _status(r, lang)] for r in rows],
+        )
+    )
     print(t("cli.user_count", lang, count=len(rows)))
     return EXIT_OK
 
@@ -329,10 +367,19 @@ def cmd_orgunit_list(args: argparse.Namespace, engine: Engine) -> int:
             name += f" [{t('status.disabled', lang)}]"
         population = f"{r.population:,} ({r.population_year})" if r.population is not None else ""
         students = f"{r.students:,}" if r.students is not None else ""
-        body.append(["  " * r.depth + r.code, name, t("orgtype." + r.type, lang), population,
-                     students])
-    print(_table([t("col.code", lang), t("col.name", lang), t("col.type", lang),
-                  t("col.population", lang), t("col.students", lang)], body))
+        body.append(["  " * r.depth + r.code, name, t("orgtype." + r.type, lang), population, students])
+    print(
+        _table(
+            [
+                t("col.code", lang),
+                t("col.name", lang),
+                t("col.type", lang),
+                t("col.population", lang),
+                t("col.students", lang),
+            ],
+            body,
+        )
+    )
     return EXIT_OK
 
 
@@ -364,16 +411,15 @@ def cmd_import(args: argparse.Namespace, engine: Engine) -> int:
     _require_current_schema(engine)
     with transaction(engine) as session:
         actor = _acting_as(session, args.as_user)
-        preview = records_io.check_import(session, actor, spec, data, Path(args.file).name,
-                                          upsert=args.upsert, lang=lang)
+        preview = records_io.check_import(
+            session, actor, spec, data, Path(args.file).name, upsert=args.upsert, lang=lang
+        )
         if not preview.ok:
             _err(t("cli.import_errors", lang, count=len(preview.errors)))
             for error in preview.errors:
-                _err(t("cli.row_error", lang, row=error.row, column=error.column,
-                       message=error.message))
+                _err(t("cli.row_error", lang, row=error.row, column=error.column, message=error.message))
             return EXIT_USAGE
-        counts = {"created": preview.to_create, "updated": preview.to_update,
-                  "unchanged": preview.unchanged}
+        counts = {"created": preview.to_create, "updated": preview.to_update, "unchanged": preview.unchanged}
         if args.dry_run:
             print(t("cli.import_checked", lang, **counts))
             return EXIT_OK
@@ -437,15 +483,26 @@ def cmd_schema(args: argparse.Namespace, engine: Engine) -> int:
     print(t("cli.schema_title", lang, title=spec.title(lang), type=spec.slug))
     rows = []
     for f in spec.fields:
-        notes = [t(f"cli.schema_{flag}", lang) for flag in ("readonly", "write_only", "create_only")
-                 if getattr(f, flag)]
+        notes = [
+            t(f"cli.schema_{flag}", lang) for flag in ("readonly", "write_only", "create_only") if getattr(f, flag)
+        ]
         choices = ", ".join(f"{c.value}={c.label(lang)}" for c in f.choices)
         # Choices last: the longest cell, so the other columns stay readable.
-        rows.append([f.key, f.zh, f.en, f.type, t("io.true", lang) if f.required else "",
-                     " ".join(notes), choices])
-    print(_table([t("cli.col.key", lang), t("cli.col.label_zh", lang), t("cli.col.label_en", lang),
-                  t("cli.col.field_type", lang), t("cli.col.required", lang),
-                  t("cli.col.notes", lang), t("cli.col.choices", lang)], rows))
+        rows.append([f.key, f.zh, f.en, f.type, t("io.true", lang) if f.required else "", " ".join(notes), choices])
+    print(
+        _table(
+            [
+                t("cli.col.key", lang),
+                t("cli.col.label_zh", lang),
+                t("cli.col.label_en", lang),
+                t("cli.col.field_type", lang),
+                t("cli.col.required", lang),
+                t("cli.col.notes", lang),
+                t("cli.col.choices", lang),
+            ],
+            rows,
+        )
+    )
     if spec.natural_key:
         print(t("cli.schema_natural_key", lang, fields=", ".join(spec.natural_key)))
     return EXIT_OK
@@ -453,12 +510,12 @@ def cmd_schema(args: argparse.Namespace, engine: Engine) -> int:
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _record_spec(name: str) -> type[RecordSpec]:
     try:
         return registry.get(name)
     except KeyError:
-        raise UsageError("cli.unknown_record_type", name=name,
-                         known=", ".join(sorted(registry.specs()))) from None
+        raise UsageError("cli.unknown_record_type", name=name, known=", ".join(sorted(registry.specs()))) from None
 
 
 def _read_file(name: str) -> bytes:
@@ -576,8 +633,15 @@ def _print_pg_dump(args: argparse.Namespace, engine: Engine) -> int:
 
 def _print_field_errors(exc: ValidationError, lang: str, options: dict[str, str]) -> None:
     for error in exc.errors:
-        _err(t("cli.field_error", lang, label=t("field." + error.field, lang),
-               option=options.get(error.field, error.field), message=error.message(lang)))
+        _err(
+            t(
+                "cli.field_error",
+                lang,
+                label=t("field." + error.field, lang),
+                option=options.get(error.field, error.field),
+                message=error.message(lang),
+            )
+        )
         if error.field == "role" and error.key == "validation.choice":
             roles = ", ".join(f"{r} ({t('role.' + r, lang)})" for r in ROLES)
             _err(t("cli.choices", lang, choices=roles))

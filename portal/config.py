@@ -1,4 +1,5 @@
 """Run-time settings read from the environment and .streamlit/secrets.toml."""
+
 from __future__ import annotations
 
 import os
@@ -45,6 +46,6 @@ def cookie_settings() -> CookieSettings:
         key = key or DEMO_COOKIE_KEY
     elif not key:
         raise ConfigError("startup.cookie_key_missing")
-    elif key == SAMPLE_COOKIE_KEY or key == DEMO_COOKIE_KEY or len(key) < MIN_COOKIE_KEY_LENGTH:
+    elif key in (SAMPLE_COOKIE_KEY, DEMO_COOKIE_KEY) or len(key) < MIN_COOKIE_KEY_LENGTH:
         raise ConfigError("startup.cookie_key_sample")
     return CookieSettings(COOKIE_NAME, key, COOKIE_EXPIRY_DAYS)

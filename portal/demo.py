@@ -5,6 +5,7 @@ Everything is written through the services as the SYSTEM actor, so the demo rows
 audit entries like any other change, and in one transaction, so a failure leaves the
 database as empty as it was.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from portal import demo_programmes, orgunits, users
 from portal.errors import PortalError
 from portal.scope import SYSTEM
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - the published demo password (README, login banner)
 DEMO_YEARS = (2025, 2026)
 PRODUCT_ROUNDS = 12  # bcrypt cost of real accounts
 FAST_ROUNDS = 4  # tests only: 12 rounds for nine accounts would dominate the test run
@@ -71,38 +72,80 @@ OFFICES = (
 )
 
 TOWNSHIPS: tuple[Township, ...] = (
-    Township("cg", "城关镇卫生院", "Chengguan Town Health Centre", 43800, 0.011, (
-        Village("cg01", "李家村卫生室", "Lijia Village Clinic", 3120),
-        Village("cg02", "王庄村卫生室", "Wangzhuang Village Clinic", 2460),
-        Village("cg03", "河口村卫生室", "Hekou Village Clinic", 1890),
-        Village("cg04", "新民村卫生室", "Xinmin Village Clinic", 2750),
-    )),
-    Township("dg", "东关镇卫生院", "Dongguan Town Health Centre", 28600, -0.006, (
-        Village("dg01", "张家湾村卫生室", "Zhangjiawan Village Clinic", 2210),
-        Village("dg02", "柳树村卫生室", "Liushu Village Clinic", 1640),
-        Village("dg03", "石桥村卫生室", "Shiqiao Village Clinic", 1380),
-    )),
-    Township("xh", "西河镇中心卫生院", "Xihe Town Central Health Centre", 36200, -0.003, (
-        Village("xh01", "西河村卫生室", "Xihe Village Clinic", 3240),
-        Village("xh02", "马家庄村卫生室", "Majiazhuang Village Clinic", 2080),
-        Village("xh03", "杨树沟村卫生室", "Yangshugou Village Clinic", 1170),
-        Village("xh04", "前进村卫生室", "Qianjin Village Clinic", 1520),
-    )),
-    Township("ns", "南山乡卫生院", "Nanshan Township Health Centre", 16400, -0.014, (
-        Village("ns01", "南山村卫生室", "Nanshan Village Clinic", 1460),
-        Village("ns02", "上坪村卫生室", "Shangping Village Clinic", 980),
-        Village("ns03", "黄土岭村卫生室", "Huangtuling Village Clinic", 860),
-    )),
-    Township("bp", "北坡乡卫生院", "Beipo Township Health Centre", 15900, -0.016, (
-        Village("bp01", "北坡村卫生室", "Beipo Village Clinic", 1530),
-        Village("bp02", "红星村卫生室", "Hongxing Village Clinic", 1120),
-        Village("bp03", "刘家沟村卫生室", "Liujiagou Village Clinic", 940),
-    )),
-    Township("qs", "清水镇卫生院", "Qingshui Town Health Centre", 22700, -0.008, (
-        Village("qs01", "清水村卫生室", "Qingshui Village Clinic", 2390),
-        Village("qs02", "白杨村卫生室", "Baiyang Village Clinic", 1710),
-        Village("qs03", "桃园村卫生室", "Taoyuan Village Clinic", 1260),
-    )),
+    Township(
+        "cg",
+        "城关镇卫生院",
+        "Chengguan Town Health Centre",
+        43800,
+        0.011,
+        (
+            Village("cg01", "李家村卫生室", "Lijia Village Clinic", 3120),
+            Village("cg02", "王庄村卫生室", "Wangzhuang Village Clinic", 2460),
+            Village("cg03", "河口村卫生室", "Hekou Village Clinic", 1890),
+            Village("cg04", "新民村卫生室", "Xinmin Village Clinic", 2750),
+        ),
+    ),
+    Township(
+        "dg",
+        "东关镇卫生院",
+        "Dongguan Town Health Centre",
+        28600,
+        -0.006,
+        (
+            Village("dg01", "张家湾村卫生室", "Zhangjiawan Village Clinic", 2210),
+            Village("dg02", "柳树村卫生室", "Liushu Village Clinic", 1640),
+            Village("dg03", "石桥村卫生室", "Shiqiao Village Clinic", 1380),
+        ),
+    ),
+    Township(
+        "xh",
+        "西河镇中心卫生院",
+        "Xihe Town Central Health Centre",
+        36200,
+        -0.003,
+        (
+            Village("xh01", "西河村卫生室", "Xihe Village Clinic", 3240),
+            Village("xh02", "马家庄村卫生室", "Majiazhuang Village Clinic", 2080),
+            Village("xh03", "杨树沟村卫生室", "Yangshugou Village Clinic", 1170),
+            Village("xh04", "前进村卫生室", "Qianjin Village Clinic", 1520),
+        ),
+    ),
+    Township(
+        "ns",
+        "南山乡卫生院",
+        "Nanshan Township Health Centre",
+        16400,
+        -0.014,
+        (
+            Village("ns01", "南山村卫生室", "Nanshan Village Clinic", 1460),
+            Village("ns02", "上坪村卫生室", "Shangping Village Clinic", 980),
+            Village("ns03", "黄土岭村卫生室", "Huangtuling Village Clinic", 860),
+        ),
+    ),
+    Township(
+        "bp",
+        "北坡乡卫生院",
+        "Beipo Township Health Centre",
+        15900,
+        -0.016,
+        (
+            Village("bp01", "北坡村卫生室", "Beipo Village Clinic", 1530),
+            Village("bp02", "红星村卫生室", "Hongxing Village Clinic", 1120),
+            Village("bp03", "刘家沟村卫生室", "Liujiagou Village Clinic", 940),
+        ),
+    ),
+    Township(
+        "qs",
+        "清水镇卫生院",
+        "Qingshui Town Health Centre",
+        22700,
+        -0.008,
+        (
+            Village("qs01", "清水村卫生室", "Qingshui Village Clinic", 2390),
+            Village("qs02", "白杨村卫生室", "Baiyang Village Clinic", 1710),
+            Village("qs03", "桃园村卫生室", "Taoyuan Village Clinic", 1260),
+        ),
+    ),
 )
 
 SCHOOL = ("zx1", "示范县第一中学", "Demo County No. 1 Middle School")
@@ -167,8 +210,14 @@ class _Loader:
         self.session = session
         self.rounds = rounds
         self.ids: dict[str, int] = {}
-        self.counts: dict[str, int] = {"org_units": 0, "populations": 0, "users": 0,
-                                       "townships": 0, "village_clinics": 0, "classes": 0}
+        self.counts: dict[str, int] = {
+            "org_units": 0,
+            "populations": 0,
+            "users": 0,
+            "townships": 0,
+            "village_clinics": 0,
+            "classes": 0,
+        }
 
     def load(self) -> None:
         self._unit(COUNTY[0], COUNTY[1], COUNTY[2], "bureau", None)
@@ -192,30 +241,33 @@ class _Loader:
         figures = _resident(township.resident_2025, township.trend)
         self._population(township.code, "resident", figures)
         for village in township.villages:
-            self._unit(village.code, village.name_zh, village.name_en, "village_clinic",
-                       township.code)
+            self._unit(village.code, village.name_zh, village.name_en, "village_clinic", township.code)
             self.counts["village_clinics"] += 1
-            self._population(village.code, "resident",
-                             _resident(village.resident_2025, township.trend))
+            self._population(village.code, "resident", _resident(village.resident_2025, township.trend))
         return figures
 
     def _school(self) -> None:
         self._unit(SCHOOL[0], SCHOOL[1], SCHOOL[2], "school", COUNTY[0])
         totals = [0, 0]
         for school_class in CLASSES:
-            self._unit(school_class.code, school_class.name_zh, school_class.name_en, "class",
-                       SCHOOL[0])
+            self._unit(school_class.code, school_class.name_zh, school_class.name_en, "class", SCHOOL[0])
             self.counts["classes"] += 1
             self._population(school_class.code, "students", school_class.students)
             totals = [a + b for a, b in zip(totals, school_class.students)]
         self._population(SCHOOL[0], "students", tuple(totals))
 
-    def _unit(self, code: str, name_zh: str, name_en: str, type_: str,
-              parent_code: str | None) -> None:
-        unit = orgunits.create(self.session, SYSTEM, {
-            "code": code, "name_zh": name_zh, "name_en": name_en, "type": type_,
-            "parent_id": self.ids[parent_code] if parent_code else None,
-        })
+    def _unit(self, code: str, name_zh: str, name_en: str, type_: str, parent_code: str | None) -> None:
+        unit = orgunits.create(
+            self.session,
+            SYSTEM,
+            {
+                "code": code,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "type": type_,
+                "parent_id": self.ids[parent_code] if parent_code else None,
+            },
+        )
         self.ids[code] = unit.id
         self.counts["org_units"] += 1
 
@@ -225,9 +277,16 @@ class _Loader:
             self.counts["populations"] += 1
 
     def _user(self, user: DemoUser) -> None:
-        users.create(self.session, SYSTEM, {
-            "username": user.username, "display_name": user.display_name, "role": user.role,
-            "org_unit_id": self.ids[user.unit_code], "password": DEMO_PASSWORD,
-            "bcrypt_rounds": self.rounds,
-        })
+        users.create(
+            self.session,
+            SYSTEM,
+            {
+                "username": user.username,
+                "display_name": user.display_name,
+                "role": user.role,
+                "org_unit_id": self.ids[user.unit_code],
+                "password": DEMO_PASSWORD,
+                "bcrypt_rounds": self.rounds,
+            },
+        )
         self.counts["users"] += 1

@@ -7,6 +7,7 @@ the record engine and the plan cycle, so every row is validated and audited like
 Deterministic (a seeded random generator) up to a given day, so dashboards look alive
 and tests can count on the numbers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,9 +26,24 @@ from portal.plan_templates import TEMPLATES
 from portal.records import service as records
 from portal.scope import SYSTEM, Actor, actor_for
 
-TOPICS = ("高血压防治", "糖尿病防治", "结核病防治", "艾滋病防治", "合理膳食与限盐", "控烟限酒",
-          "慢阻肺防治", "老年人健康管理", "儿童预防接种", "孕产妇保健", "手足口病预防",
-          "食品安全", "心理健康", "中医药养生", "狂犬病预防", "碘缺乏病防治")
+TOPICS = (
+    "高血压防治",
+    "糖尿病防治",
+    "结核病防治",
+    "艾滋病防治",
+    "合理膳食与限盐",
+    "控烟限酒",
+    "慢阻肺防治",
+    "老年人健康管理",
+    "儿童预防接种",
+    "孕产妇保健",
+    "手足口病预防",
+    "食品安全",
+    "心理健康",
+    "中医药养生",
+    "狂犬病预防",
+    "碘缺乏病防治",
+)
 SPEAKERS = ("王医生", "李梅", "张建华", "刘芳", "陈志强", "杨丽", "赵文斌", "黄晓燕")
 VILLAGE_VENUES = ("村委会会议室", "村卫生室", "村文化广场")
 TOWN_VENUES = ("卫生院门诊大厅", "镇集市广场", "镇政府礼堂", "卫生院会议室")
@@ -36,10 +52,11 @@ DILIGENCE = {"cg": 1.0, "dg": 0.9, "xh": 0.75, "ns": 0.6, "bp": 0.45, "qs": 0.85
 YEARS = (2025, 2026)
 
 
-def load(session: Session, ids: dict[str, int], townships: Any, school_code: str,
-         today: dt.date | None = None) -> dict[str, int]:
+def load(
+    session: Session, ids: dict[str, int], townships: Any, school_code: str, today: dt.date | None = None
+) -> dict[str, int]:
     today = today or dt.date.today()
-    rng = random.Random(20260324)
+    rng = random.Random(20260324)  # noqa: S311 - reproducible demo data, not a secret
     themedays.ensure_builtin(session)
     indicator_library.ensure_builtin(session)
     writer = _Writer(session, rng, today)
@@ -59,9 +76,12 @@ class _Writer:
     def add(self, unit_id: int, day: dt.date, kind: str, title: str, **extra: Any) -> None:
         if day > self.today:
             return
-        records.create(self.session, SYSTEM, HeActivitySpec, {
-            "org_unit_id": unit_id, "activity_date": day, "activity_type": kind, "title": title,
-            **extra})
+        records.create(
+            self.session,
+            SYSTEM,
+            HeActivitySpec,
+            {"org_unit_id": unit_id, "activity_date": day, "activity_type": kind, "title": title, **extra},
+        )
         self.count += 1
 
     def day_in(self, year: int, month: int) -> dt.date:
@@ -76,25 +96,45 @@ class _Writer:
 
         for month in range(1, 13):
             if rng.random() < keen + 0.1:
-                self.add(unit, self.day_in(year, month), "board", f"{rng.choice(TOPICS)}宣传栏更换",
-                         venue="卫生院宣传栏")
+                self.add(
+                    unit, self.day_in(year, month), "board", f"{rng.choice(TOPICS)}宣传栏更换", venue="卫生院宣传栏"
+                )
             if rng.random() < keen:
-                self.add(unit, self.day_in(year, month), "consultation", "集市健康咨询",
-                         venue="镇集市广场", participants=crowd(),
-                         consultations=rng.randint(20, 90), materials_given=rng.randint(80, 300))
+                self.add(
+                    unit,
+                    self.day_in(year, month),
+                    "consultation",
+                    "集市健康咨询",
+                    venue="镇集市广场",
+                    participants=crowd(),
+                    consultations=rng.randint(20, 90),
+                    materials_given=rng.randint(80, 300),
+                )
         for rule in themedays.BUILTIN:
-            if rule.in_seed and rule.rule != "month" and "consultation" in rule.activity_types \
-                    and rng.random() < keen:
+            if rule.in_seed and rule.rule != "month" and "consultation" in rule.activity_types and rng.random() < keen:
                 start, _ = themedays.occurrence(rule, year)
-                self.add(unit, start, "consultation", f"{rule.name_zh}主题宣传咨询",
-                         theme_day=rule.name_zh, venue=rng.choice(TOWN_VENUES),
-                         participants=crowd(), consultations=rng.randint(30, 120),
-                         materials_given=rng.randint(150, 500))
+                self.add(
+                    unit,
+                    start,
+                    "consultation",
+                    f"{rule.name_zh}主题宣传咨询",
+                    theme_day=rule.name_zh,
+                    venue=rng.choice(TOWN_VENUES),
+                    participants=crowd(),
+                    consultations=rng.randint(30, 120),
+                    materials_given=rng.randint(150, 500),
+                )
         for quarter in range(4):
             if rng.random() < keen:
-                self.add(unit, self.day_in(year, quarter * 3 + 2), "lecture",
-                         f"{rng.choice(TOPICS)}健康讲座", venue=rng.choice(TOWN_VENUES),
-                         speaker=rng.choice(SPEAKERS), participants=rng.randint(40, 120))
+                self.add(
+                    unit,
+                    self.day_in(year, quarter * 3 + 2),
+                    "lecture",
+                    f"{rng.choice(TOPICS)}健康讲座",
+                    venue=rng.choice(TOWN_VENUES),
+                    speaker=rng.choice(SPEAKERS),
+                    participants=rng.randint(40, 120),
+                )
         for village in township.villages:
             self.village(year, ids[village.code], keen)
 
@@ -102,22 +142,47 @@ class _Writer:
         rng = self.rng
         for quarter in range(4):  # 讲座全年不少于4次: quarterly
             if rng.random() < keen:
-                self.add(unit, self.day_in(year, quarter * 3 + rng.randint(1, 3)), "lecture",
-                         f"{rng.choice(TOPICS)}知识讲座", venue=rng.choice(VILLAGE_VENUES),
-                         speaker=rng.choice(SPEAKERS), participants=rng.randint(18, 65),
-                         materials_given=rng.randint(20, 80))
+                self.add(
+                    unit,
+                    self.day_in(year, quarter * 3 + rng.randint(1, 3)),
+                    "lecture",
+                    f"{rng.choice(TOPICS)}知识讲座",
+                    venue=rng.choice(VILLAGE_VENUES),
+                    speaker=rng.choice(SPEAKERS),
+                    participants=rng.randint(18, 65),
+                    materials_given=rng.randint(20, 80),
+                )
         for month in range(2, 13, 2):  # boards every two months in the villages
             if rng.random() < keen:
-                self.add(unit, self.day_in(year, month), "board", f"{rng.choice(TOPICS)}宣传栏更换",
-                         venue="村卫生室宣传栏")
+                self.add(
+                    unit, self.day_in(year, month), "board", f"{rng.choice(TOPICS)}宣传栏更换", venue="村卫生室宣传栏"
+                )
 
     def school(self, year: int, unit: int) -> None:
-        for month, title in ((3, "春季传染病预防专栏"), (5, "营养与健康广播"), (6, "爱眼护眼专栏"),
-                             (9, "防近宣传周专栏"), (10, "营养知识专题板报"), (12, "冬季卫生广播")):
-            self.add(unit, self.day_in(year, month), "board" if "栏" in title or "板报" in title else "av",
-                     title, venue="教学楼宣传栏")
-        self.add(unit, dt.date(year, 9, 20), "class", "爱牙日：正确刷牙方法", theme_day="全国爱牙日",
-                 participants=298, venue="各班教室")
+        for month, title in (
+            (3, "春季传染病预防专栏"),
+            (5, "营养与健康广播"),
+            (6, "爱眼护眼专栏"),
+            (9, "防近宣传周专栏"),
+            (10, "营养知识专题板报"),
+            (12, "冬季卫生广播"),
+        ):
+            self.add(
+                unit,
+                self.day_in(year, month),
+                "board" if "栏" in title or "板报" in title else "av",
+                title,
+                venue="教学楼宣传栏",
+            )
+        self.add(
+            unit,
+            dt.date(year, 9, 20),
+            "class",
+            "爱牙日：正确刷牙方法",
+            theme_day="全国爱牙日",
+            participants=298,
+            venue="各班教室",
+        )
 
 
 def _targets(session: Session, ids: dict[str, int], townships: Any) -> int:
@@ -146,9 +211,14 @@ PLAN_DILIGENCE = {**DILIGENCE, "zx1": 0.9, "jds": 0.95}
 # Units with their own demo account plan and report as that account; the others as the loader.
 UNIT_USERS = {"cg": "staff", "dg": "dg_head", "zx1": "zx1_staff", "jds": "inspector"}
 OWNERS = {
-    "cg": ("陈静", "李明", "王秀兰", "赵刚"), "dg": ("孙志强", "周红", "马林"),
-    "xh": ("杨帆", "郭丽", "何伟"), "ns": ("黄晓燕", "罗军"), "bp": ("高峰", "林娟"),
-    "qs": ("徐磊", "宋佳", "韩梅"), "zx1": ("吴丽华", "郑芳", "冯强"), "jds": ("刘洋", "何建军", "郑丽"),
+    "cg": ("陈静", "李明", "王秀兰", "赵刚"),
+    "dg": ("孙志强", "周红", "马林"),
+    "xh": ("杨帆", "郭丽", "何伟"),
+    "ns": ("黄晓燕", "罗军"),
+    "bp": ("高峰", "林娟"),
+    "qs": ("徐磊", "宋佳", "韩梅"),
+    "zx1": ("吴丽华", "郑芳", "冯强"),
+    "jds": ("刘洋", "何建军", "郑丽"),
 }
 # Why an item was left unfinished, by what the item is (the first keyword that matches).
 REASONS = (
@@ -163,12 +233,21 @@ REASONS = (
     ("咨询", ("宣传资料未按时到位", "集市当天降雨，咨询活动取消")),
     ("", ("期中考试周，活动顺延", "学校举办运动会，检查推迟", "人员不足，工作推迟")),
 )
-RETURN_COMMENTS = ("缺少讲座照片及签到表，请补充后重新上报。", "未完成事项未说明原因，请补充。",
-                   "下月计划未落实到责任人，请修改后重新上报。")
+RETURN_COMMENTS = (
+    "缺少讲座照片及签到表，请补充后重新上报。",
+    "未完成事项未说明原因，请补充。",
+    "下月计划未落实到责任人，请修改后重新上报。",
+)
 APPROVE_COMMENTS = ("", "", "同意。", "同意，继续做好慢病随访工作。", "同意，未完成事项下月抓紧落实。")
 # Forced outcomes, so the demo always shows each case: (unit, month number) -> outcome.
-FORCED = {("dg", 3): "returned_then_approved", ("xh", 5): "returned", ("bp", 4): "returned",
-          ("bp", 2): "missing", ("ns", 6): "missing", ("cg", 1): "approved"}
+FORCED = {
+    ("dg", 3): "returned_then_approved",
+    ("xh", 5): "returned",
+    ("bp", 4): "returned",
+    ("bp", 2): "missing",
+    ("ns", 6): "missing",
+    ("cg", 1): "approved",
+}
 # 一月份工作总结 … 存在问题 … 二月份工作计划 (written like 004 篇7) for 城关镇卫生院.
 CG_JANUARY = {
     "summary": (
@@ -176,22 +255,26 @@ CG_JANUARY = {
         "1. 召开公共卫生项目工作会议1次，传达全县公共卫生工作会议精神，部署全年任务；\n"
         "2. 开展低盐膳食健康教育讲座1次，受众86人；减盐健康咨询活动1次，咨询120人次，发放宣传资料350份；\n"
         "3. 对4个村卫生室进行第一次检查督导，查阅健康档案120份、随访记录86份，现场反馈问题12条；\n"
-        "4. 利用集市开展健康咨询活动1次，测量血压65人次。"),
+        "4. 利用集市开展健康咨询活动1次，测量血压65人次。"
+    ),
     "problems": (
         "1. 村卫生室人员业务水平参差不齐，部分村医慢性病随访表填写不规范；\n"
         "2. 群众对低盐膳食认识不足，减盐知识知晓率有待提高；\n"
-        "3. 健康档案动态更新不及时，部分档案信息不完整。"),
+        "3. 健康档案动态更新不及时，部分档案信息不完整。"
+    ),
     "next_plan": (
         "1. 召开公共卫生项目工作会议，总结一月份工作，安排二月份任务；\n"
         "2. 开展中医药养生保健讲座1次；\n"
         "3. 组织全院职工及村卫生室人员公共卫生知识培训1期；\n"
         "4. 更换健康教育宣传栏1次；\n"
-        "5. 利用集市开展健康咨询活动1次。"),
+        "5. 利用集市开展健康咨询活动1次。"
+    ),
 }
 
 
-def _plans(session: Session, ids: dict[str, int], townships: Any, school_code: str,
-           rng: random.Random, today: dt.date) -> dict[str, int]:
+def _plans(
+    session: Session, ids: dict[str, int], townships: Any, school_code: str, rng: random.Random, today: dt.date
+) -> dict[str, int]:
     """A year of monthly plans drawn from the templates: the townships' public-health
     schedule (January-July), the school's hygiene schedule (September-June) and the
     supervision office's training calendar, up to next month. Past months are mostly done
@@ -202,16 +285,22 @@ def _plans(session: Session, ids: dict[str, int], townships: Any, school_code: s
     planner = _Planner(session, rng, today)
     y = PLAN_YEAR
     for township in townships:
-        planner.unit(township.code, ids[township.code], "township_phs",
-                     [f"{y}-{m:02d}" for m in range(1, 8)])
+        planner.unit(township.code, ids[township.code], "township_phs", [f"{y}-{m:02d}" for m in range(1, 8)])
     if school_code in ids:
-        planner.unit(school_code, ids[school_code], "school_hygiene",
-                     [f"{y - 1}-{m:02d}" for m in range(9, 13)] + [f"{y}-{m:02d}" for m in range(2, 7)])
+        planner.unit(
+            school_code,
+            ids[school_code],
+            "school_hygiene",
+            [f"{y - 1}-{m:02d}" for m in range(9, 13)] + [f"{y}-{m:02d}" for m in range(2, 7)],
+        )
     if "jds" in ids:
-        planner.unit("jds", ids["jds"], "supervisor_training",
-                     [f"{y}-{m:02d}" for m in sorted(TEMPLATES["supervisor_training"]["months"])])
-    return {"plan_items": planner.items, "progress_updates": planner.updates,
-            "monthly_reports": planner.reports}
+        planner.unit(
+            "jds",
+            ids["jds"],
+            "supervisor_training",
+            [f"{y}-{m:02d}" for m in sorted(TEMPLATES["supervisor_training"]["months"])],
+        )
+    return {"plan_items": planner.items, "progress_updates": planner.updates, "monthly_reports": planner.reports}
 
 
 class _Planner:
@@ -240,10 +329,21 @@ class _Planner:
             if start > self.horizon:
                 break
             for area, title, qty, unit_name in schedule.get(int(month[5:7]), []):
-                records.create(self.session, actor, plans.PlanItemSpec, {
-                    "org_unit_id": unit_id, "month": month, "area": area, "title": title,
-                    "target_qty": qty, "target_unit": unit_name, "owner_name": self.rng.choice(owners),
-                    "source": "assigned" if area in ("mp", "tr") else "own"})
+                records.create(
+                    self.session,
+                    actor,
+                    plans.PlanItemSpec,
+                    {
+                        "org_unit_id": unit_id,
+                        "month": month,
+                        "area": area,
+                        "title": title,
+                        "target_qty": qty,
+                        "target_unit": unit_name,
+                        "owner_name": self.rng.choice(owners),
+                        "source": "assigned" if area in ("mp", "tr") else "own",
+                    },
+                )
                 self.items += 1
             if start > self.today:
                 continue  # next month: planned, not started
@@ -253,8 +353,7 @@ class _Planner:
             if end >= self.today:
                 continue  # this month is under way: its report is not written yet
             following = months[index + 1] if index + 1 < len(months) else None
-            if keen >= 0.75 and following == plans.next_month(month) and \
-                    periods.bounds(following)[0] <= self.horizon:
+            if keen >= 0.75 and following == plans.next_month(month) and periods.bounds(following)[0] <= self.horizon:
                 self.items += plans.carry_over(self.session, actor, unit_id, month)
             self._report(actor, unit, month, keen, forced, latest=month == latest)
 
@@ -288,8 +387,14 @@ class _Planner:
         target = item.target_qty or 1
         if target > 1:  # in two steps: half by mid-month, the rest when done
             half = float(int(target // 2))
-            self._update(actor, item, day - dt.timedelta(days=(day.day - 1) // 2), half, 50,
-                         f"已完成{half:g}{item.target_unit or ''}")
+            self._update(
+                actor,
+                item,
+                day - dt.timedelta(days=(day.day - 1) // 2),
+                half,
+                50,
+                f"已完成{half:g}{item.target_unit or ''}",
+            )
             self._update(actor, item, day, target - half, 100, "全部完成")
             return
         note = "已开展"
@@ -304,10 +409,13 @@ class _Planner:
         quantity = float(int(target // 2)) if target > 1 else None
         self._update(actor, item, day, quantity, self.rng.choice((20, 30, 50)), "已启动，正在推进")
 
-    def _update(self, actor: Actor, item: PlanItem, day: dt.date, quantity: float | None, pct: int,
-                note: str) -> None:
-        records.create(self.session, actor, plans.ProgressUpdateSpec, {
-            "item_id": item.id, "update_date": day, "note": note, "quantity": quantity, "progress_pct": pct})
+    def _update(self, actor: Actor, item: PlanItem, day: dt.date, quantity: float | None, pct: int, note: str) -> None:
+        records.create(
+            self.session,
+            actor,
+            plans.ProgressUpdateSpec,
+            {"item_id": item.id, "update_date": day, "note": note, "quantity": quantity, "progress_pct": pct},
+        )
         self.updates += 1
 
     def _edit(self, actor: Actor, item: PlanItem, **changes: Any) -> None:
@@ -315,16 +423,20 @@ class _Planner:
 
     # -- the report cycle -------------------------------------------------------------------
 
-    def _report(self, actor: Actor, unit: OrgUnit, month: str, keen: float, forced: str | None,
-                latest: bool) -> None:
+    def _report(self, actor: Actor, unit: OrgUnit, month: str, keen: float, forced: str | None, latest: bool) -> None:
         rng = self.rng
         texts = CG_JANUARY if (unit.code, month) == ("cg", f"{PLAN_YEAR}-01") else {}
         if latest:  # still open: the keen ones have sent it and wait for the head
             if keen < 0.8 or not self._submit(actor, unit, month, late=False, **texts):
                 self._draft(actor, unit, month)
             return
-        outcome = forced or ("missing" if rng.random() > keen + 0.3 else
-                             "returned" if rng.random() < 0.06 + (1 - keen) * 0.15 else "approved")
+        outcome = forced or (
+            "missing"
+            if rng.random() > keen + 0.3
+            else "returned"
+            if rng.random() < 0.06 + (1 - keen) * 0.15
+            else "approved"
+        )
         if outcome == "missing":
             self._draft(actor, unit, month)
             return
@@ -333,11 +445,9 @@ class _Planner:
         if report is None:
             self._draft(actor, unit, month)
             return
-        reviewed = min(report.submitted_at + dt.timedelta(days=rng.randint(1, 2), hours=rng.randint(1, 6)),
-                       self._now())
+        reviewed = min(report.submitted_at + dt.timedelta(days=rng.randint(1, 2), hours=rng.randint(1, 6)), self._now())
         if outcome.startswith("returned"):
-            plans.return_report(self.session, self.head, unit.id, month, rng.choice(RETURN_COMMENTS),
-                                now=reviewed)
+            plans.return_report(self.session, self.head, unit.id, month, rng.choice(RETURN_COMMENTS), now=reviewed)
             if outcome == "returned":
                 return
             again = report.submitted_at + dt.timedelta(days=rng.randint(1, 3), hours=rng.randint(1, 5))
@@ -360,13 +470,14 @@ class _Planner:
             day = due - dt.timedelta(days=self.rng.choice((0, 0, 1, 2)))
             while not self.calendar.is_workday(day) and day > periods.bounds(month)[1]:
                 day -= dt.timedelta(days=1)
-        local = dt.datetime.combine(day, dt.time(self.rng.randint(8, 17), self.rng.choice((5, 20, 35, 50))),
-                                    tzinfo=ZoneInfo(DISPLAY_TZ))
+        local = dt.datetime.combine(
+            day, dt.time(self.rng.randint(8, 17), self.rng.choice((5, 20, 35, 50))), tzinfo=ZoneInfo(DISPLAY_TZ)
+        )
         if local > self._now():
             return None  # not sent yet
         self.reports += 1
-        return plans.submit(self.session, actor, unit.id, month, now=local.astimezone(dt.timezone.utc), **texts)
+        return plans.submit(self.session, actor, unit.id, month, now=local.astimezone(dt.UTC), **texts)
 
     def _now(self) -> dt.datetime:
         end_of_today = dt.datetime.combine(self.today, dt.time(18, 0), tzinfo=ZoneInfo(DISPLAY_TZ))
-        return min(end_of_today, dt.datetime.now(dt.timezone.utc))
+        return min(end_of_today, dt.datetime.now(dt.UTC))

@@ -1,5 +1,6 @@
 """Errors the services raise. Each carries a catalogue key, so the UI and the CLI can say
 what went wrong in the user's language and name the field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

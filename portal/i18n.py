@@ -3,12 +3,13 @@
 Every user-facing string lives in portal/locales/<lang>.json under a dotted ASCII key;
 tests fail when a key is missing from either catalogue or used in code but not defined.
 """
+
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
-import datetime as dt
 from typing import Any
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"

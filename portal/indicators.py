@@ -12,6 +12,7 @@ An aggregate is {"record", "agg": count|sum|distinct, "field" (for sum and disti
 exist yet (training, sanitation, plans) is allowed: the indicator reads as unavailable
 until that record type lands.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
@@ -28,16 +29,24 @@ from db.models import POPULATION_KINDS, Indicator, OrgUnit, OrgUnitPopulation
 from portal.errors import FieldError
 from portal.records import registry
 from portal.records.fields import Choice, Field
-from portal.records.spec import ALL, RecordSpec
+from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.scope import is_whole_tree
 
 AGGS = ("count", "sum", "distinct")
 KINDS = ("aggregate", "ratio", "per_population")
-AREAS = (Choice("he", "健康教育", "Health education"), Choice("tr", "培训", "Training"),
-         Choice("san", "爱国卫生", "Sanitation"), Choice("mp", "工作计划", "Work plans"))
-PERIOD_TYPES = (Choice("year", "年度", "Year"), Choice("half", "半年", "Half-year"),
-                Choice("quarter", "季度", "Quarter"), Choice("month", "月度", "Month"),
-                Choice("term", "学期", "School term"))
+AREAS = (
+    Choice("he", "健康教育", "Health education"),
+    Choice("tr", "培训", "Training"),
+    Choice("san", "爱国卫生", "Sanitation"),
+    Choice("mp", "工作计划", "Work plans"),
+)
+PERIOD_TYPES = (
+    Choice("year", "年度", "Year"),
+    Choice("half", "半年", "Half-year"),
+    Choice("quarter", "季度", "Quarter"),
+    Choice("month", "月度", "Month"),
+    Choice("term", "学期", "School term"),
+)
 COMPARATORS = (Choice(">=", "不少于（≥）", "At least (≥)"), Choice("<=", "不超过（≤）", "At most (≤)"))
 
 
@@ -106,8 +115,7 @@ def parse_definition(text: str | dict[str, Any]) -> Definition:
         return Definition(kind, _aggregate(data.get("numerator", data), "aggregate"), factor=factor)
     numerator = _aggregate(data.get("numerator"), "numerator")
     if kind == "ratio":
-        return Definition(kind, numerator, _aggregate(data.get("denominator"), "denominator"),
-                          factor=factor)
+        return Definition(kind, numerator, _aggregate(data.get("denominator"), "denominator"), factor=factor)
     if data.get("population") not in POPULATION_KINDS:
         raise ValueError(f"'population' must be one of {', '.join(POPULATION_KINDS)}")
     return Definition(kind, numerator, population=data["population"], factor=factor)
@@ -139,7 +147,8 @@ def parse_profile(text: str | None) -> list[tuple[int, float]]:
         month, pct = part.split(":")
         points.append((int(month), float(pct)))
     if [m for m, _ in points] != sorted({m for m, _ in points}) or not all(
-            1 <= m <= 12 and 0 <= p <= 100 for m, p in points):
+        1 <= m <= 12 and 0 <= p <= 100 for m, p in points
+    ):
         raise ValueError(text)
     if [p for _, p in points] != sorted(p for _, p in points):
         raise ValueError(text)
@@ -147,6 +156,7 @@ def parse_profile(text: str | None) -> list[tuple[int, float]]:
 
 
 # -- computation -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class UnitRef:
@@ -225,9 +235,14 @@ def _roll_up(per_leaf: dict[int, float], units: list[UnitRef], paths: dict[int, 
     return totals
 
 
-def aggregate_values(session: Session, aggregate: Aggregate, units: list[UnitRef],
-                     start: dt.date, end: dt.date, paths: dict[int, str] | None = None
-                     ) -> dict[int, float] | None:
+def aggregate_values(
+    session: Session,
+    aggregate: Aggregate,
+    units: list[UnitRef],
+    start: dt.date,
+    end: dt.date,
+    paths: dict[int, str] | None = None,
+) -> dict[int, float] | None:
     """The aggregate for each unit's subtree over [start, end]; None when the record type
     does not exist yet."""
     try:
@@ -247,9 +262,14 @@ def aggregate_values(session: Session, aggregate: Aggregate, units: list[UnitRef
     return _roll_up(per_leaf, units, paths or _paths(session))
 
 
-def aggregate_series(session: Session, aggregate: Aggregate, units: list[UnitRef],
-                     start: dt.date, end: dt.date, paths: dict[int, str] | None = None
-                     ) -> dict[int, dict[str, float]] | None:
+def aggregate_series(
+    session: Session,
+    aggregate: Aggregate,
+    units: list[UnitRef],
+    start: dt.date,
+    end: dt.date,
+    paths: dict[int, str] | None = None,
+) -> dict[int, dict[str, float]] | None:
     """Per unit, the aggregate for each month 'YYYY-MM' in [start, end] (one GROUP BY)."""
     try:
         org_col, date_col, expr, where = _parts(aggregate)
@@ -258,9 +278,11 @@ def aggregate_series(session: Session, aggregate: Aggregate, units: list[UnitRef
     if date_col is None or aggregate.agg == "distinct":
         raise ValueError("monthly series need a dated record type and an additive aggregate")
     bucket = month_bucket(session, date_col)
-    rows = session.execute(select(org_col, bucket, expr)
-                           .where(*where, *_within(session, org_col, units), date_col >= start, date_col <= end)
-                           .group_by(org_col, bucket)).all()
+    rows = session.execute(
+        select(org_col, bucket, expr)
+        .where(*where, *_within(session, org_col, units), date_col >= start, date_col <= end)
+        .group_by(org_col, bucket)
+    ).all()
     by_month: dict[str, dict[int, float]] = defaultdict(dict)
     for leaf, month, value in rows:
         by_month[month][leaf] = value
@@ -276,8 +298,10 @@ def populations(session: Session, units: list[UnitRef], year: int, kind: str) ->
     """Each unit's denominator for a year: its own latest figure up to that year, or else
     the sum of its children's (a township without a total still has its villages)."""
     rows = session.execute(
-        select(OrgUnitPopulation.org_unit_id, OrgUnitPopulation.year, OrgUnitPopulation.value)
-        .where(OrgUnitPopulation.kind == kind, OrgUnitPopulation.year <= year)).all()
+        select(OrgUnitPopulation.org_unit_id, OrgUnitPopulation.year, OrgUnitPopulation.value).where(
+            OrgUnitPopulation.kind == kind, OrgUnitPopulation.year <= year
+        )
+    ).all()
     latest: dict[int, tuple[int, int]] = {}
     for unit_id, y, value in rows:
         if unit_id not in latest or y > latest[unit_id][0]:
@@ -297,8 +321,9 @@ def populations(session: Session, units: list[UnitRef], year: int, kind: str) ->
     return {u.id: figure(u.id) for u in units}
 
 
-def compute(session: Session, definition: Definition, units: list[UnitRef],
-            start: dt.date, end: dt.date) -> dict[int, Value]:
+def compute(
+    session: Session, definition: Definition, units: list[UnitRef], start: dt.date, end: dt.date
+) -> dict[int, Value]:
     """The indicator for each unit's subtree over [start, end]."""
     paths = _paths(session)
     numerators = aggregate_values(session, definition.numerator, units, start, end, paths)
@@ -322,6 +347,7 @@ def compute(session: Session, definition: Definition, units: list[UnitRef],
 
 # -- the record type -----------------------------------------------------------------------
 
+
 class IndicatorSpec(RecordSpec):
     """Indicators (考核指标): built-in templates from the seed work plans plus any a head
     defines; the definition says what to count."""
@@ -337,21 +363,33 @@ class IndicatorSpec(RecordSpec):
         Field("area", "choice", "业务领域", "Programme area", required=True, choices=AREAS),
         Field("unit_zh", "text", "单位", "Unit (zh)", max_length=20, default=""),
         Field("unit_en", "text", "英文单位", "Unit (en)", max_length=20, default=""),
-        Field("comparator", "choice", "比较方式", "Comparator", required=True, choices=COMPARATORS,
-              default=">="),
-        Field("period_type", "choice", "考核周期", "Period", required=True, choices=PERIOD_TYPES,
-              default="year"),
-        Field("definition", "longtext", "计算口径（JSON）", "Definition (JSON)", required=True,
-              max_length=4000, validator=definition_error,
-              help_zh='如 {"kind":"aggregate","record":"he_activities","agg":"count",'
-                      '"filters":{"activity_type":"lecture"}}',
-              help_en='e.g. {"kind":"aggregate","record":"he_activities","agg":"count",'
-                      '"filters":{"activity_type":"lecture"}}'),
+        Field("comparator", "choice", "比较方式", "Comparator", required=True, choices=COMPARATORS, default=">="),
+        Field("period_type", "choice", "考核周期", "Period", required=True, choices=PERIOD_TYPES, default="year"),
+        Field(
+            "definition",
+            "longtext",
+            "计算口径（JSON）",
+            "Definition (JSON)",
+            required=True,
+            max_length=4000,
+            validator=definition_error,
+            help_zh='如 {"kind":"aggregate","record":"he_activities","agg":"count",'
+            '"filters":{"activity_type":"lecture"}}',
+            help_en='e.g. {"kind":"aggregate","record":"he_activities","agg":"count",'
+            '"filters":{"activity_type":"lecture"}}',
+        ),
         Field("default_target", "float", "默认目标值", "Default target", min=0),
-        Field("profile", "text", "进度要求", "Progress profile", max_length=60, default="pro_rata",
-              validator=profile_error,
-              help_zh="pro_rata 表示按时间均匀；或如 6:30,9:80,12:100（6月底30%…）",
-              help_en="pro_rata for even progress, or e.g. 6:30,9:80,12:100"),
+        Field(
+            "profile",
+            "text",
+            "进度要求",
+            "Progress profile",
+            max_length=60,
+            default="pro_rata",
+            validator=profile_error,
+            help_zh="pro_rata 表示按时间均匀；或如 6:30,9:80,12:100（6月底30%…）",
+            help_en="pro_rata for even progress, or e.g. 6:30,9:80,12:100",
+        ),
         Field("source", "text", "依据", "Source", max_length=300),
         Field("active", "bool", "启用", "Active", default=True),
     )
@@ -360,9 +398,15 @@ class IndicatorSpec(RecordSpec):
     search_fields = ("code", "name_zh", "name_en", "source")
     ordering = ("code",)
     natural_key = ("code",)
-    permissions = {"view": ALL, "create": frozenset({"admin", "head"}),
-                   "edit": frozenset({"admin", "head"}), "delete": frozenset({"admin"}),
-                   "export": ALL, "import": frozenset({"admin"}), "revert": frozenset({"admin", "head"})}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": frozenset({"admin", "head"}),
+        "edit": frozenset({"admin", "head"}),
+        "delete": frozenset({"admin"}),
+        "export": ALL,
+        "import": frozenset({"admin"}),
+        "revert": frozenset({"admin", "head"}),
+    }
 
 
 def definition_of(indicator: Indicator) -> Definition:
@@ -370,6 +414,8 @@ def definition_of(indicator: Indicator) -> Definition:
 
 
 def active_indicators(session: Session) -> list[Indicator]:
-    return list(session.scalars(select(Indicator).where(Indicator.active.is_(True),
-                                                        Indicator.deleted_at.is_(None))
-                                .order_by(Indicator.code)))
+    return list(
+        session.scalars(
+            select(Indicator).where(Indicator.active.is_(True), Indicator.deleted_at.is_(None)).order_by(Indicator.code)
+        )
+    )

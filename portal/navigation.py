@@ -3,6 +3,7 @@
 app.py builds st.navigation from this list for the signed-in role; each page script asks
 `may_open` again, so a page reached by URL refuses on its own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,16 +30,39 @@ class PageDef:
 
 PAGES: tuple[PageDef, ...] = (
     PageDef("home", "pages/home.py", "nav.home", ":material/home:", "nav.section.main", ALL_ROLES, ""),
-    PageDef("education", "pages/education.py", "nav.education", ":material/campaign:",
-            "nav.section.programmes", ALL_ROLES, "education"),
-    PageDef("plans", "pages/plans.py", "nav.plans", ":material/event_note:",
-            "nav.section.programmes", ALL_ROLES, "plans"),
-    PageDef("targets", "pages/targets.py", "nav.targets", ":material/track_changes:",
-            "nav.section.programmes", ALL_ROLES, "targets"),
-    PageDef("admin", "pages/admin.py", "nav.admin", ":material/admin_panel_settings:",
-            "nav.section.system", frozenset({"admin", "head"}), "admin"),
-    PageDef("account", "pages/account.py", "nav.account", ":material/person:",
-            "nav.section.system", ALL_ROLES, "account"),
+    PageDef(
+        "education",
+        "pages/education.py",
+        "nav.education",
+        ":material/campaign:",
+        "nav.section.programmes",
+        ALL_ROLES,
+        "education",
+    ),
+    PageDef(
+        "plans", "pages/plans.py", "nav.plans", ":material/event_note:", "nav.section.programmes", ALL_ROLES, "plans"
+    ),
+    PageDef(
+        "targets",
+        "pages/targets.py",
+        "nav.targets",
+        ":material/track_changes:",
+        "nav.section.programmes",
+        ALL_ROLES,
+        "targets",
+    ),
+    PageDef(
+        "admin",
+        "pages/admin.py",
+        "nav.admin",
+        ":material/admin_panel_settings:",
+        "nav.section.system",
+        frozenset({"admin", "head"}),
+        "admin",
+    ),
+    PageDef(
+        "account", "pages/account.py", "nav.account", ":material/person:", "nav.section.system", ALL_ROLES, "account"
+    ),
 )
 
 

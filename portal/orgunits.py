@@ -1,8 +1,9 @@
 """Org units: one tree, read and changed only within the actor's subtree."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from portal.errors import FieldError, NotFound, ValidationError
 from portal.i18n import t
 from portal.records import service as records
 from portal.records.fields import Choice, Field
-from portal.records.spec import ALL, RecordSpec
+from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.scope import Actor, get_unit_in_scope, org_filter, require_role
 from portal.validation import CODE_RE, choice, pattern, raise_if_any
 
@@ -48,12 +49,13 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
         .group_by(OrgUnitPopulation.org_unit_id, OrgUnitPopulation.kind)
         .subquery()
     )
-    pops = (
-        select(OrgUnitPopulation.org_unit_id, OrgUnitPopulation.kind,
-               OrgUnitPopulation.year, OrgUnitPopulation.value)
-        .join(latest, (latest.c.org_unit_id == OrgUnitPopulation.org_unit_id)
-              & (latest.c.kind == OrgUnitPopulation.kind)
-              & (latest.c.year == OrgUnitPopulation.year))
+    pops = select(
+        OrgUnitPopulation.org_unit_id, OrgUnitPopulation.kind, OrgUnitPopulation.year, OrgUnitPopulation.value
+    ).join(
+        latest,
+        (latest.c.org_unit_id == OrgUnitPopulation.org_unit_id)
+        & (latest.c.kind == OrgUnitPopulation.kind)
+        & (latest.c.year == OrgUnitPopulation.year),
     )
     stmt = select(OrgUnit).where(org_filter(actor), OrgUnit.deleted_at.is_(None)).order_by(OrgUnit.path)
     if not include_inactive:
@@ -69,12 +71,21 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
     for u in _tree_order(units):
         resident = figures.get((u.id, "resident"))
         students = figures.get((u.id, "students"))
-        rows.append(UnitRow(
-            u.id, u.code, u.name_zh, u.name_en, u.type, u.parent_id,
-            u.path.count("/") - base_depth, u.active,
-            resident[1] if resident else None, resident[0] if resident else None,
-            students[1] if students else None,
-        ))
+        rows.append(
+            UnitRow(
+                u.id,
+                u.code,
+                u.name_zh,
+                u.name_en,
+                u.type,
+                u.parent_id,
+                u.path.count("/") - base_depth,
+                u.active,
+                resident[1] if resident else None,
+                resident[0] if resident else None,
+                students[1] if students else None,
+            )
+        )
     return rows
 
 
@@ -89,8 +100,7 @@ def _tree_order(units: list[OrgUnit]) -> list[OrgUnit]:
     ordered: list[OrgUnit] = []
 
     def walk(parent: int | None) -> None:
-        for child in sorted(children.get(parent, []),
-                            key=lambda x: (ORG_UNIT_TYPES.index(x.type), x.code)):
+        for child in sorted(children.get(parent, []), key=lambda x: (ORG_UNIT_TYPES.index(x.type), x.code)):
             ordered.append(child)
             walk(child.id)
 
@@ -103,8 +113,9 @@ def get(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
 
 
 def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code, OrgUnit.deleted_at.is_(None))
-                          .where(org_filter(actor)))
+    unit = session.scalar(
+        select(OrgUnit).where(OrgUnit.code == code, OrgUnit.deleted_at.is_(None)).where(org_filter(actor))
+    )
     if unit is None:
         raise NotFound("error.unit_code_not_found", code=code)
     return unit
@@ -127,23 +138,52 @@ class OrgUnitSpec(RecordSpec):
     model = OrgUnit
     title_zh, title_en = "机构", "Org units"
     fields = (
-        Field("code", "text", "编码", "Code", required=True, max_length=32,
-              validator=lambda key, v: pattern(key, v, CODE_RE, "validation.code"),
-              help_zh="字母、数字、点、横线或下划线，全县唯一", help_en="Letters, digits, . - _; unique",
-              aliases=("机构编码", "单位编码")),
-        Field("name_zh", "text", "中文名称", "Chinese name", required=True, max_length=120,
-              aliases=("名称", "机构名称", "单位名称")),
+        Field(
+            "code",
+            "text",
+            "编码",
+            "Code",
+            required=True,
+            max_length=32,
+            validator=lambda key, v: pattern(key, v, CODE_RE, "validation.code"),
+            help_zh="字母、数字、点、横线或下划线，全县唯一",
+            help_en="Letters, digits, . - _; unique",
+            aliases=("机构编码", "单位编码"),
+        ),
+        Field(
+            "name_zh",
+            "text",
+            "中文名称",
+            "Chinese name",
+            required=True,
+            max_length=120,
+            aliases=("名称", "机构名称", "单位名称"),
+        ),
         Field("name_en", "text", "英文名称", "English name", max_length=120, default=""),
-        Field("type", "choice", "类型", "Type", required=True, choices=_type_choices(),
-              aliases=("机构类型",)),
-        Field("parent_id", "org_unit", "上级机构", "Parent unit", create_only=True,
-              help_zh="导入时填写上级机构编码", help_en="In imports: the parent's code",
-              aliases=("上级", "上级编码", "parent")),
+        Field("type", "choice", "类型", "Type", required=True, choices=_type_choices(), aliases=("机构类型",)),
+        Field(
+            "parent_id",
+            "org_unit",
+            "上级机构",
+            "Parent unit",
+            create_only=True,
+            help_zh="导入时填写上级机构编码",
+            help_en="In imports: the parent's code",
+            aliases=("上级", "上级编码", "parent"),
+        ),
         Field("active", "bool", "启用", "Active", default=True, aliases=("状态",)),
-        Field("report_due_rule", "text", "月报上报时限", "Monthly report due", max_length=20,
-              default="workday:5", validator=_due_rule_error, aliases=("上报时限",),
-              help_zh="workday:5 = 次月第5个工作日；day:2 = 次月2日；month_end = 当月最后一天",
-              help_en="workday:5 = 5th working day of next month; day:2 = the 2nd; month_end = the month's last day"),
+        Field(
+            "report_due_rule",
+            "text",
+            "月报上报时限",
+            "Monthly report due",
+            max_length=20,
+            default="workday:5",
+            validator=_due_rule_error,
+            aliases=("上报时限",),
+            help_zh="workday:5 = 次月第5个工作日；day:2 = 次月2日；month_end = 当月最后一天",
+            help_en="workday:5 = 5th working day of next month; day:2 = the 2nd; month_end = the month's last day",
+        ),
     )
     list_display = ("code", "name_zh", "name_en", "type", "parent_id", "active")
     list_filter = ("type", "active")
@@ -151,7 +191,7 @@ class OrgUnitSpec(RecordSpec):
     ordering = ("path",)  # parents before children: an export imports back in one pass
     natural_key = ("code",)
     org_field = "id"
-    permissions = {
+    permissions: ClassVar[Permissions] = {
         "view": ALL,
         "create": frozenset({"admin", "head"}),
         "edit": frozenset({"admin", "head"}),
@@ -179,13 +219,14 @@ class OrgUnitSpec(RecordSpec):
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
         from db.models import User  # local: users imports this module
 
-        children = session.scalar(select(func.count()).select_from(OrgUnit).where(
-            OrgUnit.parent_id == obj.id, OrgUnit.deleted_at.is_(None)))
-        members = session.scalar(select(func.count()).select_from(User).where(
-            User.org_unit_id == obj.id, User.deleted_at.is_(None)))
+        children = session.scalar(
+            select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == obj.id, OrgUnit.deleted_at.is_(None))
+        )
+        members = session.scalar(
+            select(func.count()).select_from(User).where(User.org_unit_id == obj.id, User.deleted_at.is_(None))
+        )
         if children or members:
-            raise ValidationError([FieldError("code", "validation.unit_in_use",
-                                              {"units": children, "users": members})])
+            raise ValidationError([FieldError("code", "validation.unit_in_use", {"units": children, "users": members})])
 
 
 def create(session: Session, actor: Actor, data: dict[str, Any]) -> OrgUnit:
@@ -193,14 +234,14 @@ def create(session: Session, actor: Actor, data: dict[str, Any]) -> OrgUnit:
     return records.create(session, actor, OrgUnitSpec, data)
 
 
-def update(session: Session, actor: Actor, unit_id: int, changes: dict[str, Any],
-           expected_version: int | None = None) -> OrgUnit:
+def update(
+    session: Session, actor: Actor, unit_id: int, changes: dict[str, Any], expected_version: int | None = None
+) -> OrgUnit:
     """Rename, retype or (de)activate a unit in scope; moving units is not offered yet."""
     return records.update(session, actor, OrgUnitSpec, unit_id, changes, expected_version)
 
 
-def set_population(session: Session, actor: Actor, unit_id: int, year: int, kind: str,
-                   value: int) -> OrgUnitPopulation:
+def set_population(session: Session, actor: Actor, unit_id: int, year: int, kind: str, value: int) -> OrgUnitPopulation:
     require_role(actor, *EDITOR_ROLES)
     unit = get_unit_in_scope(session, actor, unit_id)
     errors = [choice("kind", kind, POPULATION_KINDS)]
@@ -209,9 +250,11 @@ def set_population(session: Session, actor: Actor, unit_id: int, year: int, kind
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append(FieldError("year", "validation.range", {"min": 2000, "max": 2100}))
     raise_if_any(errors)
-    row = session.scalar(select(OrgUnitPopulation).where(
-        OrgUnitPopulation.org_unit_id == unit.id, OrgUnitPopulation.year == year,
-        OrgUnitPopulation.kind == kind))
+    row = session.scalar(
+        select(OrgUnitPopulation).where(
+            OrgUnitPopulation.org_unit_id == unit.id, OrgUnitPopulation.year == year, OrgUnitPopulation.kind == kind
+        )
+    )
     before = {"year": year, "kind": kind, "value": row.value} if row else None
     if row is None:
         row = OrgUnitPopulation(org_unit_id=unit.id, year=year, kind=kind, value=value)
@@ -219,6 +262,14 @@ def set_population(session: Session, actor: Actor, unit_id: int, year: int, kind
     else:
         row.value = value
     session.flush()
-    audit.record(session, actor, "update" if before else "create", "org_unit_populations",
-                 row.id, unit.id, before, {"year": year, "kind": kind, "value": value})
+    audit.record(
+        session,
+        actor,
+        "update" if before else "create",
+        "org_unit_populations",
+        row.id,
+        unit.id,
+        before,
+        {"year": year, "kind": kind, "value": value},
+    )
     return row

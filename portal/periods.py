@@ -1,6 +1,7 @@
 """Period keys: '2026-03' (month), '2026Q1', '2026H1', '2026', and school terms '2026T1'
 (spring term, February-July) and '2026T2' (autumn term, September-January). Keys are
 what the database stores and what the pickers pass around; labels are for people."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,13 @@ def month_key(day: dt.date) -> str:
 
 
 def kind(key: str) -> str:
-    for name, regex in (("month", MONTH_RE), ("quarter", QUARTER_RE), ("half", HALF_RE),
-                        ("year", YEAR_RE), ("term", TERM_RE)):
+    for name, regex in (
+        ("month", MONTH_RE),
+        ("quarter", QUARTER_RE),
+        ("half", HALF_RE),
+        ("year", YEAR_RE),
+        ("term", TERM_RE),
+    ):
         if regex.match(key or ""):
             return name
     raise ValueError(f"not a period key: {key!r}")

@@ -5,11 +5,12 @@ month's items) or returns it with a comment, and only a head can unlock it again
 Due dates follow the unit's rule on the working-day calendar (default: the 5th working
 day of the next month, 002 篇二). Every step is audited like any other write.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,23 +22,43 @@ from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, V
 from portal.i18n import DISPLAY_TZ
 from portal.records import service as records
 from portal.records.fields import Choice, Field
-from portal.records.spec import ALL, RecordSpec
+from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.scope import Actor, get_unit_in_scope
 
-AREAS = (Choice("he", "健康教育", "Health education"), Choice("tr", "培训", "Training"),
-         Choice("san", "爱国卫生", "Sanitation"), Choice("mp", "综合管理", "Management"),
-         Choice("other", "其他", "Other"))
-ITEM_STATUSES = (Choice("not_started", "未开始", "Not started"), Choice("in_progress", "进行中", "In progress"),
-                 Choice("done", "已完成", "Done"), Choice("overdue", "逾期", "Overdue"),
-                 Choice("postponed", "延期", "Postponed"), Choice("cancelled", "取消", "Cancelled"))
+AREAS = (
+    Choice("he", "健康教育", "Health education"),
+    Choice("tr", "培训", "Training"),
+    Choice("san", "爱国卫生", "Sanitation"),
+    Choice("mp", "综合管理", "Management"),
+    Choice("other", "其他", "Other"),
+)
+ITEM_STATUSES = (
+    Choice("not_started", "未开始", "Not started"),
+    Choice("in_progress", "进行中", "In progress"),
+    Choice("done", "已完成", "Done"),
+    Choice("overdue", "逾期", "Overdue"),
+    Choice("postponed", "延期", "Postponed"),
+    Choice("cancelled", "取消", "Cancelled"),
+)
 SOURCES = (Choice("assigned", "上级交办", "Assigned from above"), Choice("own", "自定", "Own plan"))
-PLAN_TYPES = (Choice("annual", "年度计划", "Annual"), Choice("term", "学期计划", "Term"),
-              Choice("monthly", "月度计划", "Monthly"))
-PLAN_STATUSES = (Choice("draft", "草稿", "Draft"), Choice("submitted", "已提交", "Submitted"),
-                 Choice("approved", "已审批", "Approved"), Choice("executing", "执行中", "In progress"),
-                 Choice("closed", "已关闭", "Closed"))
-REPORT_STATUSES = (Choice("draft", "未提交", "Not submitted"), Choice("submitted", "已提交", "Submitted"),
-                   Choice("approved", "已审批", "Approved"), Choice("returned", "已退回", "Returned"))
+PLAN_TYPES = (
+    Choice("annual", "年度计划", "Annual"),
+    Choice("term", "学期计划", "Term"),
+    Choice("monthly", "月度计划", "Monthly"),
+)
+PLAN_STATUSES = (
+    Choice("draft", "草稿", "Draft"),
+    Choice("submitted", "已提交", "Submitted"),
+    Choice("approved", "已审批", "Approved"),
+    Choice("executing", "执行中", "In progress"),
+    Choice("closed", "已关闭", "Closed"),
+)
+REPORT_STATUSES = (
+    Choice("draft", "未提交", "Not submitted"),
+    Choice("submitted", "已提交", "Submitted"),
+    Choice("approved", "已审批", "Approved"),
+    Choice("returned", "已退回", "Returned"),
+)
 UNFINISHED = ("not_started", "in_progress", "overdue", "postponed")
 WRITERS = frozenset({"admin", "head", "staff", "trainer", "inspector"})
 HEADS = frozenset({"admin", "head"})
@@ -52,9 +73,13 @@ def _period_error(key: str, value: Any) -> FieldError | None:
 
 
 def is_locked(session: Session, unit_id: int, month: str) -> bool:
-    return bool(session.scalar(select(MonthlyReport.locked).where(
-        MonthlyReport.org_unit_id == unit_id, MonthlyReport.month == month,
-        MonthlyReport.deleted_at.is_(None))))
+    return bool(
+        session.scalar(
+            select(MonthlyReport.locked).where(
+                MonthlyReport.org_unit_id == unit_id, MonthlyReport.month == month, MonthlyReport.deleted_at.is_(None)
+            )
+        )
+    )
 
 
 def _lock_error(session: Session, unit_id: int | None, month: str | None) -> list[FieldError]:
@@ -71,9 +96,18 @@ def _owner_account(session: Any, unit_id: int, name: str | None) -> int | None:
     unit = session.get(OrgUnit, unit_id)
     from db.models import User
 
-    matches = list(session.scalars(select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(
-        User.deleted_at.is_(None), OrgUnit.path.startswith(unit.path.rsplit("/", 2)[0] + "/", autoescape=True),
-        (User.username == name.strip().lower()) | (User.display_name == name.strip())).limit(2)))
+    matches = list(
+        session.scalars(
+            select(User.id)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(
+                User.deleted_at.is_(None),
+                OrgUnit.path.startswith(unit.path.rsplit("/", 2)[0] + "/", autoescape=True),
+                (User.username == name.strip().lower()) | (User.display_name == name.strip()),
+            )
+            .limit(2)
+        )
+    )
     return matches[0] if len(matches) == 1 else None  # ambiguous names stay names
 
 
@@ -96,8 +130,15 @@ class WorkPlanSpec(RecordSpec):
     list_filter = ("plan_type", "status", "org_unit_id")
     search_fields = ("title", "period")
     ordering = ("-period", "id")
-    permissions = {"view": ALL, "create": WRITERS, "edit": WRITERS, "delete": HEADS | {"staff"},
-                   "export": ALL, "import": HEADS | {"staff"}, "revert": HEADS}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": WRITERS,
+        "edit": WRITERS,
+        "delete": HEADS | {"staff"},
+        "export": ALL,
+        "import": HEADS | {"staff"},
+        "revert": HEADS,
+    }
 
 
 class PlanItemSpec(RecordSpec):
@@ -108,25 +149,63 @@ class PlanItemSpec(RecordSpec):
     title_zh, title_en = "计划事项", "Plan items"
     fields = (
         Field("org_unit_id", "org_unit", "责任单位", "Responsible unit", required=True, aliases=("单位", "机构")),
-        Field("month", "text", "月份", "Month", required=True, max_length=7, validator=_month_error,
-              help_zh="如 2026-10", help_en="e.g. 2026-10"),
+        Field(
+            "month",
+            "text",
+            "月份",
+            "Month",
+            required=True,
+            max_length=7,
+            validator=_month_error,
+            help_zh="如 2026-10",
+            help_en="e.g. 2026-10",
+        ),
         Field("area", "choice", "业务领域", "Area", required=True, choices=AREAS, default="other"),
         Field("title", "text", "工作事项", "Item", required=True, max_length=200, aliases=("事项", "工作内容")),
         Field("description", "longtext", "具体内容", "Description", max_length=4000),
         Field("owner_name", "text", "责任人", "Owner", max_length=60, aliases=("负责人",)),
         Field("target_qty", "float", "目标数量", "Target quantity", min=0, aliases=("目标",)),
-        Field("target_unit", "text", "计量单位", "Unit", max_length=20, aliases=("单位名称",),
-              help_zh="如 次、场、人", help_en="e.g. times, sessions, people"),
-        Field("due_date", "date", "完成时限", "Due", help_zh="不填则为当月最后一天",
-              help_en="Blank: the last day of the month", aliases=("截止日期",)),
+        Field(
+            "target_unit",
+            "text",
+            "计量单位",
+            "Unit",
+            max_length=20,
+            aliases=("单位名称",),
+            help_zh="如 次、场、人",
+            help_en="e.g. times, sessions, people",
+        ),
+        Field(
+            "due_date",
+            "date",
+            "完成时限",
+            "Due",
+            help_zh="不填则为当月最后一天",
+            help_en="Blank: the last day of the month",
+            aliases=("截止日期",),
+        ),
         Field("status", "choice", "状态", "Status", required=True, choices=ITEM_STATUSES, default="not_started"),
         Field("progress_pct", "int", "进度（%）", "Progress (%)", min=0, max=100, default=0),
         Field("actual_qty", "float", "完成数量", "Actual quantity", min=0),
         Field("completed_on", "date", "完成日期", "Completed on"),
-        Field("notes", "longtext", "情况说明", "Notes", max_length=4000,
-              help_zh="未完成的请说明原因，将列入月报“存在问题”", help_en="For unfinished items: why (goes to the report's problems)"),
-        Field("evidence", "longtext", "佐证材料", "Evidence", max_length=2000, help_zh="照片、签到表等的链接或说明",
-              help_en="Links to photos, sign-in sheets..."),
+        Field(
+            "notes",
+            "longtext",
+            "情况说明",
+            "Notes",
+            max_length=4000,
+            help_zh="未完成的请说明原因，将列入月报“存在问题”",
+            help_en="For unfinished items: why (goes to the report's problems)",
+        ),
+        Field(
+            "evidence",
+            "longtext",
+            "佐证材料",
+            "Evidence",
+            max_length=2000,
+            help_zh="照片、签到表等的链接或说明",
+            help_en="Links to photos, sign-in sheets...",
+        ),
         Field("source", "choice", "来源", "Source", required=True, choices=SOURCES, default="own"),
         Field("carried_over", "bool", "上月结转", "Carried over", readonly=True),
     )
@@ -135,8 +214,15 @@ class PlanItemSpec(RecordSpec):
     search_fields = ("title", "owner_name", "description")
     ordering = ("due_date", "id")
     date_field = "due_date"
-    permissions = {"view": ALL, "create": WRITERS, "edit": WRITERS, "delete": HEADS | {"staff"},
-                   "export": ALL, "import": HEADS | {"staff"}, "revert": HEADS}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": WRITERS,
+        "edit": WRITERS,
+        "delete": HEADS | {"staff"},
+        "export": ALL,
+        "import": HEADS | {"staff"},
+        "revert": HEADS,
+    }
 
     @classmethod
     def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
@@ -152,8 +238,7 @@ class PlanItemSpec(RecordSpec):
         return []
 
     @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
-                 actor: Any) -> list[FieldError]:
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         errors = _lock_error(session, values.get("org_unit_id"), values.get("month"))
         if existing is not None and not errors:
             errors = _lock_error(session, existing.org_unit_id, existing.month)
@@ -166,7 +251,6 @@ class PlanItemSpec(RecordSpec):
             obj.completed_on = obj.completed_on or _local_date(utcnow())  # the office's day
         if "owner_name" in values or creating:
             obj.owner_user_id = _owner_account(session, obj.org_unit_id, obj.owner_name)
-
 
     @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
@@ -195,8 +279,14 @@ class ProgressUpdateSpec(RecordSpec):
     search_fields = ("note",)
     ordering = ("-update_date", "-id")
     date_field = "update_date"
-    permissions = {"view": ALL, "create": WRITERS, "edit": HEADS, "delete": HEADS,
-                   "export": ALL, "revert": HEADS}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": WRITERS,
+        "edit": HEADS,
+        "delete": HEADS,
+        "export": ALL,
+        "revert": HEADS,
+    }
     can_import = False
 
     @classmethod
@@ -205,8 +295,7 @@ class ProgressUpdateSpec(RecordSpec):
         return raw
 
     @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
-                 actor: Any) -> list[FieldError]:
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         item = session.get(PlanItem, values.get("item_id"))
         if item is None or item.deleted_at is not None:
             return [FieldError("item_id", "validation.not_found", {"value": values.get("item_id")})]
@@ -249,8 +338,7 @@ class MonthlyReportSpec(RecordSpec):
     title_zh, title_en = "月度报告", "Monthly reports"
     fields = (
         Field("org_unit_id", "org_unit", "单位", "Org unit", required=True, create_only=True),
-        Field("month", "text", "月份", "Month", required=True, max_length=7, create_only=True,
-              validator=_month_error),
+        Field("month", "text", "月份", "Month", required=True, max_length=7, create_only=True, validator=_month_error),
         Field("status", "choice", "状态", "Status", readonly=True, choices=REPORT_STATUSES),
         Field("summary", "longtext", "本月工作总结", "This month's summary", max_length=8000),
         Field("problems", "longtext", "存在问题", "Problems", max_length=8000),
@@ -265,19 +353,25 @@ class MonthlyReportSpec(RecordSpec):
     ordering = ("-month", "org_unit_id")
     date_field = "due_date"  # a month's report belongs to the period it falls due in
     natural_key = ("org_unit_id", "month")
-    permissions = {"view": ALL, "create": WRITERS, "edit": WRITERS, "delete": frozenset({"admin"}),
-                   "export": ALL, "revert": HEADS}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": WRITERS,
+        "edit": WRITERS,
+        "delete": frozenset({"admin"}),
+        "export": ALL,
+        "revert": HEADS,
+    }
     can_import = False
 
     @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
-                 actor: Any) -> list[FieldError]:
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         if existing is not None and existing.status in ("submitted", "approved"):
             return [FieldError("summary", "validation.report_not_editable")]
         return []
 
 
 # -- the cycle ---------------------------------------------------------------------------------
+
 
 class CycleError(PortalError):
     key = "plans.error.state"
@@ -290,14 +384,18 @@ def _local_date(instant: dt.datetime) -> dt.date:
 
 
 def due_for(session: Session, unit: OrgUnit, month: str) -> dt.date:
-    return calendars.due_date(calendars.load_calendar(session), month, unit.report_due_rule or calendars.DEFAULT_DUE_RULE)
+    return calendars.due_date(
+        calendars.load_calendar(session), month, unit.report_due_rule or calendars.DEFAULT_DUE_RULE
+    )
 
 
 def report_for(session: Session, actor: Actor, unit_id: int, month: str, create: bool = False) -> MonthlyReport | None:
     unit = get_unit_in_scope(session, actor, unit_id)
-    report = session.scalar(select(MonthlyReport).where(MonthlyReport.org_unit_id == unit.id,
-                                                        MonthlyReport.month == month,
-                                                        MonthlyReport.deleted_at.is_(None)))
+    report = session.scalar(
+        select(MonthlyReport).where(
+            MonthlyReport.org_unit_id == unit.id, MonthlyReport.month == month, MonthlyReport.deleted_at.is_(None)
+        )
+    )
     if report is None and create:
         report = records.create(session, actor, MonthlyReportSpec, {"org_unit_id": unit.id, "month": month})
         report.due_date = due_for(session, unit, month)
@@ -310,13 +408,15 @@ def _step(session: Session, actor: Actor, report: MonthlyReport, action: str, **
     for key, value in changes.items():
         setattr(report, key, value)
     session.flush()
-    audit.record(session, actor, action, MonthlyReportSpec.slug, report.id, report.org_unit_id,
-                 before, audit.snapshot(report))
+    audit.record(
+        session, actor, action, MonthlyReportSpec.slug, report.id, report.org_unit_id, before, audit.snapshot(report)
+    )
     return report
 
 
-def submit(session: Session, actor: Actor, unit_id: int, month: str, now: dt.datetime | None = None,
-           **texts: str | None) -> MonthlyReport:
+def submit(
+    session: Session, actor: Actor, unit_id: int, month: str, now: dt.datetime | None = None, **texts: str | None
+) -> MonthlyReport:
     """A unit reports its month up the chain; on time if by the due date (local time)."""
     if actor.role not in WRITERS:
         raise PermissionDenied("error.permission")
@@ -326,13 +426,23 @@ def submit(session: Session, actor: Actor, unit_id: int, month: str, now: dt.dat
     if report.status in ("submitted", "approved"):
         raise CycleError("plans.error.already_submitted", month=month)
     if any(v is not None for v in texts.values()):
-        records.update(session, actor, MonthlyReportSpec, report.id,
-                       {k: v for k, v in texts.items() if v is not None}, None)
+        records.update(
+            session, actor, MonthlyReportSpec, report.id, {k: v for k, v in texts.items() if v is not None}, None
+        )
     now = now or utcnow()
     unit = session.get(OrgUnit, report.org_unit_id)
     due = due_for(session, unit, month)
-    return _step(session, actor, report, "submit", status="submitted", submitted_at=now,
-                 submitted_by=actor.username, due_date=due, on_time=_local_date(now) <= due)
+    return _step(
+        session,
+        actor,
+        report,
+        "submit",
+        status="submitted",
+        submitted_at=now,
+        submitted_by=actor.username,
+        due_date=due,
+        on_time=_local_date(now) <= due,
+    )
 
 
 def _review_rights(session: Session, actor: Actor, unit: OrgUnit) -> None:
@@ -354,20 +464,39 @@ def _under_review(session: Session, actor: Actor, unit_id: int, month: str) -> M
     return report
 
 
-def approve(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "",
-            now: dt.datetime | None = None) -> MonthlyReport:
+def approve(
+    session: Session, actor: Actor, unit_id: int, month: str, comment: str = "", now: dt.datetime | None = None
+) -> MonthlyReport:
     report = _under_review(session, actor, unit_id, month)
-    return _step(session, actor, report, "approve", status="approved", locked=True, reviewed_at=now or utcnow(),
-                 reviewed_by=actor.username, review_comment=comment or None)
+    return _step(
+        session,
+        actor,
+        report,
+        "approve",
+        status="approved",
+        locked=True,
+        reviewed_at=now or utcnow(),
+        reviewed_by=actor.username,
+        review_comment=comment or None,
+    )
 
 
-def return_report(session: Session, actor: Actor, unit_id: int, month: str, comment: str,
-                  now: dt.datetime | None = None) -> MonthlyReport:
+def return_report(
+    session: Session, actor: Actor, unit_id: int, month: str, comment: str, now: dt.datetime | None = None
+) -> MonthlyReport:
     report = _under_review(session, actor, unit_id, month)
     if not (comment or "").strip():
         raise ValidationError([FieldError("review_comment", "validation.required")])
-    return _step(session, actor, report, "return", status="returned", reviewed_at=now or utcnow(),
-                 reviewed_by=actor.username, review_comment=comment.strip())
+    return _step(
+        session,
+        actor,
+        report,
+        "return",
+        status="returned",
+        reviewed_at=now or utcnow(),
+        reviewed_by=actor.username,
+        review_comment=comment.strip(),
+    )
 
 
 def unlock(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "") -> MonthlyReport:
@@ -376,11 +505,19 @@ def unlock(session: Session, actor: Actor, unit_id: int, month: str, comment: st
     report = report_for(session, actor, unit_id, month)
     if report is None or not report.locked:
         raise CycleError("plans.error.not_locked", month=month)
-    return _step(session, actor, report, "unlock", status="returned", locked=False,
-                 review_comment=comment or report.review_comment)
+    return _step(
+        session,
+        actor,
+        report,
+        "unlock",
+        status="returned",
+        locked=False,
+        review_comment=comment or report.review_comment,
+    )
 
 
 # -- the status grid -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -391,17 +528,26 @@ class Cell:
     locked: bool
 
 
-def grid(session: Session, actor: Actor, unit_ids: list[int], months: list[str],
-         today: dt.date) -> dict[tuple[int, str], Cell]:
+def grid(
+    session: Session, actor: Actor, unit_ids: list[int], months: list[str], today: dt.date
+) -> dict[tuple[int, str], Cell]:
     """Units x months: where each unit's report stands, against its due date."""
-    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids),
-                                                                    OrgUnit.deleted_at.is_(None)))}
+    units = {
+        u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids), OrgUnit.deleted_at.is_(None)))
+    }
     for unit in units.values():
         get_unit_in_scope(session, actor, unit.id)
     unit_ids = [uid for uid in unit_ids if uid in units]  # a unit deleted meanwhile drops out
-    reports = {(r.org_unit_id, r.month): r for r in session.scalars(select(MonthlyReport).where(
-        MonthlyReport.org_unit_id.in_(unit_ids), MonthlyReport.month.in_(months),
-        MonthlyReport.deleted_at.is_(None)))}
+    reports = {
+        (r.org_unit_id, r.month): r
+        for r in session.scalars(
+            select(MonthlyReport).where(
+                MonthlyReport.org_unit_id.in_(unit_ids),
+                MonthlyReport.month.in_(months),
+                MonthlyReport.deleted_at.is_(None),
+            )
+        )
+    }
     calendar = calendars.load_calendar(session)
     cells = {}
     for uid in unit_ids:
@@ -413,12 +559,18 @@ def grid(session: Session, actor: Actor, unit_ids: list[int], months: list[str],
                 status = "overdue" if status == "draft" else status
             if status == "draft" and today < periods.bounds(month)[1]:
                 status = "not_due"
-            cells[(uid, month)] = Cell(status, due, report.submitted_at if report else None,
-                                       report.on_time if report else None, bool(report and report.locked))
+            cells[(uid, month)] = Cell(
+                status,
+                due,
+                report.submitted_at if report else None,
+                report.on_time if report else None,
+                bool(report and report.locked),
+            )
     return cells
 
 
 # -- month close ------------------------------------------------------------------------------
+
 
 def next_month(month: str) -> str:
     year, m = int(month[:4]), int(month[5:7])
@@ -427,9 +579,13 @@ def next_month(month: str) -> str:
 
 def items_of(session: Session, actor: Actor, unit_id: int, month: str) -> list[PlanItem]:
     unit = get_unit_in_scope(session, actor, unit_id)
-    return list(session.scalars(select(PlanItem).where(
-        PlanItem.org_unit_id == unit.id, PlanItem.month == month, PlanItem.deleted_at.is_(None))
-        .order_by(PlanItem.due_date, PlanItem.id)))
+    return list(
+        session.scalars(
+            select(PlanItem)
+            .where(PlanItem.org_unit_id == unit.id, PlanItem.month == month, PlanItem.deleted_at.is_(None))
+            .order_by(PlanItem.due_date, PlanItem.id)
+        )
+    )
 
 
 _COPIED = ("area", "title", "description", "owner_name", "target_qty", "target_unit", "source")
@@ -443,11 +599,20 @@ def carry_over(session: Session, actor: Actor, unit_id: int, month: str) -> int:
     for item in items_of(session, actor, unit_id, month):
         if item.status not in UNFINISHED or item.id in done:
             continue
-        copy = records.create(session, actor, PlanItemSpec, {
-            "org_unit_id": item.org_unit_id, "month": target, **{k: getattr(item, k) for k in _COPIED},
-            "status": "in_progress" if item.progress_pct else "not_started",
-            "progress_pct": item.progress_pct, "actual_qty": item.actual_qty,
-            "notes": item.notes})
+        copy = records.create(
+            session,
+            actor,
+            PlanItemSpec,
+            {
+                "org_unit_id": item.org_unit_id,
+                "month": target,
+                **{k: getattr(item, k) for k in _COPIED},
+                "status": "in_progress" if item.progress_pct else "not_started",
+                "progress_pct": item.progress_pct,
+                "actual_qty": item.actual_qty,
+                "notes": item.notes,
+            },
+        )
         copy.carried_over, copy.carried_from_id = True, item.id
         if not is_locked(session, item.org_unit_id, month) and item.status != "postponed":
             records.update(session, actor, PlanItemSpec, item.id, {"status": "postponed"}, None)
@@ -462,8 +627,12 @@ def copy_month(session: Session, actor: Actor, unit_id: int, source: str, target
     for item in items_of(session, actor, unit_id, source):
         if item.status == "cancelled":
             continue
-        records.create(session, actor, PlanItemSpec, {"org_unit_id": item.org_unit_id, "month": target,
-                                                      **{k: getattr(item, k) for k in _COPIED}})
+        records.create(
+            session,
+            actor,
+            PlanItemSpec,
+            {"org_unit_id": item.org_unit_id, "month": target, **{k: getattr(item, k) for k in _COPIED}},
+        )
         count += 1
     return count
 
@@ -476,6 +645,17 @@ def from_template(session: Session, actor: Actor, unit_id: int, month: str, temp
         raise ValidationError([FieldError("template", "validation.choice", {"value": template})])
     rows = TEMPLATES[template]["months"].get(int(month[5:7]), [])
     for area, title, qty, unit in rows:
-        records.create(session, actor, PlanItemSpec, {"org_unit_id": unit_id, "month": month, "area": area,
-                                                      "title": title, "target_qty": qty, "target_unit": unit})
+        records.create(
+            session,
+            actor,
+            PlanItemSpec,
+            {
+                "org_unit_id": unit_id,
+                "month": month,
+                "area": area,
+                "title": title,
+                "target_qty": qty,
+                "target_unit": unit,
+            },
+        )
     return len(rows)

@@ -2,6 +2,7 @@
 board's cards, the report's state and its draft texts, the review grid's rows and the
 figures behind the charts. The page only lays these out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,6 +97,7 @@ def rule_text(rule: str | None, lang: str) -> str:
 
 # -- the board ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Card:
     id: int
@@ -129,10 +131,24 @@ def item_view(item: PlanItem, today: dt.date, calendar: calendars.WorkCalendar) 
         workdays = calendar.workdays_between(item.due_date + dt.timedelta(days=1), today) if overdue else None
     else:
         column, workdays = item.status, calendar.workdays_between(today, item.due_date)
-    return Card(item.id, item.title, item.owner_name or "", item.area, item.status,
-                "overdue" if overdue else item.status, column, overdue, item.target_qty, item.actual_qty,
-                item.target_unit or "", item.progress_pct or 0, item.due_date, workdays,
-                bool(item.carried_over), item.notes or "")
+    return Card(
+        item.id,
+        item.title,
+        item.owner_name or "",
+        item.area,
+        item.status,
+        "overdue" if overdue else item.status,
+        column,
+        overdue,
+        item.target_qty,
+        item.actual_qty,
+        item.target_unit or "",
+        item.progress_pct or 0,
+        item.due_date,
+        workdays,
+        bool(item.carried_over),
+        item.notes or "",
+    )
 
 
 def board(session: Session, actor: Actor, unit_id: int, month: str, today: dt.date) -> list[Card]:
@@ -141,17 +157,24 @@ def board(session: Session, actor: Actor, unit_id: int, month: str, today: dt.da
     return [item_view(i, today, calendar) for i in pl.items_of(session, actor, unit_id, month)]
 
 
-def subtree_cards(session: Session, actor: Actor, unit_id: int, month: str, today: dt.date,
-                  lang: str) -> list[tuple[str, Card]]:
+def subtree_cards(
+    session: Session, actor: Actor, unit_id: int, month: str, today: dt.date, lang: str
+) -> list[tuple[str, Card]]:
     """The month's items of the unit and every unit below it, each with its unit's name."""
     unit = get_unit_in_scope(session, actor, unit_id)
     calendar = calendars.load_calendar(session)
     rows = session.execute(
-        select(PlanItem, OrgUnit.name_zh, OrgUnit.name_en).join(OrgUnit, PlanItem.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(unit.path, autoescape=True), PlanItem.month == month,
-               PlanItem.deleted_at.is_(None)).order_by(PlanItem.due_date, PlanItem.id))
-    return [(name_en if lang == "en" and name_en else name_zh, item_view(item, today, calendar))
-            for item, name_zh, name_en in rows]
+        select(PlanItem, OrgUnit.name_zh, OrgUnit.name_en)
+        .join(OrgUnit, PlanItem.org_unit_id == OrgUnit.id)
+        .where(
+            OrgUnit.path.startswith(unit.path, autoescape=True), PlanItem.month == month, PlanItem.deleted_at.is_(None)
+        )
+        .order_by(PlanItem.due_date, PlanItem.id)
+    )
+    return [
+        (name_en if lang == "en" and name_en else name_zh, item_view(item, today, calendar))
+        for item, name_zh, name_en in rows
+    ]
 
 
 def unit_summary(below: list[tuple[str, Card]]) -> list[dict[str, Any]]:
@@ -168,10 +191,14 @@ def unit_summary(below: list[tuple[str, Card]]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def filter_cards(cards: list[Card], owners: list[str] | None = None, areas: list[str] | None = None,
-                 columns: list[str] | None = None) -> list[Card]:
-    return [c for c in cards if (not owners or c.owner in owners) and (not areas or c.area in areas)
-            and (not columns or c.column in columns)]
+def filter_cards(
+    cards: list[Card], owners: list[str] | None = None, areas: list[str] | None = None, columns: list[str] | None = None
+) -> list[Card]:
+    return [
+        c
+        for c in cards
+        if (not owners or c.owner in owners) and (not areas or c.area in areas) and (not columns or c.column in columns)
+    ]
 
 
 def by_column(cards: list[Card]) -> dict[str, list[Card]]:
@@ -189,6 +216,7 @@ def completion(cards: list[Card] | list[PlanItem]) -> tuple[int, int, float | No
 
 
 # -- the report -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReportState:
@@ -220,14 +248,23 @@ def report_state(session: Session, actor: Actor, unit_id: int, month: str, today
     due = pl.due_for(session, unit, month)
     status = report.status if report else "draft"
     return ReportState(
-        report is not None, status, due, unit.report_due_rule or calendars.DEFAULT_DUE_RULE,
+        report is not None,
+        status,
+        due,
+        unit.report_due_rule or calendars.DEFAULT_DUE_RULE,
         status in ("draft", "returned") and today > due,
-        report.submitted_at if report else None, report.submitted_by if report else None,
-        report.on_time if report else None, report.reviewed_at if report else None,
-        report.reviewed_by if report else None, report.review_comment if report else None,
-        bool(report and report.locked), report.summary if report else None,
-        report.problems if report else None, report.next_plan if report else None,
-        report.version if report else 0)
+        report.submitted_at if report else None,
+        report.submitted_by if report else None,
+        report.on_time if report else None,
+        report.reviewed_at if report else None,
+        report.reviewed_by if report else None,
+        report.review_comment if report else None,
+        bool(report and report.locked),
+        report.summary if report else None,
+        report.problems if report else None,
+        report.next_plan if report else None,
+        report.version if report else 0,
+    )
 
 
 def _item_line(n: int, item: PlanItem, lang: str) -> str:
@@ -254,8 +291,12 @@ def draft_texts(session: Session, actor: Actor, unit_id: int, month: str, lang: 
     for n, item in enumerate(finished, 1):
         line = _item_line(n, item, lang)
         if item.actual_qty is not None or item.target_qty is not None:
-            line += t("plans.draft.qty", lang, actual=_amount(item.actual_qty, item.target_unit),
-                      target=_amount(item.target_qty, item.target_unit))
+            line += t(
+                "plans.draft.qty",
+                lang,
+                actual=_amount(item.actual_qty, item.target_unit),
+                target=_amount(item.target_qty, item.target_unit),
+            )
         if item.completed_on:
             line += t("plans.draft.on", lang, date=item.completed_on.isoformat())
         lines.append(line)
@@ -265,8 +306,17 @@ def draft_texts(session: Session, actor: Actor, unit_id: int, month: str, lang: 
     problems = []
     for n, item in enumerate(unfinished, 1):
         why = (item.notes or "").strip().replace("\n", " ") or t("plans.draft.no_reason", lang)
-        problems.append(t("plans.draft.problem", lang, n=n, title=item.title, pct=item.progress_pct or 0,
-                          status=status_label(item.status, lang), why=why))
+        problems.append(
+            t(
+                "plans.draft.problem",
+                lang,
+                n=n,
+                title=item.title,
+                pct=item.progress_pct or 0,
+                status=status_label(item.status, lang),
+                why=why,
+            )
+        )
     following = pl.items_of(session, actor, unit_id, pl.next_month(month))
     plan_lines = []
     for n, item in enumerate(following, 1):
@@ -282,17 +332,26 @@ def draft_texts(session: Session, actor: Actor, unit_id: int, month: str, lang: 
             line += t("plans.draft.extra", lang, text=t("plans.draft.sep", lang).join(extra))
         plan_lines.append(line)
     if not following:
-        plan_lines.append(t("plans.draft.no_next" if unfinished else "plans.draft.no_next_plan", lang,
-                            month=periods.label(pl.next_month(month), lang)))
+        plan_lines.append(
+            t(
+                "plans.draft.no_next" if unfinished else "plans.draft.no_next_plan",
+                lang,
+                month=periods.label(pl.next_month(month), lang),
+            )
+        )
         for n, item in enumerate(unfinished, 1):
             plan_lines.append(t("plans.draft.continue", lang, n=n, title=item.title))
-    return {"summary": "\n".join(lines),
-            "problems": "\n".join(problems) if problems else t(
-                "plans.draft.no_problems" if counted else "plans.draft.nothing", lang),
-            "next_plan": "\n".join(plan_lines)}
+    return {
+        "summary": "\n".join(lines),
+        "problems": "\n".join(problems)
+        if problems
+        else t("plans.draft.no_problems" if counted else "plans.draft.nothing", lang),
+        "next_plan": "\n".join(plan_lines),
+    }
 
 
 # -- review ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GridRow:
@@ -312,17 +371,24 @@ def review_units(session: Session, actor: Actor, unit_id: int, lang: str) -> lis
     return [(u.ref.id, u.name(lang)) for u in (children or [unit])]
 
 
-def review_grid(session: Session, actor: Actor, units: list[tuple[int, str]], months: list[str],
-                today: dt.date) -> list[GridRow]:
+def review_grid(
+    session: Session, actor: Actor, units: list[tuple[int, str]], months: list[str], today: dt.date
+) -> list[GridRow]:
     cells = pl.grid(session, actor, [uid for uid, _ in units], months, today)
-    return [GridRow(uid, name, month, cell.status, cell.due, cell.submitted_at, cell.on_time, cell.locked)
-            for uid, name in units for month in months for cell in [cells[(uid, month)]]]
+    return [
+        GridRow(uid, name, month, cell.status, cell.due, cell.submitted_at, cell.on_time, cell.locked)
+        for uid, name in units
+        for month in months
+        for cell in [cells[(uid, month)]]
+    ]
 
 
 # -- chart figures --------------------------------------------------------------------------
 
-def completion_by_month(session: Session, actor: Actor, unit_id: int, months: list[str],
-                        today: dt.date) -> list[dict[str, Any]]:
+
+def completion_by_month(
+    session: Session, actor: Actor, unit_id: int, months: list[str], today: dt.date
+) -> list[dict[str, Any]]:
     """Plan-item completion per month for the unit and the units below it: the MP-DONE
     indicator (items due in the month, against its target) when it is defined, else the
     items of each month counted directly against 100 %."""
@@ -330,27 +396,46 @@ def completion_by_month(session: Session, actor: Actor, unit_id: int, months: li
     from portal import indicators as ind
 
     unit = get_unit_in_scope(session, actor, unit_id)
-    indicator = session.scalar(select(Indicator).where(Indicator.code == COMPLETION_INDICATOR,
-                                                       Indicator.deleted_at.is_(None)))
+    indicator = session.scalar(
+        select(Indicator).where(Indicator.code == COMPLETION_INDICATOR, Indicator.deleted_at.is_(None))
+    )
     rows = []
     if indicator is not None:
         ref = ind.UnitRef(unit.id, unit.path)
         for month in months:
             p = tg.progress(session, indicator, [ref], month, today)[0]
-            rows.append({"month": month, "done": p.numerator or 0, "total": p.denominator or 0,
-                         "pct": p.actual, "target": p.target, "over": today >= periods.bounds(month)[1]})
+            rows.append(
+                {
+                    "month": month,
+                    "done": p.numerator or 0,
+                    "total": p.denominator or 0,
+                    "pct": p.actual,
+                    "target": p.target,
+                    "over": today >= periods.bounds(month)[1],
+                }
+            )
         return rows
     subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
     counts: dict[str, Counter[str]] = {m: Counter() for m in months}
-    for month, status in session.execute(select(PlanItem.month, PlanItem.status).where(
-            PlanItem.org_unit_id.in_(subtree), PlanItem.month.in_(months), PlanItem.deleted_at.is_(None))):
+    for month, status in session.execute(
+        select(PlanItem.month, PlanItem.status).where(
+            PlanItem.org_unit_id.in_(subtree), PlanItem.month.in_(months), PlanItem.deleted_at.is_(None)
+        )
+    ):
         counts[month][status] += 1
     for month in months:
         total = sum(n for s, n in counts[month].items() if s != "cancelled")
         done = counts[month]["done"]
-        rows.append({"month": month, "done": done, "total": total,
-                     "pct": done / total * 100 if total else None, "target": 100.0,
-                     "over": today >= periods.bounds(month)[1]})
+        rows.append(
+            {
+                "month": month,
+                "done": done,
+                "total": total,
+                "pct": done / total * 100 if total else None,
+                "target": 100.0,
+                "over": today >= periods.bounds(month)[1],
+            }
+        )
     return rows
 
 
@@ -359,20 +444,24 @@ def status_counts(cards: list[Card]) -> list[dict[str, Any]]:
     return [{"status": s, "count": counts[s]} for s in DISPLAY_STATUSES if counts[s]]
 
 
-def owner_load(cards: list[Card], lang: str, units: list[str] | None = None,
-               limit: int | None = None) -> list[dict[str, Any]]:
+def owner_load(
+    cards: list[Card], lang: str, units: list[str] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Items per owner and display status (owners with most items first, at most `limit`
     of them). With the cards' unit names, owners of different units are told apart when
     there is more than one."""
     nobody = t("plans.no_owner", lang)
     several = units is not None and len(set(units)) > 1
-    names = [t("plans.owner_at", lang, owner=c.owner or nobody, unit=u) if several else c.owner or nobody
-             for c, u in zip(cards, units or [""] * len(cards))]
+    names = [
+        t("plans.owner_at", lang, owner=c.owner or nobody, unit=u) if several else c.owner or nobody
+        for c, u in zip(cards, units or [""] * len(cards))
+    ]
     counts = Counter((name, c.shown) for name, c in zip(names, cards))
     totals = Counter(names)
     order = sorted(totals, key=lambda o: (-totals[o], o.startswith(nobody), o))[:limit]  # nobody's last
-    return [{"owner": o, "status": s, "count": counts[(o, s)]}
-            for o in order for s in DISPLAY_STATUSES if counts[(o, s)]]
+    return [
+        {"owner": o, "status": s, "count": counts[(o, s)]} for o in order for s in DISPLAY_STATUSES if counts[(o, s)]
+    ]
 
 
 def ontime_by_unit(rows: list[GridRow]) -> list[dict[str, Any]]:
@@ -393,15 +482,30 @@ def grid_cells(rows: list[GridRow], lang: str) -> list[dict[str, Any]]:
 
     cells = []
     for row in rows:
-        flag = "" if row.on_time is None or row.status in ("draft", "overdue", "not_due") else (
-            "✓" if row.on_time else "✗")
+        flag = (
+            ""
+            if row.on_time is None or row.status in ("draft", "overdue", "not_due")
+            else ("✓" if row.on_time else "✗")
+        )
         if row.submitted_at is not None and row.status not in ("draft", "overdue", "not_due"):
             detail = local_time(row.submitted_at, "%m-%d %H:%M")
-            tip = t("plans.grid.tip_submitted", lang, time=local_time(row.submitted_at),
-                    flag=t("plans.on_time" if row.on_time else "plans.late", lang))
+            tip = t(
+                "plans.grid.tip_submitted",
+                lang,
+                time=local_time(row.submitted_at),
+                flag=t("plans.on_time" if row.on_time else "plans.late", lang),
+            )
         else:
             detail = t("plans.grid.due", lang, date=row.due.strftime("%m-%d"))
             tip = t("plans.grid.tip_due", lang, date=row.due.isoformat())
-        cells.append({"unit": row.unit, "month": periods.label(row.month, lang), "status": row.status,
-                      "flag": flag, "detail": detail, "tip": tip})
+        cells.append(
+            {
+                "unit": row.unit,
+                "month": periods.label(row.month, lang),
+                "status": row.status,
+                "flag": flag,
+                "detail": detail,
+                "tip": tip,
+            }
+        )
     return cells

@@ -8,6 +8,7 @@ the items left unfinished plus the report's own problems text, and next month's 
 next month's items. Everything is read through the actor's scope (plans.items_of and
 get_unit_in_scope), so a township cannot build another township's report.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -42,6 +43,7 @@ class ReportError(PortalError):
 
 
 # --------------------------------------------------------------------------- the data
+
 
 @dataclass(frozen=True)
 class ItemRow:
@@ -176,7 +178,6 @@ class MonthData(_Completion):
     def done_count(self) -> int:
         return len(self.done)
 
-
     @property
     def extra_plan_lines(self) -> list[str]:
         """Lines of the report's own next-month text that are not already plan items."""
@@ -234,7 +235,6 @@ class YearData(_Completion):
     def done_count(self) -> int:
         return sum(1 for i in self.items if i.done)
 
-
     @property
     def reported(self) -> list[MonthRow]:
         """Months whose report went up (submitted at least once)."""
@@ -284,24 +284,53 @@ def _today() -> dt.date:
 
 
 def _row(item: PlanItem) -> ItemRow:
-    return ItemRow(item.id, item.month, item.area or "other", item.title, item.owner_name or "",
-                   item.target_qty, item.actual_qty, item.target_unit or "", item.status,
-                   item.progress_pct or 0, item.due_date, item.completed_on, (item.notes or "").strip(),
-                   bool(item.carried_over), item.carried_from_id)
+    return ItemRow(
+        item.id,
+        item.month,
+        item.area or "other",
+        item.title,
+        item.owner_name or "",
+        item.target_qty,
+        item.actual_qty,
+        item.target_unit or "",
+        item.status,
+        item.progress_pct or 0,
+        item.due_date,
+        item.completed_on,
+        (item.notes or "").strip(),
+        bool(item.carried_over),
+        item.carried_from_id,
+    )
 
 
-def _report_info(session: Session, unit: OrgUnit, month: str, report: MonthlyReport | None,
-                 calendar_: calendars.WorkCalendar | None = None) -> ReportInfo:
+def _report_info(
+    session: Session,
+    unit: OrgUnit,
+    month: str,
+    report: MonthlyReport | None,
+    calendar_: calendars.WorkCalendar | None = None,
+) -> ReportInfo:
     if calendar_ is None:
         due = plans.due_for(session, unit, month)
     else:
         due = calendars.due_date(calendar_, month, unit.report_due_rule or calendars.DEFAULT_DUE_RULE)
     if report is None:
         return ReportInfo(False, "draft", due, None, None, None, "", "", "", None, None, "", False)
-    return ReportInfo(True, report.status, report.due_date or due, report.submitted_at, report.submitted_by,
-                      report.on_time, (report.summary or "").strip(), (report.problems or "").strip(),
-                      (report.next_plan or "").strip(), report.reviewed_by, report.reviewed_at,
-                      (report.review_comment or "").strip(), bool(report.locked))
+    return ReportInfo(
+        True,
+        report.status,
+        report.due_date or due,
+        report.submitted_at,
+        report.submitted_by,
+        report.on_time,
+        (report.summary or "").strip(),
+        (report.problems or "").strip(),
+        (report.next_plan or "").strip(),
+        report.reviewed_by,
+        report.reviewed_at,
+        (report.review_comment or "").strip(),
+        bool(report.locked),
+    )
 
 
 def _text_lines(text: str) -> list[str]:
@@ -338,16 +367,23 @@ def _areas(items: Iterable[ItemRow]) -> list[AreaRow]:
             q[0] += item.target_qty or 0
             q[1] += item.actual_qty or 0
     order = [c.value for c in plans.AREAS]
-    return [AreaRow(area, n, d, tuple((u, q[0], q[1]) for u, q in quantities.get(area, {}).items()))
-            for area, (n, d) in sorted(counts.items(), key=lambda kv: order.index(kv[0])
-                                        if kv[0] in order else len(order))]
+    return [
+        AreaRow(area, n, d, tuple((u, q[0], q[1]) for u, q in quantities.get(area, {}).items()))
+        for area, (n, d) in sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    ]
 
 
 def _update_count(session: Session, item_ids: Sequence[int]) -> int:
     if not item_ids:
         return 0
-    return session.scalar(select(func.count()).select_from(ProgressUpdate).where(
-        ProgressUpdate.item_id.in_(list(item_ids)), ProgressUpdate.deleted_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ProgressUpdate)
+            .where(ProgressUpdate.item_id.in_(list(item_ids)), ProgressUpdate.deleted_at.is_(None))
+        )
+        or 0
+    )
 
 
 def _check_month(month: str) -> None:
@@ -355,8 +391,7 @@ def _check_month(month: str) -> None:
         raise ReportError("report.error.month", value=month)
 
 
-def month_data(session: Session, actor: Actor, unit_id: int, month: str,
-               today: dt.date | None = None) -> MonthData:
+def month_data(session: Session, actor: Actor, unit_id: int, month: str, today: dt.date | None = None) -> MonthData:
     """Everything a monthly report says about one unit's month, read in the actor's scope
     (NotFound when the unit is outside it)."""
     _check_month(month)
@@ -368,13 +403,24 @@ def month_data(session: Session, actor: Actor, unit_id: int, month: str,
     if report.reviewed_by:  # the reviewer's name, as people sign, rather than the login
         name = session.scalar(select(User.display_name).where(User.username == report.reviewed_by))
         report = dataclasses.replace(report, reviewed_by=name or report.reviewed_by)
-    return MonthData(unit.id, unit.code, unit.name_zh, unit.name_en or "", month, following, report, items,
-                     next_items, _problems(month, items, report.problems), _areas(items),
-                     _update_count(session, [i.id for i in items]), today or _today())
+    return MonthData(
+        unit.id,
+        unit.code,
+        unit.name_zh,
+        unit.name_en or "",
+        month,
+        following,
+        report,
+        items,
+        next_items,
+        _problems(month, items, report.problems),
+        _areas(items),
+        _update_count(session, [i.id for i in items]),
+        today or _today(),
+    )
 
 
-def year_data(session: Session, actor: Actor, unit_id: int, year: int | str,
-              today: dt.date | None = None) -> YearData:
+def year_data(session: Session, actor: Actor, unit_id: int, year: int | str, today: dt.date | None = None) -> YearData:
     """The year-end summary of one unit: month by month, the totals, the problems."""
     if not periods.is_key(str(year), "year"):
         raise ReportError("report.error.year", value=year)
@@ -383,14 +429,28 @@ def year_data(session: Session, actor: Actor, unit_id: int, year: int | str,
     unit = get_unit_in_scope(session, actor, unit_id)
     months = periods.months(str(year))
     january = f"{year + 1}-01"
-    rows = [_row(i) for i in session.scalars(select(PlanItem).where(
-        PlanItem.org_unit_id == unit.id, PlanItem.month.in_([*months, january]), PlanItem.deleted_at.is_(None))
-        .order_by(PlanItem.month, PlanItem.due_date, PlanItem.id))]
+    rows = [
+        _row(i)
+        for i in session.scalars(
+            select(PlanItem)
+            .where(
+                PlanItem.org_unit_id == unit.id, PlanItem.month.in_([*months, january]), PlanItem.deleted_at.is_(None)
+            )
+            .order_by(PlanItem.month, PlanItem.due_date, PlanItem.id)
+        )
+    ]
     items = [i for i in rows if i.month != january]
     next_year = [i for i in rows if i.month == january and i.status != "cancelled"]
-    reports = {r.month: r for r in session.scalars(select(MonthlyReport).where(
-        MonthlyReport.org_unit_id == unit.id, MonthlyReport.month.in_(months),
-        MonthlyReport.deleted_at.is_(None)))}
+    reports = {
+        r.month: r
+        for r in session.scalars(
+            select(MonthlyReport).where(
+                MonthlyReport.org_unit_id == unit.id,
+                MonthlyReport.month.in_(months),
+                MonthlyReport.deleted_at.is_(None),
+            )
+        )
+    }
     cal = calendars.load_calendar(session)
     carried_on = {i.carried_from_id for i in items if i.carried_from_id}
     month_rows, problems, closed = [], [], set()
@@ -402,8 +462,17 @@ def year_data(session: Session, actor: Actor, unit_id: int, year: int | str,
             status = "none"
         elif status == "draft" and today <= periods.bounds(month)[1]:
             status = "not_due"
-        month_rows.append(MonthRow(month, sum(1 for i in own if i.counted), sum(1 for i in own if i.done),
-                                   status, info.due_date, info.submitted_at, info.on_time))
+        month_rows.append(
+            MonthRow(
+                month,
+                sum(1 for i in own if i.counted),
+                sum(1 for i in own if i.done),
+                status,
+                info.due_date,
+                info.submitted_at,
+                info.on_time,
+            )
+        )
         # A month still under way has no problems yet, unless its report already went up.
         if today > periods.bounds(month)[1] or info.submitted_at is not None:
             closed.add(month)
@@ -414,12 +483,26 @@ def year_data(session: Session, actor: Actor, unit_id: int, year: int | str,
     carried_on = {i.carried_from_id for i in items if i.carried_from_id and i.month in closed}
     once = [i for i in items if i.id not in carried_on and i.month in closed]
     december = reports.get(f"{year}-12")
-    return YearData(unit.id, unit.code, unit.name_zh, unit.name_en or "", year, month_rows, once, problems,
-                    _areas(once), next_year, (december.next_plan or "").strip() if december else "",
-                    _update_count(session, [i.id for i in items]), today, max(closed, default=None))
+    return YearData(
+        unit.id,
+        unit.code,
+        unit.name_zh,
+        unit.name_en or "",
+        year,
+        month_rows,
+        once,
+        problems,
+        _areas(once),
+        next_year,
+        (december.next_plan or "").strip() if december else "",
+        _update_count(session, [i.id for i in items]),
+        today,
+        max(closed, default=None),
+    )
 
 
 # --------------------------------------------------------------------------- wording
+
 
 def month_label(month: str, lang: str) -> str:
     year, m = int(month[:4]), int(month[5:7])
@@ -487,15 +570,15 @@ def _plan_line(item: ItemRow, lang: str) -> str:
 
 
 def _area_sentence(areas: Sequence[AreaRow], lang: str) -> str:
-    parts = [t("report.area_part", lang, area=_area(a.area, lang), planned=a.planned, done=a.done)
-             for a in areas]
+    parts = [t("report.area_part", lang, area=_area(a.area, lang), planned=a.planned, done=a.done) for a in areas]
     return t("report.by_area", lang, parts=t("report.sep", lang).join(parts)) if parts else ""
 
 
 def _quantities(area: AreaRow, lang: str) -> str:
     return t("report.sep", lang).join(
         t("report.qty_part", lang, actual=_qty(actual, unit), target=_qty(target, unit))
-        for unit, target, actual in area.quantities)
+        for unit, target, actual in area.quantities
+    )
 
 
 def _month_title(data: MonthData, lang: str) -> str:
@@ -509,34 +592,68 @@ def _month_title(data: MonthData, lang: str) -> str:
 def _status_line(info: ReportInfo, today: dt.date, lang: str) -> str:
     status = report_status(info.display_status(today), lang)
     if info.submitted_at is not None:
-        return t("report.status_submitted", lang, status=status, at=_when(info.submitted_at),
-                 on_time=_on_time(info.on_time, lang), due=_date(info.due_date))
+        return t(
+            "report.status_submitted",
+            lang,
+            status=status,
+            at=_when(info.submitted_at),
+            on_time=_on_time(info.on_time, lang),
+            due=_date(info.due_date),
+        )
     return t("report.status_line", lang, status=status, due=_date(info.due_date))
 
 
 def _sentence(data: MonthData, lang: str) -> str:
     if not data.total:
         return t("report.no_items", lang)
-    return t("report.month_sentence", lang, total=data.total, done=data.done_count, rate=data.rate_text,
-             unfinished=len(data.unfinished), updates=data.updates)
+    return t(
+        "report.month_sentence",
+        lang,
+        total=data.total,
+        done=data.done_count,
+        rate=data.rate_text,
+        unfinished=len(data.unfinished),
+        updates=data.updates,
+    )
 
 
 def _item_cells(item: ItemRow, lang: str) -> list[str]:
     title = item.title + (t("report.carried_mark", lang) if item.carried_over else "")
-    return [title, item.owner, _qty(item.target_qty, item.unit), _qty(item.actual_qty, item.unit),
-            _item_status(item.status, lang), _date(item.completed_on)]
+    return [
+        title,
+        item.owner,
+        _qty(item.target_qty, item.unit),
+        _qty(item.actual_qty, item.unit),
+        _item_status(item.status, lang),
+        _date(item.completed_on),
+    ]
 
 
 def _directions(data: YearData, lang: str) -> list[str]:
     """今后努力方向 from the year's own figures: the weakest areas, late or missing
     reports, reasons that kept coming back, what is already planned for January."""
-    lines = []
-    for area in sorted((a for a in data.areas if a.done < a.planned), key=lambda a: a.rate or 0):
-        lines.append(t("report.direction_area", lang, area=_area(area.area, lang), planned=area.planned,
-                       done=area.done, rate=pct(area.rate), left=area.planned - area.done))
+    lines = [
+        t(
+            "report.direction_area",
+            lang,
+            area=_area(area.area, lang),
+            planned=area.planned,
+            done=area.done,
+            rate=pct(area.rate),
+            left=area.planned - area.done,
+        )
+        for area in sorted((a for a in data.areas if a.done < a.planned), key=lambda a: a.rate or 0)
+    ]
     if data.late_count or data.missing_count:
-        lines.append(t("report.direction_reports", lang, on_time=data.on_time_count, late=data.late_count,
-                       missing=data.missing_count))
+        lines.append(
+            t(
+                "report.direction_reports",
+                lang,
+                on_time=data.on_time_count,
+                late=data.late_count,
+                missing=data.missing_count,
+            )
+        )
     reasons = Counter(p.reason for p in data.problems if p.item is not None and p.reason)
     for reason, n in reasons.most_common(3):
         if n > 1:
@@ -549,6 +666,7 @@ def _directions(data: YearData, lang: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- Word
+
 
 class _Word:
     """A python-docx document set up for Chinese: A4, 宋体 for the East Asian text."""
@@ -653,8 +771,9 @@ class _Word:
 ITEM_WIDTHS = (5.0, 1.7, 1.6, 1.6, 2.0, 2.9)
 
 
-def monthly_report_docx(session: Session, actor: Actor, unit_id: int, month: str, lang: str = "zh-CN",
-                        today: dt.date | None = None) -> bytes:
+def monthly_report_docx(
+    session: Session, actor: Actor, unit_id: int, month: str, lang: str = "zh-CN", today: dt.date | None = None
+) -> bytes:
     """The month's report as a Word document: 一、本月工作完成情况 (with the figures and the
     items), 二、存在问题, 三、下月工作计划."""
     data = month_data(session, actor, unit_id, month, today)
@@ -663,8 +782,9 @@ def monthly_report_docx(session: Session, actor: Actor, unit_id: int, month: str
 
 def _month_docx(data: MonthData, lang: str) -> bytes:
     doc = _Word(lang, _month_title(data, lang))
-    doc.para(t("report.header_line", lang, unit=data.unit_name(lang), period=month_label(data.month, lang)),
-             center=True)
+    doc.para(
+        t("report.header_line", lang, unit=data.unit_name(lang), period=month_label(data.month, lang)), center=True
+    )
     doc.para(_status_line(data.report, data.today, lang), center=True)
     doc.heading(t("report.section_done", lang))
     doc.para(_sentence(data, lang))
@@ -672,25 +792,41 @@ def _month_docx(data: MonthData, lang: str) -> bytes:
     if data.report.summary:
         doc.para(data.report.summary)
     if data.items:
-        doc.table([t("report.col.item", lang), t("report.col.owner", lang), t("report.col.target", lang),
-                   t("report.col.actual", lang), t("report.col.status", lang), t("report.col.completed_on", lang)],
-                  [_item_cells(i, lang) for i in data.items], ITEM_WIDTHS)
+        doc.table(
+            [
+                t("report.col.item", lang),
+                t("report.col.owner", lang),
+                t("report.col.target", lang),
+                t("report.col.actual", lang),
+                t("report.col.status", lang),
+                t("report.col.completed_on", lang),
+            ],
+            [_item_cells(i, lang) for i in data.items],
+            ITEM_WIDTHS,
+        )
     doc.heading(t("report.section_problems", lang))
     doc.numbered([problem_text(p, lang) for p in data.problems], t("report.no_problems", lang))
     doc.heading(t("report.section_next", lang, month=month_label(data.next_month, lang)))
-    doc.numbered([_plan_line(i, lang) for i in data.next_items] + data.extra_plan_lines,
-                 t("report.no_next", lang))
+    doc.numbered([_plan_line(i, lang) for i in data.next_items] + data.extra_plan_lines, t("report.no_next", lang))
     if data.report.review_comment:
-        doc.para(t("report.review_line", lang, comment=data.report.review_comment,
-                   by=data.report.reviewed_by or "", at=_when(data.report.reviewed_at)))
+        doc.para(
+            t(
+                "report.review_line",
+                lang,
+                comment=data.report.review_comment,
+                by=data.report.reviewed_by or "",
+                at=_when(data.report.reviewed_at),
+            )
+        )
     doc.right(data.unit_name(lang))
     signed = data.report.submitted_at
     doc.right(local_time(signed, "%Y-%m-%d") if signed else data.today.isoformat())
     return doc.bytes()
 
 
-def year_summary_docx(session: Session, actor: Actor, unit_id: int, year: int | str, lang: str = "zh-CN",
-                      today: dt.date | None = None) -> bytes:
+def year_summary_docx(
+    session: Session, actor: Actor, unit_id: int, year: int | str, lang: str = "zh-CN", today: dt.date | None = None
+) -> bytes:
     """The year-end summary (年度工作总结): 一、主要成绩, 二、存在问题, 三、今后努力方向."""
     data = year_data(session, actor, unit_id, year, today)
     doc = _Word(lang, t("report.year_title", lang, unit=data.unit_name(lang), year=data.year))
@@ -702,14 +838,27 @@ def year_summary_docx(session: Session, actor: Actor, unit_id: int, year: int | 
         quantities = _quantities(area, lang)
         if quantities:
             doc.para(t("report.area_quantities", lang, area=_area(area.area, lang), quantities=quantities))
-    doc.table([t("report.col.month", lang), t("report.col.planned", lang), t("report.col.done", lang),
-               t("report.col.rate", lang), t("report.col.report_status", lang),
-               t("report.col.submitted_at", lang), t("report.col.on_time", lang)],
-              [_month_cells(m, lang) for m in data.months if m.status != "none"],
-              (2.8, 1.5, 1.5, 1.6, 2.2, 3.8, 1.8))
+    doc.table(
+        [
+            t("report.col.month", lang),
+            t("report.col.planned", lang),
+            t("report.col.done", lang),
+            t("report.col.rate", lang),
+            t("report.col.report_status", lang),
+            t("report.col.submitted_at", lang),
+            t("report.col.on_time", lang),
+        ],
+        [_month_cells(m, lang) for m in data.months if m.status != "none"],
+        (2.8, 1.5, 1.5, 1.6, 2.2, 3.8, 1.8),
+    )
     doc.heading(t("report.section_problems", lang))
-    doc.numbered([t("report.year_problem", lang, month=month_label(p.month, lang), text=problem_text(p, lang))
-                  for p in data.problems], t("report.no_problems_year", lang))
+    doc.numbered(
+        [
+            t("report.year_problem", lang, month=month_label(p.month, lang), text=problem_text(p, lang))
+            for p in data.problems
+        ],
+        t("report.no_problems_year", lang),
+    )
     doc.heading(t("report.section_directions", lang))
     doc.numbered(_directions(data, lang), "")
     doc.right(data.unit_name(lang))
@@ -720,20 +869,38 @@ def year_summary_docx(session: Session, actor: Actor, unit_id: int, year: int | 
 def _year_sentence(data: YearData, lang: str) -> str:
     if not data.total:
         return t("report.no_items_year", lang)
-    text = t("report.year_sentence", lang, total=data.total, done=data.done_count, rate=data.rate_text,
-             expected=data.expected, reported=len(data.reported), on_time=data.on_time_count,
-             late=data.late_count, missing=data.missing_count, on_time_rate=pct(data.on_time_rate))
+    text = t(
+        "report.year_sentence",
+        lang,
+        total=data.total,
+        done=data.done_count,
+        rate=data.rate_text,
+        expected=data.expected,
+        reported=len(data.reported),
+        on_time=data.on_time_count,
+        late=data.late_count,
+        missing=data.missing_count,
+        on_time_rate=pct(data.on_time_rate),
+    )
     if data.partial and data.last_month:
         text = t("report.year_until", lang, month=month_label(data.last_month, lang)) + text
     return text
 
 
 def _month_cells(row: MonthRow, lang: str) -> list[str]:
-    return [month_label(row.month, lang), str(row.total), str(row.done), pct(row.rate),
-            report_status(row.status, lang), _when(row.submitted_at), _on_time(row.on_time, lang)]
+    return [
+        month_label(row.month, lang),
+        str(row.total),
+        str(row.done),
+        pct(row.rate),
+        report_status(row.status, lang),
+        _when(row.submitted_at),
+        _on_time(row.on_time, lang),
+    ]
 
 
 # --------------------------------------------------------------------------- Excel
+
 
 class _Book:
     def __init__(self) -> None:
@@ -742,8 +909,14 @@ class _Book:
         self.wb = Workbook()
         self.first = True
 
-    def sheet(self, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
-              widths: Sequence[float], percent_columns: Sequence[int] = ()) -> Any:
+    def sheet(
+        self,
+        title: str,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        widths: Sequence[float],
+        percent_columns: Sequence[int] = (),
+    ) -> Any:
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
 
@@ -781,8 +954,9 @@ def _fraction(rate: float | None) -> float | None:
     return None if rate is None else round(rate / 100, 4)
 
 
-def monthly_report_xlsx(session: Session, actor: Actor, unit_id: int, month: str, lang: str = "zh-CN",
-                        today: dt.date | None = None) -> bytes:
+def monthly_report_xlsx(
+    session: Session, actor: Actor, unit_id: int, month: str, lang: str = "zh-CN", today: dt.date | None = None
+) -> bytes:
     """The month's report as a workbook: 概况, 完成情况, 存在问题, 下月计划."""
     data = month_data(session, actor, unit_id, month, today)
     info, book = data.report, _Book()
@@ -800,54 +974,122 @@ def monthly_report_xlsx(session: Session, actor: Actor, unit_id: int, month: str
         (t("report.col.done_text", lang), data.done_text),
         (t("report.col.updates", lang), data.updates),
     ]
-    for area in data.areas:
-        figures.append((t("report.area_key", lang, area=_area(area.area, lang)),
-                        t("report.area_value", lang, planned=area.planned, done=area.done,
-                          quantities=_quantities(area, lang) or "—")))
+    figures.extend(
+        (
+            t("report.area_key", lang, area=_area(area.area, lang)),
+            t(
+                "report.area_value",
+                lang,
+                planned=area.planned,
+                done=area.done,
+                quantities=_quantities(area, lang) or "—",
+            ),
+        )
+        for area in data.areas
+    )
     if info.summary:
         figures.append((t("report.col.summary", lang), info.summary))
     if info.review_comment:
         figures.append((t("report.col.review", lang), info.review_comment))
-    ws = book.sheet(t("report.sheet.overview", lang), [t("report.col.figure", lang), t("report.col.value", lang)],
-                    figures, (22, 60))
-    rate_row = [i for i, (k, _) in enumerate(figures, 2) if k == t("report.col.rate", lang)][0]
+    ws = book.sheet(
+        t("report.sheet.overview", lang), [t("report.col.figure", lang), t("report.col.value", lang)], figures, (22, 60)
+    )
+    rate_row = next(i for i, (k, _) in enumerate(figures, 2) if k == t("report.col.rate", lang))
     ws.cell(rate_row, 2).number_format = "0.0%"
-    book.sheet(t("report.sheet.items", lang), _item_headers(lang), [_item_values(n, i, lang)
-                                                                    for n, i in enumerate(data.items, 1)],
-               (6, 34, 12, 10, 10, 10, 10, 8, 9, 10, 12, 36, 8))
-    book.sheet(t("report.sheet.problems", lang),
-               [t("report.col.no", lang), t("report.col.item", lang), t("report.col.reason", lang)],
-               [[n, p.item or "", problem_text(p, lang) if p.item is None else
-                 (p.reason or t("report.no_reason", lang, status=_item_status(p.status or "", lang)))]
-                for n, p in enumerate(data.problems, 1)], (6, 34, 60))
-    next_rows = [[n, i.title, _area(i.area, lang), i.owner, i.target_qty, i.unit, _date(i.due_date),
-                  t("io.true", lang) if i.carried_over else ""] for n, i in enumerate(data.next_items, 1)]
-    next_rows += [[len(next_rows) + n, line, "", "", None, "", "", ""]
-                  for n, line in enumerate(data.extra_plan_lines, 1)]
-    book.sheet(t("report.sheet.next", lang),
-               [t("report.col.no", lang), t("report.col.item", lang), t("report.col.area", lang),
-                t("report.col.owner", lang), t("report.col.target", lang), t("report.col.unit_of", lang),
-                t("report.col.due_date", lang), t("report.col.carried", lang)],
-               next_rows, (6, 34, 12, 10, 10, 10, 12, 10))
+    book.sheet(
+        t("report.sheet.items", lang),
+        _item_headers(lang),
+        [_item_values(n, i, lang) for n, i in enumerate(data.items, 1)],
+        (6, 34, 12, 10, 10, 10, 10, 8, 9, 10, 12, 36, 8),
+    )
+    book.sheet(
+        t("report.sheet.problems", lang),
+        [t("report.col.no", lang), t("report.col.item", lang), t("report.col.reason", lang)],
+        [
+            [
+                n,
+                p.item or "",
+                problem_text(p, lang)
+                if p.item is None
+                else (p.reason or t("report.no_reason", lang, status=_item_status(p.status or "", lang))),
+            ]
+            for n, p in enumerate(data.problems, 1)
+        ],
+        (6, 34, 60),
+    )
+    next_rows = [
+        [
+            n,
+            i.title,
+            _area(i.area, lang),
+            i.owner,
+            i.target_qty,
+            i.unit,
+            _date(i.due_date),
+            t("io.true", lang) if i.carried_over else "",
+        ]
+        for n, i in enumerate(data.next_items, 1)
+    ]
+    next_rows += [
+        [len(next_rows) + n, line, "", "", None, "", "", ""] for n, line in enumerate(data.extra_plan_lines, 1)
+    ]
+    book.sheet(
+        t("report.sheet.next", lang),
+        [
+            t("report.col.no", lang),
+            t("report.col.item", lang),
+            t("report.col.area", lang),
+            t("report.col.owner", lang),
+            t("report.col.target", lang),
+            t("report.col.unit_of", lang),
+            t("report.col.due_date", lang),
+            t("report.col.carried", lang),
+        ],
+        next_rows,
+        (6, 34, 12, 10, 10, 10, 12, 10),
+    )
     return book.bytes()
 
 
 def _item_headers(lang: str) -> list[str]:
-    return [t("report.col.no", lang), t("report.col.item", lang), t("report.col.area", lang),
-            t("report.col.owner", lang), t("report.col.target", lang), t("report.col.actual", lang),
-            t("report.col.unit_of", lang), t("report.col.status", lang), t("report.col.progress", lang),
-            t("report.col.due_date", lang), t("report.col.completed_on", lang), t("report.col.notes", lang),
-            t("report.col.carried", lang)]
+    return [
+        t("report.col.no", lang),
+        t("report.col.item", lang),
+        t("report.col.area", lang),
+        t("report.col.owner", lang),
+        t("report.col.target", lang),
+        t("report.col.actual", lang),
+        t("report.col.unit_of", lang),
+        t("report.col.status", lang),
+        t("report.col.progress", lang),
+        t("report.col.due_date", lang),
+        t("report.col.completed_on", lang),
+        t("report.col.notes", lang),
+        t("report.col.carried", lang),
+    ]
 
 
 def _item_values(n: int, item: ItemRow, lang: str) -> list[Any]:
-    return [n, item.title, _area(item.area, lang), item.owner, item.target_qty, item.actual_qty, item.unit,
-            _item_status(item.status, lang), item.progress_pct, _date(item.due_date), _date(item.completed_on),
-            item.notes, t("io.true", lang) if item.carried_over else ""]
+    return [
+        n,
+        item.title,
+        _area(item.area, lang),
+        item.owner,
+        item.target_qty,
+        item.actual_qty,
+        item.unit,
+        _item_status(item.status, lang),
+        item.progress_pct,
+        _date(item.due_date),
+        _date(item.completed_on),
+        item.notes,
+        t("io.true", lang) if item.carried_over else "",
+    ]
 
 
-def year_summary_xlsx(session: Session, actor: Actor, unit_id: int, year: int | str, lang: str = "zh-CN",
-                      today: dt.date | None = None) -> bytes:
+def year_summary_xlsx(
+    session: Session, actor: Actor, unit_id: int, year: int | str, lang: str = "zh-CN", today: dt.date | None = None
+) -> bytes:
     """The year-end summary as a workbook: 概况, 逐月情况, 成绩, 存在问题, 今后努力方向."""
     data, book = year_data(session, actor, unit_id, year, today), _Book()
     figures: list[tuple[str, Any]] = [
@@ -864,38 +1106,95 @@ def year_summary_xlsx(session: Session, actor: Actor, unit_id: int, year: int | 
         (t("report.col.on_time_rate", lang), _fraction(data.on_time_rate)),
         (t("report.col.updates", lang), data.updates),
     ]
-    ws = book.sheet(t("report.sheet.overview", lang), [t("report.col.figure", lang), t("report.col.value", lang)],
-                    figures, (22, 40))
+    ws = book.sheet(
+        t("report.sheet.overview", lang), [t("report.col.figure", lang), t("report.col.value", lang)], figures, (22, 40)
+    )
     for row, (key, _) in enumerate(figures, 2):
         if key in (t("report.col.rate", lang), t("report.col.on_time_rate", lang)):
             ws.cell(row, 2).number_format = "0.0%"
-    book.sheet(t("report.sheet.months", lang),
-               [t("report.col.month", lang), t("report.col.planned", lang), t("report.col.done", lang),
-                t("report.col.rate", lang), t("report.col.report_status", lang), t("report.col.due", lang),
-                t("report.col.submitted_at", lang), t("report.col.on_time", lang)],
-               [[month_label(m.month, lang), m.total, m.done, _fraction(m.rate), report_status(m.status, lang),
-                 _date(m.due_date), _when(m.submitted_at), _on_time(m.on_time, lang)] for m in data.months],
-               (12, 10, 10, 10, 12, 12, 18, 10), percent_columns=(4,))
-    book.sheet(t("report.sheet.achievements", lang),
-               [t("report.col.area", lang), t("report.col.planned", lang), t("report.col.done", lang),
-                t("report.col.rate", lang), t("report.col.quantities", lang)],
-               [[_area(a.area, lang), a.planned, a.done, _fraction(a.rate), _quantities(a, lang)]
-                for a in data.areas], (14, 10, 10, 10, 50), percent_columns=(4,))
-    book.sheet(t("report.sheet.problems", lang),
-               [t("report.col.no", lang), t("report.col.month", lang), t("report.col.item", lang),
-                t("report.col.reason", lang)],
-               [[n, month_label(p.month, lang), p.item or "", problem_text(p, lang) if p.item is None else
-                 (p.reason or t("report.no_reason", lang, status=_item_status(p.status or "", lang)))]
-                for n, p in enumerate(data.problems, 1)], (6, 12, 34, 60))
-    book.sheet(t("report.sheet.directions", lang), [t("report.col.no", lang), t("report.col.direction", lang)],
-               [[n, line] for n, line in enumerate(_directions(data, lang), 1)], (6, 90))
+    book.sheet(
+        t("report.sheet.months", lang),
+        [
+            t("report.col.month", lang),
+            t("report.col.planned", lang),
+            t("report.col.done", lang),
+            t("report.col.rate", lang),
+            t("report.col.report_status", lang),
+            t("report.col.due", lang),
+            t("report.col.submitted_at", lang),
+            t("report.col.on_time", lang),
+        ],
+        [
+            [
+                month_label(m.month, lang),
+                m.total,
+                m.done,
+                _fraction(m.rate),
+                report_status(m.status, lang),
+                _date(m.due_date),
+                _when(m.submitted_at),
+                _on_time(m.on_time, lang),
+            ]
+            for m in data.months
+        ],
+        (12, 10, 10, 10, 12, 12, 18, 10),
+        percent_columns=(4,),
+    )
+    book.sheet(
+        t("report.sheet.achievements", lang),
+        [
+            t("report.col.area", lang),
+            t("report.col.planned", lang),
+            t("report.col.done", lang),
+            t("report.col.rate", lang),
+            t("report.col.quantities", lang),
+        ],
+        [[_area(a.area, lang), a.planned, a.done, _fraction(a.rate), _quantities(a, lang)] for a in data.areas],
+        (14, 10, 10, 10, 50),
+        percent_columns=(4,),
+    )
+    book.sheet(
+        t("report.sheet.problems", lang),
+        [
+            t("report.col.no", lang),
+            t("report.col.month", lang),
+            t("report.col.item", lang),
+            t("report.col.reason", lang),
+        ],
+        [
+            [
+                n,
+                month_label(p.month, lang),
+                p.item or "",
+                problem_text(p, lang)
+                if p.item is None
+                else (p.reason or t("report.no_reason", lang, status=_item_status(p.status or "", lang))),
+            ]
+            for n, p in enumerate(data.problems, 1)
+        ],
+        (6, 12, 34, 60),
+    )
+    book.sheet(
+        t("report.sheet.directions", lang),
+        [t("report.col.no", lang), t("report.col.direction", lang)],
+        [[n, line] for n, line in enumerate(_directions(data, lang), 1)],
+        (6, 90),
+    )
     return book.bytes()
 
 
 # --------------------------------------------------------------------------- one entry point
 
-def build(session: Session, actor: Actor, unit_id: int, period: str, fmt: str, lang: str = "zh-CN",
-          today: dt.date | None = None) -> bytes:
+
+def build(
+    session: Session,
+    actor: Actor,
+    unit_id: int,
+    period: str,
+    fmt: str,
+    lang: str = "zh-CN",
+    today: dt.date | None = None,
+) -> bytes:
     """A month ('2026-10') or a year ('2026') as docx or xlsx (what the CLI and the pages call)."""
     if fmt not in FORMATS:
         raise ReportError("report.error.format", value=fmt)

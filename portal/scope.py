@@ -4,6 +4,7 @@ A user sees and edits their own org unit's subtree; an admin sees everything. Ev
 service builds its queries through these helpers, so the menu only mirrors a rule that the
 service layer already enforces.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,11 @@ def is_whole_tree(session: Session, path: str) -> bool:
     index instead of through an IN-list). Remembered for the session's lifetime."""
     cache = session.info.setdefault("whole_tree", {})
     if path not in cache:
-        roots = list(session.scalars(select(OrgUnit.path).where(OrgUnit.parent_id.is_(None),
-                                                                OrgUnit.deleted_at.is_(None)).limit(2)))
+        roots = list(
+            session.scalars(
+                select(OrgUnit.path).where(OrgUnit.parent_id.is_(None), OrgUnit.deleted_at.is_(None)).limit(2)
+            )
+        )
         cache[path] = roots == [path]
     return cache[path]
 

@@ -5,12 +5,14 @@ from the targets table (or the indicator's default), expected-by-today from the 
 share of the period or a milestone profile (30 % by June, 80 % by September, 100 % in
 December: 001 篇七), and a traffic-light status.
 """
+
 from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +23,7 @@ from portal import periods
 from portal.errors import FieldError, PermissionDenied
 from portal.records import service as records
 from portal.records.fields import Field
-from portal.records.spec import ALL, RecordSpec
+from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.scope import Actor, get_unit_in_scope
 
 HEADS = frozenset({"admin", "head"})
@@ -38,12 +40,31 @@ class TargetSpec(RecordSpec):
     model = Target
     title_zh, title_en = "目标值", "Targets"
     fields = (
-        Field("indicator_code", "text", "指标编码", "Indicator", required=True, max_length=20,
-              create_only=True, aliases=("指标",)),
-        Field("org_unit_id", "org_unit", "机构", "Org unit", required=True, create_only=True,
-              aliases=("单位", "机构编码")),
-        Field("period", "text", "期间", "Period", required=True, max_length=10, create_only=True,
-              validator=_period_error, help_zh="如 2026、2026Q1、2026-03", help_en="e.g. 2026, 2026Q1, 2026-03"),
+        Field(
+            "indicator_code",
+            "text",
+            "指标编码",
+            "Indicator",
+            required=True,
+            max_length=20,
+            create_only=True,
+            aliases=("指标",),
+        ),
+        Field(
+            "org_unit_id", "org_unit", "机构", "Org unit", required=True, create_only=True, aliases=("单位", "机构编码")
+        ),
+        Field(
+            "period",
+            "text",
+            "期间",
+            "Period",
+            required=True,
+            max_length=10,
+            create_only=True,
+            validator=_period_error,
+            help_zh="如 2026、2026Q1、2026-03",
+            help_en="e.g. 2026, 2026Q1, 2026-03",
+        ),
         Field("value", "float", "目标值", "Target", required=True, min=0, aliases=("目标",)),
         Field("note", "text", "说明", "Note", max_length=200, aliases=("备注",)),
     )
@@ -52,8 +73,15 @@ class TargetSpec(RecordSpec):
     search_fields = ("indicator_code", "period")
     ordering = ("indicator_code", "period", "org_unit_id")
     natural_key = ("indicator_code", "org_unit_id", "period")
-    permissions = {"view": ALL, "create": HEADS, "edit": HEADS, "delete": HEADS,
-                   "export": ALL, "import": HEADS, "revert": HEADS}
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": HEADS,
+        "edit": HEADS,
+        "delete": HEADS,
+        "export": ALL,
+        "import": HEADS,
+        "revert": HEADS,
+    }
 
     @classmethod
     def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
@@ -63,20 +91,18 @@ class TargetSpec(RecordSpec):
         return []
 
     @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
-                 actor: Any) -> list[FieldError]:
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         code, period = values.get("indicator_code"), values.get("period")
-        indicator = session.scalar(select(Indicator).where(Indicator.code == code,
-                                                           Indicator.deleted_at.is_(None)))
+        indicator = session.scalar(select(Indicator).where(Indicator.code == code, Indicator.deleted_at.is_(None)))
         if indicator is None:
             return [FieldError("indicator_code", "validation.choice", {"value": code})]
         if periods.kind(period) not in (indicator.period_type, "month"):
-            return [FieldError("period", "validation.period_kind",
-                               {"value": period, "kind": indicator.period_type})]
+            return [FieldError("period", "validation.period_kind", {"value": period, "kind": indicator.period_type})]
         return []
 
 
 # -- expected by today and status ---------------------------------------------------------
+
 
 def expected_share(period_key: str, today: dt.date, profile: str | None) -> float:
     """Share (0..1) of the target expected by the end of today."""
@@ -93,14 +119,20 @@ def expected_share(period_key: str, today: dt.date, profile: str | None) -> floa
     knots += [(dt.date(year, m, _cal.monthrange(year, m)[1]), p / 100) for m, p in points]
     if knots[-1][0] < end:
         knots.append((end, 1.0))
-    for (d0, s0), (d1, s1) in zip(knots, knots[1:]):
+    for (d0, s0), (d1, s1) in itertools.pairwise(knots):
         if today <= d1:
             return s0 + (s1 - s0) * (today - d0).days / max(1, (d1 - d0).days)
     return 1.0
 
 
-def status_of(actual: float | None, target: float | None, expected: float | None,
-              comparator: str, period_over: bool, available: bool = True) -> str:
+def status_of(
+    actual: float | None,
+    target: float | None,
+    expected: float | None,
+    comparator: str,
+    period_over: bool,
+    available: bool = True,
+) -> str:
     if not available:
         return "unavailable"
     if target is None:
@@ -120,6 +152,7 @@ def status_of(actual: float | None, target: float | None, expected: float | None
 
 
 # -- progress ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -149,13 +182,23 @@ def targets_for(session: Session, indicator: Indicator, unit_ids: list[int], per
     were set (a county's lectures are its townships' lectures); else the indicator's
     default, a norm per unit (4 lectures a year, coverage 50 %)."""
     children: dict[int, list[int]] = {}
-    for child, parent in session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
-            OrgUnit.parent_id.in_(unit_ids), OrgUnit.deleted_at.is_(None), OrgUnit.active.is_(True))):
+    for child, parent in session.execute(
+        select(OrgUnit.id, OrgUnit.parent_id).where(
+            OrgUnit.parent_id.in_(unit_ids), OrgUnit.deleted_at.is_(None), OrgUnit.active.is_(True)
+        )
+    ):
         children.setdefault(parent, []).append(child)
     wanted = set(unit_ids) | {c for kids in children.values() for c in kids}
-    own = dict(session.execute(select(Target.org_unit_id, Target.value).where(
-        Target.indicator_code == indicator.code, Target.period == period,
-        Target.org_unit_id.in_(wanted), Target.deleted_at.is_(None))).all())
+    own = dict(
+        session.execute(
+            select(Target.org_unit_id, Target.value).where(
+                Target.indicator_code == indicator.code,
+                Target.period == period,
+                Target.org_unit_id.in_(wanted),
+                Target.deleted_at.is_(None),
+            )
+        ).all()
+    )
     default = indicator.default_target if periods.kind(period) == indicator.period_type else None
     additive = ind.definition_of(indicator).kind == "aggregate"
     out: dict[int, float | None] = {}
@@ -170,8 +213,9 @@ def targets_for(session: Session, indicator: Indicator, unit_ids: list[int], per
     return out
 
 
-def progress(session: Session, indicator: Indicator, units: list[ind.UnitRef], selected: str,
-             today: dt.date) -> list[Progress]:
+def progress(
+    session: Session, indicator: Indicator, units: list[ind.UnitRef], selected: str, today: dt.date
+) -> list[Progress]:
     """One indicator for several units (one aggregation query, rolled up the tree)."""
     period = indicator_period(indicator, selected)
     start, end = periods.bounds(period)
@@ -186,20 +230,33 @@ def progress(session: Session, indicator: Indicator, units: list[ind.UnitRef], s
         v, target = values[u.id], targets[u.id]
         expected = (target * share if cumulative else target) if target is not None else None
         pct = (v.actual / target * 100) if (v.actual is not None and target) else None
-        out.append(Progress(indicator.code, u.id, period, v.actual, target, expected, pct,
-                            status_of(v.actual, target, expected, indicator.comparator, over, v.available),
-                            v.numerator, v.denominator, v.available))
+        out.append(
+            Progress(
+                indicator.code,
+                u.id,
+                period,
+                v.actual,
+                target,
+                expected,
+                pct,
+                status_of(v.actual, target, expected, indicator.comparator, over, v.available),
+                v.numerator,
+                v.denominator,
+                v.available,
+            )
+        )
     return out
 
 
-def scorecard(session: Session, indicator_list: list[Indicator], units: list[ind.UnitRef],
-              selected: str, today: dt.date) -> list[Progress]:
+def scorecard(
+    session: Session, indicator_list: list[Indicator], units: list[ind.UnitRef], selected: str, today: dt.date
+) -> list[Progress]:
     return [p for indicator in indicator_list for p in progress(session, indicator, units, selected, today)]
 
 
-def cumulative_series(session: Session, indicator: Indicator, unit: ind.UnitRef, selected: str,
-                      today: dt.date) -> tuple[list[tuple[dt.date, float]], list[tuple[dt.date, float]],
-                                               list[tuple[dt.date, float, int]], float | None]:
+def cumulative_series(
+    session: Session, indicator: Indicator, unit: ind.UnitRef, selected: str, today: dt.date
+) -> tuple[list[tuple[dt.date, float]], list[tuple[dt.date, float]], list[tuple[dt.date, float, int]], float | None]:
     """Month-end cumulative actuals up to today, the expected line, milestone points
     (date, value, month) and the target, for an additive indicator."""
     period = indicator_period(indicator, selected)
@@ -225,15 +282,28 @@ def cumulative_series(session: Session, indicator: Indicator, unit: ind.UnitRef,
         for month in periods.months(period):
             day = periods.bounds(month)[1]
             expected.append((day, target * expected_share(period, day, indicator.profile)))
-    milestones = [(dt.date(int(period), m, _cal.monthrange(int(period), m)[1]), (target or 0) * p / 100, m)
-                  for m, p in ind.parse_profile(indicator.profile)] if periods.kind(period) == "year" else []
+    milestones = (
+        [
+            (dt.date(int(period), m, _cal.monthrange(int(period), m)[1]), (target or 0) * p / 100, m)
+            for m, p in ind.parse_profile(indicator.profile)
+        ]
+        if periods.kind(period) == "year"
+        else []
+    )
     return actual, expected, milestones, target
 
 
 # -- assignment (下达) -----------------------------------------------------------------------
 
-def assign(session: Session, actor: Actor, indicator_code: str, period: str,
-           values: dict[int, float | None], split_months: bool = False) -> dict[str, int]:
+
+def assign(
+    session: Session,
+    actor: Actor,
+    indicator_code: str,
+    period: str,
+    values: dict[int, float | None],
+    split_months: bool = False,
+) -> dict[str, int]:
     """Set (or clear, with None) the targets of several units in one all-or-nothing write.
     With split_months a yearly target also becomes twelve equal monthly targets."""
     if actor.role not in HEADS:
@@ -254,8 +324,9 @@ def assign(session: Session, actor: Actor, indicator_code: str, period: str,
 
 
 def _find(session: Session, code: str, unit_id: int, period: str) -> Target | None:
-    return session.scalar(select(Target).where(Target.indicator_code == code, Target.org_unit_id == unit_id,
-                                               Target.period == period))
+    return session.scalar(
+        select(Target).where(Target.indicator_code == code, Target.org_unit_id == unit_id, Target.period == period)
+    )
 
 
 def _set_one(session: Session, actor: Actor, code: str, unit_id: int, period: str, value: float | None) -> str:
@@ -266,8 +337,12 @@ def _set_one(session: Session, actor: Actor, code: str, unit_id: int, period: st
         records.delete(session, actor, TargetSpec, existing.id)
         return "deleted"
     if existing is None:
-        records.create(session, actor, TargetSpec, {"indicator_code": code, "org_unit_id": unit_id,
-                                                    "period": period, "value": value})
+        records.create(
+            session,
+            actor,
+            TargetSpec,
+            {"indicator_code": code, "org_unit_id": unit_id, "period": period, "value": value},
+        )
         return "created"
     restored = existing.deleted_at is not None
     if restored:
@@ -279,6 +354,7 @@ def _set_one(session: Session, actor: Actor, code: str, unit_id: int, period: st
 
 
 # -- what the Targets page shows (Streamlit-free, so it is tested without a browser) ------
+
 
 @dataclass(frozen=True)
 class UnitView:
@@ -295,9 +371,12 @@ def unit_and_children(session: Session, actor: Actor, unit_id: int) -> tuple[Uni
     from db.models import ORG_UNIT_TYPES
 
     unit = get_unit_in_scope(session, actor, unit_id)
-    rows = sorted(session.scalars(select(OrgUnit).where(
-        OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True), OrgUnit.deleted_at.is_(None))),
-        key=lambda u: (ORG_UNIT_TYPES.index(u.type), u.code))  # offices, townships, schools
+    rows = sorted(
+        session.scalars(
+            select(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True), OrgUnit.deleted_at.is_(None))
+        ),
+        key=lambda u: (ORG_UNIT_TYPES.index(u.type), u.code),
+    )  # offices, townships, schools
     view = lambda u: UnitView(ind.UnitRef(u.id, u.path), u.name_zh, u.name_en)  # noqa: E731
     return view(unit), [view(u) for u in rows]
 
@@ -312,10 +391,19 @@ def unit_label(indicator: Indicator, lang: str) -> str:
 
 def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator, lang: str) -> list[dict[str, Any]]:
     """Progress rows in the shape portal.charts.bullet_chart reads."""
-    return [{"label": names[p.unit_id], "actual": p.actual or 0.0, "target": p.target,
-             "expected": p.expected, "pct": p.pct,
-             "status": "no_target" if p.status == "unavailable" else p.status,
-             "unit": unit_label(indicator, lang), "comparator": indicator.comparator} for p in rows]
+    return [
+        {
+            "label": names[p.unit_id],
+            "actual": p.actual or 0.0,
+            "target": p.target,
+            "expected": p.expected,
+            "pct": p.pct,
+            "status": "no_target" if p.status == "unavailable" else p.status,
+            "unit": unit_label(indicator, lang),
+            "comparator": indicator.comparator,
+        }
+        for p in rows
+    ]
 
 
 def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -325,9 +413,15 @@ def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, s
     for p in rows:
         actual = round(p.actual, 1) if p.actual is not None else None
         text = format_number(actual) + (f"/{format_number(p.target)}" if p.target is not None else "")
-        cells.append({"unit": names[p.unit_id], "indicator": labels[p.indicator],
-                      "status": "no_target" if p.status == "unavailable" else p.status,
-                      "pct": p.pct, "text": text})
+        cells.append(
+            {
+                "unit": names[p.unit_id],
+                "indicator": labels[p.indicator],
+                "status": "no_target" if p.status == "unavailable" else p.status,
+                "pct": p.pct,
+                "text": text,
+            }
+        )
     return cells
 
 

@@ -1,10 +1,11 @@
 """User accounts: listed within the actor's scope, managed by admins, each user keeps
 their own password and language."""
+
 from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from portal.errors import FieldError, NotFound, StaleEdit, ValidationError
 from portal.i18n import t
 from portal.records import service as records
 from portal.records.fields import Choice, Field
-from portal.records.spec import RecordSpec
+from portal.records.spec import Permissions, RecordSpec
 from portal.scope import Actor, get_unit_in_scope, org_filter, require_role
 from portal.validation import USERNAME_RE, choice, password, pattern, raise_if_any
 
@@ -44,22 +45,38 @@ def _scoped_users():  # type: ignore[no-untyped-def]
     return select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.org_unit_id)
 
 
-def list_users(session: Session, actor: Actor, search: str | None = None,
-               limit: int = 100, offset: int = 0) -> tuple[list[UserRow], int]:
+def list_users(
+    session: Session, actor: Actor, search: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[UserRow], int]:
     """One page of the users the actor may see, and the total count (both in SQL)."""
     where = [org_filter(actor), User.deleted_at.is_(None)]
     if search:
         text = search.strip()
-        where.append(or_(User.username.icontains(text, autoescape=True),
-                         User.display_name.icontains(text, autoescape=True)))
-    total = session.scalar(
-        select(func.count()).select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*where)
-    ) or 0
+        where.append(
+            or_(User.username.icontains(text, autoescape=True), User.display_name.icontains(text, autoescape=True))
+        )
+    total = (
+        session.scalar(
+            select(func.count()).select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*where)
+        )
+        or 0
+    )
     now = utcnow()
     rows = [
-        UserRow(u.id, u.username, u.display_name, u.role, u.org_unit_id, o.code, o.name_zh,
-                o.name_en, u.active, bool(u.locked_until and u.locked_until > now),
-                u.last_login_at, u.version)
+        UserRow(
+            u.id,
+            u.username,
+            u.display_name,
+            u.role,
+            u.org_unit_id,
+            o.code,
+            o.name_zh,
+            o.name_en,
+            u.active,
+            bool(u.locked_until and u.locked_until > now),
+            u.last_login_at,
+            u.version,
+        )
         for u, o in session.execute(
             _scoped_users().where(*where).order_by(OrgUnit.path, User.username).limit(limit).offset(offset)
         )
@@ -76,8 +93,7 @@ def get(session: Session, actor: Actor, user_id: int) -> User:
 
 
 def by_username(session: Session, actor: Actor, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip().lower(),
-                                             User.deleted_at.is_(None)))
+    user = session.scalar(select(User).where(User.username == username.strip().lower(), User.deleted_at.is_(None)))
     if user is None:
         raise NotFound("error.user_not_found", username=username)
     return get(session, actor, user.id)
@@ -98,28 +114,51 @@ class UserSpec(RecordSpec):
     model = User
     title_zh, title_en = "用户", "Users"
     fields = (
-        Field("username", "text", "用户名", "Username", required=True, max_length=32,
-              create_only=True, aliases=("账号", "登录名"),
-              validator=lambda key, v: pattern(key, v, USERNAME_RE, "validation.username"),
-              help_zh="3–32 位小写字母、数字、点、横线或下划线", help_en="3–32 lowercase letters, digits, . - _"),
-        Field("display_name", "text", "姓名", "Name", required=True, max_length=120,
-              aliases=("名字", "name")),
+        Field(
+            "username",
+            "text",
+            "用户名",
+            "Username",
+            required=True,
+            max_length=32,
+            create_only=True,
+            aliases=("账号", "登录名"),
+            validator=lambda key, v: pattern(key, v, USERNAME_RE, "validation.username"),
+            help_zh="3–32 位小写字母、数字、点、横线或下划线",
+            help_en="3–32 lowercase letters, digits, . - _",
+        ),
+        Field("display_name", "text", "姓名", "Name", required=True, max_length=120, aliases=("名字", "name")),
         Field("role", "choice", "角色", "Role", required=True, choices=_choices("role", ROLES)),
-        Field("org_unit_id", "org_unit", "所属机构", "Org unit", required=True,
-              aliases=("机构", "机构编码", "单位", "unit")),
+        Field(
+            "org_unit_id",
+            "org_unit",
+            "所属机构",
+            "Org unit",
+            required=True,
+            aliases=("机构", "机构编码", "单位", "unit"),
+        ),
         Field("language", "choice", "语言", "Language", choices=_choices("lang", LANGUAGES)),
         Field("active", "bool", "启用", "Active", default=True, aliases=("状态",)),
-        Field("password", "text", "初始密码", "Initial password", required=True, write_only=True,
-              create_only=True, validator=password,
-              help_zh="至少 8 位；用户登录后可自行修改", help_en="At least 8 characters; users can change it",
-              aliases=("密码",)),
+        Field(
+            "password",
+            "text",
+            "初始密码",
+            "Initial password",
+            required=True,
+            write_only=True,
+            create_only=True,
+            validator=password,
+            help_zh="至少 8 位；用户登录后可自行修改",
+            help_en="At least 8 characters; users can change it",
+            aliases=("密码",),
+        ),
     )
     list_display = ("username", "display_name", "role", "org_unit_id", "active")
     list_filter = ("role", "active", "org_unit_id")
     search_fields = ("username", "display_name")
     ordering = ("username",)
     natural_key = ("username",)
-    permissions = {
+    permissions: ClassVar[Permissions] = {
         "view": frozenset({"admin", "head"}),
         "create": frozenset(MANAGER_ROLES),
         "edit": frozenset(MANAGER_ROLES),
@@ -142,8 +181,7 @@ class UserSpec(RecordSpec):
         return []
 
     @classmethod
-    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool,
-                    actor: Any) -> None:
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
         if creating:
             obj.password_hash = auth.hash_password(values["password"], rounds=_HASH_ROUNDS.get())
             obj.failed_attempts = 0
@@ -168,20 +206,17 @@ def create(session: Session, actor: Actor, data: dict[str, Any]) -> User:
         _HASH_ROUNDS.reset(token)
 
 
-def _change(session: Session, actor: Actor, user: User, action: str,
-            expected_version: int | None, apply: Any) -> User:
+def _change(session: Session, actor: Actor, user: User, action: str, expected_version: int | None, apply: Any) -> User:
     if expected_version is not None and user.version != expected_version:
         raise StaleEdit("error.stale")
     before = audit.snapshot(user)
     apply(user)
     session.flush()
-    audit.record(session, actor, action, RECORD_TYPE, user.id, user.org_unit_id, before,
-                 audit.snapshot(user))
+    audit.record(session, actor, action, RECORD_TYPE, user.id, user.org_unit_id, before, audit.snapshot(user))
     return user
 
 
-def set_active(session: Session, actor: Actor, user_id: int, active: bool,
-               expected_version: int | None = None) -> User:
+def set_active(session: Session, actor: Actor, user_id: int, active: bool, expected_version: int | None = None) -> User:
     """Disable or re-enable an account; disabling also ends its open logins."""
     require_role(actor, *MANAGER_ROLES)
     user = get(session, actor, user_id)
@@ -196,8 +231,9 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool,
     return _change(session, actor, user, "enable" if active else "disable", expected_version, apply)
 
 
-def reset_password(session: Session, actor: Actor, user_id: int, new_password: str,
-                   expected_version: int | None = None) -> User:
+def reset_password(
+    session: Session, actor: Actor, user_id: int, new_password: str, expected_version: int | None = None
+) -> User:
     """An admin sets a new password; it also lifts a lockout and ends open logins."""
     require_role(actor, *MANAGER_ROLES)
     raise_if_any([password("password", new_password)])
@@ -212,8 +248,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, new_password: s
     return _change(session, actor, user, "reset_password", expected_version, apply)
 
 
-def change_own_password(session: Session, actor: Actor, current: str, new: str,
-                        confirm: str) -> User:
+def change_own_password(session: Session, actor: Actor, current: str, new: str, confirm: str) -> User:
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("error.not_found")

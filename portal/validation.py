@@ -1,4 +1,5 @@
 """Small field checks shared by the services; each returns a FieldError or None."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """What the browser tests share: a real `streamlit run` on a free port over a throw-away
 SQLite database, Debian's Chromium through Playwright, and waiting for Streamlit to
 settle. Each test module seeds its own database."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,26 @@ def streamlit_server(prefix: str, seed: Callable[[Engine], Any]) -> Iterator[Ser
     log = tmp / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     srv = Server(f"http://127.0.0.1:{port}", db_url, log)
     try:
         deadline = time.monotonic() + 60
@@ -105,9 +122,18 @@ def chromium() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             yield browser
         finally:
@@ -119,10 +145,9 @@ def settle(page: Any, quiet_ms: int = 400) -> None:
     frame is there, the network is idle, and the running indicator has stayed away for
     `quiet_ms` (a rerun can start just after the previous one ended)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=SETTLE_MS)
-    try:
+    # the websocket keeps some pages "busy"; the poll below decides
+    with suppress(Exception):
         page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-    except Exception:  # noqa: BLE001 - the websocket keeps some pages "busy"; the poll below decides
-        pass
     running = page.locator('[data-testid="stStatusWidget"]')
     deadline = time.monotonic() + SETTLE_MS / 1000
     quiet_since = None

@@ -4,6 +4,7 @@ Database tests run on SQLite in a temporary folder and, when PORTAL_TEST_DATABAS
 set (CI sets it), on PostgreSQL as well. An unreachable PostgreSQL fails the run rather
 than skipping it.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,10 +64,21 @@ def make_tree(engine: Engine) -> dict[str, int]:
     """County -> two townships -> one village each, plus a school with a class."""
     ids: dict[str, int] = {}
     with transaction(engine) as s:
+
         def add(code: str, name: str, type_: str, parent: str | None) -> None:
-            unit = orgunits.create(s, SYSTEM, {"code": code, "name_zh": name, "name_en": code,
-                                               "type": type_, "parent_id": ids.get(parent) if parent else None})
+            unit = orgunits.create(
+                s,
+                SYSTEM,
+                {
+                    "code": code,
+                    "name_zh": name,
+                    "name_en": code,
+                    "type": type_,
+                    "parent_id": ids.get(parent) if parent else None,
+                },
+            )
             ids[code] = unit.id
+
         add("county", "示范县卫生健康局", "bureau", None)
         add("t1", "东关镇卫生院", "township_hc", "county")
         add("t1v1", "东关村卫生室", "village_clinic", "t1")
@@ -77,12 +89,20 @@ def make_tree(engine: Engine) -> dict[str, int]:
     return ids
 
 
-def make_user(engine: Engine, username: str, role: str, unit_id: int,
-              password: str = "secret123") -> Actor:
+def make_user(engine: Engine, username: str, role: str, unit_id: int, password: str = "secret123") -> Actor:
     with transaction(engine) as s:
-        user = users.create(s, SYSTEM, {"username": username, "display_name": username,
-                                        "role": role, "org_unit_id": unit_id,
-                                        "password": password, "bcrypt_rounds": FAST_ROUNDS})
+        user = users.create(
+            s,
+            SYSTEM,
+            {
+                "username": username,
+                "display_name": username,
+                "role": role,
+                "org_unit_id": unit_id,
+                "password": password,
+                "bcrypt_rounds": FAST_ROUNDS,
+            },
+        )
         return actor_for(s, user)
 
 

@@ -8,6 +8,7 @@ typing the URL of a page her role may not open.
 
 Set PORTAL_SCREENSHOTS to a folder to keep a PNG of every page visited.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,7 @@ PASSWORD_INPUT = 'input[type="password"]'
 
 # --- server and browser ---------------------------------------------------------------
 
+
 def _seed(engine) -> None:
     ids = make_tree(engine)
     make_user(engine, "head", "head", ids["county"], password=PASSWORD)
@@ -63,8 +65,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def context(browser, server):
-    ctx = browser.new_context(base_url=server.url, viewport={"width": 1400, "height": 900},
-                              locale="zh-CN")
+    ctx = browser.new_context(base_url=server.url, viewport={"width": 1400, "height": 900}, locale="zh-CN")
     ctx.set_default_timeout(SETTLE_MS)
     try:
         yield ctx
@@ -73,6 +74,7 @@ def context(browser, server):
 
 
 # --- helpers --------------------------------------------------------------------------
+
 
 def shoot(page, name: str) -> None:
     if SHOTS:
@@ -165,6 +167,7 @@ def heading(slug: str) -> str:
 
 
 # --- tests (file order matters: the anonymous test needs a server nobody has used) -----
+
 
 def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
     page = context.new_page()

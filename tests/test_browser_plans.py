@@ -7,6 +7,7 @@ The server runs on a free port with its own SQLite database: the test tree, a st
 user of 东关镇卫生院 and a county head (password demo12345), and three items of last
 month. Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,11 @@ MAIN = '[data-testid="stMain"]'
 MONTH = periods.month_key(dt.date.today().replace(day=1) - dt.timedelta(days=1))  # last month
 MONTH_LABEL = periods.label(MONTH, "zh-CN")
 TOWNSHIP = "东关镇卫生院"  # make_tree's t1
-ITEMS = (("低盐膳食健康教育讲座", "done", 100), ("利用集市开展健康咨询活动", "in_progress", 50),
-         ("对村卫生室人员工作进行检查督导", "not_started", 0))
+ITEMS = (
+    ("低盐膳食健康教育讲座", "done", 100),
+    ("利用集市开展健康咨询活动", "in_progress", 50),
+    ("对村卫生室人员工作进行检查督导", "not_started", 0),
+)
 
 
 def text(key: str, **params: object) -> str:
@@ -50,6 +54,7 @@ def text(key: str, **params: object) -> str:
 
 # --- server and browser ---------------------------------------------------------------
 
+
 def _seed(engine) -> None:
     ids = make_tree(engine)
     make_user(engine, "head", "head", ids["county"], password=PASSWORD)
@@ -57,10 +62,23 @@ def _seed(engine) -> None:
     last_day = periods.bounds(MONTH)[1]
     with transaction(engine) as s:
         for title, status, pct in ITEMS:
-            records.create(s, SYSTEM, pl.PlanItemSpec, {
-                "org_unit_id": ids["t1"], "month": MONTH, "area": "he", "title": title, "owner_name": "陈静",
-                "status": status, "progress_pct": pct, "target_qty": 1, "target_unit": "次",
-                "due_date": last_day})
+            records.create(
+                s,
+                SYSTEM,
+                pl.PlanItemSpec,
+                {
+                    "org_unit_id": ids["t1"],
+                    "month": MONTH,
+                    "area": "he",
+                    "title": title,
+                    "owner_name": "陈静",
+                    "status": status,
+                    "progress_pct": pct,
+                    "target_qty": 1,
+                    "target_unit": "次",
+                    "due_date": last_day,
+                },
+            )
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +100,7 @@ def new_context(browser, url: str):
 
 
 # --- helpers --------------------------------------------------------------------------
+
 
 def expect(page, locator, what: str) -> None:
     """Wait for the locator; on failure say what the page showed instead."""
@@ -114,12 +133,14 @@ def open_month(page) -> None:
     page.goto("/plans")
     expect(page, page.locator(f"{MAIN} h1", has_text=text("nav.plans")), "the Monthly plans heading")
     settle(page)
-    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has_text=text("shell.period"))
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=text("shell.period"))
     picker.click()
     page.get_by_role("option", name=MONTH_LABEL, exact=True).click()
-    expect(page, page.locator(f'{MAIN} [data-testid="stCaptionContainer"]', has_text=f" · {MONTH_LABEL}"),
-           "the page switched to last month")
+    expect(
+        page,
+        page.locator(f'{MAIN} [data-testid="stCaptionContainer"]', has_text=f" · {MONTH_LABEL}"),
+        "the page switched to last month",
+    )
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -140,6 +161,7 @@ def report_row(url_db: str) -> MonthlyReport:
 
 # --- the test -------------------------------------------------------------------------
 
+
 def test_submit_approve_and_the_lock(browser, server):
     url, url_db = server.url, server.db_url
     started = time.monotonic()
@@ -153,7 +175,8 @@ def test_submit_approve_and_the_lock(browser, server):
     assert summary.input_value().startswith(f"{MONTH_LABEL}共安排计划事项 3 项")  # drafted from the items
     page.locator(MAIN).locator("button", has_text=text("plans.report.submit")).click()
     flashed = page.get_by_text(text("plans.report.submitted_on_time", month=MONTH_LABEL)).or_(
-        page.get_by_text(text("plans.report.submitted_late", month=MONTH_LABEL)))
+        page.get_by_text(text("plans.report.submitted_late", month=MONTH_LABEL))
+    )
     expect(page, flashed, "the submitted message")
     settle(page)
     assert report_row(url_db).status == "submitted"
@@ -163,12 +186,23 @@ def test_submit_approve_and_the_lock(browser, server):
     log_in(review, "head")
     open_month(review)
     tab(review, "plans.tab.review")
-    expect(review, review.get_by_text(text("plans.review.pending", count=1,
-                                         list=text("plans.review.pending_item", unit=TOWNSHIP, month=MONTH_LABEL))),
-           "the report waiting for review")
+    expect(
+        review,
+        review.get_by_text(
+            text(
+                "plans.review.pending",
+                count=1,
+                list=text("plans.review.pending_item", unit=TOWNSHIP, month=MONTH_LABEL),
+            )
+        ),
+        "the report waiting for review",
+    )
     review.locator(MAIN).locator("button", has_text=text("plans.review.approve")).click()
-    expect(review, review.get_by_text(text("plans.review.approved", unit=TOWNSHIP, month=MONTH_LABEL)),
-           "the approval message")
+    expect(
+        review,
+        review.get_by_text(text("plans.review.approved", unit=TOWNSHIP, month=MONTH_LABEL)),
+        "the approval message",
+    )
     settle(review)
     row = report_row(url_db)
     assert row.status == "approved" and row.locked and row.reviewed_by == "head"

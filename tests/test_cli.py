@@ -1,4 +1,5 @@
 """`python -m portal`: each command run through main() against the test database."""
+
 from __future__ import annotations
 
 import io
@@ -52,12 +53,20 @@ def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def make_user(engine: Engine, username: str, role: str, unit_id: int,
-              password: str = "secret123") -> None:
+def make_user(engine: Engine, username: str, role: str, unit_id: int, password: str = "secret123") -> None:
     with transaction(engine) as s:
-        users.create(s, SYSTEM, {"username": username, "display_name": username, "role": role,
-                                 "org_unit_id": unit_id, "password": password,
-                                 "bcrypt_rounds": 4})
+        users.create(
+            s,
+            SYSTEM,
+            {
+                "username": username,
+                "display_name": username,
+                "role": role,
+                "org_unit_id": unit_id,
+                "password": password,
+                "bcrypt_rounds": 4,
+            },
+        )
 
 
 def _user(engine: Engine, username: str) -> User | None:
@@ -77,14 +86,16 @@ def _signs_in(engine: Engine, username: str, password: str) -> str:
 
 # --------------------------------------------------------------------------- init, demo
 
+
 def test_init_reports_the_revision(cli: Run) -> None:
     result = cli("init")
     assert result.code == 0
     assert migrate.head_revision() in result.out
 
 
-def test_fresh_database_needs_init_before_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_fresh_database_needs_init_before_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
     monkeypatch.setattr(demo, "PRODUCT_ROUNDS", 4)
     refused = _run(capsys, ["--lang", "en", "demo"])
@@ -122,9 +133,11 @@ def test_demo_refuses_a_database_with_data(cli: Run, engine: Engine, tree: dict[
 
 # --------------------------------------------------------------------------- user add
 
+
 def test_user_add(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
-    result = cli("user", "add", "Zhang.San", "--name", "张三", "--role", "staff",
-                 "--unit", "t1", "--password", "secret999")
+    result = cli(
+        "user", "add", "Zhang.San", "--name", "张三", "--role", "staff", "--unit", "t1", "--password", "secret999"
+    )
     assert result.code == 0, result.err
     assert "zhang.san" in result.out
     user = _user(engine, "zhang.san")
@@ -132,13 +145,13 @@ def test_user_add(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
     assert (user.display_name, user.role, user.org_unit_id) == ("张三", "staff", tree["t1"])
     assert _signs_in(engine, "zhang.san", "secret999") == "ok"
     with Session(engine) as s:
-        entry = s.scalar(select(AuditEntry).where(AuditEntry.record_type == "users",
-                                                  AuditEntry.record_id == user.id))
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.record_type == "users", AuditEntry.record_id == user.id))
         assert entry is not None and (entry.action, entry.actor_name) == ("create", "system")
 
 
-def test_user_add_reads_the_password_from_stdin(cli: Run, engine: Engine, tree: dict[str, int],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_add_reads_the_password_from_stdin(
+    cli: Run, engine: Engine, tree: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("piped-secret1\n"))
     result = cli("user", "add", "lisi", "--name", "李四", "--role", "viewer", "--unit", "county")
     assert result.code == 0, result.err
@@ -146,33 +159,45 @@ def test_user_add_reads_the_password_from_stdin(cli: Run, engine: Engine, tree: 
 
 
 def test_user_add_bad_role_names_the_field(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
-    result = cli("user", "add", "lisi", "--name", "李四", "--role", "boss", "--unit", "t1",
-                 "--password", "secret999")
+    result = cli("user", "add", "lisi", "--name", "李四", "--role", "boss", "--unit", "t1", "--password", "secret999")
     assert result.code == 2
     assert "角色（--role）" in result.err and "boss" in result.err
     assert "inspector" in result.err  # the choices are listed
     assert _user(engine, "lisi") is None
 
 
-def test_user_add_unknown_unit_names_the_field(cli: Run, engine: Engine,
-                                               tree: dict[str, int]) -> None:
-    result = cli("--lang", "en", "user", "add", "lisi", "--name", "Li Si", "--role", "staff",
-                 "--unit", "nowhere", "--password", "secret999")
+def test_user_add_unknown_unit_names_the_field(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
+    result = cli(
+        "--lang",
+        "en",
+        "user",
+        "add",
+        "lisi",
+        "--name",
+        "Li Si",
+        "--role",
+        "staff",
+        "--unit",
+        "nowhere",
+        "--password",
+        "secret999",
+    )
     assert result.code == 2
     assert "Org unit (--unit)" in result.err and "nowhere" in result.err
     assert _user(engine, "lisi") is None
 
 
 def test_user_add_reports_every_bad_field(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
-    result = cli("user", "add", "lisi", "--name", " ", "--role", "staff", "--unit", "t1",
-                 "--password", "short", "--lang", "en")
+    result = cli(
+        "user", "add", "lisi", "--name", " ", "--role", "staff", "--unit", "t1", "--password", "short", "--lang", "en"
+    )
     assert result.code == 2
     assert "Name (--name)" in result.err and "Password (--password)" in result.err
-    duplicate = cli("user", "add", "lisi", "--name", "李四", "--role", "staff", "--unit", "t1",
-                    "--password", "secret999")
+    duplicate = cli(
+        "user", "add", "lisi", "--name", "李四", "--role", "staff", "--unit", "t1", "--password", "secret999"
+    )
     assert duplicate.code == 0
-    again = cli("user", "add", "LISI", "--name", "李四", "--role", "staff", "--unit", "t1",
-                "--password", "secret999")
+    again = cli("user", "add", "LISI", "--name", "李四", "--role", "staff", "--unit", "t1", "--password", "secret999")
     assert again.code == 2 and "用户名（USERNAME）" in again.err
     assert _count(engine, User) == 1
 
@@ -183,6 +208,7 @@ def test_missing_required_option_is_a_usage_error(cli: Run, tree: dict[str, int]
 
 
 # --------------------------------------------------------------------------- passwd, disable
+
 
 def test_user_passwd_resets_and_unlocks(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
     make_user(engine, "wangwu", "staff", tree["t1"], password="old-secret1")
@@ -197,8 +223,7 @@ def test_user_passwd_resets_and_unlocks(cli: Run, engine: Engine, tree: dict[str
     assert _signs_in(engine, "wangwu", "old-secret1") == "bad_credentials"
 
 
-def test_user_passwd_unknown_user_and_short_password(cli: Run, engine: Engine,
-                                                     tree: dict[str, int]) -> None:
+def test_user_passwd_unknown_user_and_short_password(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
     unknown = cli("user", "passwd", "nobody", "--password", "new-secret1")
     assert unknown.code == 2 and "nobody" in unknown.err and "USERNAME" in unknown.err
     make_user(engine, "wangwu", "staff", tree["t1"])
@@ -216,13 +241,19 @@ def test_user_disable_and_enable(cli: Run, engine: Engine, tree: dict[str, int])
     assert cli("user", "enable", "wangwu").code == 0
     assert _user(engine, "wangwu").active is True  # type: ignore[union-attr]
     with Session(engine) as s:
-        actions = list(s.scalars(select(AuditEntry.action).where(
-            AuditEntry.record_type == "users", AuditEntry.action.in_(("disable", "enable")))))
+        actions = list(
+            s.scalars(
+                select(AuditEntry.action).where(
+                    AuditEntry.record_type == "users", AuditEntry.action.in_(("disable", "enable"))
+                )
+            )
+        )
     assert sorted(actions) == ["disable", "enable"]  # the no-op disable wrote nothing
     assert cli("user", "enable", "ghost").code == 2
 
 
 # --------------------------------------------------------------------------- listings
+
 
 def _table_rows(output: str) -> dict[str, list[str]]:
     """First column -> the row's cells (cells are separated by two or more spaces)."""
@@ -274,6 +305,7 @@ def test_orgunit_list_of_an_empty_database(cli: Run) -> None:
 
 # --------------------------------------------------------------------------- backup
 
+
 def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
     if engine.dialect.name == "postgresql":
         result = cli("backup", str(tmp_path / "portal.dump"))
@@ -292,7 +324,8 @@ def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         for table in Base.metadata.sorted_tables:
             source = s.scalar(select(func.count()).select_from(table))
-            assert copy.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] == source
+            sql = f"SELECT count(*) FROM {table.name}"  # noqa: S608 - a name from our own metadata
+            assert copy.execute(sql).fetchone()[0] == source
         assert source is not None
     copy.close()
 
@@ -315,21 +348,28 @@ def test_backup_will_not_overwrite_without_force(cli: Run, engine: Engine, tmp_p
 
 
 def test_backup_postgresql_prints_pg_dump_without_the_password(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     # Needs no server: the command line is built from the URL alone.
     monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://portal:s3cret@db.example:6543/health")
     result = _run(capsys, ["--lang", "en", "backup", str(tmp_path / "health.dump")])
     assert result.code == 0
     command = result.out.strip()
     assert command.startswith("pg_dump ")
-    for part in ("--host=db.example", "--port=6543", "--username=portal", "--dbname=health",
-                 f"--file={tmp_path / 'health.dump'}"):
+    for part in (
+        "--host=db.example",
+        "--port=6543",
+        "--username=portal",
+        "--dbname=health",
+        f"--file={tmp_path / 'health.dump'}",
+    ):
         assert part in command
     assert "s3cret" not in result.out + result.err
     assert "PGPASSWORD" in result.err
 
 
 # --------------------------------------------------------------------------- plumbing
+
 
 def test_no_command_prints_usage(cli: Run) -> None:
     result = cli()
@@ -342,19 +382,17 @@ def test_help_exits_zero(cli: Run) -> None:
 
 
 def test_unreachable_database_is_a_message_not_a_trace(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("PORTAL_DATABASE_URL",
-                       "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2")
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2")
     result = _run(capsys, ["--lang", "en", "user", "list"])
     assert result.code == 1
     assert "Cannot reach the database" in result.err
 
 
-def test_language_comes_from_portal_lang(cli: Run, monkeypatch: pytest.MonkeyPatch,
-                                         tree: dict[str, int]) -> None:
+def test_language_comes_from_portal_lang(cli: Run, monkeypatch: pytest.MonkeyPatch, tree: dict[str, int]) -> None:
     monkeypatch.setenv("PORTAL_LANG", "en")
-    result = cli("user", "add", "lisi", "--name", "Li Si", "--role", "boss", "--unit", "t1",
-                 "--password", "secret999")
+    result = cli("user", "add", "lisi", "--name", "Li Si", "--role", "boss", "--unit", "t1", "--password", "secret999")
     assert result.code == 2 and "Role (--role)" in result.err
 
 
@@ -365,15 +403,21 @@ HE_HEADER = "开展单位,活动日期,活动形式,活动主题,受教育人数
 
 def _activities(engine: Engine) -> list[tuple[str, str, str]]:
     with Session(engine) as s:
-        return sorted(tuple(r) for r in s.execute(select(OrgUnit.code, HeActivity.title, HeActivity.activity_type)
-                                .join(OrgUnit, OrgUnit.id == HeActivity.org_unit_id)))
+        return sorted(
+            tuple(r)
+            for r in s.execute(
+                select(OrgUnit.code, HeActivity.title, HeActivity.activity_type).join(
+                    OrgUnit, OrgUnit.id == HeActivity.org_unit_id
+                )
+            )
+        )
 
 
-def test_import_writes_every_row_and_reports_counts(cli: Run, engine: Engine, tree: dict[str, int],
-                                                    tmp_path: Path) -> None:
+def test_import_writes_every_row_and_reports_counts(
+    cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path
+) -> None:
     source = tmp_path / "活动.csv"
-    source.write_bytes((HE_HEADER + "t1,2026-03-24,健康讲座,讲座,30\nt2v1,2026-03-25,资料发放,资料,\n")
-                       .encode("gbk"))
+    source.write_bytes((HE_HEADER + "t1,2026-03-24,健康讲座,讲座,30\nt2v1,2026-03-25,资料发放,资料,\n").encode("gbk"))
     checked = cli("import", "he_activities", str(source), "--dry-run")
     assert checked.code == 0 and "2" in checked.out and _activities(engine) == []
     result = cli("import", "he_activities", str(source))
@@ -385,11 +429,12 @@ def test_import_writes_every_row_and_reports_counts(cli: Run, engine: Engine, tr
     assert actors == {"system"}
 
 
-def test_import_with_a_bad_row_writes_nothing(cli: Run, engine: Engine, tree: dict[str, int],
-                                              tmp_path: Path) -> None:
+def test_import_with_a_bad_row_writes_nothing(cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path) -> None:
     source = tmp_path / "bad.csv"
-    source.write_text(HE_HEADER + "t1,2026-03-24,健康讲座,好,30\nt1,2026-13-01,健康讲座,坏,30\n"
-                      "t1,2026-03-24,跳舞,坏,30\n", encoding="utf-8")
+    source.write_text(
+        HE_HEADER + "t1,2026-03-24,健康讲座,好,30\nt1,2026-13-01,健康讲座,坏,30\nt1,2026-03-24,跳舞,坏,30\n",
+        encoding="utf-8",
+    )
     audit_before = _count(engine, AuditEntry)
     result = cli("import", "he_activities", str(source))
     assert result.code == 2
@@ -399,8 +444,7 @@ def test_import_with_a_bad_row_writes_nothing(cli: Run, engine: Engine, tree: di
     assert english.code == 2 and "Row 3, 活动日期" in english.err
 
 
-def test_import_as_a_user_applies_their_scope(cli: Run, engine: Engine, tree: dict[str, int],
-                                              tmp_path: Path) -> None:
+def test_import_as_a_user_applies_their_scope(cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path) -> None:
     make_user(engine, "t1staff", "staff", tree["t1"])
     make_user(engine, "t1viewer", "viewer", tree["t1"])
     source = tmp_path / "a.csv"
@@ -417,8 +461,10 @@ def test_import_as_a_user_applies_their_scope(cli: Run, engine: Engine, tree: di
 
 def test_import_upsert_of_org_units(cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path) -> None:
     source = tmp_path / "units.csv"
-    source.write_text("编码,中文名称,类型,上级机构\nt1,东关镇中心卫生院,乡镇卫生院,county\n"
-                      "t3,南山镇卫生院,乡镇卫生院,county\n", encoding="utf-8-sig")
+    source.write_text(
+        "编码,中文名称,类型,上级机构\nt1,东关镇中心卫生院,乡镇卫生院,county\nt3,南山镇卫生院,乡镇卫生院,county\n",
+        encoding="utf-8-sig",
+    )
     plain = cli("import", "org_units", str(source))
     assert plain.code == 2 and "第 2 行，编码" in plain.err
     result = cli("import", "org_units", str(source), "--upsert")
@@ -429,8 +475,9 @@ def test_import_upsert_of_org_units(cli: Run, engine: Engine, tree: dict[str, in
         assert s.scalar(select(OrgUnit.parent_id).where(OrgUnit.code == "t3")) == tree["county"]
 
 
-def test_import_refuses_unknown_types_and_unreadable_files(cli: Run, engine: Engine,
-                                                          tree: dict[str, int], tmp_path: Path) -> None:
+def test_import_refuses_unknown_types_and_unreadable_files(
+    cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path
+) -> None:
     unknown = cli("import", "parties", str(tmp_path / "x.csv"))
     assert unknown.code == 2 and "parties" in unknown.err and "he_activities" in unknown.err
     missing = cli("import", "he_activities", str(tmp_path / "nothing.csv"))
@@ -443,11 +490,14 @@ def test_import_refuses_unknown_types_and_unreadable_files(cli: Run, engine: Eng
     assert cli("schema", "parties").code == 2
 
 
-def test_export_to_csv_and_xlsx_with_an_org_filter(cli: Run, engine: Engine, tree: dict[str, int],
-                                                   tmp_path: Path) -> None:
+def test_export_to_csv_and_xlsx_with_an_org_filter(
+    cli: Run, engine: Engine, tree: dict[str, int], tmp_path: Path
+) -> None:
     source = tmp_path / "in.csv"
-    source.write_text(HE_HEADER + "t1,2026-03-24,健康讲座,=1+1,30\nt1v1,2026-03-25,其他,村里,\n"
-                      "t2,2026-03-26,其他,西河,\n", encoding="utf-8")
+    source.write_text(
+        HE_HEADER + "t1,2026-03-24,健康讲座,=1+1,30\nt1v1,2026-03-25,其他,村里,\nt2,2026-03-26,其他,西河,\n",
+        encoding="utf-8",
+    )
     assert cli("import", "he_activities", str(source)).code == 0
     target = tmp_path / "out.csv"
     result = cli("export", "he_activities", "--org", "t1", "-o", str(target))

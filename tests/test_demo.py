@@ -1,5 +1,6 @@
 """The demo loader: the county it builds, its accounts, its audit trail, and that it is
 all-or-nothing and never loads twice."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,14 @@ from portal import auth, demo, demo_programmes, orgunits, plans, users
 from portal.demo import DEMO_PASSWORD, DatabaseNotEmpty, is_empty, load_demo
 from portal.scope import actor_for
 
-ROLE_ACCOUNTS = {"admin": "admin", "head": "head", "trainer": "trainer",
-                 "inspector": "inspector", "staff": "staff", "viewer": "viewer"}
+ROLE_ACCOUNTS = {
+    "admin": "admin",
+    "head": "head",
+    "trainer": "trainer",
+    "inspector": "inspector",
+    "staff": "staff",
+    "viewer": "viewer",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -29,9 +36,11 @@ def _units(s: Session) -> dict[str, OrgUnit]:
 
 
 def _figure(s: Session, unit: OrgUnit, year: int, kind: str) -> int | None:
-    return s.scalar(select(OrgUnitPopulation.value).where(
-        OrgUnitPopulation.org_unit_id == unit.id, OrgUnitPopulation.year == year,
-        OrgUnitPopulation.kind == kind))
+    return s.scalar(
+        select(OrgUnitPopulation.value).where(
+            OrgUnitPopulation.org_unit_id == unit.id, OrgUnitPopulation.year == year, OrgUnitPopulation.kind == kind
+        )
+    )
 
 
 def _count(s: Session, model: Any) -> int:
@@ -48,14 +57,22 @@ def test_demo_builds_the_county_tree(engine: Engine, loaded: dict[str, int]) -> 
         roots = [u for u in units.values() if u.parent_id is None]
         assert len(roots) == 1 and roots[0].type == "bureau"
         root = roots[0]
-        by_type = {t: [u for u in units.values() if u.type == t] for t in
-                   ("supervision", "cdc", "township_hc", "village_clinic", "school", "class")}
+        by_type = {
+            t: [u for u in units.values() if u.type == t]
+            for t in ("supervision", "cdc", "township_hc", "village_clinic", "school", "class")
+        }
         assert [u.parent_id for u in by_type["supervision"]] == [root.id]
         assert [u.parent_id for u in by_type["cdc"]] == [root.id]
         townships = by_type["township_hc"]
         assert len(townships) >= 6
-        assert {u.name_zh for u in townships} >= {"城关镇卫生院", "东关镇卫生院", "西河镇中心卫生院",
-                                                  "南山乡卫生院", "北坡乡卫生院", "清水镇卫生院"}
+        assert {u.name_zh for u in townships} >= {
+            "城关镇卫生院",
+            "东关镇卫生院",
+            "西河镇中心卫生院",
+            "南山乡卫生院",
+            "北坡乡卫生院",
+            "清水镇卫生院",
+        }
         for township in townships:
             assert township.parent_id == root.id
             villages = [u for u in by_type["village_clinic"] if u.parent_id == township.id]
@@ -118,8 +135,7 @@ def test_demo_password_signs_in(engine: Engine, loaded: dict[str, int]) -> None:
         s.rollback()
 
 
-def test_demo_accounts_use_the_product_bcrypt_cost(engine: Engine,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_accounts_use_the_product_bcrypt_cost(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
 
     def spy(session: Session, actor: Any, data: dict[str, Any]) -> User:
@@ -144,9 +160,16 @@ def test_demo_staff_sees_only_their_township(engine: Engine, loaded: dict[str, i
 
 def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
     with Session(engine) as s:
+
         def entries(record_type: str) -> int:
-            return s.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.record_type == record_type, AuditEntry.action == "create")) or 0
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.record_type == record_type, AuditEntry.action == "create")
+                )
+                or 0
+            )
 
         assert entries("org_units") == loaded["org_units"]
         assert entries("org_unit_populations") == loaded["populations"]
@@ -156,9 +179,17 @@ def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
         # the county head hands the targets down and reviews the monthly reports; the units
         # with their own account plan and report as that account; everything else is the loader
         assert set(s.scalars(select(AuditEntry.actor_name).distinct())) == {
-            "system", "head", "staff", "dg_head", "zx1_staff", "inspector"}
+            "system",
+            "head",
+            "staff",
+            "dg_head",
+            "zx1_staff",
+            "inspector",
+        }
         assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {
-            "targets", "monthly_reports"}
+            "targets",
+            "monthly_reports",
+        }
         for after in s.scalars(select(AuditEntry.after).where(AuditEntry.record_type == "users")):
             assert "password_hash" not in after
 
@@ -183,7 +214,9 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         assert all(i.owner_name for i in items)
         # past months: mostly done, the diligent townships more so; what is not done says why
         past = [i for i in items if i.month <= "2026-07"]
-        by_status = {st: sum(1 for i in past if i.status == st) for st in ("done", "overdue", "postponed", "in_progress")}
+        by_status = {
+            st: sum(1 for i in past if i.status == st) for st in ("done", "overdue", "postponed", "in_progress")
+        }
         assert by_status["done"] > 0.7 * len(past) and by_status["overdue"] > 0 and by_status["postponed"] > 0
 
         def rate(unit: str) -> float:
@@ -213,10 +246,14 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         assert january.status == "approved" and january.summary.startswith("一月份")
         assert "村卫生室人员业务水平" in january.problems and "二月份" in january.next_plan
         assert sum(1 for i in items if (code[i.org_unit_id], i.month) == ("cg", "2026-02")) >= 5
+
         # all through the services: audited, by the unit's own account where it has one
         def actions(record_type: str, action: str, actor: str | None = None) -> int:
-            stmt = select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.record_type == record_type, AuditEntry.action == action)
+            stmt = (
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.record_type == record_type, AuditEntry.action == action)
+            )
             if actor:
                 stmt = stmt.where(AuditEntry.actor_name == actor)
             return s.scalar(stmt) or 0
@@ -226,7 +263,9 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         assert actions("monthly_reports", "approve", "head") == len(statuses["approved"])
         assert actions("monthly_reports", "return", "head") > len(statuses["returned"])  # one came back again
         assert actions("monthly_reports", "submit") > len(sent)
-        assert actions("monthly_reports", "submit", "staff") >= 6 and actions("monthly_reports", "submit", "dg_head") >= 6
+        assert (
+            actions("monthly_reports", "submit", "staff") >= 6 and actions("monthly_reports", "submit", "dg_head") >= 6
+        )
         assert {r.submitted_by for r in sent if code[r.org_unit_id] == "cg"} == {"staff"}
 
 

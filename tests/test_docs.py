@@ -1,5 +1,6 @@
 """The README is the reference: it must cover every spec option, hook, record type,
 page and CLI command (Datasette's habit of testing the docs)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,11 @@ from portal.records import registry
 from portal.records.spec import RecordSpec
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-OPTIONS = [name for name, value in vars(RecordSpec).items()
-           if not name.startswith("_") and not isinstance(value, classmethod) and not callable(value)]
+OPTIONS = [
+    name
+    for name, value in vars(RecordSpec).items()
+    if not name.startswith("_") and not isinstance(value, classmethod) and not callable(value)
+]
 HOOKS = ["prepare", "clean", "clean_db", "before_save", "after_save", "on_change", "before_delete"]
 
 
@@ -36,9 +40,24 @@ def test_every_page_is_described(page):
     assert f"| `/{page.url_path}`" in README
 
 
-@pytest.mark.parametrize("command", ["init", "demo", "user add", "user passwd", "user disable|enable",
-                                     "user list", "orgunit list", "schema", "import", "export",
-                                     "report month", "report year", "backup"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "init",
+        "demo",
+        "user add",
+        "user passwd",
+        "user disable|enable",
+        "user list",
+        "orgunit list",
+        "schema",
+        "import",
+        "export",
+        "report month",
+        "report year",
+        "backup",
+    ],
+)
 def test_every_cli_command_is_documented(command):
     assert f"  {command} " in README
 

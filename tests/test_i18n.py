@@ -1,5 +1,6 @@
 """Both catalogues carry every key, with the same placeholders, and every key the code
 asks for exists."""
+
 from __future__ import annotations
 
 import re
@@ -44,9 +45,21 @@ def used_keys() -> set[str]:
     handed to exceptions, validation keys handed to FieldError...)."""
     # Page slugs (admin, account, login, shell...) also prefix widget keys, so only the
     # message-only namespaces are scanned this way.
-    prefixes = ["error", "validation", "startup", "field", "role", "orgtype", "status",
-                "period", "audit", "record", "cli"]
-    quoted = re.compile(r"""["']((?:%s)\.[a-z0-9_]+(?:\.[a-z0-9_-]+)*)["']""" % "|".join(prefixes))
+    prefixes = [
+        "error",
+        "validation",
+        "startup",
+        "field",
+        "role",
+        "orgtype",
+        "status",
+        "period",
+        "audit",
+        "record",
+        "cli",
+    ]
+    alternatives = "|".join(prefixes)
+    quoted = re.compile(rf"""["']((?:{alternatives})\.[a-z0-9_]+(?:\.[a-z0-9_-]+)*)["']""")
     keys: set[str] = set()
     for path in [ROOT / "app.py", *(ROOT / "portal").rglob("*.py")]:
         text = path.read_text(encoding="utf-8")
@@ -61,14 +74,17 @@ def test_every_key_used_in_code_exists():
     assert sorted(k for k in keys if k not in zh) == []
 
 
-@pytest.mark.parametrize("key", [
-    *(f"role.{r}" for r in ROLES),
-    *(f"orgtype.{o}" for o in ORG_UNIT_TYPES),
-    *(f"lang.{lang}" for lang in i18n.LANGUAGES),
-    *(f"validation.type_{kind}" for kind in FIELD_TYPES),
-    *(p.title_key for p in navigation.PAGES),
-    *(p.section_key for p in navigation.PAGES),
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        *(f"role.{r}" for r in ROLES),
+        *(f"orgtype.{o}" for o in ORG_UNIT_TYPES),
+        *(f"lang.{lang}" for lang in i18n.LANGUAGES),
+        *(f"validation.type_{kind}" for kind in FIELD_TYPES),
+        *(p.title_key for p in navigation.PAGES),
+        *(p.section_key for p in navigation.PAGES),
+    ],
+)
 def test_dynamic_keys_exist(key):
     for lang in i18n.LANGUAGES:
         assert key in i18n.catalogue(lang)

@@ -1,22 +1,25 @@
 """Indicators computed from records, rolled up the tree; targets, expected-by-today and
 status; assignment (下达) and scoping of targets."""
+
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from db.engine import transaction
 from db.models import HeActivity, Indicator, OrgUnit, Target
-from portal import indicator_library, indicators as ind, orgunits, targets as tg
+from portal import indicator_library, orgunits
+from portal import indicators as ind
+from portal import targets as tg
 from portal.errors import PermissionDenied, ValidationError
 from portal.records import service as rs
 from portal.scope import SYSTEM
 from tests.conftest import make_user
 
 D = dt.date
+MARCH_10 = D(2026, 3, 10)
 
 
 def units(engine, *codes):
@@ -26,32 +29,45 @@ def units(engine, *codes):
     return [by_code[c] for c in codes]
 
 
-def bulk(engine, unit_id, n, day=D(2026, 3, 10), **values):
-    row = {"org_unit_id": unit_id, "activity_date": day, "activity_type": "lecture", "title": "x",
-           "participants": 10, "version": 1, "created_at": dt.datetime.now(dt.timezone.utc),
-           "updated_at": dt.datetime.now(dt.timezone.utc), **values}
+def bulk(engine, unit_id, n, day=MARCH_10, **values):
+    row = {
+        "org_unit_id": unit_id,
+        "activity_date": day,
+        "activity_type": "lecture",
+        "title": "x",
+        "participants": 10,
+        "version": 1,
+        "created_at": dt.datetime.now(dt.UTC),
+        "updated_at": dt.datetime.now(dt.UTC),
+        **values,
+    }
     with transaction(engine) as s:
         s.execute(insert(HeActivity), [row] * n)
 
 
 def lectures():
-    return ind.parse_definition({"kind": "aggregate", "record": "he_activities", "agg": "count",
-                                 "filters": {"activity_type": "lecture"}})
+    return ind.parse_definition(
+        {"kind": "aggregate", "record": "he_activities", "agg": "count", "filters": {"activity_type": "lecture"}}
+    )
 
 
 # --- definitions --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, message", [
-    ("{", "not valid JSON"),
-    ("[]", "expected a JSON object"),
-    ('{"kind": "median"}', "'kind' must be one of"),
-    ('{"record": "he_activities", "agg": "avg"}', "'agg' must be one of"),
-    ('{"record": "he_activities", "agg": "sum"}', "needs a 'field'"),
-    ('{"record": "he_activities", "filters": {"colour": "red"}}', "has no field 'colour'"),
-    ('{"kind": "ratio", "numerator": {"record": "he_activities"}}', "denominator: expected an object"),
-    ('{"kind": "per_population", "numerator": {"record": "he_activities"}, "population": "dogs"}', "'population'"),
-    ('{"record": "he_activities", "factor": 0}', "'factor' must be a positive number"),
-])
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"kind": "median"}', "'kind' must be one of"),
+        ('{"record": "he_activities", "agg": "avg"}', "'agg' must be one of"),
+        ('{"record": "he_activities", "agg": "sum"}', "needs a 'field'"),
+        ('{"record": "he_activities", "filters": {"colour": "red"}}', "has no field 'colour'"),
+        ('{"kind": "ratio", "numerator": {"record": "he_activities"}}', "denominator: expected an object"),
+        ('{"kind": "per_population", "numerator": {"record": "he_activities"}, "population": "dogs"}', "'population'"),
+        ('{"record": "he_activities", "factor": 0}', "'factor' must be a positive number"),
+    ],
+)
 def test_bad_definitions_say_what_is_wrong(text, message):
     with pytest.raises(ValueError, match=message):
         ind.parse_definition(text)
@@ -65,8 +81,9 @@ def test_pending_record_types_are_allowed_and_every_template_parses():
         assert template["source"]
 
 
-@pytest.mark.parametrize("text, points", [
-    ("pro_rata", []), ("", []), ("6:30,9:80,12:100", [(6, 30.0), (9, 80.0), (12, 100.0)])])
+@pytest.mark.parametrize(
+    "text, points", [("pro_rata", []), ("", []), ("6:30,9:80,12:100", [(6, 30.0), (9, 80.0), (12, 100.0)])]
+)
 def test_profiles(text, points):
     assert ind.parse_profile(text) == points
 
@@ -79,18 +96,24 @@ def test_bad_profiles(bad):
 
 # --- computation on known data -----------------------------------------------------------
 
+
 def test_counts_roll_up_the_tree(engine, tree):
     bulk(engine, tree["t1v1"], 3)
     bulk(engine, tree["t1"], 2)
     bulk(engine, tree["t2v1"], 4)
     bulk(engine, tree["t2v1"], 5, activity_type="board")
     bulk(engine, tree["t2v1"], 1, day=D(2025, 12, 31))  # other year
-    bulk(engine, tree["t2"], 1, deleted_at=dt.datetime.now(dt.timezone.utc))  # in the trash
+    bulk(engine, tree["t2"], 1, deleted_at=dt.datetime.now(dt.UTC))  # in the trash
     refs = units(engine, "county", "t1", "t1v1", "t2", "school")
     with transaction(engine) as s:
         got = ind.compute(s, lectures(), refs, D(2026, 1, 1), D(2026, 12, 31))
-    assert {u: got[r.id].actual for u, r in zip(["county", "t1", "t1v1", "t2", "school"], refs)} == \
-        {"county": 9, "t1": 5, "t1v1": 3, "t2": 4, "school": 0}
+    assert {u: got[r.id].actual for u, r in zip(["county", "t1", "t1v1", "t2", "school"], refs)} == {
+        "county": 9,
+        "t1": 5,
+        "t1v1": 3,
+        "t2": 4,
+        "school": 0,
+    }
 
 
 def test_closure_rate_1038_of_1314_is_79_percent(engine, tree):
@@ -98,10 +121,14 @@ def test_closure_rate_1038_of_1314_is_79_percent(engine, tree):
     # consultations play "closed", lectures the rest.
     bulk(engine, tree["t1"], 1038, activity_type="consultation")
     bulk(engine, tree["t1"], 276, activity_type="lecture")
-    definition = ind.parse_definition({
-        "kind": "ratio", "factor": 100,
-        "numerator": {"record": "he_activities", "filters": {"activity_type": "consultation"}},
-        "denominator": {"record": "he_activities"}})
+    definition = ind.parse_definition(
+        {
+            "kind": "ratio",
+            "factor": 100,
+            "numerator": {"record": "he_activities", "filters": {"activity_type": "consultation"}},
+            "denominator": {"record": "he_activities"},
+        }
+    )
     [t1] = units(engine, "t1")
     with transaction(engine) as s:
         value = ind.compute(s, definition, [t1], D(2026, 1, 1), D(2026, 12, 31))[t1.id]
@@ -115,8 +142,14 @@ def test_coverage_against_population_with_children_fallback(engine, tree):
         orgunits.set_population(s, SYSTEM, tree["t2"], 2025, "resident", 10000)  # latest up to the year
     bulk(engine, tree["t1v1"], 10, participants=60)  # 600 people
     bulk(engine, tree["t2"], 5, participants=100)
-    definition = ind.parse_definition({"kind": "per_population", "population": "resident", "factor": 100,
-                                       "numerator": {"record": "he_activities", "agg": "sum", "field": "participants"}})
+    definition = ind.parse_definition(
+        {
+            "kind": "per_population",
+            "population": "resident",
+            "factor": 100,
+            "numerator": {"record": "he_activities", "agg": "sum", "field": "participants"},
+        }
+    )
     t1, t2, county = units(engine, "t1", "t2", "county")
     with transaction(engine) as s:
         got = ind.compute(s, definition, [t1, t2, county], D(2026, 1, 1), D(2026, 12, 31))
@@ -145,13 +178,17 @@ def test_monthly_series_in_one_query(engine, tree):
 
 # --- expected by today and status ------------------------------------------------------------
 
-@pytest.mark.parametrize("today, profile, share", [
-    (D(2026, 6, 30), "6:30,9:80,12:100", 0.30),
-    (D(2026, 9, 30), "6:30,9:80,12:100", 0.80),
-    (D(2026, 12, 31), "6:30,9:80,12:100", 1.0),
-    (D(2025, 12, 31), "6:30,9:80,12:100", 0.0),
-    (D(2026, 7, 2), "pro_rata", 183 / 365),
-])
+
+@pytest.mark.parametrize(
+    "today, profile, share",
+    [
+        (D(2026, 6, 30), "6:30,9:80,12:100", 0.30),
+        (D(2026, 9, 30), "6:30,9:80,12:100", 0.80),
+        (D(2026, 12, 31), "6:30,9:80,12:100", 1.0),
+        (D(2025, 12, 31), "6:30,9:80,12:100", 0.0),
+        (D(2026, 7, 2), "pro_rata", 183 / 365),
+    ],
+)
 def test_expected_share(today, profile, share):
     assert abs(tg.expected_share("2026", today, profile) - share) < 0.002
 
@@ -161,22 +198,26 @@ def test_expected_share_between_milestones_is_linear():
     assert 0.30 < mid < 0.80
 
 
-@pytest.mark.parametrize("actual, target, expected, comparator, over, status", [
-    (4, 4, 3.6, ">=", False, "met"),
-    (3, 4, 2.0, ">=", False, "on_track"),
-    (1, 4, 3.6, ">=", False, "behind"),
-    (0, 4, 3.6, ">=", False, "not_started"),
-    (3, 4, 4.0, ">=", True, "missed"),
-    (None, None, None, ">=", False, "no_target"),
-    (0, 0, 0, "<=", False, "on_track"),
-    (2, 0, 0, "<=", True, "missed"),
-    (2, 5, 1.0, "<=", True, "met"),
-])
+@pytest.mark.parametrize(
+    "actual, target, expected, comparator, over, status",
+    [
+        (4, 4, 3.6, ">=", False, "met"),
+        (3, 4, 2.0, ">=", False, "on_track"),
+        (1, 4, 3.6, ">=", False, "behind"),
+        (0, 4, 3.6, ">=", False, "not_started"),
+        (3, 4, 4.0, ">=", True, "missed"),
+        (None, None, None, ">=", False, "no_target"),
+        (0, 0, 0, "<=", False, "on_track"),
+        (2, 0, 0, "<=", True, "missed"),
+        (2, 5, 1.0, "<=", True, "met"),
+    ],
+)
 def test_status(actual, target, expected, comparator, over, status):
     assert tg.status_of(actual, target, expected, comparator, over) == status
 
 
 # --- targets: assignment, scoping, progress --------------------------------------------------
+
 
 @pytest.fixture
 def library(engine):
@@ -253,6 +294,6 @@ def test_progress_from_records_and_targets(engine, tree, library):
         assert rows[school.id].target == 4 and rows[school.id].status == "not_started"  # the norm
         pending = s.scalar(select(Indicator).where(Indicator.code == "TR-PASS"))
         assert tg.progress(s, pending, [t1], "2026", D(2026, 11, 23))[0].status == "unavailable"
-        actual, expected, milestones, target = tg.cumulative_series(s, he01, t1, "2026", D(2026, 11, 23))
+        actual, expected, _milestones, target = tg.cumulative_series(s, he01, t1, "2026", D(2026, 11, 23))
         assert actual[2] == (D(2026, 3, 31), 4) and actual[-1] == (D(2026, 11, 23), 4)
         assert target == 4 and expected[-1] == (D(2026, 12, 31), 4)

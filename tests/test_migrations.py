@@ -1,4 +1,5 @@
 """The migrations build the schema the models describe, on every backend."""
+
 from __future__ import annotations
 
 from sqlalchemy import inspect

@@ -4,6 +4,7 @@ login form, and the admin and account pages doing real writes.
 The app runs through tests.conftest.served_app (why: see there); the page-alone
 behaviour is tested on purpose below.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,8 +23,14 @@ from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo12345"
 ENTRY = [str(ROOT / "app.py")]  # replaced by the module fixture's copy
-HOME_UNIT = {"admin": "county", "head": "county", "trainer": "county", "inspector": "county",
-             "staff": "t1", "viewer": "t1"}
+HOME_UNIT = {
+    "admin": "county",
+    "head": "county",
+    "trainer": "county",
+    "inspector": "county",
+    "staff": "t1",
+    "viewer": "t1",
+}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -57,8 +64,11 @@ def open_app(username: str | None = None, page: str | None = None) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [m.value for kind in ("title", "markdown", "caption", "error", "info", "warning", "success")
-             for m in getattr(at, kind)]
+    parts = [
+        m.value
+        for kind in ("title", "markdown", "caption", "error", "info", "warning", "success")
+        for m in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -67,6 +77,7 @@ def menu(at: AppTest) -> list[str]:
 
 
 # --- anonymous -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
 def test_anonymous_sees_only_the_login_form(app_db, page):
@@ -88,6 +99,7 @@ def test_page_script_run_alone_refuses_without_login(app_db, page):
 
 
 # --- each role -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_exactly_its_pages(app_db, role):
@@ -127,6 +139,7 @@ def test_township_viewer_admin_refused_but_home_scoped(app_db):
 
 # --- login form ------------------------------------------------------------------------
 
+
 def login(at: AppTest, username: str, password: str) -> AppTest:
     at.text_input[0].input(username)
     at.text_input[1].input(password)
@@ -143,8 +156,7 @@ def test_login_through_the_real_form(app_db):
     assert at.title[0].value == t("home.welcome", name="head")
     assert menu(at) == [t(p.title_key) for p in navigation.pages_for("head")]
     with transaction(app_db) as s:
-        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "login")
-                          .order_by(AuditEntry.id.desc())).first()
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "login").order_by(AuditEntry.id.desc())).first()
         assert entry.actor_name == "head"
 
 
@@ -186,6 +198,7 @@ def test_disabled_user_is_signed_out_on_next_run(app_db):
 
 
 # --- admin writes ----------------------------------------------------------------------
+
 
 def test_admin_adds_a_user_through_the_form(app_db):
     # The users tab's add form is the generic record form (portal/ui/records.py).
@@ -238,10 +251,14 @@ def test_admin_disables_and_resets(app_db):
 
 # --- account and language --------------------------------------------------------------
 
+
 def test_change_own_password_on_account_page(app_db):
     at = open_app("trainer", "pages/account.py")
-    for key, value in (("current_password", "nope"), ("new_password", "another-pass-1"),
-                       ("confirm_password", "another-pass-1")):
+    for key, value in (
+        ("current_password", "nope"),
+        ("new_password", "another-pass-1"),
+        ("confirm_password", "another-pass-1"),
+    ):
         at.text_input(key=f"account.input.{key}").input(value)
     at.button(key="FormSubmitter:account.form.password-" + t("account.save")).click()
     at.run()

@@ -1,4 +1,5 @@
 """Period keys: kinds, bounds, months, containing periods, elapsed shares and labels."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,15 +11,18 @@ from portal import periods
 D = dt.date
 
 
-@pytest.mark.parametrize("key, kind, start, end", [
-    ("2026-02", "month", D(2026, 2, 1), D(2026, 2, 28)),
-    ("2028-02", "month", D(2028, 2, 1), D(2028, 2, 29)),
-    ("2026Q4", "quarter", D(2026, 10, 1), D(2026, 12, 31)),
-    ("2026H1", "half", D(2026, 1, 1), D(2026, 6, 30)),
-    ("2026", "year", D(2026, 1, 1), D(2026, 12, 31)),
-    ("2026T1", "term", D(2026, 2, 1), D(2026, 7, 31)),
-    ("2026T2", "term", D(2026, 9, 1), D(2027, 1, 31)),
-])
+@pytest.mark.parametrize(
+    "key, kind, start, end",
+    [
+        ("2026-02", "month", D(2026, 2, 1), D(2026, 2, 28)),
+        ("2028-02", "month", D(2028, 2, 1), D(2028, 2, 29)),
+        ("2026Q4", "quarter", D(2026, 10, 1), D(2026, 12, 31)),
+        ("2026H1", "half", D(2026, 1, 1), D(2026, 6, 30)),
+        ("2026", "year", D(2026, 1, 1), D(2026, 12, 31)),
+        ("2026T1", "term", D(2026, 2, 1), D(2026, 7, 31)),
+        ("2026T2", "term", D(2026, 9, 1), D(2027, 1, 31)),
+    ],
+)
 def test_bounds(key, kind, start, end):
     assert periods.kind(key) == kind and periods.bounds(key) == (start, end)
 
@@ -53,12 +57,15 @@ def test_helpers():
     assert "2027" not in options and "2025" in options
 
 
-@pytest.mark.parametrize("key, zh, en", [
-    ("2026-03", "2026年3月", "2026-03"),
-    ("2026Q1", "2026年第1季度", "2026 Q1"),
-    ("2026H2", "2026年下半年", "2026 H2"),
-    ("2026T2", "2026年秋季学期", "2026 autumn term"),
-    ("2026", "2026年", "2026"),
-])
+@pytest.mark.parametrize(
+    "key, zh, en",
+    [
+        ("2026-03", "2026年3月", "2026-03"),
+        ("2026Q1", "2026年第1季度", "2026 Q1"),
+        ("2026H2", "2026年下半年", "2026 H2"),
+        ("2026T2", "2026年秋季学期", "2026 autumn term"),
+        ("2026", "2026年", "2026"),
+    ],
+)
 def test_labels(key, zh, en):
     assert periods.label(key, "zh-CN") == zh and periods.label(key, "en") == en

@@ -1,5 +1,6 @@
 """The Monthly plans charts, checked through their Vega-Lite specs (to_dict): marks,
 colours, data rows and the catalogue texts they carry."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,15 +29,25 @@ def is_placeholder(spec: dict, lang: str = "zh-CN") -> bool:
 
 # --- completion by month -------------------------------------------------------------------
 
-MONTHS = [{"month": "2026年8月", "pct": None, "target": 100.0, "done": 0, "total": 0, "over": True},
-          {"month": "2026年9月", "pct": 100.0, "target": 100.0, "done": 5, "total": 5, "over": True},
-          {"month": "2026年10月", "pct": 60.0, "target": 100.0, "done": 3, "total": 5, "over": True},
-          {"month": "2026年11月", "pct": 40.0, "target": 90.0, "done": 2, "total": 5, "over": False}]
+MONTHS = [
+    {"month": "2026年8月", "pct": None, "target": 100.0, "done": 0, "total": 0, "over": True},
+    {"month": "2026年9月", "pct": 100.0, "target": 100.0, "done": 5, "total": 5, "over": True},
+    {"month": "2026年10月", "pct": 60.0, "target": 100.0, "done": 3, "total": 5, "over": True},
+    {"month": "2026年11月", "pct": 40.0, "target": 90.0, "done": 2, "total": 5, "over": False},
+]
 
 
-@pytest.mark.parametrize("pct, target, over, status", [
-    (None, 100, True, "no_target"), (80, None, False, "no_target"), (100, 100, True, "met"),
-    (95, 90, False, "met"), (60, 100, True, "missed"), (60, 100, False, "behind")])
+@pytest.mark.parametrize(
+    "pct, target, over, status",
+    [
+        (None, 100, True, "no_target"),
+        (80, None, False, "no_target"),
+        (100, 100, True, "met"),
+        (95, 90, False, "met"),
+        (60, 100, True, "missed"),
+        (60, 100, False, "behind"),
+    ],
+)
 def test_completion_status(pct, target, over, status):
     assert pc.completion_status(pct, target, over) == status
 
@@ -66,9 +77,14 @@ def test_completion_chart_in_english_and_empty():
 
 # --- items by status and per owner ---------------------------------------------------------
 
+
 def test_status_chart_orders_statuses_and_colours_them():
-    rows = [{"status": "overdue", "count": 2}, {"status": "done", "count": 5},
-            {"status": "not_started", "count": 1}, {"status": "cancelled", "count": 0}]
+    rows = [
+        {"status": "overdue", "count": 2},
+        {"status": "done", "count": 5},
+        {"status": "not_started", "count": 1},
+        {"status": "cancelled", "count": 0},
+    ]
     spec = pc.status_chart(rows, "zh-CN", "2026年10月 事项状态").to_dict()
     assert marks(spec) == ["bar", "text"]
     data = values(spec)
@@ -84,8 +100,11 @@ def test_status_chart_orders_statuses_and_colours_them():
 
 
 def test_owner_chart_stacks_statuses_per_owner():
-    rows = [{"owner": "陈静", "status": "done", "count": 2}, {"owner": "陈静", "status": "overdue", "count": 1},
-            {"owner": "王磊", "status": "in_progress", "count": 1}]
+    rows = [
+        {"owner": "陈静", "status": "done", "count": 2},
+        {"owner": "陈静", "status": "overdue", "count": 1},
+        {"owner": "王磊", "status": "in_progress", "count": 1},
+    ]
     spec = pc.owner_chart(rows, "zh-CN").to_dict()
     assert marks(spec) == ["bar", "text"]
     bars, totals = spec["layer"]
@@ -101,15 +120,19 @@ def test_owner_chart_stacks_statuses_per_owner():
 
 # --- on time per unit ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("on_time, due, level",
-                         [(3, 3, "all"), (2, 3, "some"), (0, 3, "none"), (0, 0, "nothing_due")])
+
+@pytest.mark.parametrize("on_time, due, level", [(3, 3, "all"), (2, 3, "some"), (0, 3, "none"), (0, 0, "nothing_due")])
 def test_ontime_level(on_time, due, level):
     assert pc.ontime_level(on_time, due) == level
 
 
 def test_ontime_chart_against_one_hundred_percent():
-    rows = [{"unit": "城关镇卫生院", "on_time": 5, "due": 5}, {"unit": "东关镇卫生院", "on_time": 3, "due": 5},
-            {"unit": "南山乡卫生院", "on_time": 0, "due": 5}, {"unit": "示范县第一中学", "on_time": 0, "due": 0}]
+    rows = [
+        {"unit": "城关镇卫生院", "on_time": 5, "due": 5},
+        {"unit": "东关镇卫生院", "on_time": 3, "due": 5},
+        {"unit": "南山乡卫生院", "on_time": 0, "due": 5},
+        {"unit": "示范县第一中学", "on_time": 0, "due": 0},
+    ]
     spec = pc.ontime_chart(rows, "zh-CN", "按时上报率").to_dict()
     assert marks(spec) == ["bar", "bar", "tick", "tick", "text"]
     data = values(spec)
@@ -126,12 +149,21 @@ def test_ontime_chart_against_one_hundred_percent():
 
 # --- the review grid -----------------------------------------------------------------------
 
+
 def test_report_grid_colours_each_status_and_prints_two_lines():
-    cells = [{"unit": "东关镇卫生院", "month": "2026年10月", "status": "approved", "flag": "✓",
-              "detail": "11-04 10:00", "tip": "提交于 2026-11-04 10:00（按时）"},
-             {"unit": "东关镇卫生院", "month": "2026年11月", "status": "not_due", "flag": "", "detail": "时限 12-07"},
-             {"unit": "西河镇卫生院", "month": "2026年10月", "status": "overdue", "flag": "", "detail": "时限 11-06"},
-             {"unit": "西河镇卫生院", "month": "2026年11月", "status": "submitted", "flag": "✗", "detail": "12-09 08:00"}]
+    cells = [
+        {
+            "unit": "东关镇卫生院",
+            "month": "2026年10月",
+            "status": "approved",
+            "flag": "✓",
+            "detail": "11-04 10:00",
+            "tip": "提交于 2026-11-04 10:00（按时）",
+        },
+        {"unit": "东关镇卫生院", "month": "2026年11月", "status": "not_due", "flag": "", "detail": "时限 12-07"},
+        {"unit": "西河镇卫生院", "month": "2026年10月", "status": "overdue", "flag": "", "detail": "时限 11-06"},
+        {"unit": "西河镇卫生院", "month": "2026年11月", "status": "submitted", "flag": "✗", "detail": "12-09 08:00"},
+    ]
     spec = pc.report_grid_chart(cells, "zh-CN", "月报上报情况").to_dict()
     assert marks(spec) == ["rect", "text", "text"]
     data = values(spec)

@@ -1,11 +1,12 @@
 """Monthly work plans through the services: the submit-approve-lock cycle, who may do
 what, on-time flags around holidays, carry-over, progress updates and templates."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.engine import transaction
 from db.models import AuditEntry, MonthlyReport, PlanItem
@@ -16,13 +17,17 @@ from portal.records import service as rs
 from portal.scope import SYSTEM
 from tests.conftest import make_user
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def item(engine, actor, unit_id, month="2026-10", **extra):
     with transaction(engine) as s:
-        return rs.create(s, actor, plans.PlanItemSpec, {"org_unit_id": unit_id, "month": month,
-                                                        "title": extra.pop("title", "健康讲座"), **extra}).id
+        return rs.create(
+            s,
+            actor,
+            plans.PlanItemSpec,
+            {"org_unit_id": unit_id, "month": month, "title": extra.pop("title", "健康讲座"), **extra},
+        ).id
 
 
 @pytest.fixture
@@ -53,8 +58,14 @@ def test_staff_plan_their_own_unit_only(engine, tree, people):
 def test_cycle_submit_approve_lock_unlock(engine, tree, people):
     rid = item(engine, people["t1staff"], tree["t1"])
     with transaction(engine) as s:
-        report = plans.submit(s, people["t1staff"], tree["t1"], "2026-10",
-                              now=dt.datetime(2026, 11, 5, 2, 0, tzinfo=UTC), problems="讲师改期")
+        report = plans.submit(
+            s,
+            people["t1staff"],
+            tree["t1"],
+            "2026-10",
+            now=dt.datetime(2026, 11, 5, 2, 0, tzinfo=UTC),
+            problems="讲师改期",
+        )
         assert (report.status, report.due_date, report.on_time) == ("submitted", dt.date(2026, 11, 6), True)
     with pytest.raises(plans.CycleError), transaction(engine) as s:
         plans.submit(s, people["t1staff"], tree["t1"], "2026-10")
@@ -83,8 +94,11 @@ def test_cycle_submit_approve_lock_unlock(engine, tree, people):
     with transaction(engine) as s:
         rs.update(s, people["t1staff"], plans.PlanItemSpec, rid, {"status": "done"}, None)
         assert s.get(MonthlyReport, s.scalar(select(MonthlyReport.id))).status == "returned"
-        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.record_type == "monthly_reports")
-                                 .order_by(AuditEntry.id)))
+        actions = list(
+            s.scalars(
+                select(AuditEntry.action).where(AuditEntry.record_type == "monthly_reports").order_by(AuditEntry.id)
+            )
+        )
     assert actions == ["create", "update", "submit", "approve", "unlock"]
 
 
@@ -96,8 +110,14 @@ def test_return_needs_a_comment_and_allows_resubmission(engine, tree, people):
     with transaction(engine) as s:
         plans.return_report(s, people["county_head"], tree["t1"], "2026-10", "缺少讲座照片")
     with transaction(engine) as s:
-        rs.update(s, people["t1staff"], plans.MonthlyReportSpec,
-                  s.scalar(select(MonthlyReport.id)), {"summary": "已补充照片"}, None)
+        rs.update(
+            s,
+            people["t1staff"],
+            plans.MonthlyReportSpec,
+            s.scalar(select(MonthlyReport.id)),
+            {"summary": "已补充照片"},
+            None,
+        )
         report = plans.submit(s, people["t1staff"], tree["t1"], "2026-10")
         assert report.status == "submitted" and report.summary == "已补充照片"
 
@@ -107,14 +127,17 @@ def test_approval_needs_a_submitted_report(engine, tree, people):
         plans.approve(s, people["county_head"], tree["t1"], "2026-10")
 
 
-@pytest.mark.parametrize("month, local_submit, on_time, due", [
-    # October 2026: National Day runs 1-7 October, 10 October (Sat) is a make-up day
-    ("2026-09", dt.datetime(2026, 10, 13, 17, 0), True, dt.date(2026, 10, 13)),
-    ("2026-09", dt.datetime(2026, 10, 14, 9, 0), False, dt.date(2026, 10, 13)),
-    # 2027 is beyond the holiday library: Monday-Friday less New Year's Day
-    ("2026-12", dt.datetime(2027, 1, 8, 23, 30), True, dt.date(2027, 1, 8)),
-    ("2026-12", dt.datetime(2027, 1, 9, 0, 30), False, dt.date(2027, 1, 8)),
-])
+@pytest.mark.parametrize(
+    "month, local_submit, on_time, due",
+    [
+        # October 2026: National Day runs 1-7 October, 10 October (Sat) is a make-up day
+        ("2026-09", dt.datetime(2026, 10, 13, 17, 0), True, dt.date(2026, 10, 13)),
+        ("2026-09", dt.datetime(2026, 10, 14, 9, 0), False, dt.date(2026, 10, 13)),
+        # 2027 is beyond the holiday library: Monday-Friday less New Year's Day
+        ("2026-12", dt.datetime(2027, 1, 8, 23, 30), True, dt.date(2027, 1, 8)),
+        ("2026-12", dt.datetime(2027, 1, 9, 0, 30), False, dt.date(2027, 1, 8)),
+    ],
+)
 def test_on_time_flag_against_the_working_day_due_date(engine, tree, people, month, local_submit, on_time, due):
     # local_submit is China Standard Time: the flag follows the office's calendar day
     instant = (local_submit - dt.timedelta(hours=8)).replace(tzinfo=UTC)
@@ -127,6 +150,7 @@ def test_recorded_holiday_and_unit_rule_move_the_due_date(engine, tree, people):
     with transaction(engine) as s:
         rs.create(s, SYSTEM, CalendarDaySpec, {"day": "2027-01-04", "workday": False, "name_zh": "元旦调休"})
         from db.models import OrgUnit
+
         s.get(OrgUnit, tree["t2"]).report_due_rule = "day:2"
     with transaction(engine) as s:
         assert plans.submit(s, people["t1staff"], tree["t1"], "2026-12").due_date == dt.date(2027, 1, 11)
@@ -136,20 +160,29 @@ def test_recorded_holiday_and_unit_rule_move_the_due_date(engine, tree, people):
 def test_progress_updates_move_the_item(engine, tree, people):
     rid = item(engine, people["t1staff"], tree["t1"], target_qty=4, target_unit="次")
     with transaction(engine) as s:
-        rs.create(s, people["t1staff"], plans.ProgressUpdateSpec,
-                  {"item_id": rid, "note": "完成两场", "quantity": 2, "progress_pct": 50,
-                   "update_date": "2026-10-10"})
+        rs.create(
+            s,
+            people["t1staff"],
+            plans.ProgressUpdateSpec,
+            {"item_id": rid, "note": "完成两场", "quantity": 2, "progress_pct": 50, "update_date": "2026-10-10"},
+        )
     with transaction(engine) as s:
         obj = s.get(PlanItem, rid)
         assert (obj.actual_qty, obj.progress_pct, obj.status) == (2, 50, "in_progress")
-        rs.create(s, people["t1staff"], plans.ProgressUpdateSpec,
-                  {"item_id": rid, "note": "全部完成", "quantity": 2, "progress_pct": 100,
-                   "update_date": "2026-10-20"})
+        rs.create(
+            s,
+            people["t1staff"],
+            plans.ProgressUpdateSpec,
+            {"item_id": rid, "note": "全部完成", "quantity": 2, "progress_pct": 100, "update_date": "2026-10-20"},
+        )
     with transaction(engine) as s:
         obj = s.get(PlanItem, rid)
         assert (obj.actual_qty, obj.status, obj.completed_on) == (4, "done", dt.date(2026, 10, 20))
-        by = s.scalar(select(AuditEntry.actor_name).where(AuditEntry.record_type == "plan_items",
-                                                          AuditEntry.action == "update").limit(1))
+        by = s.scalar(
+            select(AuditEntry.actor_name)
+            .where(AuditEntry.record_type == "plan_items", AuditEntry.action == "update")
+            .limit(1)
+        )
         assert by == "t1staff"
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
         rs.create(s, people["t2staff"], plans.ProgressUpdateSpec, {"item_id": rid, "note": "越权"})
@@ -158,8 +191,9 @@ def test_progress_updates_move_the_item(engine, tree, people):
 
 def test_carry_over_links_and_does_not_repeat(engine, tree, people):
     done = item(engine, people["t1staff"], tree["t1"], title="已完成", status="done")
-    open_ = item(engine, people["t1staff"], tree["t1"], title="未完成", progress_pct=30, status="in_progress",
-                 notes="资料未到位")
+    open_ = item(
+        engine, people["t1staff"], tree["t1"], title="未完成", progress_pct=30, status="in_progress", notes="资料未到位"
+    )
     item(engine, people["t1staff"], tree["t1"], title="取消", status="cancelled")
     with transaction(engine) as s:
         assert plans.carry_over(s, people["t1staff"], tree["t1"], "2026-10") == 1
@@ -167,7 +201,8 @@ def test_carry_over_links_and_does_not_repeat(engine, tree, people):
         assert plans.carry_over(s, people["t1staff"], tree["t1"], "2026-10") == 0
         nov = plans.items_of(s, people["t1staff"], tree["t1"], "2026-11")
         assert [(i.title, i.carried_over, i.carried_from_id, i.progress_pct) for i in nov] == [
-            ("未完成", True, open_, 30)]
+            ("未完成", True, open_, 30)
+        ]
         assert s.get(PlanItem, open_).status == "postponed" and s.get(PlanItem, done).status == "done"
 
 
@@ -187,8 +222,9 @@ def test_status_grid(engine, tree, people):
         plans.approve(s, people["county_head"], tree["t1"], "2026-09")
         plans.submit(s, people["t2staff"], tree["t2"], "2026-10", now=dt.datetime(2026, 11, 20, tzinfo=UTC))
     with transaction(engine) as s:
-        cells = plans.grid(s, people["county_head"], [tree["t1"], tree["t2"]], ["2026-09", "2026-10", "2026-11"],
-                           dt.date(2026, 11, 23))
+        cells = plans.grid(
+            s, people["county_head"], [tree["t1"], tree["t2"]], ["2026-09", "2026-10", "2026-11"], dt.date(2026, 11, 23)
+        )
     assert (cells[(tree["t1"], "2026-09")].status, cells[(tree["t1"], "2026-09")].locked) == ("approved", True)
     assert cells[(tree["t1"], "2026-10")].status == "overdue"  # due 6 Nov, nothing sent
     assert (cells[(tree["t2"], "2026-10")].status, cells[(tree["t2"], "2026-10")].on_time) == ("submitted", False)

@@ -5,6 +5,7 @@ on its own report, the status grid and the month close.
 
 See tests/test_pages.py for why a copy of app.py runs from a folder without pages/.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,10 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/plans.py")
 MONTH = "2026-10"
 # (title, owner, status, progress, due day, target, actual, notes)
-ITEMS = [("低盐膳食健康教育讲座", "陈静", "done", 100, 20, 1, 1, None),
-         ("利用集市开展健康咨询活动", "陈静", "in_progress", 50, 31, 2, 1, "集市因雨取消一次"),
-         ("对村卫生室人员工作进行检查督导", "王磊", "not_started", 0, 15, 1, None, "人手不足"),
-         ("更换健康教育宣传栏", "刘芳", "cancelled", 0, 31, 1, None, None)]
+ITEMS = [
+    ("低盐膳食健康教育讲座", "陈静", "done", 100, 20, 1, 1, None),
+    ("利用集市开展健康咨询活动", "陈静", "in_progress", 50, 31, 2, 1, "集市因雨取消一次"),
+    ("对村卫生室人员工作进行检查督导", "王磊", "not_started", 0, 15, 1, None, "人手不足"),
+    ("更换健康教育宣传栏", "刘芳", "cancelled", 0, 31, 1, None, None),
+]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -44,10 +47,25 @@ def plans_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         units = {u.code: u.id for u in s.scalars(select(OrgUnit))}
         for code in ("cg", "dg", "xh", "qs"):
             for title, owner, status, pct, day, target, actual, notes in ITEMS:
-                records.create(s, SYSTEM, pl.PlanItemSpec, {
-                    "org_unit_id": units[code], "month": MONTH, "area": "he", "title": title,
-                    "owner_name": owner, "status": status, "progress_pct": pct, "target_qty": target,
-                    "actual_qty": actual, "target_unit": "次", "due_date": dt.date(2026, 10, day), "notes": notes})
+                records.create(
+                    s,
+                    SYSTEM,
+                    pl.PlanItemSpec,
+                    {
+                        "org_unit_id": units[code],
+                        "month": MONTH,
+                        "area": "he",
+                        "title": title,
+                        "owner_name": owner,
+                        "status": status,
+                        "progress_pct": pct,
+                        "target_qty": target,
+                        "actual_qty": actual,
+                        "target_unit": "次",
+                        "due_date": dt.date(2026, 10, day),
+                        "notes": notes,
+                    },
+                )
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry, units
     engine.dispose()
@@ -77,14 +95,19 @@ def texts(at: AppTest, *kinds: str) -> str:
 
 def item(engine, unit: int, title: str, month: str = MONTH) -> PlanItem:
     with transaction(engine) as s:
-        return s.scalar(select(PlanItem).where(PlanItem.org_unit_id == unit, PlanItem.month == month,
-                                               PlanItem.title == title, PlanItem.deleted_at.is_(None)))
+        return s.scalar(
+            select(PlanItem).where(
+                PlanItem.org_unit_id == unit,
+                PlanItem.month == month,
+                PlanItem.title == title,
+                PlanItem.deleted_at.is_(None),
+            )
+        )
 
 
 def report(engine, unit: int, month: str = MONTH) -> MonthlyReport | None:
     with transaction(engine) as s:
-        return s.scalar(select(MonthlyReport).where(MonthlyReport.org_unit_id == unit,
-                                                    MonthlyReport.month == month))
+        return s.scalar(select(MonthlyReport).where(MonthlyReport.org_unit_id == unit, MonthlyReport.month == month))
 
 
 def ensure(engine, unit: int, status: str) -> None:
@@ -124,15 +147,20 @@ def grid_cells(at: AppTest) -> dict[tuple[str, str], str]:
 
 # --- board -----------------------------------------------------------------------------
 
+
 def test_board_shows_the_units_items_by_status(plans_db):
-    engine, entry, units = plans_db
+    _engine, entry, _units = plans_db
     at = open_plans(entry, "staff")
     assert at.title[0].value == t("nav.plans")
     labels = [tab.label for tab in at.tabs]  # the page's tabs, with the items table's inside
     assert {t(f"plans.tab.{name}") for name in ("board", "items", "report", "close", "charts")} <= set(labels)
     assert t("plans.tab.review") not in labels  # for heads and admins only
-    assert board_columns(at) == {"低盐膳食健康教育讲座": "done", "利用集市开展健康咨询活动": "late",
-                                 "对村卫生室人员工作进行检查督导": "late", "更换健康教育宣传栏": "cancelled"}
+    assert board_columns(at) == {
+        "低盐膳食健康教育讲座": "done",
+        "利用集市开展健康咨询活动": "late",
+        "对村卫生室人员工作进行检查督导": "late",
+        "更换健康教育宣传栏": "cancelled",
+    }
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("plans.metric.items")] == "4" and metrics[t("plans.metric.done")] == "1"
     assert metrics[t("plans.metric.rate")] == "33%" and metrics[t("plans.metric.overdue")] == "2"
@@ -171,12 +199,15 @@ def test_a_progress_update_through_the_form_moves_the_item(plans_db):
 
 # --- the report cycle ------------------------------------------------------------------
 
+
 def test_staff_submit_october_from_the_report_tab(plans_db):
     engine, entry, units = plans_db
     at = open_plans(entry, "staff")
     summary = at.text_area(key="plans.report.summary")
     assert summary.value.startswith("2026年10月共安排计划事项 3 项")  # drafted from the items
-    assert "对村卫生室人员工作进行检查督导（未开始，进度 0%）：人手不足" in at.text_area(key="plans.report.problems").value
+    assert (
+        "对村卫生室人员工作进行检查督导（未开始，进度 0%）：人手不足" in at.text_area(key="plans.report.problems").value
+    )
     summary.input(summary.value + "\n另：完成秋季爱国卫生运动。")
     at.button(key="plans.report.submit").click()
     at.run()
@@ -186,9 +217,11 @@ def test_staff_submit_october_from_the_report_tab(plans_db):
     assert saved.summary.endswith("另：完成秋季爱国卫生运动。")
     assert saved.due_date == dt.date(2026, 11, 6)  # the 5th working day of November
     from zoneinfo import ZoneInfo
+
     assert saved.on_time == (saved.submitted_at.astimezone(ZoneInfo(DISPLAY_TZ)).date() <= saved.due_date)
-    flashed = t("plans.report.submitted_on_time" if saved.on_time else "plans.report.submitted_late",
-                month="2026年10月")
+    flashed = t(
+        "plans.report.submitted_on_time" if saved.on_time else "plans.report.submitted_late", month="2026年10月"
+    )
     assert flashed in texts(at)
     assert at.button(key="plans.report.submit").disabled  # submitted: nothing more to send
     assert t("plans.report.waiting") in texts(at, "info")
@@ -290,8 +323,9 @@ def test_carry_over_creates_linked_items_next_month(plans_db):
     assert not at.exception
     assert t("plans.close.carried", count=2, next="2026年11月") in texts(at, "success")
     with transaction(engine) as s:
-        november = list(s.scalars(select(PlanItem).where(PlanItem.org_unit_id == units["xh"],
-                                                         PlanItem.month == "2026-11")))
+        november = list(
+            s.scalars(select(PlanItem).where(PlanItem.org_unit_id == units["xh"], PlanItem.month == "2026-11"))
+        )
         assert sorted(i.title for i in november) == ["利用集市开展健康咨询活动", "对村卫生室人员工作进行检查督导"]
         for copy in november:
             original = s.get(PlanItem, copy.carried_from_id)
@@ -316,15 +350,16 @@ def test_copy_to_next_month_and_start_from_a_template(plans_db):
     at.run()
     assert t("plans.close.applied", count=2, month="2026年11月") in texts(at, "success")
     with transaction(engine) as s:
-        november = list(s.scalars(select(PlanItem).where(PlanItem.org_unit_id == units["qs"],
-                                                         PlanItem.month == "2026-11")))
+        november = list(
+            s.scalars(select(PlanItem).where(PlanItem.org_unit_id == units["qs"], PlanItem.month == "2026-11"))
+        )
     assert len(november) == 5 and {i.status for i in november} == {"not_started"}
     assert {i.progress_pct for i in november} == {0}
     assert "突击检查寝室卫生" in {i.title for i in november}
 
 
 def test_the_page_in_english(plans_db):
-    engine, entry, units = plans_db
+    _engine, entry, units = plans_db
     at = open_plans(entry, "head", unit=units["cg"], lang="en")
     assert at.title[0].value == "Monthly plans"
     assert {"Board", "Items", "Report", "Month close", "Review", "Charts"} <= {tab.label for tab in at.tabs}

@@ -1,5 +1,6 @@
 """The pure helpers behind the record screens: formatting, table columns, filters from
 widget values, history and conflict rows, form defaults."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,19 +20,22 @@ def f(key, spec=HE):
     return spec.field(key)
 
 
-@pytest.mark.parametrize("field, value, zh, en", [
-    ("activity_type", "lecture", "健康讲座", "Lecture"),
-    ("activity_type", "unknown", "unknown", "unknown"),
-    ("org_unit_id", 2, "东关镇卫生院", "东关镇卫生院"),
-    ("org_unit_id", 99, "#99", "#99"),
-    ("activity_date", dt.date(2026, 3, 24), "2026-03-24", "2026-03-24"),
-    ("activity_date", "2026-03-24", "2026-03-24", "2026-03-24"),  # JSON form from the audit trail
-    ("participants", 1200, "1,200", "1,200"),
-    ("participants", 0, "0", "0"),
-    ("participants", None, "", ""),
-    ("title", "", "", ""),
-    ("title", "讲座", "讲座", "讲座"),
-])
+@pytest.mark.parametrize(
+    "field, value, zh, en",
+    [
+        ("activity_type", "lecture", "健康讲座", "Lecture"),
+        ("activity_type", "unknown", "unknown", "unknown"),
+        ("org_unit_id", 2, "东关镇卫生院", "东关镇卫生院"),
+        ("org_unit_id", 99, "#99", "#99"),
+        ("activity_date", dt.date(2026, 3, 24), "2026-03-24", "2026-03-24"),
+        ("activity_date", "2026-03-24", "2026-03-24", "2026-03-24"),  # JSON form from the audit trail
+        ("participants", 1200, "1,200", "1,200"),
+        ("participants", 0, "0", "0"),
+        ("participants", None, "", ""),
+        ("title", "", "", ""),
+        ("title", "讲座", "讲座", "讲座"),
+    ],
+)
 def test_format_value(field, value, zh, en):
     assert display.format_value(f(field), value, "zh-CN", UNITS) == zh
     assert display.format_value(f(field), value, "en", UNITS) == en
@@ -46,8 +50,17 @@ def test_bools_read_yes_no_in_each_language():
 
 
 def test_table_columns_use_labels_and_skip_write_only_fields():
-    rows = [SimpleNamespace(id=1, activity_date=dt.date(2026, 3, 24), activity_type="board",
-                            title="更换宣传栏", org_unit_id=2, participants=None, materials_given=300)]
+    rows = [
+        SimpleNamespace(
+            id=1,
+            activity_date=dt.date(2026, 3, 24),
+            activity_type="board",
+            title="更换宣传栏",
+            org_unit_id=2,
+            participants=None,
+            materials_given=300,
+        )
+    ]
     cols = display.table_columns(HE, rows, "zh-CN", UNITS)
     assert list(cols) == ["活动日期", "活动形式", "活动主题", "开展单位", "受教育人数", "发放资料（份）"]
     assert [c[0] for c in cols.values()] == ["2026-03-24", "宣传栏更换", "更换宣传栏", "东关镇卫生院", "", "300"]
@@ -58,33 +71,48 @@ def test_table_columns_use_labels_and_skip_write_only_fields():
 
 
 def test_record_label_and_markdown_escaping():
-    values = {"id": 5, "activity_date": dt.date(2026, 3, 24), "activity_type": "lecture",
-              "title": "**结核病**讲座", "org_unit_id": 2}
+    values = {
+        "id": 5,
+        "activity_date": dt.date(2026, 3, 24),
+        "activity_type": "lecture",
+        "title": "**结核病**讲座",
+        "org_unit_id": 2,
+    }
     assert display.record_label(HE, values, "zh-CN", UNITS) == "2026-03-24 · 健康讲座 · **结核病**讲座"
     assert display.md_escape("**结核病** [link](x)") == r"\*\*结核病\*\* \[link\]\(x\)"
     assert display.record_label(HE, {"id": 7}, "zh-CN") == "#7"
 
 
-@pytest.mark.parametrize("value, expected", [
-    (None, None),
-    ((), None),
-    ((dt.date(2026, 3, 1),), (dt.date(2026, 3, 1), None)),  # while the second date is picked
-    ((dt.date(2026, 3, 31), dt.date(2026, 3, 1)), (dt.date(2026, 3, 1), dt.date(2026, 3, 31))),
-    (dt.date(2026, 3, 5), (dt.date(2026, 3, 5), dt.date(2026, 3, 5))),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, None),
+        ((), None),
+        ((dt.date(2026, 3, 1),), (dt.date(2026, 3, 1), None)),  # while the second date is picked
+        ((dt.date(2026, 3, 31), dt.date(2026, 3, 1)), (dt.date(2026, 3, 1), dt.date(2026, 3, 31))),
+        (dt.date(2026, 3, 5), (dt.date(2026, 3, 5), dt.date(2026, 3, 5))),
+    ],
+)
 def test_date_range(value, expected):
     assert display.date_range(value) == expected
 
 
 def test_build_filters_drops_empty_widgets():
-    filters = display.build_filters(HE, {"activity_type": [], "activity_date": (), "org_unit_id": None},
-                                    "  ", "2026-03")
+    filters = display.build_filters(
+        HE, {"activity_type": [], "activity_date": (), "org_unit_id": None}, "  ", "2026-03"
+    )
     assert (filters.values, filters.search, filters.period) == ({}, None, "2026-03")
     filters = display.build_filters(
-        HE, {"activity_type": ["lecture", "board"], "activity_date": (dt.date(2026, 3, 1),),
-             "org_unit_id": 2}, " 结核 ", None)
-    assert filters.values == {"activity_type": ["lecture", "board"],
-                              "activity_date": (dt.date(2026, 3, 1), None), "org_unit_id": 2}
+        HE,
+        {"activity_type": ["lecture", "board"], "activity_date": (dt.date(2026, 3, 1),), "org_unit_id": 2},
+        " 结核 ",
+        None,
+    )
+    assert filters.values == {
+        "activity_type": ["lecture", "board"],
+        "activity_date": (dt.date(2026, 3, 1), None),
+        "org_unit_id": 2,
+    }
     assert filters.search == "结核" and filters.period is None
     # a spec without a date field ignores the period
     assert display.build_filters(UserSpec, {"active": [False]}, None, "2026-03").period is None
@@ -99,17 +127,26 @@ def test_signature_is_stable_and_sensitive():
     assert display.signature(a, 25) != display.signature(a, 50)
 
 
-def entry(action, before, after, at=dt.datetime(2026, 3, 24, 2, 5, tzinfo=dt.timezone.utc), who="staff"):
+def entry(action, before, after, at=dt.datetime(2026, 3, 24, 2, 5, tzinfo=dt.UTC), who="staff"):
     return SimpleNamespace(action=action, before=before, after=after, at=at, actor_name=who)
 
 
 def test_history_rows_newest_first_with_labels_and_local_time():
-    v1 = {"id": 1, "version": 1, "title": "旧标题", "participants": 50, "org_unit_id": 2,
-          "activity_date": "2026-03-24", "activity_type": "lecture", "updated_at": "x"}
+    v1 = {
+        "id": 1,
+        "version": 1,
+        "title": "旧标题",
+        "participants": 50,
+        "org_unit_id": 2,
+        "activity_date": "2026-03-24",
+        "activity_type": "lecture",
+        "updated_at": "x",
+    }
     v2 = {**v1, "version": 2, "title": "新标题", "participants": 56, "updated_at": "y"}
     v3 = {**v2, "version": 3, "deleted_at": "2026-03-25T00:00:00+00:00"}
-    rows = display.history_rows(HE, [entry("create", None, v1), entry("update", v1, v2),
-                                     entry("delete", v2, v3)], "zh-CN", UNITS)
+    rows = display.history_rows(
+        HE, [entry("create", None, v1), entry("update", v1, v2), entry("delete", v2, v3)], "zh-CN", UNITS
+    )
     assert [r["action"] for r in rows] == ["删除", "修改", "新增"]
     assert rows[0]["changes"] == ""  # only bookkeeping changed
     assert rows[1]["changes"] == "活动主题：旧标题 → 新标题；受教育人数：50 → 56"
@@ -129,14 +166,17 @@ def test_history_never_mentions_passwords():
 
 
 def test_revert_choices_leave_out_the_current_version():
-    entries = [entry("create", None, {"version": 1}), entry("update", {}, {"version": 2}),
-               entry("delete", {}, {"version": 3}), entry("restore", {}, {"version": 4})]
+    entries = [
+        entry("create", None, {"version": 1}),
+        entry("update", {}, {"version": 2}),
+        entry("delete", {}, {"version": 3}),
+        entry("restore", {}, {"version": 4}),
+    ]
     assert display.revert_choices(entries, current_version=4) == [2, 1]
 
 
 def test_stale_rows_show_then_now_and_typed():
-    changes = [Change("participants", 30, 99), Change("venue", None, "中心校"),
-               Change("updated_at", "a", "b")]
+    changes = [Change("participants", 30, 99), Change("venue", None, "中心校"), Change("updated_at", "a", "b")]
     rows = display.stale_rows(HE, changes, {"participants": 40, "venue": ""}, "zh-CN", UNITS)
     assert rows == [
         {"field": "受教育人数", "then": "30", "now": "99", "typed": "40"},

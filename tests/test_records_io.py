@@ -1,6 +1,7 @@
 """Import and export of record types (portal.records.io) on real databases: encodings and
 header spellings, per-row errors that write nothing, upserts by natural key within scope,
 round trips through CSV and XLSX, formula neutralising, scope, filters and permissions."""
+
 from __future__ import annotations
 
 import csv
@@ -34,8 +35,10 @@ HEADERS = {
     "key": HE_KEYS,
     "alias": ["机构编码", "日期", "类型", "主题", "参加人数"],
 }
-GOOD = [["t1", "2026-03-24", "健康讲座", "结核病防治知识讲座", "56"],
-        ["t1v1", "2026/4/7", "consultation", "世界卫生日义诊", ""]]
+GOOD = [
+    ["t1", "2026-03-24", "健康讲座", "结核病防治知识讲座", "56"],
+    ["t1v1", "2026/4/7", "consultation", "世界卫生日义诊", ""],
+]
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +51,8 @@ def fast_hashing() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- helpers
 
-def csv_bytes(headers: list[str], rows: list[list[Any]], encoding: str = "utf-8",
-              delimiter: str = ",") -> bytes:
+
+def csv_bytes(headers: list[str], rows: list[list[Any]], encoding: str = "utf-8", delimiter: str = ",") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(headers)
@@ -73,22 +76,25 @@ def count(engine: Engine, model: type = HeActivity) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def check(engine: Engine, actor: Actor, spec: Any, data: bytes, name: str = "f.csv",
-          **kwargs: Any) -> rio.ImportPreview:
+def check(
+    engine: Engine, actor: Actor, spec: Any, data: bytes, name: str = "f.csv", **kwargs: Any
+) -> rio.ImportPreview:
     with transaction(engine) as s:
         return rio.check_import(s, actor, spec, data, name, **kwargs)
 
 
-def import_file(engine: Engine, actor: Actor, spec: Any, data: bytes, name: str = "f.csv",
-                **kwargs: Any) -> tuple[int, int]:
+def import_file(
+    engine: Engine, actor: Actor, spec: Any, data: bytes, name: str = "f.csv", **kwargs: Any
+) -> tuple[int, int]:
     with transaction(engine) as s:
         preview = rio.check_import(s, actor, spec, data, name, **kwargs)
         assert preview.errors == []
         return rio.apply_import(s, actor, spec, preview)
 
 
-def export(engine: Engine, actor: Actor, spec: Any, fmt: str, lang: str = "zh-CN",
-           filters: Filters | None = None) -> bytes:
+def export(
+    engine: Engine, actor: Actor, spec: Any, fmt: str, lang: str = "zh-CN", filters: Filters | None = None
+) -> bytes:
     with transaction(engine) as s:
         return rio.export(s, actor, spec, filters, fmt, lang)
 
@@ -103,17 +109,24 @@ def table(data: bytes, fmt: str) -> list[list[str]]:
 def he_values(engine: Engine) -> list[tuple[Any, ...]]:
     keys = [f.key for f in HE.fields]
     with Session(engine) as s:
-        rows = s.execute(select(*(getattr(HeActivity, k) for k in keys))
-                         .where(HeActivity.deleted_at.is_(None)))
+        rows = s.execute(select(*(getattr(HeActivity, k) for k in keys)).where(HeActivity.deleted_at.is_(None)))
         return sorted((tuple(r) for r in rows), key=repr)
 
 
 # --------------------------------------------------------------------------- reading files
 
-@pytest.mark.parametrize("encoding, style", [
-    ("utf-8", "zh"), ("utf-8-sig", "en"), ("gbk", "zh"), ("gb18030", "alias"),
-    ("xlsx", "key"), ("xlsx", "zh"),
-])
+
+@pytest.mark.parametrize(
+    "encoding, style",
+    [
+        ("utf-8", "zh"),
+        ("utf-8-sig", "en"),
+        ("gbk", "zh"),
+        ("gb18030", "alias"),
+        ("xlsx", "key"),
+        ("xlsx", "zh"),
+    ],
+)
 def test_imports_csv_in_every_encoding_and_xlsx_with_any_header_spelling(engine, tree, encoding, style):
     staff = make_user(engine, "t1staff", "staff", tree["t1"])
     headers = HEADERS[style]
@@ -130,7 +143,11 @@ def test_imports_csv_in_every_encoding_and_xlsx_with_any_header_spelling(engine,
     with Session(engine) as s:
         lecture = s.scalar(select(HeActivity).where(HeActivity.activity_type == "lecture"))
         assert (lecture.org_unit_id, lecture.activity_date, lecture.title, lecture.participants) == (
-            tree["t1"], dt.date(2026, 3, 24), "结核病防治知识讲座", 56)
+            tree["t1"],
+            dt.date(2026, 3, 24),
+            "结核病防治知识讲座",
+            56,
+        )
         day = s.scalar(select(HeActivity).where(HeActivity.activity_type == "consultation"))
         assert (day.org_unit_id, day.participants) == (tree["t1v1"], None)
 
@@ -143,7 +160,8 @@ def test_read_table_separators_blank_rows_and_unreadable_files(monkeypatch):
     assert rio.read_table(data, "x.csv") == (["编码", "名称"], [["a", "甲"], ["b", "乙"]])
     assert rio.read_table("编码\r\na\r\n".encode("utf-16"), "x.txt") == (["编码"], [["a"]])
     for data, name, key in [
-        (b"", "x.csv", "io.empty_file"), (b" \n \n", "x.csv", "io.empty_file"),
+        (b"", "x.csv", "io.empty_file"),
+        (b" \n \n", "x.csv", "io.empty_file"),
         ("编码\n".encode(), "x.csv", "io.no_rows"),
         (b"\xff\xfe\x00\x81\xff" * 3, "x.csv", "io.bad_encoding"),
         (b"\xd0\xcf\x11\xe0rest", "x.xls", "io.xls_unsupported"),
@@ -161,16 +179,17 @@ def test_read_table_separators_blank_rows_and_unreadable_files(monkeypatch):
 
 # --------------------------------------------------------------------------- bad files
 
+
 def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(engine, tree):
     staff = make_user(engine, "t1staff", "staff", tree["t1"])
     before = (count(engine), count(engine, AuditEntry))
     rows = [
-        ["t1", "2026-03-24", "健康讲座", "好的讲座", "30"],          # row 2: fine
-        ["t1", "2026-02-30", "健康讲座", "日期不对", "30"],          # row 3: bad date
-        ["t1", "2026-03-24", "跳舞", "形式不对", "30"],              # row 4: unknown type
-        ["", "", "", "", ""],                                        # row 5: blank, skipped
-        ["t1v1", "2026-03-24", "资料发放", "", "5"],                 # row 6: missing title
-        ["t2", "2026-03-24", "资料发放", "别的乡镇", "5"],            # row 7: out of scope
+        ["t1", "2026-03-24", "健康讲座", "好的讲座", "30"],  # row 2: fine
+        ["t1", "2026-02-30", "健康讲座", "日期不对", "30"],  # row 3: bad date
+        ["t1", "2026-03-24", "跳舞", "形式不对", "30"],  # row 4: unknown type
+        ["", "", "", "", ""],  # row 5: blank, skipped
+        ["t1v1", "2026-03-24", "资料发放", "", "5"],  # row 6: missing title
+        ["t2", "2026-03-24", "资料发放", "别的乡镇", "5"],  # row 7: out of scope
     ]
     preview = check(engine, staff, HE, csv_bytes(HEADERS["zh"], rows))
     assert not preview.ok
@@ -185,15 +204,18 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(engine, 
     assert info.value.key == "io.has_errors"
     assert (count(engine), count(engine, AuditEntry)) == before
     english = check(engine, staff, HE, csv_bytes(HEADERS["en"], rows), lang="en")
-    assert [(e.row, e.column) for e in english.errors] == [(3, "Date"), (4, "Activity type"),
-                                                           (6, "Title"), (7, "Org unit")]
+    assert [(e.row, e.column) for e in english.errors] == [
+        (3, "Date"),
+        (4, "Activity type"),
+        (6, "Title"),
+        (7, "Org unit"),
+    ]
     assert "Required" in english.errors[2].message or "required" in english.errors[2].message
 
 
 def test_unknown_and_missing_columns_name_the_column(engine, tree):
     headers = ["开展单位", "活动日期", "活动形式", "颜色", "受教育人数", ""]
-    rows = [["t1", "2026-03-24", "健康讲座", "红", "30", ""],
-            ["t1", "2026-03-25", "健康讲座", "蓝", "30", "多余"]]
+    rows = [["t1", "2026-03-24", "健康讲座", "红", "30", ""], ["t1", "2026-03-25", "健康讲座", "蓝", "30", "多余"]]
     preview = check(engine, SYSTEM, HE, csv_bytes(headers, rows))
     header_errors = [(e.row, e.column) for e in preview.errors]
     assert (1, "颜色") in header_errors and (1, "活动主题") in header_errors
@@ -204,14 +226,18 @@ def test_unknown_and_missing_columns_name_the_column(engine, tree):
     assert "活动主题" in missing.message
     # the missing column is reported once, not once per row
     assert len(preview.errors) == 3
-    twice = check(engine, SYSTEM, HE, csv_bytes(["主题", "title", *HEADERS["zh"][:3]],
-                                                [["a", "b", "t1", "2026-03-24", "其他"]]))
+    twice = check(
+        engine, SYSTEM, HE, csv_bytes(["主题", "title", *HEADERS["zh"][:3]], [["a", "b", "t1", "2026-03-24", "其他"]])
+    )
     assert [(e.row, e.column) for e in twice.errors] == [(1, "title")]
 
 
 def test_duplicate_natural_keys_in_one_file(engine, tree):
-    rows = [["t3", "三号镇", "township_hc", "county"], ["t4", "四号镇", "乡镇卫生院", "county"],
-            [" t3 ", "又一个三号", "乡镇卫生院", "county"]]
+    rows = [
+        ["t3", "三号镇", "township_hc", "county"],
+        ["t4", "四号镇", "乡镇卫生院", "county"],
+        [" t3 ", "又一个三号", "乡镇卫生院", "county"],
+    ]
     preview = check(engine, SYSTEM, OU, csv_bytes(["编码", "名称", "类型", "上级机构"], rows))
     assert [(e.row, e.column) for e in preview.errors] == [(4, "编码")]
     assert "第 2 行" in preview.errors[0].message or "2" in preview.errors[0].message
@@ -219,20 +245,27 @@ def test_duplicate_natural_keys_in_one_file(engine, tree):
 
 
 def test_existing_key_without_upsert_is_a_row_error(engine, tree):
-    preview = check(engine, SYSTEM, OU, csv_bytes(["code", "name_zh", "type", "parent_id"],
-                                                  [["t1", "改名", "township_hc", "county"]]))
+    preview = check(
+        engine,
+        SYSTEM,
+        OU,
+        csv_bytes(["code", "name_zh", "type", "parent_id"], [["t1", "改名", "township_hc", "county"]]),
+    )
     assert [(e.row, e.column) for e in preview.errors] == [(2, "code")]
     assert "t1" in preview.errors[0].message
 
 
 # --------------------------------------------------------------------------- upsert
 
+
 def test_upsert_org_units_by_code(engine, tree):
-    rows = [["t1", "东关镇中心卫生院", "Dongguan", "乡镇卫生院", "county", "是"],
-            ["t2v1", "西河村卫生室（新）", "t2v1", "村卫生室", "t2", "否"],
-            ["t3", "南山镇卫生院", "Nanshan", "乡镇卫生院", "county", ""],
-            ["t3v1", "南山村卫生室", "", "村卫生室", "t3", ""],  # parent created two rows up
-            ["school", "示范县第一中学", "school", "学校", "county", "是"]]  # unchanged
+    rows = [
+        ["t1", "东关镇中心卫生院", "Dongguan", "乡镇卫生院", "county", "是"],
+        ["t2v1", "西河村卫生室（新）", "t2v1", "村卫生室", "t2", "否"],
+        ["t3", "南山镇卫生院", "Nanshan", "乡镇卫生院", "county", ""],
+        ["t3v1", "南山村卫生室", "", "村卫生室", "t3", ""],  # parent created two rows up
+        ["school", "示范县第一中学", "school", "学校", "county", "是"],
+    ]  # unchanged
     headers = ["编码", "中文名称", "英文名称", "类型", "上级机构", "启用"]
     preview = check(engine, SYSTEM, OU, csv_bytes(headers, rows), upsert=True)
     assert preview.ok, preview.errors
@@ -265,10 +298,18 @@ class TitledActivities(HE):
 
 def test_upsert_never_updates_a_record_outside_the_actors_scope(engine, tree):
     with transaction(engine) as s:
-        rs.create(s, SYSTEM, HE, {"org_unit_id": "t2", "activity_date": "2026-03-01",
-                                  "activity_type": "board", "title": "西河宣传栏"})
-        rs.create(s, SYSTEM, HE, {"org_unit_id": "t1", "activity_date": "2026-03-01",
-                                  "activity_type": "board", "title": "东关宣传栏"})
+        rs.create(
+            s,
+            SYSTEM,
+            HE,
+            {"org_unit_id": "t2", "activity_date": "2026-03-01", "activity_type": "board", "title": "西河宣传栏"},
+        )
+        rs.create(
+            s,
+            SYSTEM,
+            HE,
+            {"org_unit_id": "t1", "activity_date": "2026-03-01", "activity_type": "board", "title": "东关宣传栏"},
+        )
     staff = make_user(engine, "t1staff", "staff", tree["t1"])
     rows = [["t1", "2026-03-02", "宣传栏更换", "西河宣传栏"], ["t1", "2026-03-02", "宣传栏更换", "东关宣传栏"]]
     data = csv_bytes(HEADERS["zh"][:4], rows)
@@ -291,8 +332,10 @@ def test_a_township_user_cannot_import_rows_for_another_township(engine, tree):
 
 
 def test_apply_is_all_or_nothing_when_the_data_changed_after_the_check(engine, tree):
-    data = csv_bytes(["code", "name_zh", "type", "parent_id"],
-                     [["t5", "五号镇", "township_hc", "county"], ["t6", "六号镇", "township_hc", "county"]])
+    data = csv_bytes(
+        ["code", "name_zh", "type", "parent_id"],
+        [["t5", "五号镇", "township_hc", "county"], ["t6", "六号镇", "township_hc", "county"]],
+    )
     preview = check(engine, SYSTEM, OU, data)
     assert preview.ok
     with transaction(engine) as s:  # someone adds t6 in the meantime
@@ -314,12 +357,23 @@ TRICKY = ["=1+1", "+86 139 0000 0000", "-x", "@SUM(A1:A2)", "'=already quoted", 
 def seed_activities(engine: Engine) -> None:
     with transaction(engine) as s:
         for i, text in enumerate(TRICKY):
-            rs.create(s, SYSTEM, HE, {
-                "org_unit_id": ["t1", "t1v1", "t2", "t2v1", "school", "class1"][i],
-                "activity_date": dt.date(2026, 3, 1 + i), "activity_type": ["lecture", "board"][i % 2],
-                "title": text, "venue": "村委会, 二楼" if i % 2 else None, "speaker": "-张医生",
-                "participants": 10 + i, "consultations": 0 if i == 0 else None,
-                "materials_given": 1_000_000 if i == 1 else None, "notes": "第一行\n第二行" if i == 2 else None})
+            rs.create(
+                s,
+                SYSTEM,
+                HE,
+                {
+                    "org_unit_id": ["t1", "t1v1", "t2", "t2v1", "school", "class1"][i],
+                    "activity_date": dt.date(2026, 3, 1 + i),
+                    "activity_type": ["lecture", "board"][i % 2],
+                    "title": text,
+                    "venue": "村委会, 二楼" if i % 2 else None,
+                    "speaker": "-张医生",
+                    "participants": 10 + i,
+                    "consultations": 0 if i == 0 else None,
+                    "materials_given": 1_000_000 if i == 1 else None,
+                    "notes": "第一行\n第二行" if i == 2 else None,
+                },
+            )
 
 
 @pytest.mark.parametrize("fmt, lang", [("csv", "zh-CN"), ("xlsx", "en")])
@@ -374,8 +428,10 @@ def test_org_units_export_imports_back_as_the_same_tree(engine, tree, fmt, lang)
 
 def rename_codes(data: bytes, fmt: str) -> bytes:
     """The export with every unit code (and parent code) prefixed by n_."""
+
     def rename(value: Any) -> Any:
         return "n_" + value if isinstance(value, str) and value else value
+
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         return csv_bytes(rows[0], [[rename(r[0]), *r[1:4], rename(r[4]), *r[5:]] for r in rows[1:]], "utf-8-sig")
@@ -388,6 +444,7 @@ def rename_codes(data: bytes, fmt: str) -> bytes:
 
 
 # --------------------------------------------------------------------------- export rules
+
 
 def test_users_export_never_contains_a_password_or_hash(engine, tree):
     make_user(engine, "wangwu", "staff", tree["t1"], password="Very-Secret-42")
@@ -444,6 +501,7 @@ def test_permissions(engine, tree):
 
 # --------------------------------------------------------------------------- reports, templates
 
+
 def test_error_report_lists_every_row_with_its_errors_and_imports_once_fixed(engine, tree):
     rows = [["t1", "2026-03-24", "健康讲座", "=好的", "30"], ["t1", "昨天", "健康讲座", "坏的", "30"]]
     preview = check(engine, SYSTEM, HE, csv_bytes(HEADERS["zh"], rows))
@@ -456,7 +514,7 @@ def test_error_report_lists_every_row_with_its_errors_and_imports_once_fixed(eng
     english = rio.error_report(preview, "en").decode("utf-8-sig")
     assert english.splitlines()[0].endswith(",Errors")
     lines[2][1] = "2026-03-25"  # the user fixes the cell and uploads the report as it is
-    fixed = csv_bytes(lines[0], [line for line in lines[1:]], "utf-8-sig")
+    fixed = csv_bytes(lines[0], list(lines[1:]), "utf-8-sig")
     assert import_file(engine, SYSTEM, HE, fixed) == (2, 0)
     with Session(engine) as s:
         assert s.scalar(select(func.count()).where(HeActivity.title == "=好的")) == 1

@@ -1,5 +1,6 @@
 """The generic record services on real databases: validation, scoping, audit, soft
 delete and restore, history and revert, and stale edits refused across two sessions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,14 @@ from portal.records.service import Filters, StaleRecord
 from portal.scope import SYSTEM
 from tests.conftest import make_user
 
-LECTURE = {"activity_date": "2026-03-24", "activity_type": "lecture", "title": "结核病防治知识讲座",
-           "participants": "56", "theme_day": "世界防治结核病日", "venue": "村委会"}
+LECTURE = {
+    "activity_date": "2026-03-24",
+    "activity_type": "lecture",
+    "title": "结核病防治知识讲座",
+    "participants": "56",
+    "theme_day": "世界防治结核病日",
+    "venue": "村委会",
+}
 
 
 def add(engine, actor, **overrides):
@@ -34,6 +41,7 @@ def rows(engine, model=HeActivity, **where):
 
 # --- validation ------------------------------------------------------------------------
 
+
 def test_create_parses_raw_text_and_resolves_unit_codes(engine, tree):
     staff = make_user(engine, "t1staff", "staff", tree["t1"])
     rid = add(engine, staff, org_unit_id="t1v1", participants="1,200", activity_date="2026/3/24")
@@ -42,17 +50,20 @@ def test_create_parses_raw_text_and_resolves_unit_codes(engine, tree):
         assert (obj.org_unit_id, obj.participants, obj.activity_date) == (tree["t1v1"], 1200, dt.date(2026, 3, 24))
 
 
-@pytest.mark.parametrize("overrides, field, key", [
-    ({"activity_date": "2026-02-30"}, "activity_date", "validation.type_date"),
-    ({"activity_type": "party"}, "activity_type", "validation.choice"),
-    ({"title": ""}, "title", "validation.required"),
-    ({"title": "长" * 201}, "title", "validation.too_long"),
-    ({"participants": "-3"}, "participants", "validation.min"),
-    ({"participants": "2.5"}, "participants", "validation.type_int"),
-    ({"participants": "0"}, "participants", "validation.lecture_participants"),
-    ({"org_unit_id": "t2"}, "org_unit_id", "validation.org_unit"),  # another township
-    ({"org_unit_id": "nowhere"}, "org_unit_id", "validation.org_unit"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, key",
+    [
+        ({"activity_date": "2026-02-30"}, "activity_date", "validation.type_date"),
+        ({"activity_type": "party"}, "activity_type", "validation.choice"),
+        ({"title": ""}, "title", "validation.required"),
+        ({"title": "长" * 201}, "title", "validation.too_long"),
+        ({"participants": "-3"}, "participants", "validation.min"),
+        ({"participants": "2.5"}, "participants", "validation.type_int"),
+        ({"participants": "0"}, "participants", "validation.lecture_participants"),
+        ({"org_unit_id": "t2"}, "org_unit_id", "validation.org_unit"),  # another township
+        ({"org_unit_id": "nowhere"}, "org_unit_id", "validation.org_unit"),
+    ],
+)
 def test_bad_values_name_the_field_and_save_nothing(engine, tree, overrides, field, key):
     staff = make_user(engine, "t1staff", "staff", tree["t1"])
     with pytest.raises(ValidationError) as info:
@@ -78,6 +89,7 @@ def test_choice_labels_are_accepted_in_either_language(engine, tree):
 
 
 # --- scoping and permissions ----------------------------------------------------------
+
 
 def test_lists_counts_and_gets_are_scoped(engine, tree):
     admin = make_user(engine, "root", "admin", tree["county"])
@@ -113,16 +125,27 @@ def test_roles_without_permission_are_refused(engine, tree):
 def test_filters_search_period_and_paging_in_sql(engine, tree):
     admin = make_user(engine, "root", "admin", tree["county"])
     for day in range(1, 31):
-        add(engine, admin, org_unit_id="t1v1" if day % 2 else "t2",
+        add(
+            engine,
+            admin,
+            org_unit_id="t1v1" if day % 2 else "t2",
             activity_type="lecture" if day % 3 else "consultation",
-            activity_date=f"2026-04-{day:02d}", title=f"活动{day}", participants=day)
+            activity_date=f"2026-04-{day:02d}",
+            title=f"活动{day}",
+            participants=day,
+        )
     add(engine, admin, org_unit_id="t1", activity_date="2026-05-02", title="五月讲座")
     with transaction(engine) as s:
         page = rs.list_page(s, admin, HE, Filters(period="2026-04"), page=2, per_page=25)
         assert (page.total, page.pages, len(page.rows)) == (30, 2, 5)
         assert page.rows[0].activity_date == dt.date(2026, 4, 5)  # newest first
-        f = Filters(values={"activity_type": ["consultation"], "org_unit_id": tree["t1"],
-                            "activity_date": (dt.date(2026, 4, 1), dt.date(2026, 4, 20))})
+        f = Filters(
+            values={
+                "activity_type": ["consultation"],
+                "org_unit_id": tree["t1"],
+                "activity_date": (dt.date(2026, 4, 1), dt.date(2026, 4, 20)),
+            }
+        )
         got = rs.list_page(s, admin, HE, f)
         assert sorted(r.activity_date.day for r in got.rows) == [3, 9, 15]
         assert rs.list_page(s, admin, HE, Filters(search="五月")).total == 1
@@ -130,6 +153,7 @@ def test_filters_search_period_and_paging_in_sql(engine, tree):
 
 
 # --- audit, soft delete, restore ---------------------------------------------------------
+
 
 def test_writes_are_audited_and_deletes_are_soft(engine, tree):
     staff = make_user(engine, "t1staff", "staff", tree["t1"])
@@ -220,14 +244,29 @@ def test_concurrent_flush_is_caught_by_the_version_column(engine, tree):
 
 # --- the built-in specs on the engine ----------------------------------------------------
 
+
 def test_org_units_and_users_use_the_engine(engine, tree):
     admin = make_user(engine, "root", "admin", tree["county"])
     with transaction(engine) as s:
-        unit = rs.create(s, admin, orgunits.OrgUnitSpec, {"code": "t1v2", "name_zh": "新村卫生室",
-                                                           "type": "村卫生室", "parent_id": "t1"})
+        unit = rs.create(
+            s,
+            admin,
+            orgunits.OrgUnitSpec,
+            {"code": "t1v2", "name_zh": "新村卫生室", "type": "村卫生室", "parent_id": "t1"},
+        )
         assert unit.path == s.get(OrgUnit, tree["t1"]).path + f"{unit.id}/"
-        user = users.create(s, admin, {"username": " NewUser ", "display_name": "新用户", "role": "staff",
-                                       "org_unit_id": unit.id, "password": "password-1", "bcrypt_rounds": 4})
+        user = users.create(
+            s,
+            admin,
+            {
+                "username": " NewUser ",
+                "display_name": "新用户",
+                "role": "staff",
+                "org_unit_id": unit.id,
+                "password": "password-1",
+                "bcrypt_rounds": 4,
+            },
+        )
         assert user.username == "newuser"
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
         rs.delete(s, admin, orgunits.OrgUnitSpec, unit.id)
@@ -238,8 +277,9 @@ def test_org_units_and_users_use_the_engine(engine, tree):
     with transaction(engine) as s:
         assert all(u.code != "t1v2" for u in orgunits.tree(s, admin))
         assert s.scalar(select(User.deleted_at).where(User.username == "newuser")) is not None
-        entry = s.scalars(select(AuditEntry).where(AuditEntry.record_type == "users")
-                          .order_by(AuditEntry.id.desc())).first()
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.record_type == "users").order_by(AuditEntry.id.desc())
+        ).first()
         assert "password" not in entry.after and "password_hash" not in entry.after
 
 
@@ -283,12 +323,20 @@ def test_database_checks_run_in_validation(engine, tree):
     with transaction(engine) as s:
         indicator_library.ensure_builtin(s)
         with pytest.raises(ValidationError) as info:
-            rs.validate(s, SYSTEM, targets.TargetSpec, {"indicator_code": "HE-01", "org_unit_id": tree["t1"],
-                                                         "period": "2026-Q9", "value": 1})
+            rs.validate(
+                s,
+                SYSTEM,
+                targets.TargetSpec,
+                {"indicator_code": "HE-01", "org_unit_id": tree["t1"], "period": "2026-Q9", "value": 1},
+            )
         assert info.value.errors[0].field == "period"
         with pytest.raises(ValidationError) as info:
-            rs.validate(s, SYSTEM, targets.TargetSpec, {"indicator_code": "HE-01", "org_unit_id": tree["t1"],
-                                                         "period": "2026Q1", "value": 1})
+            rs.validate(
+                s,
+                SYSTEM,
+                targets.TargetSpec,
+                {"indicator_code": "HE-01", "org_unit_id": tree["t1"], "period": "2026Q1", "value": 1},
+            )
         assert info.value.errors[0].key == "validation.period_kind"
 
 
@@ -305,9 +353,15 @@ def test_a_second_county_stays_invisible_to_the_first_county_head(engine, tree):
         assert rs.list_page(s, head, HE).total == 1
         assert rs.count(s, head, HE) == 1
         from portal import indicators as ind
+
         county = s.get(OrgUnit, tree["county"])
-        values = ind.compute(s, ind.parse_definition('{"record": "he_activities"}'),
-                             [ind.UnitRef(county.id, county.path)], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        values = ind.compute(
+            s,
+            ind.parse_definition('{"record": "he_activities"}'),
+            [ind.UnitRef(county.id, county.path)],
+            dt.date(2026, 1, 1),
+            dt.date(2026, 12, 31),
+        )
         assert values[county.id].actual == 1
 
 

@@ -1,6 +1,8 @@
 """Spec checks: a mistake fails when the class is defined, naming class and attribute."""
+
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,16 +14,26 @@ from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, RecordSpec, SpecError
 
 GOOD: dict[str, Any] = dict(
-    slug="probe", model=HeActivity, title_zh="测试", title_en="Probe",
-    fields=(Field("org_unit_id", "org_unit", "单位", "Unit", required=True),
-            Field("activity_date", "date", "日期", "Date", required=True),
-            Field("activity_type", "choice", "形式", "Type", required=True,
-                  choices=(Choice("lecture", "讲座", "Lecture"),)),
-            Field("title", "text", "主题", "Title", required=True, max_length=200),
-            Field("participants", "int", "人数", "People", min=0)),
-    list_display=("activity_date", "title"), list_filter=("activity_type",),
-    search_fields=("title",), ordering=("-activity_date",), natural_key=("title",),
-    date_field="activity_date", permissions={"view": ALL},
+    slug="probe",
+    model=HeActivity,
+    title_zh="测试",
+    title_en="Probe",
+    fields=(
+        Field("org_unit_id", "org_unit", "单位", "Unit", required=True),
+        Field("activity_date", "date", "日期", "Date", required=True),
+        Field(
+            "activity_type", "choice", "形式", "Type", required=True, choices=(Choice("lecture", "讲座", "Lecture"),)
+        ),
+        Field("title", "text", "主题", "Title", required=True, max_length=200),
+        Field("participants", "int", "人数", "People", min=0),
+    ),
+    list_display=("activity_date", "title"),
+    list_filter=("activity_type",),
+    search_fields=("title",),
+    ordering=("-activity_date",),
+    natural_key=("title",),
+    date_field="activity_date",
+    permissions={"view": ALL},
 )
 
 
@@ -42,9 +54,21 @@ def test_a_good_spec_passes():
 CASES = [
     ("slug", dict(slug="Bad Slug"), "must be 2-40 lowercase"),
     ("model", dict(model=None), "mapped SQLAlchemy model"),
-    ("model", dict(model=AuditEntry, fields=(Field("action", "text", "动作", "Action"),),
-                   list_display=(), list_filter=(), search_fields=(), ordering=(), natural_key=(),
-                   date_field=None, org_field=None), "needs a 'version' column"),
+    (
+        "model",
+        dict(
+            model=AuditEntry,
+            fields=(Field("action", "text", "动作", "Action"),),
+            list_display=(),
+            list_filter=(),
+            search_fields=(),
+            ordering=(),
+            natural_key=(),
+            date_field=None,
+            org_field=None,
+        ),
+        "needs a 'version' column",
+    ),
     ("title_en", dict(title_en=""), "both titles"),
     ("fields", dict(fields=()), "at least one field"),
     ("fields", dict(fields=fields_with(Field("title", "text", "再来", "Again"))), "declared twice"),
@@ -52,15 +76,27 @@ CASES = [
     ("fields['nope']", dict(fields=fields_with(Field("nope", "text", "无", "None"))), "no column 'nope'"),
     ("fields['venue']", dict(fields=fields_with(Field("venue", "text", "", "Venue"))), "zh and an en label"),
     ("fields['venue']", dict(fields=fields_with(Field("venue", "choice", "地点", "Venue"))), "needs choices"),
-    ("fields['venue']", dict(fields=fields_with(Field("venue", "text", "地点", "Venue",
-                                                      choices=(Choice("a", "甲", "A"),)))), "only for choice"),
-    ("fields['consultations']", dict(fields=fields_with(Field("consultations", "int", "咨询", "Consults",
-                                                              min=5, max=1))), "greater than max"),
+    (
+        "fields['venue']",
+        dict(fields=fields_with(Field("venue", "text", "地点", "Venue", choices=(Choice("a", "甲", "A"),)))),
+        "only for choice",
+    ),
+    (
+        "fields['consultations']",
+        dict(fields=fields_with(Field("consultations", "int", "咨询", "Consults", min=5, max=1))),
+        "greater than max",
+    ),
     ("fields['venue']", dict(fields=fields_with(Field("venue", "text", "地点", "Venue", min=1))), "only for int"),
-    ("fields['consultations']", dict(fields=fields_with(Field("consultations", "int", "咨询", "C",
-                                                              max_length=3))), "only for text"),
-    ("fields['venue']", dict(fields=fields_with(Field("venue", "text", "地点", "Venue", readonly=True,
-                                                      required=True))), "readonly field cannot be required"),
+    (
+        "fields['consultations']",
+        dict(fields=fields_with(Field("consultations", "int", "咨询", "C", max_length=3))),
+        "only for text",
+    ),
+    (
+        "fields['venue']",
+        dict(fields=fields_with(Field("venue", "text", "地点", "Venue", readonly=True, required=True))),
+        "readonly field cannot be required",
+    ),
     ("fields['venue']", dict(fields=fields_with(Field("venue", "text", "主题", "Venue"))), "header '主题'"),
     ("list_display", dict(list_display=("nope",)), "'nope' is not a field"),
     ("list_filter", dict(list_filter=("nope",)), "'nope' is not a field"),
@@ -101,9 +137,12 @@ def test_builtin_specs_document_themselves(slug):
 
 
 def test_every_option_is_documented_in_the_base_class():
-    source = open(RecordSpec.__module__.replace(".", "/") + ".py", encoding="utf-8").read()
-    options = [name for name, value in vars(RecordSpec).items()
-               if not name.startswith("_") and not callable(value) and not isinstance(value, classmethod)]
+    source = Path(RecordSpec.__module__.replace(".", "/") + ".py").read_text(encoding="utf-8")
+    options = [
+        name
+        for name, value in vars(RecordSpec).items()
+        if not name.startswith("_") and not callable(value) and not isinstance(value, classmethod)
+    ]
     assert len(options) >= 15
     for name in options:
         # each option is followed by a docstring line in the class body

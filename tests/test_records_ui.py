@@ -8,6 +8,7 @@ Like tests/test_pages.py, the app runs from a copy of app.py in a folder without
 setting the selection key the table's row-selection callback sets
 (``<slug>.selected.id``): AppTest cannot click a dataframe row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,9 +34,14 @@ PAGE = "pages/education.py"
 ADD = "FormSubmitter:he_activities.form.add-" + t("records.add_submit")
 SAVE = "FormSubmitter:he_activities.form.edit-" + t("records.save")
 SELECTED = "he_activities.selected.id"
-ACCOUNTS = {"admin": ("admin", "county"), "head": ("head", "county"), "staff": ("staff", "t1"),
-            "viewer": ("viewer", "t1"), "trainer": ("trainer", "county"),
-            "t2staff": ("staff", "t2")}
+ACCOUNTS = {
+    "admin": ("admin", "county"),
+    "head": ("head", "county"),
+    "staff": ("staff", "t1"),
+    "viewer": ("viewer", "t1"),
+    "trainer": ("trainer", "county"),
+    "t2staff": ("staff", "t2"),
+}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -67,8 +73,11 @@ def ok(at: AppTest) -> None:
 
 
 def texts(at: AppTest) -> str:
-    parts = [m.value for kind in ("title", "subheader", "markdown", "caption", "error", "info",
-                                  "warning", "success") for m in getattr(at, kind)]
+    parts = [
+        m.value
+        for kind in ("title", "subheader", "markdown", "caption", "error", "info", "warning", "success")
+        for m in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -90,8 +99,13 @@ def actor(engine, username: str):
 
 
 def add_row(engine, username: str, unit: int, title: str, **extra) -> int:
-    raw = {"org_unit_id": unit, "activity_date": dt.date.today(), "activity_type": "consultation",
-           "title": title, **extra}
+    raw = {
+        "org_unit_id": unit,
+        "activity_date": dt.date.today(),
+        "activity_type": "consultation",
+        "title": title,
+        **extra,
+    }
     with transaction(engine) as s:
         return rs.create(s, actor(engine, username), HE, raw).id
 
@@ -110,6 +124,7 @@ def select_row(at: AppTest, rid: int) -> AppTest:
 
 # --- add -----------------------------------------------------------------------------------
 
+
 def test_add_through_the_form_then_find_it_in_db_and_table(app_db):
     engine, ids = app_db
     at = open_page("staff")
@@ -126,8 +141,13 @@ def test_add_through_the_form_then_find_it_in_db_and_table(app_db):
     assert at.text_input(key="he_activities.add.title").value == ""  # cleared after success
     with transaction(engine) as s:
         obj = s.scalar(select(HeActivity).where(HeActivity.title == "表单新增的结核病讲座"))
-        assert (obj.org_unit_id, obj.participants, obj.venue, obj.activity_type, obj.version) == \
-            (ids["t1"], 45, "东关村委会", "lecture", 1)
+        assert (obj.org_unit_id, obj.participants, obj.venue, obj.activity_type, obj.version) == (
+            ids["t1"],
+            45,
+            "东关村委会",
+            "lecture",
+            1,
+        )
     shown = table(at)
     assert "表单新增的结核病讲座" in list(shown[HE.field("title").label("zh-CN")])
     line = shown[shown[HE.field("title").label("zh-CN")] == "表单新增的结核病讲座"].iloc[0]
@@ -161,6 +181,7 @@ def test_bad_values_show_inline_errors_and_keep_what_was_typed(app_db):
 
 
 # --- edit, stale edit -----------------------------------------------------------------------
+
 
 def test_edit_saves_with_the_loaded_version(app_db):
     engine, ids = app_db
@@ -210,6 +231,7 @@ def test_stale_edit_shows_what_changed_and_overwrites_nothing(app_db):
 
 # --- delete, trash, restore ---------------------------------------------------------------
 
+
 def test_delete_needs_confirmation_then_restore_from_trash(app_db):
     engine, ids = app_db
     rid = add_row(engine, "staff", ids["t1"], "要删除的宣传活动")
@@ -243,6 +265,7 @@ def test_delete_needs_confirmation_then_restore_from_trash(app_db):
 
 # --- history and revert ------------------------------------------------------------------
 
+
 def test_history_lists_entries_and_a_head_reverts(app_db):
     engine, ids = app_db
     rid = add_row(engine, "staff", ids["t1"], "原来的标题", participants=12)
@@ -263,19 +286,25 @@ def test_history_lists_entries_and_a_head_reverts(app_db):
     assert (obj.title, obj.participants, obj.version) == ("原来的标题", 12, 3)
     assert at.text_input(key="he_activities.edit.title").value == "原来的标题"
     with transaction(engine) as s:
-        last = s.scalars(select(AuditEntry).where(AuditEntry.record_id == rid,
-                                                  AuditEntry.record_type == HE.slug)
-                         .order_by(AuditEntry.id.desc())).first()
+        last = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.record_id == rid, AuditEntry.record_type == HE.slug)
+            .order_by(AuditEntry.id.desc())
+        ).first()
         assert (last.action, last.actor_name) == ("revert", "head")
 
 
 # --- roles and scope ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("username, tabs", [
-    ("trainer", ["records.tab.list"]),
-    ("viewer", ["records.tab.list", "records.tab.io"]),
-    ("staff", ["records.tab.list", "records.tab.add", "records.tab.io", "records.tab.trash"]),
-])
+
+@pytest.mark.parametrize(
+    "username, tabs",
+    [
+        ("trainer", ["records.tab.list"]),
+        ("viewer", ["records.tab.list", "records.tab.io"]),
+        ("staff", ["records.tab.list", "records.tab.add", "records.tab.io", "records.tab.trash"]),
+    ],
+)
 def test_tabs_follow_the_role(app_db, username, tabs):
     at = open_page(username)
     assert [tab.label for tab in at.tabs] == [t(k) for k in tabs]
@@ -284,8 +313,9 @@ def test_tabs_follow_the_role(app_db, username, tabs):
     may_import = HE.allows(ACCOUNTS[username][0], "import")
     assert bool(at.file_uploader) == may_import  # no import section without the permission
     exports = [b.key for b in at.download_button if b.key and b.key.startswith("he_activities.export.")]
-    assert exports == (["he_activities.export.csv", "he_activities.export.xlsx"]
-                       if HE.allows(ACCOUNTS[username][0], "export") else [])
+    assert exports == (
+        ["he_activities.export.csv", "he_activities.export.xlsx"] if HE.allows(ACCOUNTS[username][0], "export") else []
+    )
 
 
 def test_township_staff_see_only_their_township(app_db):
@@ -334,6 +364,7 @@ def test_filters_narrow_the_table(app_db):
 
 # --- import ---------------------------------------------------------------------------------
 
+
 def csv_file(*lines: str) -> bytes:
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
@@ -341,9 +372,12 @@ def csv_file(*lines: str) -> bytes:
 def test_import_lists_row_errors_then_imports_a_clean_file(app_db):
     engine, ids = app_db
     header = "活动日期,活动形式,活动主题,开展单位,受教育人数"
-    bad = csv_file(header, "2026-03-24,健康讲座,导入测试一,t1,40",
-                   "2026-02-30,健康讲座,导入测试二,t1v1,20",  # no such day
-                   "2026-03-25,健康讲座,导入测试三,t2,30")  # another township: out of scope
+    bad = csv_file(
+        header,
+        "2026-03-24,健康讲座,导入测试一,t1,40",
+        "2026-02-30,健康讲座,导入测试二,t1v1,20",  # no such day
+        "2026-03-25,健康讲座,导入测试三,t2,30",
+    )  # another township: out of scope
     at = open_page("staff")
     at.file_uploader(key="he_activities.import.file_0").set_value(("活动.csv", bad, "text/csv"))
     at.run()
@@ -369,12 +403,15 @@ def test_import_lists_row_errors_then_imports_a_clean_file(app_db):
     assert t("records.imported", created=2, updated=0) in texts(at)
     assert at.file_uploader(key="he_activities.import.file_1").value is None  # a fresh uploader
     with transaction(engine) as s:
-        got = {o.title: (o.org_unit_id, o.activity_type) for o in s.scalars(
-            select(HeActivity).where(HeActivity.title.like("导入测试%")))}
+        got = {
+            o.title: (o.org_unit_id, o.activity_type)
+            for o in s.scalars(select(HeActivity).where(HeActivity.title.like("导入测试%")))
+        }
     assert got == {"导入测试一": (ids["t1"], "lecture"), "导入测试二": (ids["t1v1"], "board")}
 
 
 # --- admin page ----------------------------------------------------------------------------
+
 
 def test_admin_users_tab_never_shows_password_data(app_db):
     engine, _ = app_db

@@ -1,6 +1,7 @@
 """Monthly reports and year-end summaries: the numbers inside the Word and Excel files
 (read back with python-docx and openpyxl), in Chinese and English, scoping, and the
 `python -m portal report` command."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,7 @@ from portal.records import service as rs
 from portal.scope import Actor
 from tests.conftest import make_user
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DECEMBER = dt.date(2026, 12, 15)  # September to November are over, December is under way
 
 
@@ -51,37 +52,151 @@ def known(engine: Engine, tree: dict[str, int]) -> Known:
     other = make_user(engine, "t2staff", "staff", tree["t2"])
     t1 = tree["t1"]
     with transaction(engine) as s:
-        _item(s, staff, t1, "2026-09", "九月公共卫生工作会议", area="mp", owner_name="张伟", target_qty=1,
-              target_unit="次", actual_qty=1, status="done", completed_on="2026-09-05")
-        _item(s, staff, t1, "2026-09", "慢性病人第一次随访", area="mp", owner_name="王医生", target_qty=1,
-              target_unit="轮", status="in_progress", notes="随访对象外出务工")
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-09",
+            "九月公共卫生工作会议",
+            area="mp",
+            owner_name="张伟",
+            target_qty=1,
+            target_unit="次",
+            actual_qty=1,
+            status="done",
+            completed_on="2026-09-05",
+        )
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-09",
+            "慢性病人第一次随访",
+            area="mp",
+            owner_name="王医生",
+            target_qty=1,
+            target_unit="轮",
+            status="in_progress",
+            notes="随访对象外出务工",
+        )
         assert plans.carry_over(s, staff, t1, "2026-09") == 1
         plans.submit(s, staff, t1, "2026-09", now=dt.datetime(2026, 10, 10, 1, 30, tzinfo=UTC))
         plans.approve(s, head, t1, "2026-09")
     with transaction(engine) as s:
         [carried] = [i for i in plans.items_of(s, staff, t1, "2026-10") if i.carried_over]
-        rs.update(s, staff, plans.PlanItemSpec, carried.id, {"status": "done", "completed_on": "2026-10-15",
-                                                            "actual_qty": 1}, None)
-        _item(s, staff, t1, "2026-10", "召开公共卫生项目工作会议", area="mp", owner_name="张伟", target_qty=1,
-              target_unit="次", actual_qty=1, status="done", completed_on="2026-10-08")
-        _item(s, staff, t1, "2026-10", "低盐膳食健康教育讲座", area="he", owner_name="李梅", target_qty=2,
-              target_unit="次", actual_qty=2, status="done", completed_on="2026-10-20")
-        _item(s, staff, t1, "2026-10", "减盐健康咨询活动", area="he", owner_name="李梅", target_qty=1,
-              target_unit="次", actual_qty=1, status="done", completed_on="2026-10-25")
-        _item(s, staff, t1, "2026-10", "更换健康教育宣传栏", area="he", owner_name="赵刚", target_qty=1,
-              target_unit="次", actual_qty=1, status="done", completed_on="2026-10-28")
-        supervision = _item(s, staff, t1, "2026-10", "对村卫生室人员工作进行检查督导", area="mp",
-                            owner_name="王医生", target_qty=4, target_unit="次", notes="宣传资料未按时到位")
-        _item(s, staff, t1, "2026-10", "结核病防治知识讲座", area="he", owner_name="李梅", target_qty=1,
-              target_unit="次", status="overdue", notes="讲师临时有事改期")
+        rs.update(
+            s,
+            staff,
+            plans.PlanItemSpec,
+            carried.id,
+            {"status": "done", "completed_on": "2026-10-15", "actual_qty": 1},
+            None,
+        )
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            "召开公共卫生项目工作会议",
+            area="mp",
+            owner_name="张伟",
+            target_qty=1,
+            target_unit="次",
+            actual_qty=1,
+            status="done",
+            completed_on="2026-10-08",
+        )
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            "低盐膳食健康教育讲座",
+            area="he",
+            owner_name="李梅",
+            target_qty=2,
+            target_unit="次",
+            actual_qty=2,
+            status="done",
+            completed_on="2026-10-20",
+        )
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            "减盐健康咨询活动",
+            area="he",
+            owner_name="李梅",
+            target_qty=1,
+            target_unit="次",
+            actual_qty=1,
+            status="done",
+            completed_on="2026-10-25",
+        )
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            "更换健康教育宣传栏",
+            area="he",
+            owner_name="赵刚",
+            target_qty=1,
+            target_unit="次",
+            actual_qty=1,
+            status="done",
+            completed_on="2026-10-28",
+        )
+        supervision = _item(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            "对村卫生室人员工作进行检查督导",
+            area="mp",
+            owner_name="王医生",
+            target_qty=4,
+            target_unit="次",
+            notes="宣传资料未按时到位",
+        )
+        _item(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            "结核病防治知识讲座",
+            area="he",
+            owner_name="李梅",
+            target_qty=1,
+            target_unit="次",
+            status="overdue",
+            notes="讲师临时有事改期",
+        )
         _item(s, staff, t1, "2026-10", "取消的义诊", area="other", status="cancelled")
-        _item(s, staff, t1, "2026-11", "十一月健康讲座", area="he", owner_name="刘芳", target_qty=1,
-              target_unit="次")
-        rs.create(s, staff, plans.ProgressUpdateSpec, {"item_id": supervision.id, "update_date": "2026-10-18",
-                                                       "note": "已督导两个村", "quantity": 2, "progress_pct": 50})
-        plans.submit(s, staff, t1, "2026-10", now=dt.datetime(2026, 11, 9, 2, 0, tzinfo=UTC),
-                     summary="本月共开展讲座2次，受众120人。", problems="1. 村医培训积极性不高\n2、经费不足",
-                     next_plan="1. 十一月健康讲座\n2. 迎接县局年终考核")
+        _item(s, staff, t1, "2026-11", "十一月健康讲座", area="he", owner_name="刘芳", target_qty=1, target_unit="次")
+        rs.create(
+            s,
+            staff,
+            plans.ProgressUpdateSpec,
+            {
+                "item_id": supervision.id,
+                "update_date": "2026-10-18",
+                "note": "已督导两个村",
+                "quantity": 2,
+                "progress_pct": 50,
+            },
+        )
+        plans.submit(
+            s,
+            staff,
+            t1,
+            "2026-10",
+            now=dt.datetime(2026, 11, 9, 2, 0, tzinfo=UTC),
+            summary="本月共开展讲座2次，受众120人。",
+            problems="1. 村医培训积极性不高\n2、经费不足",
+            next_plan="1. 十一月健康讲座\n2. 迎接县局年终考核",
+        )
         plans.approve(s, head, t1, "2026-10", "同意")
     return Known(tree, head, staff, other)
 
@@ -103,14 +218,18 @@ def _pairs(ws: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the data
 
+
 def test_month_data_numbers(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
         data = reports.month_data(s, known.head, known.tree["t1"], "2026-10", today=DECEMBER)
     assert (data.total, data.done_count, data.done_text, data.rate_text) == (7, 5, "5 / 7", "71.4%")
     assert len(data.items) == 8 and len(data.unfinished) == 2 and data.updates == 1
     assert [(p.item, p.reason) for p in data.problems] == [
-        ("对村卫生室人员工作进行检查督导", "宣传资料未按时到位"), ("结核病防治知识讲座", "讲师临时有事改期"),
-        (None, "村医培训积极性不高"), (None, "经费不足")]
+        ("对村卫生室人员工作进行检查督导", "宣传资料未按时到位"),
+        ("结核病防治知识讲座", "讲师临时有事改期"),
+        (None, "村医培训积极性不高"),
+        (None, "经费不足"),
+    ]
     assert [i.title for i in data.next_items] == ["十一月健康讲座"]
     assert data.extra_plan_lines == ["迎接县局年终考核"]  # the line that is an item is not repeated
     assert (data.report.status, data.report.on_time, data.report.due_date) == ("approved", False, dt.date(2026, 11, 6))
@@ -126,8 +245,9 @@ def test_month_data_numbers(engine: Engine, known: Known) -> None:
 def test_a_month_without_anything(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
         data = reports.month_data(s, known.head, known.tree["t2"], "2026-10", today=DECEMBER)
-        paragraphs, tables, _ = _docx(reports.monthly_report_docx(s, known.head, known.tree["t2"], "2026-10",
-                                                                  today=DECEMBER))
+        paragraphs, tables, _ = _docx(
+            reports.monthly_report_docx(s, known.head, known.tree["t2"], "2026-10", today=DECEMBER)
+        )
     assert (data.total, data.rate, data.rate_text, data.report.exists) == (0, None, "—", False)
     assert data.report.display_status(DECEMBER) == "overdue"
     assert "本月未制定计划事项。" in paragraphs and "下月计划尚未制定。" in paragraphs
@@ -135,6 +255,7 @@ def test_a_month_without_anything(engine: Engine, known: Known) -> None:
 
 
 # --------------------------------------------------------------------------- Word
+
 
 def test_monthly_report_docx_in_chinese(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
@@ -155,10 +276,14 @@ def test_monthly_report_docx_in_chinese(engine: Engine, known: Known) -> None:
     assert ["对村卫生室人员工作进行检查督导", "王医生", "4次", "2次", "进行中", ""] in table
     assert ["慢性病人第一次随访（上月结转）", "王医生", "1轮", "1轮", "已完成", "2026-10-15"] in table
     assert len(table) == 9
-    problems = paragraphs[paragraphs.index("二、存在问题") + 1:paragraphs.index("三、下月工作计划（2026年11月）")]
-    assert problems == ["1. 对村卫生室人员工作进行检查督导：宣传资料未按时到位", "2. 结核病防治知识讲座：讲师临时有事改期",
-                        "3. 村医培训积极性不高", "4. 经费不足"]
-    after = paragraphs[paragraphs.index("三、下月工作计划（2026年11月）") + 1:]
+    problems = paragraphs[paragraphs.index("二、存在问题") + 1 : paragraphs.index("三、下月工作计划（2026年11月）")]
+    assert problems == [
+        "1. 对村卫生室人员工作进行检查督导：宣传资料未按时到位",
+        "2. 结核病防治知识讲座：讲师临时有事改期",
+        "3. 村医培训积极性不高",
+        "4. 经费不足",
+    ]
+    after = paragraphs[paragraphs.index("三、下月工作计划（2026年11月）") + 1 :]
     assert after[:2] == ["1. 十一月健康讲座（目标1次；责任人：刘芳；完成时限2026-11-30）", "2. 迎接县局年终考核"]
     assert any(p.startswith("审批意见：同意（county_head，") for p in after)
     assert after[-2:] == ["东关镇卫生院", "2026-11-09"]
@@ -179,8 +304,9 @@ def test_docx_fonts_show_chinese(engine: Engine, known: Known) -> None:
 
 def test_monthly_report_docx_in_english(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
-        paragraphs, tables, _ = _docx(reports.monthly_report_docx(s, known.head, known.tree["t1"], "2026-10",
-                                                                  lang="en", today=DECEMBER))
+        paragraphs, tables, _ = _docx(
+            reports.monthly_report_docx(s, known.head, known.tree["t1"], "2026-10", lang="en", today=DECEMBER)
+        )
     assert paragraphs[0] == "t1: work summary for October 2026 and plan for November 2026"
     assert any("a completion rate of 71.4%" in p and "7 items were planned" in p for p in paragraphs)
     assert "2. Problems" in paragraphs and "3. Plan for next month (November 2026)" in paragraphs
@@ -192,6 +318,7 @@ def test_monthly_report_docx_in_english(engine: Engine, known: Known) -> None:
 
 
 # --------------------------------------------------------------------------- Excel
+
 
 def test_monthly_report_xlsx(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
@@ -217,9 +344,12 @@ def test_monthly_report_xlsx(engine: Engine, known: Known) -> None:
     assert rows["对村卫生室人员工作进行检查督导"][11] == "宣传资料未按时到位"
     assert rows["慢性病人第一次随访"][12] == "是"
     problems = list(book["存在问题"].iter_rows(min_row=2, values_only=True))
-    assert problems == [(1, "对村卫生室人员工作进行检查督导", "宣传资料未按时到位"),
-                        (2, "结核病防治知识讲座", "讲师临时有事改期"), (3, None, "村医培训积极性不高"),
-                        (4, None, "经费不足")]
+    assert problems == [
+        (1, "对村卫生室人员工作进行检查督导", "宣传资料未按时到位"),
+        (2, "结核病防治知识讲座", "讲师临时有事改期"),
+        (3, None, "村医培训积极性不高"),
+        (4, None, "经费不足"),
+    ]
     following = list(book["下月计划"].iter_rows(min_row=2, values_only=True))
     assert following[0][:7] == (1, "十一月健康讲座", "健康教育", "刘芳", 1, "次", "2026-11-30")
     assert following[1][:2] == (2, "迎接县局年终考核") and len(following) == 2
@@ -244,6 +374,7 @@ def test_xlsx_text_never_runs_as_a_formula(engine: Engine, known: Known) -> None
 
 
 # --------------------------------------------------------------------------- scope and input
+
 
 def test_a_township_cannot_build_another_townships_report(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
@@ -276,13 +407,20 @@ def test_bad_periods_and_formats(engine: Engine, known: Known) -> None:
 
 # --------------------------------------------------------------------------- the year
 
+
 def test_year_data_numbers(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
         data = reports.year_data(s, known.head, known.tree["t1"], 2026, today=DECEMBER)
     # September, October and November are over; the carried item counts once (in October)
     assert (data.total, data.done_count, data.rate_text) == (9, 6, "66.7%")
     assert data.last_month == "2026-11" and data.partial
-    assert (data.expected, len(data.reported), data.on_time_count, data.late_count, data.missing_count) == (3, 2, 1, 1, 1)
+    assert (data.expected, len(data.reported), data.on_time_count, data.late_count, data.missing_count) == (
+        3,
+        2,
+        1,
+        1,
+        1,
+    )
     assert reports.pct(data.on_time_rate) == "33.3%"
     months = {m.month: m for m in data.months}
     assert len(months) == 12
@@ -291,8 +429,12 @@ def test_year_data_numbers(engine: Engine, known: Known) -> None:
     assert (months["2026-11"].status, months["2026-12"].status, months["2026-01"].status) == ("overdue", "none", "none")
     # the carried-over September item is told once, where it ended (done in October)
     assert [(p.month, p.item or p.reason) for p in data.problems] == [
-        ("2026-10", "对村卫生室人员工作进行检查督导"), ("2026-10", "结核病防治知识讲座"), ("2026-10", "村医培训积极性不高"),
-        ("2026-10", "经费不足"), ("2026-11", "十一月健康讲座")]
+        ("2026-10", "对村卫生室人员工作进行检查督导"),
+        ("2026-10", "结核病防治知识讲座"),
+        ("2026-10", "村医培训积极性不高"),
+        ("2026-10", "经费不足"),
+        ("2026-11", "十一月健康讲座"),
+    ]
     with transaction(engine) as s:
         at_year_end = reports.year_data(s, known.head, known.tree["t1"], 2026, today=dt.date(2027, 1, 20))
     assert not at_year_end.partial and at_year_end.total == 9
@@ -300,21 +442,26 @@ def test_year_data_numbers(engine: Engine, known: Known) -> None:
 
 def test_year_summary_docx(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
-        paragraphs, tables, document = _docx(reports.year_summary_docx(s, known.head, known.tree["t1"], 2026,
-                                                                       today=DECEMBER))
+        paragraphs, tables, document = _docx(
+            reports.year_summary_docx(s, known.head, known.tree["t1"], 2026, today=DECEMBER)
+        )
     assert paragraphs[0] == "东关镇卫生院2026年度工作总结"
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、主要成绩", "二、存在问题", "三、今后努力方向"]
-    assert ("截至2026年11月，全年计划事项9项，已完成6项，完成率66.7%。应报月报3份，已上报2份，其中按时1份、逾期1份；"
-            "未报1份；按时上报率33.3%。") in paragraphs
+    assert (
+        "截至2026年11月，全年计划事项9项，已完成6项，完成率66.7%。应报月报3份，已上报2份，其中按时1份、逾期1份；"
+        "未报1份；按时上报率33.3%。"
+    ) in paragraphs
     [table] = tables
     assert table[0] == ["月份", "计划事项", "已完成", "完成率", "月报状态", "上报时间", "是否按时"]
-    assert table[1:] == [["2026年9月", "2", "1", "50%", "已审批", "2026-10-10 09:30", "按时"],
-                         ["2026年10月", "7", "5", "71.4%", "已审批", "2026-11-09 10:00", "逾期"],
-                         ["2026年11月", "1", "0", "0%", "逾期未报", "", ""]]
+    assert table[1:] == [
+        ["2026年9月", "2", "1", "50%", "已审批", "2026-10-10 09:30", "按时"],
+        ["2026年10月", "7", "5", "71.4%", "已审批", "2026-11-09 10:00", "逾期"],
+        ["2026年11月", "1", "0", "0%", "逾期未报", "", ""],
+    ]
     assert "1. 2026年10月：对村卫生室人员工作进行检查督导：宣传资料未按时到位" in paragraphs
     assert "5. 2026年11月：十一月健康讲座：未开始，未说明原因" in paragraphs
-    directions = paragraphs[paragraphs.index("三、今后努力方向") + 1:]
+    directions = paragraphs[paragraphs.index("三、今后努力方向") + 1 :]
     assert directions[0].startswith("1. 健康教育工作全年计划5项、完成3项（完成率60%）")
     assert directions[1].startswith("2. 综合管理工作全年计划4项、完成3项（完成率75%）")
     assert directions[2] == "3. 月报按时上报1份、逾期1份、未报1份，今后严格按上报时限报送。"
@@ -322,18 +469,31 @@ def test_year_summary_docx(engine: Engine, known: Known) -> None:
 
 def test_year_summary_docx_in_english_and_xlsx(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
-        paragraphs, _, _ = _docx(reports.year_summary_docx(s, known.head, known.tree["t1"], 2026, lang="en",
-                                                           today=DECEMBER))
+        paragraphs, _, _ = _docx(
+            reports.year_summary_docx(s, known.head, known.tree["t1"], 2026, lang="en", today=DECEMBER)
+        )
         book = _book(reports.year_summary_xlsx(s, known.head, known.tree["t1"], 2026, today=DECEMBER))
         english = _book(reports.year_summary_xlsx(s, known.head, known.tree["t1"], 2026, lang="en", today=DECEMBER))
     assert paragraphs[0] == "t1: work summary for 2026"
-    assert any(p.startswith("Up to November 2026: 9 items were planned in the year and 6 were done: "
-                            "a completion rate of 66.7%") for p in paragraphs)
+    assert any(
+        p.startswith(
+            "Up to November 2026: 9 items were planned in the year and 6 were done: a completion rate of 66.7%"
+        )
+        for p in paragraphs
+    )
     assert book.sheetnames == ["概况", "逐月情况", "成绩", "存在问题", "今后努力方向"]
     figures = _pairs(book["概况"])
-    assert (figures["计划事项"], figures["已完成"], figures["应报月报（份）"], figures["按时上报（份）"],
-            figures["逾期上报（份）"], figures["未报（份）"]) == (9, 6, 3, 1, 1, 1)
-    assert figures["完成率"] == pytest.approx(6 / 9, abs=1e-4) and figures["按时上报率"] == pytest.approx(1 / 3, abs=1e-4)
+    assert (
+        figures["计划事项"],
+        figures["已完成"],
+        figures["应报月报（份）"],
+        figures["按时上报（份）"],
+        figures["逾期上报（份）"],
+        figures["未报（份）"],
+    ) == (9, 6, 3, 1, 1, 1)
+    assert figures["完成率"] == pytest.approx(6 / 9, abs=1e-4) and figures["按时上报率"] == pytest.approx(
+        1 / 3, abs=1e-4
+    )
     months = list(book["逐月情况"].iter_rows(min_row=2, values_only=True))
     assert len(months) == 12
     october = months[9]
@@ -362,6 +522,7 @@ def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
         out = capsys.readouterr()
         assert "Traceback" not in out.err
         return code, out.out, out.err
+
     return run
 
 
@@ -376,8 +537,9 @@ def test_cli_report_month(cli: Run, known: Known, tmp_path: Path) -> None:
     assert cli("report", "month", "--unit", "t1", "--period", "2026-10", "-o", str(book), "--as", "t1staff")[0] == 0
     assert _pairs(_book(book.read_bytes())["概况"])["完成情况"] == "5 / 7"
     forced = tmp_path / "oct.bin"
-    code, out, _ = cli("--lang", "en", "report", "month", "--unit", "t1", "--period", "2026-10", "--format", "xlsx",
-                       "-o", str(forced))
+    code, out, _ = cli(
+        "--lang", "en", "report", "month", "--unit", "t1", "--period", "2026-10", "--format", "xlsx", "-o", str(forced)
+    )
     assert code == 0 and "Wrote the report" in out and _book(forced.read_bytes()).sheetnames[0] == "Overview"
 
 
@@ -410,12 +572,14 @@ def test_cli_report_errors(cli: Run, known: Known, tmp_path: Path) -> None:
     assert cli("report", "month", "--unit", "t1", "-o", out)[0] == 2  # --period missing
     assert cli("report", "month", "--unit", "t1", "--period", "2026-10", "--format", "pdf", "-o", out)[0] == 2
     assert cli("report")[0] == 2  # which kind?
-    code, _, err = cli("report", "month", "--unit", "t1", "--period", "2026-10", "-o",
-                       str(tmp_path / "missing" / "x.docx"))
+    code, _, err = cli(
+        "report", "month", "--unit", "t1", "--period", "2026-10", "-o", str(tmp_path / "missing" / "x.docx")
+    )
     assert code == 1 and "x.docx" in err
 
 
 # --------------------------------------------------------------------------- the demo
+
 
 def test_reports_of_the_demo_county(engine: Engine) -> None:
     demo.load_demo(engine, fast=True)

@@ -1,4 +1,5 @@
 """Scoping, lockout, password rules and the audit trail, through the services."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,6 +27,7 @@ def audit_count(engine, action: str | None = None, record_type: str | None = Non
 
 # --- scoping ---------------------------------------------------------------------------
 
+
 def test_township_head_reads_only_own_subtree(engine, tree):
     head = make_user(engine, "t1head", "head", tree["t1"])
     with transaction(engine) as s:
@@ -47,8 +49,7 @@ def test_township_head_cannot_change_another_township(engine, tree):
     with pytest.raises(NotFound), transaction(engine) as s:
         orgunits.set_population(s, head, tree["t2v1"], 2026, "resident", 1)
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
-        orgunits.create(s, head, {"code": "x1", "name_zh": "新村", "type": "village_clinic",
-                                  "parent_id": tree["t2"]})
+        orgunits.create(s, head, {"code": "x1", "name_zh": "新村", "type": "village_clinic", "parent_id": tree["t2"]})
     assert [(e.field, e.key) for e in info.value.errors] == [("parent_id", "validation.org_unit")]
     with transaction(engine) as s:
         assert s.get(OrgUnit, tree["t2"]).name_zh == "西河镇卫生院"
@@ -84,17 +85,27 @@ def test_only_admins_manage_users(engine, tree):
     with pytest.raises(PermissionDenied), transaction(engine) as s:
         users.reset_password(s, head, staff.id, "newpassword1")
     with pytest.raises(PermissionDenied), transaction(engine) as s:
-        users.create(s, head, {"username": "x", "display_name": "x", "role": "staff",
-                               "org_unit_id": tree["t1"], "password": "password123"})
+        users.create(
+            s,
+            head,
+            {
+                "username": "x",
+                "display_name": "x",
+                "role": "staff",
+                "org_unit_id": tree["t1"],
+                "password": "password123",
+            },
+        )
     with transaction(engine) as s:
         assert s.get(User, staff.id).active is True
 
 
 # --- lockout and passwords ---------------------------------------------------------------
 
+
 def test_five_wrong_passwords_lock_for_fifteen_minutes(engine, tree):
     make_user(engine, "alice", "staff", tree["t1"], password="right-password")
-    now = dt.datetime(2026, 10, 8, 9, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 10, 8, 9, 0, tzinfo=dt.UTC)
     for attempt in range(1, 5):
         with transaction(engine) as s:
             result = auth.authenticate(s, "alice", "wrong", now)
@@ -139,7 +150,7 @@ def test_disabled_user_cannot_sign_in_and_reset_lifts_lock(engine, tree):
         assert auth.authenticate(s, "carol", "right-password").reason == "disabled"
     with transaction(engine) as s:
         users.set_active(s, admin, carol.id, True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for _ in range(5):
         with transaction(engine) as s:
             auth.authenticate(s, "carol", "nope", now)
@@ -149,13 +160,16 @@ def test_disabled_user_cannot_sign_in_and_reset_lifts_lock(engine, tree):
         assert auth.authenticate(s, "carol", "brand-new-pass").ok
 
 
-@pytest.mark.parametrize("new, confirm, field", [
-    ("short", "short", "new_password"),
-    ("x" * 73, "x" * 73, "new_password"),
-    (" padded-password", " padded-password", "new_password"),
-    ("long-enough-1", "long-enough-2", "confirm_password"),
-    ("right-password", "right-password", "new_password"),
-])
+@pytest.mark.parametrize(
+    "new, confirm, field",
+    [
+        ("short", "short", "new_password"),
+        ("x" * 73, "x" * 73, "new_password"),
+        (" padded-password", " padded-password", "new_password"),
+        ("long-enough-1", "long-enough-2", "confirm_password"),
+        ("right-password", "right-password", "new_password"),
+    ],
+)
 def test_password_rules(engine, tree, new, confirm, field):
     dave = make_user(engine, "dave", "staff", tree["t1"], password="right-password")
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
@@ -168,7 +182,7 @@ def test_password_rules(engine, tree, new, confirm, field):
 def test_change_own_password_needs_current_and_revokes_cookies(engine, tree):
     erin = make_user(engine, "erin", "staff", tree["t1"], password="right-password")
     key = "k" * 32
-    token = auth.encode_token("erin", key, 7, dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5))
+    token = auth.encode_token("erin", key, 7, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5))
     with transaction(engine) as s:
         assert auth.user_from_token(s, token, key, 7) is not None
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
@@ -186,7 +200,7 @@ def test_change_own_password_needs_current_and_revokes_cookies(engine, tree):
 def test_token_checks(engine, tree):
     make_user(engine, "fay", "staff", tree["t1"])
     key = "k" * 32
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with transaction(engine) as s:
         assert auth.user_from_token(s, auth.encode_token("fay", key, 7), key, 7).username == "fay"
         assert auth.user_from_token(s, auth.encode_token("fay", "x" * 32, 7), key, 7) is None  # forged
@@ -199,12 +213,24 @@ def test_token_checks(engine, tree):
 def test_create_user_validation_names_fields_and_saves_nothing(engine, tree):
     admin = make_user(engine, "root", "admin", tree["county"])
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
-        users.create(s, admin, {"username": "A", "display_name": "", "role": "boss",
-                                "org_unit_id": tree["t1"], "password": "short"})
+        users.create(
+            s,
+            admin,
+            {"username": "A", "display_name": "", "role": "boss", "org_unit_id": tree["t1"], "password": "short"},
+        )
     assert {e.field for e in info.value.errors} == {"username", "display_name", "role", "password"}
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
-        users.create(s, admin, {"username": "root", "display_name": "重复", "role": "staff",
-                                "org_unit_id": tree["t1"], "password": "password123"})
+        users.create(
+            s,
+            admin,
+            {
+                "username": "root",
+                "display_name": "重复",
+                "role": "staff",
+                "org_unit_id": tree["t1"],
+                "password": "password123",
+            },
+        )
     assert info.value.errors[0].field == "username"
     with transaction(engine) as s:
         assert s.scalar(select(func.count()).select_from(User)) == 1
@@ -212,20 +238,34 @@ def test_create_user_validation_names_fields_and_saves_nothing(engine, tree):
 
 # --- audit -----------------------------------------------------------------------------
 
+
 def test_every_write_is_audited_in_the_same_transaction(engine, tree):
     admin = make_user(engine, "root", "admin", tree["county"])
     assert audit_count(engine, "create", "org_units") == len(tree)
     assert audit_count(engine, "create", "users") == 1
     with transaction(engine) as s:
-        u = users.create(s, admin, {"username": "gina", "display_name": "吉娜", "role": "staff",
-                                    "org_unit_id": tree["t1"], "password": "password123",
-                                    "bcrypt_rounds": 4})
+        u = users.create(
+            s,
+            admin,
+            {
+                "username": "gina",
+                "display_name": "吉娜",
+                "role": "staff",
+                "org_unit_id": tree["t1"],
+                "password": "password123",
+                "bcrypt_rounds": 4,
+            },
+        )
         users.set_active(s, admin, u.id, False)
         orgunits.set_population(s, admin, tree["t1"], 2026, "resident", 23456)
     with transaction(engine) as s:
-        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.record_type == "users",
-                                                          AuditEntry.actor_name == "root")
-                                 .order_by(AuditEntry.id)))
+        entries = list(
+            s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.record_type == "users", AuditEntry.actor_name == "root")
+                .order_by(AuditEntry.id)
+            )
+        )
         assert [e.action for e in entries] == ["create", "disable"]
         assert entries[1].before["active"] is True and entries[1].after["active"] is False
         assert all("password_hash" not in (e.after or {}) for e in entries)
@@ -277,12 +317,12 @@ def test_subtree_paths(engine, tree):
 
 def test_bad_code_is_a_field_error_and_padding_cannot_dodge_uniqueness(engine, tree):
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
-        orgunits.create(s, SYSTEM, {"code": "bad code\n", "name_zh": "坏编码", "type": "other",
-                                    "parent_id": tree["county"]})
+        orgunits.create(
+            s, SYSTEM, {"code": "bad code\n", "name_zh": "坏编码", "type": "other", "parent_id": tree["county"]}
+        )
     assert info.value.errors[0].field == "code"
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
-        orgunits.create(s, SYSTEM, {"code": " t1 ", "name_zh": "重复", "type": "other",
-                                    "parent_id": tree["county"]})
+        orgunits.create(s, SYSTEM, {"code": " t1 ", "name_zh": "重复", "type": "other", "parent_id": tree["county"]})
     assert info.value.errors[0].key == "validation.unique"
 
 

@@ -1,5 +1,6 @@
 """The app refuses to start without a safe cookie key outside demo mode, and says so; in
 demo mode it runs with a visible banner."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,16 +16,19 @@ from tests.conftest import fresh_engine, make_tree
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("env, demo, key", [
-    ({}, False, "startup.cookie_key_missing"),
-    ({"PORTAL_COOKIE_KEY": config.SAMPLE_COOKIE_KEY}, False, "startup.cookie_key_sample"),
-    ({"PORTAL_COOKIE_KEY": "short"}, False, "startup.cookie_key_sample"),
-    ({"PORTAL_COOKIE_KEY": config.DEMO_COOKIE_KEY}, False, "startup.cookie_key_sample"),
-])
+@pytest.mark.parametrize(
+    "env, demo, key",
+    [
+        ({}, False, "startup.cookie_key_missing"),
+        ({"PORTAL_COOKIE_KEY": config.SAMPLE_COOKIE_KEY}, False, "startup.cookie_key_sample"),
+        ({"PORTAL_COOKIE_KEY": "short"}, False, "startup.cookie_key_sample"),
+        ({"PORTAL_COOKIE_KEY": config.DEMO_COOKIE_KEY}, False, "startup.cookie_key_sample"),
+    ],
+)
 def test_unsafe_keys_are_refused(monkeypatch, env, demo, key):
     monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
     monkeypatch.delenv("PORTAL_DEMO", raising=False)
-    monkeypatch.setattr(config, "read_secrets", lambda: {})
+    monkeypatch.setattr(config, "read_secrets", dict)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(config.ConfigError) as info:
@@ -33,7 +37,7 @@ def test_unsafe_keys_are_refused(monkeypatch, env, demo, key):
 
 
 def test_demo_mode_and_a_real_key_are_accepted(monkeypatch):
-    monkeypatch.setattr(config, "read_secrets", lambda: {})
+    monkeypatch.setattr(config, "read_secrets", dict)
     monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
     monkeypatch.setenv("PORTAL_DEMO", "1")
     assert config.cookie_settings().key == config.DEMO_COOKIE_KEY
@@ -56,7 +60,7 @@ def test_the_app_stops_with_a_clear_message_without_a_key(tmp_path, monkeypatch)
     monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.delenv("PORTAL_DEMO", raising=False)
     monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
-    monkeypatch.setattr(config, "read_secrets", lambda: {})
+    monkeypatch.setattr(config, "read_secrets", dict)
     at = app(tmp_path)
     at.run()
     assert not at.exception

@@ -1,6 +1,7 @@
 """The Targets page and the home calendar through AppTest, on the demo county: the
 county head sees every township and hands targets down; a township head sees its own
 township's target and its villages, and nothing of the others."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,8 +15,8 @@ from db.engine import transaction
 from db.models import OrgUnit, Target
 from portal import targets as tg
 from portal.demo import load_demo
-from portal.scope import SYSTEM
 from portal.i18n import t
+from portal.scope import SYSTEM
 from tests.conftest import BACKENDS, fresh_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +33,12 @@ def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 def open_page(entry: str, username: str, page: str = "pages/targets.py") -> AppTest:
     at = AppTest.from_file(entry, default_timeout=60)
-    for key, value in {"authentication_status": True, "username": username, "lang": "zh-CN",
-                       "shell.period": "2026-11"}.items():
+    for key, value in {
+        "authentication_status": True,
+        "username": username,
+        "lang": "zh-CN",
+        "shell.period": "2026-11",
+    }.items():
         at.session_state[key] = value
     at.run()
     at.switch_page(str(ROOT / page))
@@ -47,7 +52,7 @@ def metric(at: AppTest, label_key: str) -> str:
 
 
 def test_county_head_sees_every_township_and_the_records_behind(demo_db):
-    engine, entry = demo_db
+    _engine, entry = demo_db
     at = open_page(entry, "head")
     assert at.title[0].value == t("targets.title")
     assert metric(at, "targets.target") == "104 次"  # the townships' targets added up
@@ -70,17 +75,29 @@ def test_head_hands_targets_down_through_the_table(demo_db):
         _, children = tg.unit_and_children(s, SYSTEM, county)
     row = [c.ref.id for c in children].index(ns)  # the table lists the units in this order
     # what the browser's data editor reports after typing 18 into 南山乡卫生院's cell
-    at.session_state["targets.editor.assign"] = {"edited_rows": {str(row): {"目标值": 18.0}},
-                                                 "added_rows": [], "deleted_rows": []}
+    at.session_state["targets.editor.assign"] = {
+        "edited_rows": {str(row): {"目标值": 18.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.button(key="targets.assign.save").click()
     at.run()
     with transaction(engine) as s:
-        assert s.scalar(select(Target.value).where(Target.indicator_code == "HE-01", Target.period == "2026",
-                                                   Target.org_unit_id == ns, Target.deleted_at.is_(None))) == 18.0
+        assert (
+            s.scalar(
+                select(Target.value).where(
+                    Target.indicator_code == "HE-01",
+                    Target.period == "2026",
+                    Target.org_unit_id == ns,
+                    Target.deleted_at.is_(None),
+                )
+            )
+            == 18.0
+        )
 
 
 def test_township_head_sees_its_own_target_and_villages_only(demo_db):
-    engine, entry = demo_db
+    _engine, entry = demo_db
     at = open_page(entry, "dg_head")
     assert metric(at, "targets.target") == "16 次"  # 东关镇: set by the county head
     options = at.selectbox(key="shell.org_unit").options
@@ -92,14 +109,14 @@ def test_township_head_sees_its_own_target_and_villages_only(demo_db):
 
 
 def test_staff_see_progress_but_cannot_assign(demo_db):
-    engine, entry = demo_db
+    _engine, entry = demo_db
     at = open_page(entry, "staff")
     assert metric(at, "targets.target") == "20 次"  # 城关镇 has four villages
     assert not any(s.value.startswith("向下级单位下达目标") for s in at.subheader)
 
 
 def test_home_shows_the_next_sixty_days_of_theme_days(demo_db):
-    engine, entry = demo_db
+    _engine, entry = demo_db
     at = open_page(entry, "viewer", "pages/home.py")
     calendar = at.dataframe[-1].value
     assert list(calendar.columns)[:3] == ["日期", "距今", "主题日"]

@@ -1,13 +1,13 @@
 """Alembic environment: one code path for SQLite and PostgreSQL (batch mode everywhere)."""
+
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
+import db.models  # noqa: F401 - registers the tables on Base.metadata
 from db.base import Base
 from db.engine import make_engine
-
-import db.models  # noqa: F401  (registers the tables on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

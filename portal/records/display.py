@@ -1,6 +1,7 @@
 """What the generic record screens show, without Streamlit: values formatted for people,
 table columns, filters built from widget values, history and conflict rows, form
 defaults. portal/ui/records.py only renders what these functions return."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,19 +19,18 @@ from portal.records.fields import Field
 from portal.records.service import Change, Filters, Spec
 
 # Audit snapshots carry bookkeeping columns that are not part of what a user edits.
-HIDDEN_KEYS = frozenset({"id", "version", "created_at", "updated_at", "deleted_at", "path",
-                         "password_hash"})
+HIDDEN_KEYS = frozenset({"id", "version", "created_at", "updated_at", "deleted_at", "path", "password_hash"})
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
 # -- single values -----------------------------------------------------------------------
 
+
 def yes_no(value: bool, lang: str) -> str:
     return i18n.t("records.yes" if value else "records.no", lang)
 
 
-def format_value(f: Field | None, value: Any, lang: str,
-                 units: Mapping[int, str] | None = None) -> str:
+def format_value(f: Field | None, value: Any, lang: str, units: Mapping[int, str] | None = None) -> str:
     """A stored value (or its JSON form from the audit trail) as a table cell: blank for
     nothing, choice labels, unit names, 是/否, ISO dates, thousands separators."""
     if value is None or value == "":
@@ -80,6 +80,7 @@ def md_escape(text: str) -> str:
 
 # -- tables ------------------------------------------------------------------------------
 
+
 def org_fields(spec: Spec) -> list[str]:
     return [f.key for f in spec.fields if f.type == "org_unit"]
 
@@ -104,13 +105,11 @@ def unit_labels(session: Session, ids: Iterable[int], lang: str) -> dict[int, st
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.execute(select(OrgUnit.id, OrgUnit.name_zh, OrgUnit.name_en)
-                           .where(OrgUnit.id.in_(wanted)))
+    rows = session.execute(select(OrgUnit.id, OrgUnit.name_zh, OrgUnit.name_en).where(OrgUnit.id.in_(wanted)))
     return {uid: i18n.label(lang, zh, en) for uid, zh, en in rows}
 
 
-def table_columns(spec: Spec, records: Sequence[Any], lang: str,
-                  units: Mapping[int, str]) -> dict[str, list[str]]:
+def table_columns(spec: Spec, records: Sequence[Any], lang: str, units: Mapping[int, str]) -> dict[str, list[str]]:
     """The list table: header (in the user's language) -> formatted cells, in
     list_display order. Write-only fields never appear."""
     columns: dict[str, list[str]] = {}
@@ -128,12 +127,16 @@ def table_columns(spec: Spec, records: Sequence[Any], lang: str,
 
 def numeric_headers(spec: Spec, lang: str) -> list[str]:
     """Headers of the list's number columns (shown right-aligned)."""
-    return [spec.field(k).label(lang) for k in spec.list_display
-            if k in {f.key for f in spec.fields} and spec.field(k).type in ("int", "float")]
+    return [
+        spec.field(k).label(lang)
+        for k in spec.list_display
+        if k in {f.key for f in spec.fields} and spec.field(k).type in ("int", "float")
+    ]
 
 
-def record_label(spec: Spec, values: Mapping[str, Any], lang: str,
-                 units: Mapping[int, str] | None = None, limit: int = 3) -> str:
+def record_label(
+    spec: Spec, values: Mapping[str, Any], lang: str, units: Mapping[int, str] | None = None, limit: int = 3
+) -> str:
     """A one-line name of a record: its first list columns joined by ' · '."""
     parts = []
     for key in spec.list_display:
@@ -153,6 +156,7 @@ def record_label(spec: Spec, values: Mapping[str, Any], lang: str,
 
 # -- filters -----------------------------------------------------------------------------
 
+
 def date_range(value: Any) -> tuple[dt.date | None, dt.date | None] | None:
     """A date_input range value (empty, one date while picking, or two) as (start, end)."""
     if value is None:
@@ -168,8 +172,9 @@ def date_range(value: Any) -> tuple[dt.date | None, dt.date | None] | None:
     return (start, end) if start <= end else (end, start)
 
 
-def build_filters(spec: Spec, widgets: Mapping[str, Any], search: str | None = None,
-                  period: str | None = None) -> Filters:
+def build_filters(
+    spec: Spec, widgets: Mapping[str, Any], search: str | None = None, period: str | None = None
+) -> Filters:
     """Filters for service.list_page from the filter widgets' values (keyed by field)."""
     values: dict[str, Any] = {}
     for key in spec.list_filter:
@@ -191,16 +196,16 @@ def build_filters(spec: Spec, widgets: Mapping[str, Any], search: str | None = N
             if text:
                 values[key] = text
     text = (search or "").strip()
-    return Filters(values=values, search=text or None,
-                   period=period if spec.date_field else None)
+    return Filters(values=values, search=text or None, period=period if spec.date_field else None)
 
 
 def signature(*parts: Any) -> str:
     """A short stable digest, e.g. to notice that filters or the listed rows changed."""
-    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:10]
+    return hashlib.sha1(repr(parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
 
 
 # -- history and conflicts ---------------------------------------------------------------
+
 
 def _field_or_none(spec: Spec, key: str) -> Field | None:
     try:
@@ -209,8 +214,9 @@ def _field_or_none(spec: Spec, key: str) -> Field | None:
         return None
 
 
-def changed_fields(spec: Spec, before: Mapping[str, Any] | None,
-                   after: Mapping[str, Any] | None) -> list[tuple[Field, Any, Any]]:
+def changed_fields(
+    spec: Spec, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[tuple[Field, Any, Any]]:
     """The spec's visible fields whose value differs between two audit snapshots, in
     form order; bookkeeping columns and write-only fields are left out."""
     before, after = before or {}, after or {}
@@ -234,9 +240,14 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def describe_changes(spec: Spec, before: Mapping[str, Any] | None,
-                     after: Mapping[str, Any] | None, lang: str,
-                     units: Mapping[int, str] | None = None, limit: int = 8) -> str:
+def describe_changes(
+    spec: Spec,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    lang: str,
+    units: Mapping[int, str] | None = None,
+    limit: int = 8,
+) -> str:
     """'活动主题：旧 → 新；受教育人数：50 → 56' (on create: the values entered)."""
     sep = "; " if lang == "en" else "；"
     colon = ": " if lang == "en" else "："
@@ -256,19 +267,20 @@ def entry_version(entry: Any) -> int | None:
     return version if isinstance(version, int) else None
 
 
-def history_rows(spec: Spec, entries: Sequence[Any], lang: str,
-                 units: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
+def history_rows(
+    spec: Spec, entries: Sequence[Any], lang: str, units: Mapping[int, str] | None = None
+) -> list[dict[str, Any]]:
     """Audit entries of one record, newest first, ready for a table."""
-    rows = []
-    for e in reversed(list(entries)):
-        rows.append({
+    return [
+        {
             "when": i18n.local_time(e.at) if e.at else "",
             "who": e.actor_name or "",
             "action": action_label(e.action, lang),
             "version": entry_version(e),
             "changes": describe_changes(spec, e.before, e.after, lang, units),
-        })
-    return rows
+        }
+        for e in reversed(list(entries))
+    ]
 
 
 def action_label(action: str, lang: str) -> str:
@@ -281,14 +293,19 @@ def revert_choices(entries: Sequence[Any], current_version: int) -> list[int]:
     versions = []
     for e in reversed(list(entries)):
         v = entry_version(e)
-        if v is not None and v != current_version and v not in versions \
-                and e.action in ("create", "update", "revert", "import"):
+        if (
+            v is not None
+            and v != current_version
+            and v not in versions
+            and e.action in ("create", "update", "revert", "import")
+        ):
             versions.append(v)
     return versions
 
 
-def stale_rows(spec: Spec, changes: Sequence[Change], typed: Mapping[str, Any], lang: str,
-               units: Mapping[int, str] | None = None) -> list[dict[str, str]]:
+def stale_rows(
+    spec: Spec, changes: Sequence[Change], typed: Mapping[str, Any], lang: str, units: Mapping[int, str] | None = None
+) -> list[dict[str, str]]:
     """What someone else changed after the form was loaded: field label, the value when
     the form was opened, the value now, and what this user typed."""
     rows = []
@@ -296,16 +313,19 @@ def stale_rows(spec: Spec, changes: Sequence[Change], typed: Mapping[str, Any], 
         f = _field_or_none(spec, c.field)
         if f is None or f.write_only or f.key in HIDDEN_KEYS:
             continue
-        rows.append({
-            "field": f.label(lang),
-            "then": format_value(f, c.mine, lang, units),
-            "now": format_value(f, c.theirs, lang, units),
-            "typed": format_value(f, typed.get(f.key), lang, units) if f.key in typed else "",
-        })
+        rows.append(
+            {
+                "field": f.label(lang),
+                "then": format_value(f, c.mine, lang, units),
+                "now": format_value(f, c.theirs, lang, units),
+                "typed": format_value(f, typed.get(f.key), lang, units) if f.key in typed else "",
+            }
+        )
     return rows
 
 
 # -- forms -------------------------------------------------------------------------------
+
 
 def widget_value(f: Field, value: Any) -> Any:
     """A stored value as its form widget expects it."""
@@ -320,15 +340,20 @@ def widget_value(f: Field, value: Any) -> Any:
     return value
 
 
-def form_defaults(spec: Spec, unit_id: int | None, today: dt.date,
-                  unit_choices: Sequence[int | None] = ()) -> dict[str, Any]:
+def form_defaults(
+    spec: Spec, unit_id: int | None, today: dt.date, unit_choices: Sequence[int | None] = ()
+) -> dict[str, Any]:
     """Starting values of the add form: each field's default; the sidebar's unit for
     org-unit fields (when the user may pick it); today for a required date."""
     values: dict[str, Any] = {}
     for f in spec.writable_fields(creating=True):
         value = f.default
-        if f.type == "org_unit" and value is None and unit_id is not None \
-                and (not unit_choices or unit_id in unit_choices):
+        if (
+            f.type == "org_unit"
+            and value is None
+            and unit_id is not None
+            and (not unit_choices or unit_id in unit_choices)
+        ):
             value = unit_id
         if f.type == "date" and value is None and f.required:
             value = today
@@ -349,14 +374,16 @@ def form_raw(spec: Spec, values: Mapping[str, Any], creating: bool) -> dict[str,
 
 # -- import and export -------------------------------------------------------------------
 
+
 def export_filename(spec: Spec, lang: str, fmt: str, today: dt.date, template: bool = False) -> str:
     """'健康教育活动_2026-03-24.xlsx', or '健康教育活动_导入模板.csv' for a blank template."""
     suffix = i18n.t("records.template_suffix", lang) if template else today.isoformat()
     return f"{spec.title(lang)}_{suffix}.{fmt}".replace(" ", "_")
 
 
-def preview_table(headers: Sequence[str], cells: Sequence[Sequence[Any]],
-                  row_numbers: Sequence[int], lang: str, limit: int = 20) -> dict[str, list[str]]:
+def preview_table(
+    headers: Sequence[str], cells: Sequence[Sequence[Any]], row_numbers: Sequence[int], lang: str, limit: int = 20
+) -> dict[str, list[str]]:
     """The first rows of an uploaded file as read: its row number, then its columns
     (cells padded to the header row, blanks for nothing, dates in ISO form)."""
     row_header = i18n.t("records.col.row", lang)
@@ -377,8 +404,11 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (dt.date, dt.datetime)):
-        return _iso_date(value) if not isinstance(value, dt.datetime) or not (
-            value.hour or value.minute or value.second) else value.isoformat(sep=" ")
+        return (
+            _iso_date(value)
+            if not isinstance(value, dt.datetime) or not (value.hour or value.minute or value.second)
+            else value.isoformat(sep=" ")
+        )
     return str(value)
 
 

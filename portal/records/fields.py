@@ -1,5 +1,6 @@
 """Field declarations and the one place where raw input (a form widget, a CSV cell, a CLI
 argument) becomes a typed value or a FieldError naming the field."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -197,5 +198,13 @@ def _org_unit(f: Field, raw: Any) -> int | str:
     return str(raw).strip()
 
 
-_PARSERS = {"text": _text, "longtext": _text, "int": _int, "float": _float, "date": _date,
-            "bool": _bool, "choice": _choice, "org_unit": _org_unit}
+_PARSERS = {
+    "text": _text,
+    "longtext": _text,
+    "int": _int,
+    "float": _float,
+    "date": _date,
+    "bool": _bool,
+    "choice": _choice,
+    "org_unit": _org_unit,
+}

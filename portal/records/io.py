@@ -11,6 +11,7 @@ BOM, so Excel shows Chinese) or XLSX, in a form that imports back to the same ro
 units as their codes, choices and yes/no as labels, dates in ISO form. Text that a
 spreadsheet would run as a formula is prefixed with an apostrophe, which import removes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -115,6 +116,7 @@ class ImportPreview:
 
 
 # =========================================================================== reading
+
 
 @dataclass
 class _Table:
@@ -236,6 +238,7 @@ def restore(value: str) -> str:
 
 # =========================================================================== headers
 
+
 def _norm(text: str) -> str:
     # Full-width brackets and letters, case and spaces do not make another column.
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
@@ -266,12 +269,14 @@ def _map_headers(spec: Spec, table: _Table, lang: str) -> tuple[dict[int, str], 
                     letter = get_column_letter(index + 1)
                     errors.append(RowError(row, letter, t("io.blank_header", lang, column=letter)))
             elif not _is_error_column(_norm(header), ignored):
-                errors.append(RowError(row, header, t("io.unknown_column", lang, column=header,
-                                                      known=_known_headers(spec, lang))))
+                errors.append(
+                    RowError(row, header, t("io.unknown_column", lang, column=header, known=_known_headers(spec, lang)))
+                )
             continue
         if f.key in first_column:
-            errors.append(RowError(row, header, t("io.duplicate_column", lang, column=header,
-                                                  other=first_column[f.key])))
+            errors.append(
+                RowError(row, header, t("io.duplicate_column", lang, column=header, other=first_column[f.key]))
+            )
             continue
         first_column[f.key] = header
         if not f.readonly:  # read-only columns come with exports; they are not written back
@@ -291,6 +296,7 @@ def _known_headers(spec: Spec, lang: str) -> str:
 
 # =========================================================================== checking
 
+
 @dataclass
 class _Row:
     number: int
@@ -299,9 +305,17 @@ class _Row:
     existing: Any = None
 
 
-def check_import(session: Session, actor: Actor, spec: Spec, data: bytes, filename: str, *,
-                 upsert: bool = False, lang: str = "zh-CN",
-                 progress: Progress | None = None) -> ImportPreview:
+def check_import(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    data: bytes,
+    filename: str,
+    *,
+    upsert: bool = False,
+    lang: str = "zh-CN",
+    progress: Progress | None = None,
+) -> ImportPreview:
     """Read the file and check every row as apply_import would save it; write nothing.
 
     With upsert, a row whose natural key (e.g. an org unit's code) matches a live record
@@ -311,8 +325,9 @@ def check_import(session: Session, actor: Actor, spec: Spec, data: bytes, filena
     table = _read(data, filename)
     columns, errors = _map_headers(spec, table, lang)
     by_key = {key: table.headers[i] for i, key in columns.items()}
-    missing = {f.key for f in spec.writable_fields(creating=True)
-               if f.required and f.default is None and f.key not in by_key}
+    missing = {
+        f.key for f in spec.writable_fields(creating=True) if f.required and f.default is None and f.key not in by_key
+    }
     rows = [_Row(number, _raw(cells, columns)) for number, cells in table.rows]
     ctx = _Context(session, actor, spec, lang, by_key, missing, upsert, errors)
     _check_rows(ctx, rows, progress)
@@ -323,12 +338,19 @@ def check_import(session: Session, actor: Actor, spec: Spec, data: bytes, filena
             errors.append(RowError(table.header_row, label, t("io.missing_column", lang, label=label)))
     errors.sort(key=lambda e: e.row)
     return ImportPreview(
-        spec=spec, headers=table.headers, mapping={h: k for k, h in by_key.items()},
-        rows=[r.raw for r in rows], errors=errors, to_create=creates,
-        to_update=sum(r.action == "update" for r in rows), upsert=upsert,
+        spec=spec,
+        headers=table.headers,
+        mapping={h: k for k, h in by_key.items()},
+        rows=[r.raw for r in rows],
+        errors=errors,
+        to_create=creates,
+        to_update=sum(r.action == "update" for r in rows),
+        upsert=upsert,
         unchanged=sum(r.action == "unchanged" for r in rows),
-        row_numbers=[r.number for r in rows], cells=[c for _, c in table.rows],
-        header_row=table.header_row)
+        row_numbers=[r.number for r in rows],
+        cells=[c for _, c in table.rows],
+        header_row=table.header_row,
+    )
 
 
 def _require_import(spec: Spec, actor: Actor, upsert: bool) -> None:
@@ -366,16 +388,19 @@ class _Context:
         the id lets it check the unit from the session instead of one query per row; any
         other code is passed on as written, so the service's message shows it."""
         if self.units is None:
-            self.units = {u.code: u for u in self.session.scalars(
-                select(OrgUnit).where(org_filter(self.actor), OrgUnit.deleted_at.is_(None)))}
+            self.units = {
+                u.code: u
+                for u in self.session.scalars(
+                    select(OrgUnit).where(org_filter(self.actor), OrgUnit.deleted_at.is_(None))
+                )
+            }
         unit = self.units.get(code)
         return unit.id if unit is not None else None
 
     def any_unit_id(self, code: str) -> int | None:
         """The id of the unit with this code, in scope or not (to find a stored record
         by its natural key; scope is checked on the record found)."""
-        return self.unit_id(code) or self.session.scalar(
-            select(OrgUnit.id).where(OrgUnit.code == code.strip()))
+        return self.unit_id(code) or self.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code.strip()))
 
     def column(self, key: str) -> str:
         if key in self.by_key:
@@ -390,8 +415,7 @@ class _Context:
         self.errors.append(RowError(row.number, self.column(key), message))
 
     def add_field_errors(self, row: _Row, errors: list[FieldError]) -> None:
-        shown = [e for e in errors
-                 if not (e.field in self.missing and e.key == "validation.required")]
+        shown = [e for e in errors if not (e.field in self.missing and e.key == "validation.required")]
         for e in shown:
             self.add(row, e.field, e.message(self.lang))
         if errors:  # a missing column is reported once, on the header row
@@ -436,8 +460,11 @@ def _plan(ctx: _Context, row: _Row, *, write: bool, catch: bool = True) -> None:
     key = _natural_key(ctx, row.raw)
     if key is not None:
         if key in ctx.seen:
-            ctx.add(row, ctx.spec.natural_key[-1],
-                    t("io.duplicate_key", ctx.lang, row=ctx.seen[key], value=_key_text(ctx, row)))
+            ctx.add(
+                row,
+                ctx.spec.natural_key[-1],
+                t("io.duplicate_key", ctx.lang, row=ctx.seen[key], value=_key_text(ctx, row)),
+            )
             return
         ctx.seen[key] = row.number
         if ctx.upsert and not _find_existing(ctx, row, key):
@@ -465,8 +492,7 @@ def _save(ctx: _Context, row: _Row, payload: dict[str, Any], write: bool) -> Non
         row.action = "create"
         return
     values = service.validate(session, actor, spec, payload, existing=row.existing)
-    if all(getattr(row.existing, k) == v for k, v in values.items()
-           if not spec.field(k).write_only):
+    if all(getattr(row.existing, k) == v for k, v in values.items() if not spec.field(k).write_only):
         row.action = "unchanged"
         return
     if write:
@@ -500,13 +526,19 @@ def _key_text(ctx: _Context, row: _Row) -> str:
 def _find_existing(ctx: _Context, row: _Row, key: tuple[Any, ...]) -> bool:
     """Attach the stored record the key names; False (with an error) if it may not be updated."""
     model = ctx.spec.model
-    match = ctx.session.scalars(select(model).where(
-        *(getattr(model, k) == v for k, v in zip(ctx.spec.natural_key, key)))
-        .order_by(model.deleted_at.is_not(None)).limit(1)).first()  # a live row first
+    match = ctx.session.scalars(
+        select(model)
+        .where(*(getattr(model, k) == v for k, v in zip(ctx.spec.natural_key, key)))
+        .order_by(model.deleted_at.is_not(None))
+        .limit(1)
+    ).first()  # a live row first
     if match is None:
         return True
-    visible = ctx.session.scalar(service.scoped(ctx.spec, ctx.actor, deleted=match.deleted_at is not None)
-                                 .with_only_columns(model.id).where(model.id == match.id))
+    visible = ctx.session.scalar(
+        service.scoped(ctx.spec, ctx.actor, deleted=match.deleted_at is not None)
+        .with_only_columns(model.id)
+        .where(model.id == match.id)
+    )
     column = ctx.spec.natural_key[-1]
     if visible is None:
         ctx.add(row, column, t("io.out_of_scope", ctx.lang, value=_key_text(ctx, row)))
@@ -530,9 +562,12 @@ def _payload(ctx: _Context, row: _Row) -> dict[str, Any]:
             # The service parses a blank as None, which a NOT NULL column with a
             # default ("" for an English name) would refuse: leave it to the default.
             continue
-        if existing is not None and (f.create_only or f.write_only):
-            if _blank(value) or _same(ctx, f, value, existing):
-                continue
+        if (
+            existing is not None
+            and (f.create_only or f.write_only)
+            and (_blank(value) or _same(ctx, f, value, existing))
+        ):
+            continue
         if f.type == "org_unit" and not _blank(value):
             # A file names units by code; Excel turns a numeric code into a number, which
             # the service would take for an id.
@@ -563,8 +598,10 @@ def _error_text(exc: BaseException, lang: str) -> str:
 
 # =========================================================================== applying
 
-def apply_import(session: Session, actor: Actor, spec: Spec, preview: ImportPreview,
-                 progress: Progress | None = None) -> tuple[int, int]:
+
+def apply_import(
+    session: Session, actor: Actor, spec: Spec, preview: ImportPreview, progress: Progress | None = None
+) -> tuple[int, int]:
     """Save every row of a clean preview in the caller's transaction; (created, updated).
 
     Each row goes through service.create / service.update again (validated, audited).
@@ -598,6 +635,7 @@ def apply_import(session: Session, actor: Actor, spec: Spec, preview: ImportPrev
 
 
 # =========================================================================== reports
+
 
 def error_report(preview: ImportPreview, lang: str) -> bytes:
     """The uploaded rows with one more column saying what is wrong with each, as CSV
@@ -633,14 +671,15 @@ def _report_cell(value: Any) -> str:
 
 # =========================================================================== export
 
-def export(session: Session, actor: Actor, spec: Spec, filters: Filters | None, fmt: str,
-           lang: str = "zh-CN") -> bytes:
+
+def export(session: Session, actor: Actor, spec: Spec, filters: Filters | None, fmt: str, lang: str = "zh-CN") -> bytes:
     """The rows the actor may see, filtered, as CSV or XLSX that imports back."""
     return export_with_count(session, actor, spec, filters, fmt, lang)[0]
 
 
-def export_with_count(session: Session, actor: Actor, spec: Spec, filters: Filters | None,
-                      fmt: str, lang: str = "zh-CN") -> tuple[bytes, int]:
+def export_with_count(
+    session: Session, actor: Actor, spec: Spec, filters: Filters | None, fmt: str, lang: str = "zh-CN"
+) -> tuple[bytes, int]:
     service.require(spec, actor, "export")
     if fmt not in FORMATS:
         raise PortalError("io.bad_format", format=fmt)
@@ -653,23 +692,29 @@ def export_with_count(session: Session, actor: Actor, spec: Spec, filters: Filte
             yield values
 
     headers = [f.label(lang) for f in fields]
-    data = (_csv_bytes([headers], rows(), dates_as_text=True) if fmt == "csv"
-            else _xlsx_bytes(spec.title(lang), headers, fields, rows()))
+    data = (
+        _csv_bytes([headers], rows(), dates_as_text=True)
+        if fmt == "csv"
+        else _xlsx_bytes(spec.title(lang), headers, fields, rows())
+    )
     return data, counter[0]
 
 
-def _export_rows(session: Session, actor: Actor, spec: Spec, fields: tuple[Field, ...],
-                 filters: Filters | None, lang: str) -> Iterator[list[Any]]:
+def _export_rows(
+    session: Session, actor: Actor, spec: Spec, fields: tuple[Field, ...], filters: Filters | None, lang: str
+) -> Iterator[list[Any]]:
     model = spec.model
     codes: dict[int, str] = {}
     if any(f.type == "org_unit" for f in fields):
         # Every unit's code in one query: a county has hundreds of units, not millions.
-        codes = {unit_id: code for unit_id, code in session.execute(select(OrgUnit.id, OrgUnit.code))}
-    stmt = (service.scoped(spec, actor)
-            .with_only_columns(*(getattr(model, f.key) for f in fields))
-            .where(*_filter_clauses(session, spec, filters))
-            .order_by(*service._order(spec, None))  # noqa: SLF001 - the table's own order
-            .execution_options(yield_per=EXPORT_CHUNK))
+        codes = dict(session.execute(select(OrgUnit.id, OrgUnit.code)).all())
+    stmt = (
+        service.scoped(spec, actor)
+        .with_only_columns(*(getattr(model, f.key) for f in fields))
+        .where(*_filter_clauses(session, spec, filters))
+        .order_by(*service._order(spec, None))  # the table's own order
+        .execution_options(yield_per=EXPORT_CHUNK)
+    )
     for values in session.execute(stmt):
         yield [_export_value(f, v, lang, codes) for f, v in zip(fields, values)]
 
@@ -715,8 +760,8 @@ def template(spec: Spec, fmt: str, lang: str) -> bytes:
 
 # =========================================================================== writers
 
-def _csv_bytes(head: list[list[Any]], rows: Iterable[list[Any]] = (), *,
-               dates_as_text: bool = False) -> bytes:
+
+def _csv_bytes(head: list[list[Any]], rows: Iterable[list[Any]] = (), *, dates_as_text: bool = False) -> bytes:
     buffer = io.StringIO()
     buffer.write(BOM)  # Excel reads a CSV without BOM in the system code page
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -727,8 +772,7 @@ def _csv_bytes(head: list[list[Any]], rows: Iterable[list[Any]] = (), *,
     return buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_bytes(title: str, headers: list[str], fields: Iterable[Field],
-                rows: Iterable[list[Any]]) -> bytes:
+def _xlsx_bytes(title: str, headers: list[str], fields: Iterable[Field], rows: Iterable[list[Any]]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(title))
     for index, (header, f) in enumerate(zip(headers, fields), 1):
@@ -758,7 +802,8 @@ def _sheet_title(title: str) -> str:
 
 
 def _column_width(header: str, f: Field) -> float:
-    typical = {"date": 12, "int": 10, "float": 10, "bool": 8, "choice": 14, "org_unit": 14,
-               "longtext": 40}.get(f.type, min(30, max(12, (f.max_length or 20) // 4)))
+    typical = {"date": 12, "int": 10, "float": 10, "bool": 8, "choice": 14, "org_unit": 14, "longtext": 40}.get(
+        f.type, min(30, max(12, (f.max_length or 20) // 4))
+    )
     header_width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in header)
     return float(max(typical, header_width + 2))

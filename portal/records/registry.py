@@ -1,5 +1,6 @@
 """Which record types exist. Built-in types register the same way an extension would:
 by being listed in BUILTIN_MODULES (each module defines RecordSpec subclasses)."""
+
 from __future__ import annotations
 
 import importlib
@@ -7,8 +8,16 @@ from functools import cache
 
 from portal.records.spec import RecordSpec
 
-BUILTIN_MODULES = ("portal.orgunits", "portal.users", "portal.education", "portal.themedays",
-                   "portal.calendars", "portal.indicators", "portal.targets", "portal.plans")
+BUILTIN_MODULES = (
+    "portal.orgunits",
+    "portal.users",
+    "portal.education",
+    "portal.themedays",
+    "portal.calendars",
+    "portal.indicators",
+    "portal.targets",
+    "portal.plans",
+)
 
 
 @cache
@@ -17,8 +26,12 @@ def specs() -> dict[str, type[RecordSpec]]:
     for name in BUILTIN_MODULES:
         module = importlib.import_module(name)
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, RecordSpec) and value is not RecordSpec \
-                    and value.__module__ == name:
+            if (
+                isinstance(value, type)
+                and issubclass(value, RecordSpec)
+                and value is not RecordSpec
+                and value.__module__ == name
+            ):
                 if value.slug in found:
                     raise ValueError(f"record type {value.slug!r} is declared twice")
                 found[value.slug] = value

@@ -1,6 +1,7 @@
 """Generic services for every record type: one validation path, scoping by org subtree,
 an audit entry per write in the same transaction, soft delete with restore, history with
 revert, and version checks that refuse stale edits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,22 +58,24 @@ class Change:
 class StaleRecord(StaleEdit):
     """Someone saved the record after it was read: carries what they changed."""
 
-    def __init__(self, changes: list[Change], by: str | None, at: dt.datetime | None,
-                 labels: dict[str, Field] | None = None) -> None:
-        super().__init__("error.stale_detail" if by else "error.stale", by=by or "",
-                         fields=", ".join(c.field for c in changes))
+    def __init__(
+        self, changes: list[Change], by: str | None, at: dt.datetime | None, labels: dict[str, Field] | None = None
+    ) -> None:
+        super().__init__(
+            "error.stale_detail" if by else "error.stale", by=by or "", fields=", ".join(c.field for c in changes)
+        )
         self.changes = changes
         self.by = by
         self.at = at
         self.labels = labels or {}
 
     def message(self, lang: str) -> str:
-        names = [self.labels[c.field].label(lang) if c.field in self.labels else c.field
-                 for c in self.changes]
+        names = [self.labels[c.field].label(lang) if c.field in self.labels else c.field for c in self.changes]
         return t(self.key, lang, by=self.by or "", fields="、".join(names) if lang != "en" else ", ".join(names))
 
 
 # -- permissions and scope ---------------------------------------------------------------
+
 
 def require(spec: Spec, actor: Actor, action: str) -> None:
     if not spec.allows(actor.role, action):
@@ -102,6 +105,7 @@ def _scope_clause(spec: Spec, actor: Actor, session: Session | None = None) -> l
 
 
 # -- reading -----------------------------------------------------------------------------
+
 
 def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> list[ColumnElement[bool]]:
     if filters is None:
@@ -134,8 +138,7 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
             clauses.append(column.icontains(str(value), autoescape=True))
     if filters.search and spec.search_fields:
         text = filters.search.strip()
-        clauses.append(or_(*(getattr(model, k).icontains(text, autoescape=True)
-                             for k in spec.search_fields)))
+        clauses.append(or_(*(getattr(model, k).icontains(text, autoescape=True) for k in spec.search_fields)))
     if filters.period and spec.date_field:
         start, end = periods.bounds(filters.period)
         column = getattr(model, spec.date_field)
@@ -151,9 +154,16 @@ def _order(spec: Spec, ordering: tuple[str, ...] | None) -> list[Any]:
     return result
 
 
-def list_page(session: Session, actor: Actor, spec: Spec, filters: Filters | None = None,
-              page: int = 1, per_page: int | None = None, ordering: tuple[str, ...] | None = None,
-              deleted: bool = False) -> Page:
+def list_page(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    filters: Filters | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    ordering: tuple[str, ...] | None = None,
+    deleted: bool = False,
+) -> Page:
     """One page of rows and the total, both computed in SQL."""
     require(spec, actor, "view")
     per_page = per_page or spec.list_per_page
@@ -161,16 +171,21 @@ def list_page(session: Session, actor: Actor, spec: Spec, filters: Filters | Non
     base = scoped(spec, actor, deleted, session).where(*clauses)
     total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = list(session.scalars(base.order_by(*_order(spec, ordering))
-                                .limit(per_page).offset((page - 1) * per_page)))
+    rows = list(session.scalars(base.order_by(*_order(spec, ordering)).limit(per_page).offset((page - 1) * per_page)))
     return Page(rows, total, page, per_page)
 
 
 def count(session: Session, actor: Actor, spec: Spec, filters: Filters | None = None) -> int:
     require(spec, actor, "view")
-    stmt = select(func.count()).select_from(spec.model).where(
-        spec.model.deleted_at.is_(None), *_scope_clause(spec, actor, session),
-        *filter_clauses(session, spec, filters))
+    stmt = (
+        select(func.count())
+        .select_from(spec.model)
+        .where(
+            spec.model.deleted_at.is_(None),
+            *_scope_clause(spec, actor, session),
+            *filter_clauses(session, spec, filters),
+        )
+    )
     return session.scalar(stmt) or 0
 
 
@@ -192,17 +207,20 @@ def values_of(spec: Spec, obj: Any) -> dict[str, Any]:
 
 # -- validation: the one path for forms, table edits, imports and the CLI ----------------
 
-def validate(session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any],
-             existing: Any | None = None) -> dict[str, Any]:
+
+def validate(
+    session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any], existing: Any | None = None
+) -> dict[str, Any]:
     """Typed values for the fields present in raw (all writable fields on create), or a
     ValidationError naming every bad field. Nothing is written."""
     creating = existing is None
     raw = spec.prepare(dict(raw))
     writable = {f.key: f for f in spec.writable_fields(creating)}
-    errors: list[FieldError] = []
-    for key in raw:
-        if key not in writable and key in {f.key for f in spec.fields}:
-            errors.append(FieldError(key, "validation.readonly"))
+    errors = [
+        FieldError(key, "validation.readonly")
+        for key in raw
+        if key not in writable and key in {f.key for f in spec.fields}
+    ]
     values: dict[str, Any] = {}
     for key, f in writable.items():
         if key not in raw:
@@ -237,8 +255,11 @@ def validate(session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any],
 
 
 def _resolve_unit(session: Session, actor: Actor, f: Field, value: int | str) -> tuple[Any, FieldError | None]:
-    unit = (session.get(OrgUnit, value) if isinstance(value, int)
-            else session.scalar(select(OrgUnit).where(OrgUnit.code == value)))
+    unit = (
+        session.get(OrgUnit, value)
+        if isinstance(value, int)
+        else session.scalar(select(OrgUnit).where(OrgUnit.code == value))
+    )
     if unit is None or unit.deleted_at is not None or not in_scope(actor, unit):
         return None, FieldError(f.key, "validation.org_unit", {"value": value})
     return unit.id, None
@@ -260,6 +281,7 @@ def _unique_natural_key(session: Session, spec: Spec, values: dict[str, Any], ex
 
 
 # -- writing -----------------------------------------------------------------------------
+
 
 def _org_id(spec: Spec, obj: Any) -> int | None:
     if spec.org_field is None:
@@ -295,8 +317,15 @@ def create(session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any]) -
     return obj
 
 
-def update(session: Session, actor: Actor, spec: Spec, record_id: int, raw: Mapping[str, Any],
-           expected_version: int | None, action: str = "update") -> Any:
+def update(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    record_id: int,
+    raw: Mapping[str, Any],
+    expected_version: int | None,
+    action: str = "update",
+) -> Any:
     """Change the fields in raw. expected_version is the version the user was looking at;
     if someone saved since, nothing is written and StaleRecord says what they changed."""
     require(spec, actor, "revert" if action == "revert" else "edit")
@@ -322,17 +351,19 @@ def check_version(session: Session, spec: Spec, obj: Any, expected_version: int 
     then = snapshot_at(session, spec, obj.id, expected_version) or {}
     now = audit.snapshot(obj)
     skip = {"version", "updated_at", "created_at"}
-    changes = [Change(k, then.get(k), v) for k, v in now.items()
-               if k not in skip and then.get(k) != v]
-    last = session.scalars(select(AuditEntry).where(
-        AuditEntry.record_type == spec.slug, AuditEntry.record_id == obj.id)
-        .order_by(AuditEntry.id.desc()).limit(1)).first()
-    raise StaleRecord(changes, last.actor_name if last else None, last.at if last else None,
-                      {f.key: f for f in spec.fields})
+    changes = [Change(k, then.get(k), v) for k, v in now.items() if k not in skip and then.get(k) != v]
+    last = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.record_type == spec.slug, AuditEntry.record_id == obj.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    raise StaleRecord(
+        changes, last.actor_name if last else None, last.at if last else None, {f.key: f for f in spec.fields}
+    )
 
 
-def delete(session: Session, actor: Actor, spec: Spec, record_id: int,
-           expected_version: int | None = None) -> Any:
+def delete(session: Session, actor: Actor, spec: Spec, record_id: int, expected_version: int | None = None) -> Any:
     """Soft delete: the row moves to the trash and can be restored."""
     require(spec, actor, "delete")
     obj = get(session, actor, spec, record_id)
@@ -350,8 +381,7 @@ def restore(session: Session, actor: Actor, spec: Spec, record_id: int) -> Any:
     return _set_deleted(session, actor, spec, obj, None, "restore")
 
 
-def _set_deleted(session: Session, actor: Actor, spec: Spec, obj: Any,
-                 when: dt.datetime | None, action: str) -> Any:
+def _set_deleted(session: Session, actor: Actor, spec: Spec, obj: Any, when: dt.datetime | None, action: str) -> Any:
     before = audit.snapshot(obj)
     obj.deleted_at = when
     _flush(session)
@@ -363,33 +393,44 @@ def _set_deleted(session: Session, actor: Actor, spec: Spec, obj: Any,
 
 # -- history and revert ------------------------------------------------------------------
 
+
 def history(session: Session, actor: Actor, spec: Spec, record_id: int) -> list[AuditEntry]:
     get(session, actor, spec, record_id, deleted=None)  # scope check
-    return list(session.scalars(select(AuditEntry).where(
-        AuditEntry.record_type == spec.slug, AuditEntry.record_id == record_id)
-        .order_by(AuditEntry.id)))
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.record_type == spec.slug, AuditEntry.record_id == record_id)
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 def snapshot_at(session: Session, spec: Spec, record_id: int, version: int) -> dict[str, Any] | None:
     """The record's values as they were at a version, from the audit trail."""
-    for entry in session.scalars(select(AuditEntry).where(
-            AuditEntry.record_type == spec.slug, AuditEntry.record_id == record_id)
-            .order_by(AuditEntry.id.desc())):
+    for entry in session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.record_type == spec.slug, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.id.desc())
+    ):
         if entry.after and entry.after.get("version") == version:
             return entry.after
     return None
 
 
-def revert(session: Session, actor: Actor, spec: Spec, record_id: int, to_version: int,
-           expected_version: int | None = None) -> Any:
+def revert(
+    session: Session, actor: Actor, spec: Spec, record_id: int, to_version: int, expected_version: int | None = None
+) -> Any:
     """Put the editable fields back as they were at to_version; audited as a revert and
     validated like any edit."""
     require(spec, actor, "revert")
     then = snapshot_at(session, spec, record_id, to_version)
     if then is None:
         raise NotFound("error.version_not_found", version=to_version)
-    raw = {f.key: _from_json(f, then.get(f.key)) for f in spec.writable_fields(creating=False)
-           if not f.write_only and f.key in then}
+    raw = {
+        f.key: _from_json(f, then.get(f.key))
+        for f in spec.writable_fields(creating=False)
+        if not f.write_only and f.key in then
+    }
     return update(session, actor, spec, record_id, raw, expected_version, action="revert")
 
 

@@ -4,6 +4,7 @@ Every option is a class attribute with a default; the docstrings are the referen
 README.md points to. A mistake raises SpecError naming the class and the attribute, at
 import time, so a broken spec never reaches a user.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,6 +22,9 @@ FILTERABLE = ("choice", "date", "org_unit", "bool", "text")
 PAGE_SIZES = (25, 50, 100)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 ALL = frozenset(ROLES)
+
+Permissions = Mapping[str, frozenset[str]]
+"""Roles allowed per action; a spec declares ``permissions: ClassVar[Permissions] = {...}``."""
 
 
 class SpecError(Exception):
@@ -72,7 +76,7 @@ class RecordSpec:
     date_field: ClassVar[str | None] = None
     """The date field that puts a record into a period (the sidebar's period filter)."""
 
-    permissions: ClassVar[Mapping[str, frozenset[str]]] = {"view": ALL}
+    permissions: ClassVar[Permissions] = {"view": ALL}
     """Roles allowed per action (view, create, edit, delete, export, import, revert).
     ``{"view": ALL, "create": frozenset({"admin", "staff"})}``; absent actions: nobody."""
 
@@ -112,8 +116,7 @@ class RecordSpec:
         return []
 
     @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None,
-                 actor: Any) -> list[FieldError]:
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         """Checks that need the database (a referenced code exists...); run after
         clean() passed, on every path, so an import preview reports them too."""
         return []
@@ -123,8 +126,7 @@ class RecordSpec:
         """Refuse a delete by raising a PortalError (e.g. a unit that still has users)."""
 
     @classmethod
-    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool,
-                    actor: Any) -> None:
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
         """Adjust the model object just before it is flushed (derived columns)."""
 
     @classmethod
@@ -133,8 +135,7 @@ class RecordSpec:
         another record's totals, written through the service so it is audited too)."""
 
     @classmethod
-    def on_change(cls, before: dict[str, Any] | None, after: dict[str, Any] | None,
-                  actor: Any) -> None:
+    def on_change(cls, before: dict[str, Any] | None, after: dict[str, Any] | None, actor: Any) -> None:
         """Called after every create, update, delete, restore and revert, with the
         audited snapshots, in the same transaction; raise to refuse the change."""
 
@@ -153,17 +154,21 @@ class RecordSpec:
 
     @classmethod
     def allows(cls, role: str | None, action: str) -> bool:
-        flags = {"create": cls.can_create, "edit": cls.can_edit, "delete": cls.can_delete,
-                 "export": cls.can_export, "import": cls.can_import,
-                 "revert": cls.can_edit}
+        flags = {
+            "create": cls.can_create,
+            "edit": cls.can_edit,
+            "delete": cls.can_delete,
+            "export": cls.can_export,
+            "import": cls.can_import,
+            "revert": cls.can_edit,
+        }
         if not flags.get(action, True):
             return False
         return role in cls.permissions.get(action, frozenset())
 
     @classmethod
     def writable_fields(cls, creating: bool) -> tuple[Field, ...]:
-        return tuple(f for f in cls.fields
-                     if not f.readonly and (creating or not f.create_only))
+        return tuple(f for f in cls.fields if not f.readonly and (creating or not f.create_only))
 
     @classmethod
     def exported_fields(cls) -> tuple[Field, ...]:
@@ -177,8 +182,7 @@ def _fail(cls: type, attr: str, message: str) -> None:
 def check_spec(cls: type[RecordSpec]) -> None:
     """Django checks.py style: every rule names the class and the attribute."""
     if not SLUG_RE.match(cls.slug or ""):
-        _fail(cls, "slug", f"{cls.slug!r} must be 2-40 lowercase letters, digits or _, "
-                           "starting with a letter")
+        _fail(cls, "slug", f"{cls.slug!r} must be 2-40 lowercase letters, digits or _, starting with a letter")
     if cls.model is None or not hasattr(cls.model, "__table__"):
         _fail(cls, "model", "must be a mapped SQLAlchemy model class")
     columns = set(sa_inspect(cls.model).columns.keys())  # type: ignore[arg-type]
@@ -221,7 +225,7 @@ def check_spec(cls: type[RecordSpec]) -> None:
             _fail(cls, "permissions", f"unknown action {action!r}; use {', '.join(ACTIONS)}")
         unknown = set(roles) - set(ROLES)
         if unknown:
-            _fail(cls, "permissions", f"unknown role {sorted(unknown)[0]!r} for {action!r}")
+            _fail(cls, "permissions", f"unknown role {min(unknown)!r} for {action!r}")
 
 
 def _check_fields(cls: type[RecordSpec], columns: set[str]) -> None:

@@ -1,4 +1,5 @@
 """My account: profile, language preference and changing my own password."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -35,8 +36,9 @@ def render() -> None:
 
         def save() -> object:
             with unit_of_work() as session:
-                return users.change_own_password(session, actor, values["current_password"],
-                                                 values["new_password"], values["confirm_password"])
+                return users.change_own_password(
+                    session, actor, values["current_password"], values["new_password"], values["confirm_password"]
+                )
 
         if attempt(save, errors) is not None:
             for name in FIELDS:

@@ -1,6 +1,7 @@
 """Administration: the org tree with population, then org units and users through the
 generic record screens (list, add, import/export, trash), and the recent changes of the
 viewer's area. Admins also disable and re-enable accounts and reset passwords."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -9,9 +10,9 @@ import streamlit as st
 from portal import audit, i18n, orgunits, users
 from portal.calendars import CalendarDaySpec
 from portal.orgunits import OrgUnitSpec
-from portal.themedays import ThemeDaySpec
 from portal.records import display, registry
 from portal.scope import Actor
+from portal.themedays import ThemeDaySpec
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
@@ -27,10 +28,15 @@ def render() -> None:
         units = orgunits.tree(session, actor)
     tab_units, tab_users, tab_calendar, tab_changes = st.tabs(
         [t("admin.tab.units"), t("admin.tab.users"), t("admin.tab.calendar"), t("admin.tab.changes")],
-        key="admin.tabs.main")
+        key="admin.tabs.main",
+    )
     with tab_units:
-        render_records(OrgUnitSpec, actor, unit_id=selected_unit_id(),
-                       extra_tabs=[(t("admin.tab.tree"), lambda: units_table(units))])
+        render_records(
+            OrgUnitSpec,
+            actor,
+            unit_id=selected_unit_id(),
+            extra_tabs=[(t("admin.tab.tree"), lambda: units_table(units))],
+        )
     with tab_users:
         if actor.role not in users.MANAGER_ROLES:
             st.info(t("admin.read_only"))
@@ -49,17 +55,20 @@ def render() -> None:
 
 def units_table(units: list[orgunits.UnitRow]) -> None:
     st.caption(t("admin.units_caption", count=len(units)))
-    frame = pd.DataFrame({
-        t("col.name"): ["\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units],
-        t("col.code"): [u.code for u in units],
-        t("col.type"): [t(f"orgtype.{u.type}") for u in units],
-        t("col.population"): [_count(u.population) for u in units],
-        t("col.year"): [str(u.population_year or "") for u in units],
-        t("col.students"): [_count(u.students) for u in units],
-        t("col.status"): [t("status.active" if u.active else "status.disabled") for u in units],
-    })
-    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.units",
-                 height=min(35 * (len(units) + 1) + 3, 720))
+    frame = pd.DataFrame(
+        {
+            t("col.name"): ["\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units],
+            t("col.code"): [u.code for u in units],
+            t("col.type"): [t(f"orgtype.{u.type}") for u in units],
+            t("col.population"): [_count(u.population) for u in units],
+            t("col.year"): [str(u.population_year or "") for u in units],
+            t("col.students"): [_count(u.students) for u in units],
+            t("col.status"): [t("status.active" if u.active else "status.disabled") for u in units],
+        }
+    )
+    st.dataframe(
+        frame, hide_index=True, width="stretch", key="admin.table.units", height=min(35 * (len(units) + 1) + 3, 720)
+    )
 
 
 def _count(value: int | None) -> str:
@@ -68,8 +77,9 @@ def _count(value: int | None) -> str:
 
 def manage_user(actor: Actor) -> None:
     with st.expander(t("admin.manage_user"), icon=":material/manage_accounts:"):
-        username = st.text_input(t("admin.pick_user"), key="admin.manage.username",
-                                 placeholder="username").strip().lower()
+        username = (
+            st.text_input(t("admin.pick_user"), key="admin.manage.username", placeholder="username").strip().lower()
+        )
         if not username:
             return
         with unit_of_work() as session:
@@ -78,9 +88,12 @@ def manage_user(actor: Actor) -> None:
                 return
             target = (found.id, found.username, found.display_name, found.active, found.version)
         user_id, name, shown_name, active, version = target
-        st.write(f"**{display.md_escape(shown_name)}** (`{name}`) · {t('status.active' if active else 'status.disabled')}")
+        st.write(
+            f"**{display.md_escape(shown_name)}** (`{name}`) · {t('status.active' if active else 'status.disabled')}"
+        )
         label = t("admin.disable") if active else t("admin.enable")
         if st.button(label, key="admin.manage.toggle"):
+
             def toggle() -> object:
                 with unit_of_work() as session:
                     return users.set_active(session, actor, user_id, not active, version)
@@ -111,23 +124,29 @@ def recent_changes(actor: Actor) -> None:
     specs = registry.specs()
     with unit_of_work() as session:
         entries = audit.recent(session, actor, limit=50)
-        rows = [(e.at, e.actor_name, e.action, e.record_type, e.record_id, e.before, e.after)
-                for e in entries]
-        mentioned = {i for r in rows if r[3] in specs
-                     for i in display.unit_ids(specs[r[3]], [r[5], r[6]])}
+        rows = [(e.at, e.actor_name, e.action, e.record_type, e.record_id, e.before, e.after) for e in entries]
+        mentioned = {i for r in rows if r[3] in specs for i in display.unit_ids(specs[r[3]], [r[5], r[6]])}
         names = display.unit_labels(session, mentioned, lang())
     if not rows:
         st.info(t("admin.no_changes"))
         return
-    frame = pd.DataFrame({
-        t("col.when"): [i18n.local_time(r[0]) for r in rows],
-        t("col.who"): [r[1] for r in rows],
-        t("col.action"): [display.action_label(r[2], lang()) for r in rows],
-        t("col.record"): [f"{_record_type(specs, r[3])} #{r[4]}" for r in rows],
-        t("col.changes"): [_diff(specs.get(r[3]), r[5], r[6], names) for r in rows],
-    })
-    st.dataframe(frame, hide_index=True, width="stretch", key="admin.table.changes",
-                 height=min(35 * (len(rows) + 1) + 3, 35 * 21 + 3), column_config={t("col.changes"): st.column_config.TextColumn(width="large")})
+    frame = pd.DataFrame(
+        {
+            t("col.when"): [i18n.local_time(r[0]) for r in rows],
+            t("col.who"): [r[1] for r in rows],
+            t("col.action"): [display.action_label(r[2], lang()) for r in rows],
+            t("col.record"): [f"{_record_type(specs, r[3])} #{r[4]}" for r in rows],
+            t("col.changes"): [_diff(specs.get(r[3]), r[5], r[6], names) for r in rows],
+        }
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key="admin.table.changes",
+        height=min(35 * (len(rows) + 1) + 3, 35 * 21 + 3),
+        column_config={t("col.changes"): st.column_config.TextColumn(width="large")},
+    )
 
 
 def _record_type(specs: dict, slug: str) -> str:

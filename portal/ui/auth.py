@@ -7,13 +7,13 @@ The library draws the login form and sets the cookie. Two things are done differ
   run, so a browser refresh is signed in on its first run, without waiting for the
   library's cookie component to round-trip (which can leave a blank or signed-out page).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
-
 import re
+from typing import Any
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -44,8 +44,9 @@ def current_actor() -> Actor | None:
     with unit_of_work() as session:
         user = None
         if st.session_state.get("authentication_status") and st.session_state.get("username"):
-            user = session.scalar(select(User).where(User.username == st.session_state["username"],
-                                                     User.deleted_at.is_(None)))
+            user = session.scalar(
+                select(User).where(User.username == st.session_state["username"], User.deleted_at.is_(None))
+            )
             if user is not None and not _usable(user):
                 user = None
         elif not st.session_state.get(PENDING_DELETE):
@@ -57,13 +58,14 @@ def current_actor() -> Actor | None:
         return None
     if st.session_state.get(ACTOR_KEY) is None and actor.language:
         set_lang(actor.language)  # a fresh sign-in or refresh starts in the saved language
-    st.session_state.update({ACTOR_KEY: actor, "authentication_status": True,
-                             "username": actor.username, "name": actor.display_name})
+    st.session_state.update(
+        {ACTOR_KEY: actor, "authentication_status": True, "username": actor.username, "name": actor.display_name}
+    )
     return actor
 
 
 def _usable(user: User) -> bool:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return user.active and not (user.locked_until and user.locked_until > now)
 
 
@@ -81,8 +83,12 @@ def _forget() -> None:
 
 def _authenticator(settings: CookieSettings) -> Any:
     authenticator = stauth.Authenticate(
-        {"usernames": {}}, settings.name, settings.key, settings.expiry_days,
-        auto_hash=False, login_sleep_time=0,
+        {"usernames": {}},
+        settings.name,
+        settings.key,
+        settings.expiry_days,
+        auto_hash=False,
+        login_sleep_time=0,
     )
     model = authenticator.authentication_controller.authentication_model
     model.check_credentials = lambda username, password: _check_credentials(model, username, password)
@@ -97,9 +103,14 @@ def _check_credentials(model: Any, username: str, password: str) -> bool:
         result = auth.authenticate(session, username, password)
         if result.ok and result.user is not None:
             # What the library reads after a successful check.
-            model.credentials["usernames"] = {result.user.username: {
-                "name": result.user.display_name, "email": None, "roles": [result.user.role],
-                "password": result.user.password_hash}}
+            model.credentials["usernames"] = {
+                result.user.username: {
+                    "name": result.user.display_name,
+                    "email": None,
+                    "roles": [result.user.role],
+                    "password": result.user.password_hash,
+                }
+            }
             if result.user.language:
                 set_lang(result.user.language)
     st.session_state[RESULT_KEY] = (result.reason, result.locked_until)
@@ -115,18 +126,23 @@ def login_page() -> None:
         _cookie_script(f"{settings.name}=; path=/; max-age=0; SameSite=Strict")
     st.title(t("app.title"))
     st.caption(t("login.intro"))
-    fields = {"Form name": t("login.title"), "Username": t("login.username"),
-              "Password": t("login.password"), "Login": t("login.submit")}
+    fields = {
+        "Form name": t("login.title"),
+        "Username": t("login.username"),
+        "Password": t("login.password"),
+        "Login": t("login.submit"),
+    }
     try:
         authenticator.login(location="main", fields=fields, key="login.form")
-    except Exception:  # noqa: BLE001 - library errors are logged, the user gets a sentence
+    except Exception:  # library errors are logged, the user gets a sentence
         log.exception("login widget failed")
         st.error(t("error.generic"))
         return
     status = st.session_state.get("authentication_status")
     if status:
         st.session_state[PENDING_SET] = auth.encode_token(
-            st.session_state["username"], settings.key, settings.expiry_days)
+            st.session_state["username"], settings.key, settings.expiry_days
+        )
         st.session_state.pop(RESULT_KEY, None)
         st.rerun()
     elif status is False:
@@ -136,8 +152,7 @@ def login_page() -> None:
 def _show_login_failure() -> None:
     reason, locked_until = st.session_state.get(RESULT_KEY) or ("bad_credentials", None)
     if reason == "locked" and locked_until is not None:
-        st.error(t("login.locked", attempts=auth.MAX_FAILED_ATTEMPTS,
-                   until=local_time(locked_until, "%H:%M")))
+        st.error(t("login.locked", attempts=auth.MAX_FAILED_ATTEMPTS, until=local_time(locked_until, "%H:%M")))
     elif reason == "disabled":
         st.error(t("login.disabled"))
     else:
@@ -181,5 +196,4 @@ def renew_cookie(actor: Actor) -> None:
     """Give this browser a fresh cookie after the user's others were revoked (a password
     change signs out other devices, not this one)."""
     settings = cookie_settings()
-    st.session_state[PENDING_SET] = auth.encode_token(actor.username, settings.key,
-                                                      settings.expiry_days)
+    st.session_state[PENDING_SET] = auth.encode_token(actor.username, settings.key, settings.expiry_days)

@@ -1,4 +1,5 @@
 """The engine, created once per server process and database URL."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Health education (健康教育): activities recorded through the generic record screens."""
+
 from __future__ import annotations
 
 import streamlit as st

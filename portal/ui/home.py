@@ -1,4 +1,5 @@
 """Home: who I am, what part of the county I see, the selected unit's figures."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,20 +21,30 @@ def render() -> None:
     actor = require_page("home")
     with unit_of_work() as session:
         units = orgunits.tree(session, actor, include_inactive=False)
-        user_count = session.scalar(
-            select(func.count()).select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-            .where(org_filter(actor), User.active.is_(True))) or 0
+        user_count = (
+            session.scalar(
+                select(func.count())
+                .select_from(User)
+                .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                .where(org_filter(actor), User.active.is_(True))
+            )
+            or 0
+        )
     st.title(t("home.welcome", name=actor.display_name))
     home = next((u for u in units if u.id == actor.org_unit_id), None)
     if actor.sees_everything:
         st.write(t("home.scope_all", count=len(units)))
     elif home is not None:
-        st.write(t("home.scope", unit=i18n.label(lang(), home.name_zh, home.name_en),
-                   count=len(units) - 1))
+        st.write(t("home.scope", unit=i18n.label(lang(), home.name_zh, home.name_en), count=len(units) - 1))
     chosen = next((u for u in units if u.id == selected_unit_id()), home)
     if chosen is not None:
-        st.subheader(t("home.selection", unit=i18n.label(lang(), chosen.name_zh, chosen.name_en),
-                       period=periods.label(selected_period(), lang())))
+        st.subheader(
+            t(
+                "home.selection",
+                unit=i18n.label(lang(), chosen.name_zh, chosen.name_en),
+                period=periods.label(selected_period(), lang()),
+            )
+        )
     cols = st.columns(3)
     cols[0].metric(t("home.units"), f"{len(units):,}")
     cols[1].metric(t("home.users"), f"{user_count:,}")
@@ -56,15 +67,21 @@ def theme_calendar(days: int = 60) -> None:
         return
     kinds = {c.value: c.label(lang()) for c in ACTIVITY_TYPES}
     weekdays = t("home.weekdays").split(",")
-    frame = pd.DataFrame({
-        t("home.col.date"): [f"{s.isoformat()} {weekdays[s.weekday()]}" + (f" – {e.isoformat()}" if e != s else "")
-                             for s, e, _ in items],
-        t("home.col.in_days"): [t("home.today") if s <= today else t("home.in_days", n=(s - today).days)
-                                for s, _, _ in items],
-        t("home.col.day"): [r.name_en if lang() == "en" else r.name_zh for _, _, r in items],
-        t("home.col.topics"): [(r.topics_en if lang() == "en" else r.topics_zh) or "" for _, _, r in items],
-        t("home.col.suggested"): ["、".join(kinds.get(k, k) for k in (r.activity_types or "").split(",") if k)
-                                  for _, _, r in items],
-        t("home.col.in_seed"): ["✓" if r.in_seed else "" for _, _, r in items],
-    })
+    frame = pd.DataFrame(
+        {
+            t("home.col.date"): [
+                f"{s.isoformat()} {weekdays[s.weekday()]}" + (f" – {e.isoformat()}" if e != s else "")
+                for s, e, _ in items
+            ],
+            t("home.col.in_days"): [
+                t("home.today") if s <= today else t("home.in_days", n=(s - today).days) for s, _, _ in items
+            ],
+            t("home.col.day"): [r.name_en if lang() == "en" else r.name_zh for _, _, r in items],
+            t("home.col.topics"): [(r.topics_en if lang() == "en" else r.topics_zh) or "" for _, _, r in items],
+            t("home.col.suggested"): [
+                "、".join(kinds.get(k, k) for k in (r.activity_types or "").split(",") if k) for _, _, r in items
+            ],
+            t("home.col.in_seed"): ["✓" if r.in_seed else "" for _, _, r in items],
+        }
+    )
     st.dataframe(frame, hide_index=True, width="stretch", key="home.table.calendar")

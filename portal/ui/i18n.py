@@ -1,4 +1,5 @@
 """The session's language and the translate helper pages use."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """How messages reach users: inline field errors, a friendly sentence for failures (the
 trace goes to the log), and flash messages that survive one rerun."""
+
 from __future__ import annotations
 
 import logging
@@ -36,11 +37,10 @@ def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T 
         if errors is not None:
             for err in exc.errors:
                 errors.setdefault(err.field, []).append(err.message(lang()))
-        st.error(t("error.validation", count=len(exc.errors)) if errors is not None
-                 else exc.message(lang()))
+        st.error(t("error.validation", count=len(exc.errors)) if errors is not None else exc.message(lang()))
     except PortalError as exc:
         st.error(exc.message(lang()))
-    except Exception:  # noqa: BLE001 - the trace goes to the log, never to the screen
+    except Exception:  # the trace goes to the log, never to the screen
         log.exception("unexpected failure")
         st.error(t("error.generic"))
     return None

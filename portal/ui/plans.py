@@ -5,6 +5,7 @@ Everything shown comes from portal.plans_view and portal.plans; the cycle's rule
 approve, what a lock forbids) live in portal.plans, so this page only offers the actions
 and says what the service answered.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,22 +80,30 @@ def render() -> None:
     def load() -> Ctx:
         with unit_of_work() as session:
             unit = get_unit_in_scope(session, actor, unit_id)
-            return Ctx(actor, unit.id, i18n.label(lang(), unit.name_zh, unit.name_en), month, today,
-                       pv.report_state(session, actor, unit.id, month, today),
-                       pv.board(session, actor, unit.id, month, today))
+            return Ctx(
+                actor,
+                unit.id,
+                i18n.label(lang(), unit.name_zh, unit.name_en),
+                month,
+                today,
+                pv.report_state(session, actor, unit.id, month, today),
+                pv.board(session, actor, unit.id, month, today),
+            )
 
     ctx = attempt(load)
     if ctx is None:
         return
     st.caption(t("plans.caption", unit=ctx.unit_name, month=ctx.month_label))
     if month != selected_period():
-        st.caption(t("plans.month_from_period", period=periods.label(selected_period(), lang()),
-                     month=ctx.month_label))
+        st.caption(t("plans.month_from_period", period=periods.label(selected_period(), lang()), month=ctx.month_label))
     if ctx.locked:
         st.warning(t("plans.locked_banner", month=ctx.month_label), icon=":material/lock:")
     views: list[tuple[str, Callable[[Ctx], None]]] = [
-        (t("plans.tab.board"), board_view), (t("plans.tab.items"), items_view),
-        (t("plans.tab.report"), report_view), (t("plans.tab.close"), close_view)]
+        (t("plans.tab.board"), board_view),
+        (t("plans.tab.items"), items_view),
+        (t("plans.tab.report"), report_view),
+        (t("plans.tab.close"), close_view),
+    ]
     if actor.role in pl.HEADS:
         views.append((t("plans.tab.review"), review_view))
     views.append((t("plans.tab.charts"), charts_view))
@@ -106,12 +115,13 @@ def render() -> None:
 
 # -- board ----------------------------------------------------------------------------------
 
+
 def board_view(ctx: Ctx) -> None:
     cards = ctx.cards
     if not cards:
         st.info(t("plans.board.empty", month=ctx.month_label))
     else:
-        done, counted, rate = pv.completion(cards)
+        done, _counted, rate = pv.completion(cards)
         cols = st.columns(4)
         cols[0].metric(t("plans.metric.items"), len(cards))
         cols[1].metric(t("plans.metric.done"), done)
@@ -130,21 +140,30 @@ def board_view(ctx: Ctx) -> None:
 def _units_below(ctx: Ctx) -> None:
     """How the units below stand this month, so a head's board is not empty."""
     with unit_of_work() as session:
-        below = [(name, card) for name, card in pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month,
-                                                                 ctx.today, lang())
-                 if card.id not in {c.id for c in ctx.cards}]
+        below = [
+            (name, card)
+            for name, card in pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
+            if card.id not in {c.id for c in ctx.cards}
+        ]
     if not below:
         return
     st.subheader(t("plans.below.title", month=ctx.month_label))
     rows = pv.unit_summary(below)
-    st.dataframe({t("plans.below.unit"): [r["unit"] for r in rows],
-                  t("plans.below.items"): [r["items"] for r in rows],
-                  t("plans.below.done"): [r["done"] for r in rows],
-                  t("plans.below.rate"): [r["rate"] for r in rows],
-                  t("plans.below.overdue"): [r["overdue"] for r in rows]},
-                 hide_index=True, width="stretch", key=k("table", "below"),
-                 column_config={t("plans.below.rate"): st.column_config.ProgressColumn(
-                     format="%.0f%%", min_value=0, max_value=100)})
+    st.dataframe(
+        {
+            t("plans.below.unit"): [r["unit"] for r in rows],
+            t("plans.below.items"): [r["items"] for r in rows],
+            t("plans.below.done"): [r["done"] for r in rows],
+            t("plans.below.rate"): [r["rate"] for r in rows],
+            t("plans.below.overdue"): [r["overdue"] for r in rows],
+        },
+        hide_index=True,
+        width="stretch",
+        key=k("table", "below"),
+        column_config={
+            t("plans.below.rate"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100)
+        },
+    )
     st.caption(t("plans.below.hint"))
 
 
@@ -152,22 +171,30 @@ def _filters(cards: list[pv.Card]) -> list[pv.Card]:
     owners = sorted({c.owner for c in cards if c.owner})
     areas = [c.value for c in pl.AREAS if c.value in {card.area for card in cards}]
     left, middle, right = st.columns(3)
-    chosen_owners = left.multiselect(t("plans.filter.owner"), owners, key=k("filter", "owner"),
-                                     placeholder=t("records.all"))
-    chosen_areas = middle.multiselect(t("plans.filter.area"), areas, key=k("filter", "area"),
-                                      format_func=lambda v: pv.choice_label(pl.AREAS, v, lang()),
-                                      placeholder=t("records.all"))
-    chosen_columns = right.multiselect(t("plans.filter.status"), list(pv.COLUMNS), key=k("filter", "status"),
-                                       format_func=lambda v: pv.column_label(v, lang()),
-                                       placeholder=t("records.all"))
+    chosen_owners = left.multiselect(
+        t("plans.filter.owner"), owners, key=k("filter", "owner"), placeholder=t("records.all")
+    )
+    chosen_areas = middle.multiselect(
+        t("plans.filter.area"),
+        areas,
+        key=k("filter", "area"),
+        format_func=lambda v: pv.choice_label(pl.AREAS, v, lang()),
+        placeholder=t("records.all"),
+    )
+    chosen_columns = right.multiselect(
+        t("plans.filter.status"),
+        list(pv.COLUMNS),
+        key=k("filter", "status"),
+        format_func=lambda v: pv.column_label(v, lang()),
+        placeholder=t("records.all"),
+    )
     shown = pv.filter_cards(cards, chosen_owners, chosen_areas, chosen_columns)
     if len(shown) != len(cards):
         st.caption(t("plans.filter.shown", shown=len(shown), total=len(cards)))
     return shown
 
 
-COLUMN_COLOURS = {"not_started": "gray", "in_progress": "blue", "done": "green", "late": "red",
-                  "cancelled": "gray"}
+COLUMN_COLOURS = {"not_started": "gray", "in_progress": "blue", "done": "green", "late": "red", "cancelled": "gray"}
 
 
 def _column(column: str, cards: list[pv.Card]) -> None:
@@ -194,8 +221,16 @@ def _card(card: pv.Card) -> None:
         if card.carried_over:
             badges.badge(t("plans.card.carried"), color="violet", icon=":material/redo:")
         if card.target_qty is not None or card.actual_qty is not None:
-            st.markdown(md_escape(t("plans.card.qty", actual=pv.qty(card.actual_qty or 0),
-                                    target=pv.qty(card.target_qty), unit=card.target_unit)))
+            st.markdown(
+                md_escape(
+                    t(
+                        "plans.card.qty",
+                        actual=pv.qty(card.actual_qty or 0),
+                        target=pv.qty(card.target_qty),
+                        unit=card.target_unit,
+                    )
+                )
+            )
         if card.status != "cancelled":
             st.progress(min(max(card.progress_pct, 0), 100) / 100, text=f"{card.progress_pct}%")
         st.markdown(_due_line(card))
@@ -227,24 +262,57 @@ def progress_form(ctx: Ctx) -> None:
     if st.session_state.get(k("progress", "item")) not in options:
         st.session_state.pop(k("progress", "item"), None)
     with st.form(k("form", "progress"), border=True):
-        st.selectbox(t("plans.progress.item"), options, key=k("progress", "item"), index=None,
-                     format_func=names.get, placeholder=t("records.choose"), disabled=ctx.locked)
+        st.selectbox(
+            t("plans.progress.item"),
+            options,
+            key=k("progress", "item"),
+            index=None,
+            format_func=names.get,
+            placeholder=t("records.choose"),
+            disabled=ctx.locked,
+        )
         slots = {"item_id": st.empty()}
-        st.text_area(t("plans.progress.note") + " *", key=k("progress", "note"), max_chars=2000, height=80,
-                     placeholder=t("plans.progress.note_hint"), disabled=ctx.locked)
+        st.text_area(
+            t("plans.progress.note") + " *",
+            key=k("progress", "note"),
+            max_chars=2000,
+            height=80,
+            placeholder=t("plans.progress.note_hint"),
+            disabled=ctx.locked,
+        )
         slots["note"] = st.empty()
         left, right = st.columns(2)
         with left:
-            st.number_input(t("plans.progress.quantity"), key=k("progress", "quantity"), value=None, min_value=0.0,
-                            placeholder=t("records.blank"), disabled=ctx.locked)
+            st.number_input(
+                t("plans.progress.quantity"),
+                key=k("progress", "quantity"),
+                value=None,
+                min_value=0.0,
+                placeholder=t("records.blank"),
+                disabled=ctx.locked,
+            )
             slots["quantity"] = st.empty()
         with right:
-            st.number_input(t("plans.progress.pct"), key=k("progress", "pct"), value=None, min_value=0,
-                            max_value=100, step=10, format="%d", placeholder=t("plans.progress.pct_blank"),
-                            help=t("plans.progress.pct_help"), disabled=ctx.locked)
+            st.number_input(
+                t("plans.progress.pct"),
+                key=k("progress", "pct"),
+                value=None,
+                min_value=0,
+                max_value=100,
+                step=10,
+                format="%d",
+                placeholder=t("plans.progress.pct_blank"),
+                help=t("plans.progress.pct_help"),
+                disabled=ctx.locked,
+            )
             slots["progress_pct"] = st.empty()
-        submitted = st.form_submit_button(t("plans.progress.submit"), type="primary", icon=":material/add_task:",
-                                          key=k("progress", "submit"), disabled=ctx.locked)
+        submitted = st.form_submit_button(
+            t("plans.progress.submit"),
+            type="primary",
+            icon=":material/add_task:",
+            key=k("progress", "submit"),
+            disabled=ctx.locked,
+        )
     if not submitted:
         return
     item_id = st.session_state.get(k("progress", "item"))
@@ -273,6 +341,7 @@ def progress_form(ctx: Ctx) -> None:
 
 # -- items ----------------------------------------------------------------------------------
 
+
 def items_view(ctx: Ctx) -> None:
     if ctx.locked:
         st.caption(t("plans.items.locked"))
@@ -280,6 +349,7 @@ def items_view(ctx: Ctx) -> None:
 
 
 # -- month close ----------------------------------------------------------------------------
+
 
 def close_view(ctx: Ctx) -> None:
     nxt = pl.next_month(ctx.month)
@@ -298,8 +368,14 @@ def close_view(ctx: Ctx) -> None:
     with carry_col, st.container(border=True, height="stretch"):
         st.markdown(f"**{t('plans.close.carry_title')}**")
         st.caption(t("plans.close.carry_help", count=len(to_carry), next=nxt_label))
-        if st.button(t("plans.close.carry", count=len(to_carry)), key=k("close", "carry"), type="primary",
-                     icon=":material/redo:", disabled=not ctx.writer or not to_carry or next_locked):
+        if st.button(
+            t("plans.close.carry", count=len(to_carry)),
+            key=k("close", "carry"),
+            type="primary",
+            icon=":material/redo:",
+            disabled=not ctx.writer or not to_carry or next_locked,
+        ):
+
             def carry() -> int:
                 with unit_of_work() as session:
                     return pl.carry_over(session, ctx.actor, ctx.unit_id, ctx.month)
@@ -315,8 +391,13 @@ def close_view(ctx: Ctx) -> None:
         if following:
             st.warning(t("plans.close.next_has", count=len(following), next=nxt_label))
             confirmed = st.checkbox(t("plans.close.copy_anyway"), key=k("close", "copy_confirm"))
-        if st.button(t("plans.close.copy", next=nxt_label), key=k("close", "copy"), icon=":material/content_copy:",
-                     disabled=not ctx.writer or not copyable or not confirmed or next_locked):
+        if st.button(
+            t("plans.close.copy", next=nxt_label),
+            key=k("close", "copy"),
+            icon=":material/content_copy:",
+            disabled=not ctx.writer or not copyable or not confirmed or next_locked,
+        ):
+
             def copy() -> int:
                 with unit_of_work() as session:
                     return pl.copy_month(session, ctx.actor, ctx.unit_id, ctx.month, nxt)
@@ -338,25 +419,43 @@ def _template_panel(ctx: Ctx, nxt: str, next_locked: bool) -> None:
         st.session_state[k("close", "context")] = (ctx.unit_id, ctx.month)
         for name in ("template", "template_month"):
             st.session_state.pop(k("close", name), None)
-    names = {code: t("plans.close.template_name", name=tpl["en"] if lang() == "en" else tpl["zh"],
-                     source=tpl["source"]) for code, tpl in TEMPLATES.items()}
+    names = {
+        code: t("plans.close.template_name", name=tpl["en"] if lang() == "en" else tpl["zh"], source=tpl["source"])
+        for code, tpl in TEMPLATES.items()
+    }
     if st.session_state.get(k("close", "template")) not in TEMPLATES:  # one with something for these months
         useful = [c for m in (ctx.month, nxt) for c, tpl in TEMPLATES.items() if tpl["months"].get(int(m[5:7]))]
         st.session_state[k("close", "template")] = (useful or list(TEMPLATES))[0]
-    code = st.selectbox(t("plans.close.template"), list(TEMPLATES), key=k("close", "template"),
-                        format_func=names.__getitem__)
+    code = st.selectbox(
+        t("plans.close.template"), list(TEMPLATES), key=k("close", "template"), format_func=names.__getitem__
+    )
     targets = [ctx.month, nxt]
-    target = st.radio(t("plans.close.template_month"), targets, key=k("close", "template_month"), horizontal=True,
-                      format_func=lambda m: periods.label(m, lang()))
+    target = st.radio(
+        t("plans.close.template_month"),
+        targets,
+        key=k("close", "template_month"),
+        horizontal=True,
+        format_func=lambda m: periods.label(m, lang()),
+    )
     rows = TEMPLATES[code]["months"].get(int(target[5:7]), [])
     if rows:
-        st.caption(t("plans.close.template_rows", count=len(rows), items="、".join(r[1] for r in rows[:3])
-                     + ("…" if len(rows) > 3 else "")))
+        st.caption(
+            t(
+                "plans.close.template_rows",
+                count=len(rows),
+                items="、".join(r[1] for r in rows[:3]) + ("…" if len(rows) > 3 else ""),
+            )
+        )
     else:
         st.caption(t("plans.close.template_none", month=periods.label(target, lang())))
     locked = ctx.locked if target == ctx.month else next_locked
-    if st.button(t("plans.close.apply"), key=k("close", "apply_template"), icon=":material/playlist_add:",
-                 disabled=not ctx.writer or not rows or locked):
+    if st.button(
+        t("plans.close.apply"),
+        key=k("close", "apply_template"),
+        icon=":material/playlist_add:",
+        disabled=not ctx.writer or not rows or locked,
+    ):
+
         def apply() -> int:
             with unit_of_work() as session:
                 return pl.from_template(session, ctx.actor, ctx.unit_id, target, code)
@@ -369,23 +468,30 @@ def _template_panel(ctx: Ctx, nxt: str, next_locked: bool) -> None:
 
 # -- the monthly report ---------------------------------------------------------------------
 
+
 def report_view(ctx: Ctx) -> None:
     state = ctx.state
     _report_status(ctx)
     _load_texts(ctx)
     disabled = not state.editable or not ctx.writer
-    st.text_area(t("plans.report.summary"), key=k("report", "summary"), height=180, max_chars=8000,
-                 disabled=disabled)
-    st.text_area(t("plans.report.problems"), key=k("report", "problems"), height=150, max_chars=8000,
-                 disabled=disabled)
-    st.text_area(t("plans.report.next_plan"), key=k("report", "next_plan"), height=150, max_chars=8000,
-                 disabled=disabled)
+    st.text_area(t("plans.report.summary"), key=k("report", "summary"), height=180, max_chars=8000, disabled=disabled)
+    st.text_area(t("plans.report.problems"), key=k("report", "problems"), height=150, max_chars=8000, disabled=disabled)
+    st.text_area(
+        t("plans.report.next_plan"), key=k("report", "next_plan"), height=150, max_chars=8000, disabled=disabled
+    )
     row = st.container(horizontal=True)
-    submit = row.button(t("plans.report.submit"), key=k("report", "submit"), type="primary", icon=":material/send:",
-                        disabled=disabled)
-    row.button(t("plans.report.redraft"), key=k("report", "redraft"), icon=":material/auto_fix_high:",
-               disabled=disabled, on_click=_redraft, args=(ctx.actor, ctx.unit_id, ctx.month, lang()),
-               help=t("plans.report.redraft_help"))
+    submit = row.button(
+        t("plans.report.submit"), key=k("report", "submit"), type="primary", icon=":material/send:", disabled=disabled
+    )
+    row.button(
+        t("plans.report.redraft"),
+        key=k("report", "redraft"),
+        icon=":material/auto_fix_high:",
+        disabled=disabled,
+        on_click=_redraft,
+        args=(ctx.actor, ctx.unit_id, ctx.month, lang()),
+        help=t("plans.report.redraft_help"),
+    )
     _downloads(ctx, row)
     if state.editable and ctx.writer:
         st.caption(t("plans.report.submit_help", due=state.due.isoformat()))
@@ -399,8 +505,13 @@ def report_view(ctx: Ctx) -> None:
 
         outcome = attempt(send)
         if outcome is not None:
-            flash(t("plans.report.submitted_on_time" if outcome else "plans.report.submitted_late",
-                    month=ctx.month_label), "success" if outcome else "warning")
+            flash(
+                t(
+                    "plans.report.submitted_on_time" if outcome else "plans.report.submitted_late",
+                    month=ctx.month_label,
+                ),
+                "success" if outcome else "warning",
+            )
             st.rerun()
 
 
@@ -411,21 +522,30 @@ def _report_status(ctx: Ctx) -> None:
     cols[0].metric(t("plans.report.status"), pc.report_status_label(status, lang()))
     cols[1].metric(t("plans.report.due"), state.due.isoformat())
     cols[1].caption(pv.rule_text(state.rule, lang()))
-    cols[2].metric(t("plans.report.submitted_at"),
-                   i18n.local_time(state.submitted_at, "%m-%d %H:%M") if state.submitted_at else "—",
-                   help=i18n.local_time(state.submitted_at) if state.submitted_at else None)
+    cols[2].metric(
+        t("plans.report.submitted_at"),
+        i18n.local_time(state.submitted_at, "%m-%d %H:%M") if state.submitted_at else "—",
+        help=i18n.local_time(state.submitted_at) if state.submitted_at else None,
+    )
     if state.submitted_by:
         cols[2].caption(t("plans.report.by", name=state.submitted_by))
     flag = "—" if state.on_time is None else (f"✓ {t('plans.on_time')}" if state.on_time else f"✗ {t('plans.late')}")
     cols[3].metric(t("plans.report.on_time"), flag)
     if state.status == "returned":
-        st.warning(t("plans.report.returned", by=state.reviewed_by or "—",
-                     comment=md_escape(state.review_comment or "—")), icon=":material/undo:")
+        st.warning(
+            t("plans.report.returned", by=state.reviewed_by or "—", comment=md_escape(state.review_comment or "—")),
+            icon=":material/undo:",
+        )
     elif state.status == "approved":
-        st.success(t("plans.report.approved", by=state.reviewed_by or "—",
-                     time=i18n.local_time(state.reviewed_at) if state.reviewed_at else "—")
-                   + (t("plans.report.comment", comment=md_escape(state.review_comment))
-                      if state.review_comment else ""), icon=":material/verified:")
+        st.success(
+            t(
+                "plans.report.approved",
+                by=state.reviewed_by or "—",
+                time=i18n.local_time(state.reviewed_at) if state.reviewed_at else "—",
+            )
+            + (t("plans.report.comment", comment=md_escape(state.review_comment)) if state.review_comment else ""),
+            icon=":material/verified:",
+        )
     elif state.status == "submitted":
         st.info(t("plans.report.waiting"), icon=":material/hourglass_top:")
     elif state.overdue:
@@ -463,7 +583,7 @@ def _reports_module() -> Any | None:
         return None
     try:
         module = importlib.import_module("portal.reports")
-    except Exception:  # noqa: BLE001 - a broken optional module must not break the page
+    except Exception:  # a broken optional module must not break the page
         log.exception("portal.reports failed to import")
         return None
     return module if all(hasattr(module, n) for n in ("monthly_report_docx", "monthly_report_xlsx")) else None
@@ -475,21 +595,28 @@ def _downloads(ctx: Ctx, row: Any) -> None:
         return
     actor, unit_id, month, language = ctx.actor, ctx.unit_id, ctx.month, lang()
     for fmt, maker, mime in (("docx", module.monthly_report_docx, DOCX), ("xlsx", module.monthly_report_xlsx, XLSX)):
+
         def make(maker: Callable[..., bytes] = maker) -> bytes:
             try:
                 with unit_of_work() as session:
                     return maker(session, actor, unit_id, month, language)
-            except Exception:  # noqa: BLE001 - logged; an empty file beats a trace
+            except Exception:  # logged; an empty file beats a trace
                 log.exception("monthly report download failed")
                 return b""
 
-        row.download_button(t(f"plans.report.download_{fmt}"), make,
-                            file_name=t("plans.report.file_name", unit=ctx.unit_name, month=month) + f".{fmt}",
-                            mime=mime, key=k("report", f"download_{fmt}"), icon=":material/download:",
-                            on_click="ignore")
+        row.download_button(
+            t(f"plans.report.download_{fmt}"),
+            make,
+            file_name=t("plans.report.file_name", unit=ctx.unit_name, month=month) + f".{fmt}",
+            mime=mime,
+            key=k("report", f"download_{fmt}"),
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 # -- review ---------------------------------------------------------------------------------
+
 
 def review_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
@@ -497,18 +624,24 @@ def review_view(ctx: Ctx) -> None:
         units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
         rows = pv.review_grid(session, ctx.actor, units, months, ctx.today)
     st.caption(t("plans.review.intro"))
-    st.altair_chart(pc.report_grid_chart(pv.grid_cells(rows, lang()), lang(), t("plans.review.grid_title")),
-                    width="stretch", key=k("chart", "grid"))
+    st.altair_chart(
+        pc.report_grid_chart(pv.grid_cells(rows, lang()), lang(), t("plans.review.grid_title")),
+        width="stretch",
+        key=k("chart", "grid"),
+    )
     st.caption(t("plans.review.legend"))
     st.subheader(t("plans.review.action_title"))
     choices = [uid for uid, _ in units] + ([ctx.unit_id] if ctx.unit_id not in {u for u, _ in units} else [])
     names = dict(units) | {ctx.unit_id: ctx.unit_name}
     pending = [r for r in rows if r.status == "submitted"]
     if pending:
-        listed = t("plans.draft.sep").join(t("plans.review.pending_item", unit=r.unit,
-                                               month=periods.label(r.month, lang())) for r in pending[:6])
-        st.info(t("plans.review.pending", count=len(pending), list=listed + ("…" if len(pending) > 6 else "")),
-                icon=":material/pending_actions:")
+        listed = t("plans.draft.sep").join(
+            t("plans.review.pending_item", unit=r.unit, month=periods.label(r.month, lang())) for r in pending[:6]
+        )
+        st.info(
+            t("plans.review.pending", count=len(pending), list=listed + ("…" if len(pending) > 6 else "")),
+            icon=":material/pending_actions:",
+        )
     context = (ctx.unit_id, ctx.month)
     if st.session_state.get(k("review", "context")) != context:  # the sidebar moved: start again
         st.session_state[k("review", "context")] = context
@@ -521,8 +654,9 @@ def review_view(ctx: Ctx) -> None:
         st.session_state[k("review", "unit")] = (waiting or choices)[0]
     left, right = st.columns(2)
     unit_id = left.selectbox(t("plans.review.unit"), choices, key=k("review", "unit"), format_func=names.__getitem__)
-    month = right.selectbox(t("plans.review.month"), months[::-1], key=k("review", "month"),
-                            format_func=lambda m: periods.label(m, lang()))
+    month = right.selectbox(
+        t("plans.review.month"), months[::-1], key=k("review", "month"), format_func=lambda m: periods.label(m, lang())
+    )
     with unit_of_work() as session:
         state = attempt(lambda: pv.report_state(session, ctx.actor, unit_id, month, ctx.today))
     if state is None:
@@ -534,26 +668,42 @@ def review_view(ctx: Ctx) -> None:
         st.markdown(f"**{md_escape(label)}** {badge}")
         facts = [t("plans.review.due", date=state.due.isoformat())]
         if state.submitted_at:
-            facts.append(t("plans.grid.tip_submitted", time=i18n.local_time(state.submitted_at),
-                           flag=t("plans.on_time" if state.on_time else "plans.late")))
+            facts.append(
+                t(
+                    "plans.grid.tip_submitted",
+                    time=i18n.local_time(state.submitted_at),
+                    flag=t("plans.on_time" if state.on_time else "plans.late"),
+                )
+            )
         if state.review_comment:
             facts.append(t("plans.review.last_comment", comment=state.review_comment))
         st.caption(md_escape(" · ".join(facts)))
         if state.exists and any((state.summary, state.problems, state.next_plan)):
-            for name, value in (("summary", state.summary), ("problems", state.problems),
-                                ("next_plan", state.next_plan)):
+            for name, value in (
+                ("summary", state.summary),
+                ("problems", state.problems),
+                ("next_plan", state.next_plan),
+            ):
                 st.markdown(f"**{t(f'plans.report.{name}')}**")
                 st.text(value or "—")
-    st.text_area(t("plans.review.comment"), key=k("review", "comment"), height=80,
-                 placeholder=t("plans.review.comment_hint"))
+    st.text_area(
+        t("plans.review.comment"), key=k("review", "comment"), height=80, placeholder=t("plans.review.comment_hint")
+    )
     row = st.container(horizontal=True)
     submitted = state.status == "submitted"
-    approve = row.button(t("plans.review.approve"), key=k("review", "approve"), type="primary",
-                         icon=":material/verified:", disabled=not submitted)
-    give_back = row.button(t("plans.review.return"), key=k("review", "return"), icon=":material/undo:",
-                           disabled=not submitted)
-    reopen = row.button(t("plans.review.unlock"), key=k("review", "unlock"), icon=":material/lock_open:",
-                        disabled=not state.locked)
+    approve = row.button(
+        t("plans.review.approve"),
+        key=k("review", "approve"),
+        type="primary",
+        icon=":material/verified:",
+        disabled=not submitted,
+    )
+    give_back = row.button(
+        t("plans.review.return"), key=k("review", "return"), icon=":material/undo:", disabled=not submitted
+    )
+    reopen = row.button(
+        t("plans.review.unlock"), key=k("review", "unlock"), icon=":material/lock_open:", disabled=not state.locked
+    )
     comment = (st.session_state.get(k("review", "comment")) or "").strip()
     action: Callable[..., Any] | None = None
     if approve:
@@ -584,6 +734,7 @@ def _badge_colour(status: str) -> str:
 
 # -- charts ---------------------------------------------------------------------------------
 
+
 def charts_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
     with unit_of_work() as session:
@@ -594,26 +745,38 @@ def charts_view(ctx: Ctx) -> None:
     cards = [card for _, card in below]
     for row in completion:
         row["month"] = periods.label(row["month"], lang())
-    st.altair_chart(pc.completion_chart(completion, lang(), t("plans.chart.completion_title",
-                                                               unit=ctx.unit_name)),
-                    width="stretch", key=k("chart", "completion"))
+    st.altair_chart(
+        pc.completion_chart(completion, lang(), t("plans.chart.completion_title", unit=ctx.unit_name)),
+        width="stretch",
+        key=k("chart", "completion"),
+    )
     st.caption(t("plans.chart.completion_note"))
     left, right = st.columns(2)
     with left:
-        st.altair_chart(pc.status_chart(pv.status_counts(cards), lang(),
-                                        t("plans.chart.status_title", month=ctx.month_label)),
-                        width="stretch", key=k("chart", "status"))
+        st.altair_chart(
+            pc.status_chart(pv.status_counts(cards), lang(), t("plans.chart.status_title", month=ctx.month_label)),
+            width="stretch",
+            key=k("chart", "status"),
+        )
     with right:
         names = [name for name, _ in below]
         owners = len({r["owner"] for r in pv.owner_load(cards, lang(), names)})
-        st.altair_chart(pc.owner_chart(pv.owner_load(cards, lang(), names, OWNERS_SHOWN), lang(),
-                                       t("plans.chart.owner_title", month=ctx.month_label)),
-                        width="stretch", key=k("chart", "owner"))
+        st.altair_chart(
+            pc.owner_chart(
+                pv.owner_load(cards, lang(), names, OWNERS_SHOWN),
+                lang(),
+                t("plans.chart.owner_title", month=ctx.month_label),
+            ),
+            width="stretch",
+            key=k("chart", "owner"),
+        )
         if owners > OWNERS_SHOWN:
             st.caption(t("plans.chart.owners_more", shown=OWNERS_SHOWN, count=owners))
     if len({name for name, _ in below}) > 1:
         st.caption(t("plans.chart.subtree_note", count=len(cards)))
     first, last = periods.label(months[0], lang()), periods.label(months[-1], lang())
-    st.altair_chart(pc.ontime_chart(pv.ontime_by_unit(grid), lang(),
-                                    t("plans.chart.ontime_title", first=first, last=last)),
-                    width="stretch", key=k("chart", "ontime"))
+    st.altair_chart(
+        pc.ontime_chart(pv.ontime_by_unit(grid), lang(), t("plans.chart.ontime_title", first=first, last=last)),
+        width="stretch",
+        key=k("chart", "ontime"),
+    )

@@ -6,6 +6,7 @@ Everything a screen shows comes from portal.records.display and portal.records.s
 this module only lays it out. Widget keys read ``{prefix}.{purpose}.{field}`` where the
 prefix is the spec's slug unless the page passes another.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,9 +80,15 @@ class Ctx:
         return {**names, **display.unit_labels(session, missing, self.lang)}
 
 
-def render_records(spec: Spec, actor: Actor, *, key: str | None = None, unit_id: int | None = None,
-                   period: str | None = None,
-                   extra_tabs: Sequence[tuple[str, Callable[[], None]]] = ()) -> None:
+def render_records(
+    spec: Spec,
+    actor: Actor,
+    *,
+    key: str | None = None,
+    unit_id: int | None = None,
+    period: str | None = None,
+    extra_tabs: Sequence[tuple[str, Callable[[], None]]] = (),
+) -> None:
     """The whole screen for one record type. unit_id and period are the sidebar's
     choices (the default org-unit filter and the period filter); extra_tabs are views a
     page puts before the standard ones (e.g. the org tree)."""
@@ -106,29 +113,38 @@ def render_records(spec: Spec, actor: Actor, *, key: str | None = None, unit_id:
 
 # -- list ---------------------------------------------------------------------------------
 
+
 def filter_bar(ctx: Ctx) -> Filters:
     spec = ctx.spec
     _follow_sidebar(ctx)
-    items: list[Callable[[], None]] = []
+    items: list[Callable[[], object]] = []
     if spec.search_fields:
         hint = "、".join(spec.field(k).label(ctx.lang) for k in spec.search_fields)
-        items.append(lambda: st.text_input(t("records.search"), key=ctx.k("filter", "search"),
-                                           placeholder=t("records.search_placeholder"),
-                                           help=t("records.search_hint", fields=hint)))
-    for key in spec.list_filter:
-        items.append(lambda f=spec.field(key): _filter_widget(ctx, f))
+        items.append(
+            lambda: st.text_input(
+                t("records.search"),
+                key=ctx.k("filter", "search"),
+                placeholder=t("records.search_placeholder"),
+                help=t("records.search_hint", fields=hint),
+            )
+        )
+    items.extend(functools.partial(_filter_widget, ctx, spec.field(key)) for key in spec.list_filter)
     for start in range(0, len(items), 4):
-        row = items[start:start + 4]
+        row = items[start : start + 4]
         for col, draw in zip(st.columns(4 if len(items) > 4 else max(len(items), 1)), row):
             with col:
                 draw()
     use_period = False
     if spec.date_field and ctx.period:
-        use_period = st.toggle(t("records.only_period", period=periods.label(ctx.period, ctx.lang)),
-                               value=True, key=ctx.k("filter", "period"))
+        use_period = st.toggle(
+            t("records.only_period", period=periods.label(ctx.period, ctx.lang)),
+            value=True,
+            key=ctx.k("filter", "period"),
+        )
     widgets = {key: st.session_state.get(ctx.k("filter", key)) for key in spec.list_filter}
-    return display.build_filters(spec, widgets, st.session_state.get(ctx.k("filter", "search")),
-                                 ctx.period if use_period else None)
+    return display.build_filters(
+        spec, widgets, st.session_state.get(ctx.k("filter", "search")), ctx.period if use_period else None
+    )
 
 
 def _follow_sidebar(ctx: Ctx) -> None:
@@ -147,21 +163,43 @@ def _follow_sidebar(ctx: Ctx) -> None:
 def _filter_widget(ctx: Ctx, f: Field) -> None:
     wkey, label = ctx.k("filter", f.key), f.label(ctx.lang)
     if f.type == "choice":
-        st.multiselect(label, [c.value for c in f.choices], key=wkey,
-                       format_func=lambda v: f.choice_label(v, ctx.lang), placeholder=t("records.all"))
+        st.multiselect(
+            label,
+            [c.value for c in f.choices],
+            key=wkey,
+            format_func=lambda v: f.choice_label(v, ctx.lang),
+            placeholder=t("records.all"),
+        )
     elif f.type == "bool":
-        st.multiselect(label, [True, False], key=wkey, format_func=lambda v: display.yes_no(v, ctx.lang),
-                       placeholder=t("records.all"))
+        st.multiselect(
+            label,
+            [True, False],
+            key=wkey,
+            format_func=lambda v: display.yes_no(v, ctx.lang),
+            placeholder=t("records.all"),
+        )
     elif f.type == "date":
-        st.date_input(label, value=(), key=wkey, min_value=MIN_DATE, max_value=MAX_DATE,
-                      format="YYYY-MM-DD", help=t("records.date_range_help"))
+        st.date_input(
+            label,
+            value=(),
+            key=wkey,
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+            format="YYYY-MM-DD",
+            help=t("records.date_range_help"),
+        )
     elif f.type == "org_unit":
         options: list[int | None] = [None, *ctx.unit_ids(active_only=False)]
         if st.session_state.get(wkey) not in options:
             st.session_state[wkey] = None
-        st.selectbox(label, options, key=wkey, index=None,
-                     format_func=lambda v: t("records.all_units") if v is None else ctx.unit_option(v),
-                     help=t("records.unit_filter_help"))
+        st.selectbox(
+            label,
+            options,
+            key=wkey,
+            index=None,
+            format_func=lambda v: t("records.all_units") if v is None else ctx.unit_option(v),
+            help=t("records.unit_filter_help"),
+        )
     else:
         st.text_input(label, key=wkey)
 
@@ -197,8 +235,13 @@ def list_view(ctx: Ctx) -> None:
                 st.session_state.pop(page_key)  # past the last page: start again where we are
             st.pagination(page.pages, default=page.page, key=page_key)
         with right:
-            st.selectbox(t("records.per_page"), PAGE_SIZES, key=size_key,
-                         format_func=lambda n: t("records.per_page_n", n=n), label_visibility="collapsed")
+            st.selectbox(
+                t("records.per_page"),
+                PAGE_SIZES,
+                key=size_key,
+                format_func=lambda n: t("records.per_page_n", n=n),
+                label_visibility="collapsed",
+            )
     selected_view(ctx)
 
 
@@ -207,12 +250,20 @@ def _table(ctx: Ctx, columns: dict[str, list[str]], ids: list[int]) -> None:
     table_key = ctx.k("table", display.signature(ids, generation))
     selected = st.session_state.get(ctx.k("selected", "id"))
     default = {"selection": {"rows": [ids.index(selected)], "columns": []}} if selected in ids else None
-    config = {header: st.column_config.TextColumn(alignment="right")
-              for header in display.numeric_headers(ctx.spec, ctx.lang)}
-    st.dataframe(pd.DataFrame(columns), key=table_key, hide_index=True, width="stretch",
-                 height=min(ROW_PX * (len(ids) + 1) + 3, ROW_PX * 26 + 3), column_config=config,
-                 on_select=functools.partial(_on_select, ctx.prefix, table_key, ids),
-                 selection_mode="single-row", selection_default=default)
+    config = {
+        header: st.column_config.TextColumn(alignment="right") for header in display.numeric_headers(ctx.spec, ctx.lang)
+    }
+    st.dataframe(
+        pd.DataFrame(columns),
+        key=table_key,
+        hide_index=True,
+        width="stretch",
+        height=min(ROW_PX * (len(ids) + 1) + 3, ROW_PX * 26 + 3),
+        column_config=config,
+        on_select=functools.partial(_on_select, ctx.prefix, table_key, ids),
+        selection_mode="single-row",
+        selection_default=default,
+    )
     if selected is None:
         st.caption(t("records.select_hint_edit" if ctx.may("edit") else "records.select_hint_view"))
 
@@ -234,6 +285,7 @@ def _clear_selection(prefix: str) -> None:
 
 
 # -- the selected record --------------------------------------------------------------------
+
 
 def selected_view(ctx: Ctx) -> None:
     spec, rid = ctx.spec, st.session_state.get(ctx.k("selected", "id"))
@@ -257,8 +309,14 @@ def selected_view(ctx: Ctx) -> None:
     st.divider()
     head, close = st.columns([6, 1], vertical_alignment="center")
     head.subheader(display.md_escape(display.record_label(spec, values, ctx.lang, names)))
-    close.button(t("records.close"), key=ctx.k("selected", "close"), icon=":material/close:",
-                 on_click=_clear_selection, args=(ctx.prefix,), width="stretch")
+    close.button(
+        t("records.close"),
+        key=ctx.k("selected", "close"),
+        icon=":material/close:",
+        on_click=_clear_selection,
+        args=(ctx.prefix,),
+        width="stretch",
+    )
     if ctx.may("edit"):
         edit_form(ctx, rid, version, values, names)
     else:
@@ -270,10 +328,17 @@ def selected_view(ctx: Ctx) -> None:
 
 def _details(ctx: Ctx, values: dict[str, Any], names: dict[int, str]) -> None:
     shown = [f for f in ctx.spec.fields if not f.write_only]
-    st.dataframe(pd.DataFrame({
-        t("records.col.field"): [f.label(ctx.lang) for f in shown],
-        t("records.col.value"): [display.format_value(f, values.get(f.key), ctx.lang, names) for f in shown],
-    }), hide_index=True, width="stretch", key=ctx.k("details", "table"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("records.col.field"): [f.label(ctx.lang) for f in shown],
+                t("records.col.value"): [display.format_value(f, values.get(f.key), ctx.lang, names) for f in shown],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key=ctx.k("details", "table"),
+    )
 
 
 def _load_edit(ctx: Ctx, rid: int, version: int, values: dict[str, Any]) -> None:
@@ -297,8 +362,7 @@ def edit_form(ctx: Ctx, rid: int, version: int, values: dict[str, Any], names: d
         _show_stale(ctx, stale, names)
     elif loaded[1] != version:
         st.info(t("records.changed_since_open"), icon=":material/update:")
-        st.button(t("records.reload"), key=ctx.k("edit", "reload_button"), on_click=_request_reload,
-                  args=(ctx.prefix,))
+        st.button(t("records.reload"), key=ctx.k("edit", "reload_button"), on_click=_request_reload, args=(ctx.prefix,))
     with st.form(ctx.k("form", "edit"), clear_on_submit=False):
         slots = _field_widgets(ctx, fields, "edit", current=values)
         submitted = st.form_submit_button(t("records.save"), type="primary", icon=":material/save:")
@@ -324,8 +388,11 @@ def edit_form(ctx: Ctx, rid: int, version: int, values: dict[str, Any], names: d
     if "stale" in caught:
         exc = caught["stale"]
         st.session_state[ctx.k("edit", "stale")] = {
-            "by": exc.by, "at": exc.at, "typed": typed,
-            "rows": display.stale_rows(spec, exc.changes, typed, ctx.lang, names)}
+            "by": exc.by,
+            "at": exc.at,
+            "typed": typed,
+            "rows": display.stale_rows(spec, exc.changes, typed, ctx.lang, names),
+        }
         st.rerun()
     _fill_slots(ctx, slots, errors)
 
@@ -341,15 +408,27 @@ def _show_stale(ctx: Ctx, stale: dict[str, Any], names: dict[int, str]) -> None:
     st.warning(text, icon=":material/sync_problem:")
     rows = stale.get("rows") or []
     if rows:
-        st.dataframe(pd.DataFrame({
-            t("records.col.field"): [r["field"] for r in rows],
-            t("records.col.then"): [r["then"] for r in rows],
-            t("records.col.now"): [r["now"] for r in rows],
-            t("records.col.typed"): [r["typed"] for r in rows],
-        }), hide_index=True, width="stretch", key=ctx.k("stale", "table"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("records.col.field"): [r["field"] for r in rows],
+                    t("records.col.then"): [r["then"] for r in rows],
+                    t("records.col.now"): [r["now"] for r in rows],
+                    t("records.col.typed"): [r["typed"] for r in rows],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key=ctx.k("stale", "table"),
+        )
     st.caption(t("records.stale_hint"))
-    st.button(t("records.reload"), key=ctx.k("edit", "reload_button"), on_click=_request_reload,
-              args=(ctx.prefix,), icon=":material/refresh:")
+    st.button(
+        t("records.reload"),
+        key=ctx.k("edit", "reload_button"),
+        on_click=_request_reload,
+        args=(ctx.prefix,),
+        icon=":material/refresh:",
+    )
 
 
 def delete_controls(ctx: Ctx, rid: int, values: dict[str, Any], names: dict[int, str]) -> None:
@@ -368,6 +447,7 @@ def delete_controls(ctx: Ctx, rid: int, values: dict[str, Any], names: dict[int,
     if yes.button(t("records.delete_yes"), key=ctx.k("delete", "confirm"), type="primary", width="stretch"):
         loaded = st.session_state.get(ctx.k("edit", "loaded"))
         expected = loaded[1] if loaded and loaded[0] == rid else None
+
         def remove() -> object:
             with unit_of_work() as session:
                 return service.delete(session, ctx.actor, ctx.spec, rid, expected_version=expected)
@@ -381,14 +461,21 @@ def delete_controls(ctx: Ctx, rid: int, values: dict[str, Any], names: dict[int,
 def history_view(ctx: Ctx, rid: int, version: int, entries: list[Any], names: dict[int, str]) -> None:
     rows = display.history_rows(ctx.spec, entries, ctx.lang, names)
     with st.expander(t("records.history", count=len(rows)), icon=":material/history:"):
-        st.dataframe(pd.DataFrame({
-            t("records.col.when"): [r["when"] for r in rows],
-            t("records.col.who"): [r["who"] for r in rows],
-            t("records.col.action"): [r["action"] for r in rows],
-            t("records.col.version"): [str(r["version"] or "") for r in rows],
-            t("records.col.changes"): [r["changes"] for r in rows],
-        }), hide_index=True, width="stretch", key=ctx.k("history", "table"),
-            column_config={t("records.col.changes"): st.column_config.TextColumn(width="large")})
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("records.col.when"): [r["when"] for r in rows],
+                    t("records.col.who"): [r["who"] for r in rows],
+                    t("records.col.action"): [r["action"] for r in rows],
+                    t("records.col.version"): [str(r["version"] or "") for r in rows],
+                    t("records.col.changes"): [r["changes"] for r in rows],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key=ctx.k("history", "table"),
+            column_config={t("records.col.changes"): st.column_config.TextColumn(width="large")},
+        )
         if not ctx.may("revert"):
             return
         choices = display.revert_choices(entries, version)
@@ -398,10 +485,11 @@ def history_view(ctx: Ctx, rid: int, version: int, entries: list[Any], names: di
         if st.session_state.get(vkey) not in choices:
             st.session_state[vkey] = choices[0]
         pick, go = st.columns([3, 1], vertical_alignment="bottom")
-        chosen = pick.selectbox(t("records.revert_to"), choices, key=vkey,
-                                format_func=lambda v: t("records.version_n", n=v))
-        if go.button(t("records.revert"), key=ctx.k("revert", "submit"), icon=":material/undo:",
-                     width="stretch"):
+        chosen = pick.selectbox(
+            t("records.revert_to"), choices, key=vkey, format_func=lambda v: t("records.version_n", n=v)
+        )
+        if go.button(t("records.revert"), key=ctx.k("revert", "submit"), icon=":material/undo:", width="stretch"):
+
             def revert() -> object:
                 with unit_of_work() as session:
                     return service.revert(session, ctx.actor, ctx.spec, rid, chosen, expected_version=version)
@@ -413,6 +501,7 @@ def history_view(ctx: Ctx, rid: int, version: int, entries: list[Any], names: di
 
 
 # -- add ----------------------------------------------------------------------------------
+
 
 def add_view(ctx: Ctx) -> None:
     spec = ctx.spec
@@ -450,13 +539,13 @@ def add_view(ctx: Ctx) -> None:
 
 # -- form widgets ---------------------------------------------------------------------------
 
-def _field_widgets(ctx: Ctx, fields: Sequence[Field], purpose: str,
-                   current: dict[str, Any] | None) -> dict[str, Any]:
+
+def _field_widgets(ctx: Ctx, fields: Sequence[Field], purpose: str, current: dict[str, Any] | None) -> dict[str, Any]:
     """Widgets in a two-column grid (long text full width), each with an error slot."""
     slots: dict[str, Any] = {}
     short = [f for f in fields if f.type != "longtext"]
     for start in range(0, len(short), 2):
-        for col, f in zip(st.columns(2), short[start:start + 2]):
+        for col, f in zip(st.columns(2), short[start : start + 2]):
             with col:
                 _widget(ctx, f, ctx.k(purpose, f.key), current)
                 slots[f.key] = st.empty()
@@ -471,27 +560,34 @@ def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> No
     label = f.label(ctx.lang) + (" *" if f.required else "")
     help_text = f.help(ctx.lang)
     if f.type == "text":
-        st.text_input(label, key=wkey, max_chars=f.max_length, help=help_text,
-                      type="password" if f.write_only else "default")
+        st.text_input(
+            label, key=wkey, max_chars=f.max_length, help=help_text, type="password" if f.write_only else "default"
+        )
     elif f.type == "longtext":
         st.text_area(label, key=wkey, max_chars=f.max_length, help=help_text, height=100)
     elif f.type in ("int", "float"):
         is_int = f.type == "int"
         cast = int if is_int else float
-        st.number_input(label, key=wkey, value=None, help=help_text,
-                        min_value=cast(f.min) if f.min is not None else None,
-                        max_value=cast(f.max) if f.max is not None else None,
-                        step=1 if is_int else None, format="%d" if is_int else None,
-                        placeholder=t("records.blank"))
+        st.number_input(
+            label,
+            key=wkey,
+            value=None,
+            help=help_text,
+            min_value=cast(f.min) if f.min is not None else None,
+            max_value=cast(f.max) if f.max is not None else None,
+            step=1 if is_int else None,
+            format="%d" if is_int else None,
+            placeholder=t("records.blank"),
+        )
     elif f.type == "date":
-        st.date_input(label, key=wkey, value=None, min_value=MIN_DATE, max_value=MAX_DATE,
-                      format="YYYY-MM-DD", help=help_text)
+        st.date_input(
+            label, key=wkey, value=None, min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD", help=help_text
+        )
     elif f.type == "bool":
         st.checkbox(label, key=wkey, help=help_text)
     elif f.type == "choice":
         options: list[Any] = [c.value for c in f.choices]
-        _selectbox(label, options, wkey, help_text, f.required,
-                   lambda v: f.choice_label(v, ctx.lang))
+        _selectbox(label, options, wkey, help_text, f.required, lambda v: f.choice_label(v, ctx.lang))
     elif f.type == "org_unit":
         options = list(ctx.unit_ids(active_only=True))
         held = (current or {}).get(f.key)
@@ -500,15 +596,22 @@ def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> No
         _selectbox(label, options, wkey, help_text, f.required, ctx.unit_option)
 
 
-def _selectbox(label: str, options: list[Any], wkey: str, help_text: str | None, required: bool,
-               fmt: Callable[[Any], str]) -> None:
+def _selectbox(
+    label: str, options: list[Any], wkey: str, help_text: str | None, required: bool, fmt: Callable[[Any], str]
+) -> None:
     if not required:
         options = [None, *options]
     if st.session_state.get(wkey) not in options:
         st.session_state[wkey] = None
-    st.selectbox(label, options, key=wkey, index=None, help=help_text,
-                 format_func=lambda v: t("records.none") if v is None else fmt(v),
-                 placeholder=t("records.choose") if required else t("records.none"))
+    st.selectbox(
+        label,
+        options,
+        key=wkey,
+        index=None,
+        help=help_text,
+        format_func=lambda v: t("records.none") if v is None else fmt(v),
+        placeholder=t("records.choose") if required else t("records.none"),
+    )
 
 
 def _fill_slots(ctx: Ctx, slots: dict[str, Any], errors: dict[str, list[str]]) -> None:
@@ -547,18 +650,27 @@ def _errors_without_slot(ctx: Ctx, errors: dict[str, list[str]]) -> None:
 
 # -- trash ----------------------------------------------------------------------------------
 
+
 def trash_view(ctx: Ctx) -> None:
     spec, page_key = ctx.spec, ctx.k("trash", "page")
     wanted = st.session_state.get(page_key) or 1
     with unit_of_work() as session:
-        page = attempt(lambda: service.list_page(session, ctx.actor, spec, None, wanted, TRASH_PAGE,
-                                                 ordering=("-deleted_at", "-id"), deleted=True))
+        page = attempt(
+            lambda: service.list_page(
+                session, ctx.actor, spec, None, wanted, TRASH_PAGE, ordering=("-deleted_at", "-id"), deleted=True
+            )
+        )
         if page is None:
             return
         names = ctx.names_for(session, page.rows)
-        items = [(r.id, display.record_label(spec, {"id": r.id, **service.values_of(spec, r)},
-                                             ctx.lang, names, limit=4), r.deleted_at)
-                 for r in page.rows]
+        items = [
+            (
+                r.id,
+                display.record_label(spec, {"id": r.id, **service.values_of(spec, r)}, ctx.lang, names, limit=4),
+                r.deleted_at,
+            )
+            for r in page.rows
+        ]
     if not items:
         st.info(t("records.trash_empty"))
         return
@@ -566,10 +678,16 @@ def trash_view(ctx: Ctx) -> None:
     for rid, label, when in items:
         with st.container(border=True):
             text, button = st.columns([6, 1], vertical_alignment="center")
-            text.markdown(f"**{display.md_escape(label)}**  \n"
-                          f":gray[{t('records.deleted_at', when=i18n.local_time(when))}]")
-            if button.button(t("records.restore"), key=ctx.k("restore", str(rid)),
-                             icon=":material/restore_from_trash:", width="stretch"):
+            text.markdown(
+                f"**{display.md_escape(label)}**  \n:gray[{t('records.deleted_at', when=i18n.local_time(when))}]"
+            )
+            if button.button(
+                t("records.restore"),
+                key=ctx.k("restore", str(rid)),
+                icon=":material/restore_from_trash:",
+                width="stretch",
+            ):
+
                 def restore(rid: int = rid) -> object:
                     with unit_of_work() as session:
                         return service.restore(session, ctx.actor, spec, rid)
@@ -600,12 +718,14 @@ def io_view(ctx: Ctx) -> None:
 def _bytes_later(make: Callable[[], bytes]) -> Callable[[], bytes]:
     """Download contents made when the button is clicked (on Streamlit's download thread,
     so a failure is logged and an empty file is better than a trace on screen)."""
+
     def run() -> bytes:
         try:
             return make()
-        except Exception:  # noqa: BLE001 - logged, never shown
+        except Exception:  # logged, never shown
             log.exception("download failed")
             return b""
+
     return run
 
 
@@ -617,13 +737,20 @@ def export_section(ctx: Ctx) -> None:
     filters, actor, language = ctx.filters, ctx.actor, ctx.lang
     row = st.container(horizontal=True)
     for fmt in ("csv", "xlsx"):
+
         def make(fmt: str = fmt) -> bytes:
             with unit_of_work() as session:
                 return records_io.export(session, actor, spec, filters, fmt, language)
-        row.download_button(t(f"records.export_{fmt}"), _bytes_later(make),
-                            file_name=display.export_filename(spec, language, fmt, today),
-                            mime=MIME[fmt], key=ctx.k("export", fmt), icon=":material/download:",
-                            on_click="ignore")
+
+        row.download_button(
+            t(f"records.export_{fmt}"),
+            _bytes_later(make),
+            file_name=display.export_filename(spec, language, fmt, today),
+            mime=MIME[fmt],
+            key=ctx.k("export", fmt),
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 def import_section(ctx: Ctx) -> None:
@@ -632,18 +759,21 @@ def import_section(ctx: Ctx) -> None:
     st.caption(t("records.import_help", mb=st.get_option("server.maxUploadSize")))
     row = st.container(horizontal=True)
     for fmt in ("csv", "xlsx"):
-        row.download_button(t(f"records.template_{fmt}"),
-                            _bytes_later(lambda fmt=fmt: records_io.template(spec, fmt, language)),
-                            file_name=display.export_filename(spec, language, fmt, dt.date.today(), True),
-                            mime=MIME[fmt], key=ctx.k("template", fmt), icon=":material/description:",
-                            on_click="ignore")
+        row.download_button(
+            t(f"records.template_{fmt}"),
+            _bytes_later(lambda fmt=fmt: records_io.template(spec, fmt, language)),
+            file_name=display.export_filename(spec, language, fmt, dt.date.today(), True),
+            mime=MIME[fmt],
+            key=ctx.k("template", fmt),
+            icon=":material/description:",
+            on_click="ignore",
+        )
     upsert = False
     if spec.natural_key and ctx.may("edit"):
         keys = "、".join(spec.field(k).label(language) for k in spec.natural_key)
         upsert = st.checkbox(t("records.upsert", fields=keys), key=ctx.k("import", "upsert"))
     generation = st.session_state.get(ctx.k("import", "generation"), 0)
-    upload = st.file_uploader(t("records.upload"), type=["csv", "xlsx"],
-                              key=ctx.k("import", f"file_{generation}"))
+    upload = st.file_uploader(t("records.upload"), type=["csv", "xlsx"], key=ctx.k("import", f"file_{generation}"))
     if upload is None:
         st.session_state.pop(ctx.k("import", "preview"), None)
         return
@@ -655,8 +785,16 @@ def import_section(ctx: Ctx) -> None:
 
         def check() -> records_io.ImportPreview:
             with unit_of_work() as session:
-                return records_io.check_import(session, ctx.actor, spec, data, upload.name, upsert=upsert,
-                                               lang=language, progress=lambda f: bar.progress(min(max(f, 0.0), 1.0)))
+                return records_io.check_import(
+                    session,
+                    ctx.actor,
+                    spec,
+                    data,
+                    upload.name,
+                    upsert=upsert,
+                    lang=language,
+                    progress=lambda f: bar.progress(min(max(f, 0.0), 1.0)),
+                )
 
         preview = attempt(check)
         bar.empty()
@@ -668,22 +806,37 @@ def import_section(ctx: Ctx) -> None:
     if not preview.ok:
         _import_errors(ctx, preview)
         return
-    st.success(t("records.import_ready", rows=len(preview.rows), create=preview.to_create,
-                 update=preview.to_update, unchanged=preview.unchanged))
-    st.dataframe(pd.DataFrame(display.preview_table(preview.headers, preview.cells, preview.row_numbers,
-                                                    language)),
-                 hide_index=True, width="stretch", key=ctx.k("import", "preview_table"))
+    st.success(
+        t(
+            "records.import_ready",
+            rows=len(preview.rows),
+            create=preview.to_create,
+            update=preview.to_update,
+            unchanged=preview.unchanged,
+        )
+    )
+    st.dataframe(
+        pd.DataFrame(display.preview_table(preview.headers, preview.cells, preview.row_numbers, language)),
+        hide_index=True,
+        width="stretch",
+        key=ctx.k("import", "preview_table"),
+    )
     if len(preview.rows) > 20:
         st.caption(t("records.preview_more", shown=20, rows=len(preview.rows)))
-    if st.button(t("records.import_confirm", rows=len(preview.rows)), key=ctx.k("import", "confirm"),
-                 type="primary", icon=":material/upload:"):
+    if st.button(
+        t("records.import_confirm", rows=len(preview.rows)),
+        key=ctx.k("import", "confirm"),
+        type="primary",
+        icon=":material/upload:",
+    ):
         with st.status(t("records.importing"), expanded=True) as status:
             bar = st.progress(0.0)
 
             def apply() -> tuple[int, int]:
                 with unit_of_work() as session:
-                    return records_io.apply_import(session, ctx.actor, spec, preview,
-                                                   progress=lambda f: bar.progress(min(max(f, 0.0), 1.0)))
+                    return records_io.apply_import(
+                        session, ctx.actor, spec, preview, progress=lambda f: bar.progress(min(max(f, 0.0), 1.0))
+                    )
 
             done = attempt(apply)
             if done is None:
@@ -699,13 +852,24 @@ def import_section(ctx: Ctx) -> None:
 def _import_errors(ctx: Ctx, preview: Any) -> None:
     rows_with_errors = len({e.row for e in preview.errors})
     st.error(t("records.import_has_errors", count=len(preview.errors), rows=rows_with_errors))
-    st.dataframe(pd.DataFrame(display.import_error_rows(preview.errors, ctx.lang)), hide_index=True,
-                 width="stretch", key=ctx.k("import", "errors_table"),
-                 column_config={t("records.col.reason"): st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        pd.DataFrame(display.import_error_rows(preview.errors, ctx.lang)),
+        hide_index=True,
+        width="stretch",
+        key=ctx.k("import", "errors_table"),
+        column_config={t("records.col.reason"): st.column_config.TextColumn(width="large")},
+    )
     if len(preview.errors) > 500:
         st.caption(t("records.errors_more", shown=500, count=len(preview.errors)))
     report = records_io.error_report(preview, ctx.lang)
-    st.download_button(t("records.error_report"), report, mime=MIME["csv"], key=ctx.k("import", "report"),
-                       file_name=display.export_filename(ctx.spec, ctx.lang, "csv", dt.date.today())
-                       .replace(".csv", f"_{t('records.report_suffix')}.csv"),
-                       icon=":material/download:", on_click="ignore")
+    st.download_button(
+        t("records.error_report"),
+        report,
+        mime=MIME["csv"],
+        key=ctx.k("import", "report"),
+        file_name=display.export_filename(ctx.spec, ctx.lang, "csv", dt.date.today()).replace(
+            ".csv", f"_{t('records.report_suffix')}.csv"
+        ),
+        icon=":material/download:",
+        on_click="ignore",
+    )

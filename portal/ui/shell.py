@@ -1,6 +1,7 @@
 """The frame around every page: startup checks, navigation from the registry and the
 role, the sidebar (menu, org-unit and period pickers, language, sign-out) and the
 gate each page script passes through."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,7 @@ from portal.scope import Actor
 from portal.ui import auth
 from portal.ui.db import engine, unit_of_work
 from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t
-from portal.ui.messages import attempt, flash, show_flashes
+from portal.ui.messages import show_flashes
 
 log = logging.getLogger("portal")
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,9 +33,8 @@ def startup_check() -> None:
     key = None
     try:
         cookie_settings()
-        if not st.session_state.get("shell.startup_ok"):
-            if not migrate.is_current(engine()):
-                key = "startup.db_outdated"
+        if not st.session_state.get("shell.startup_ok") and not migrate.is_current(engine()):
+            key = "startup.db_outdated"
     except ConfigError as exc:
         key = exc.key
     except SQLAlchemyError:
@@ -54,8 +54,16 @@ def demo_banner() -> None:
 def run_anonymous() -> None:
     # Every URL is registered, each showing the login form: a deep link gets the form (not
     # Streamlit's English "page not found" box) and, once signed in, its own page.
-    pages = [st.Page(_login_for(p.slug), title=t("nav.login"), icon=":material/login:",
-                     url_path=p.url_path or None, default=p.default) for p in navigation.PAGES]
+    pages = [
+        st.Page(
+            _login_for(p.slug),
+            title=t("nav.login"),
+            icon=":material/login:",
+            url_path=p.url_path or None,
+            default=p.default,
+        )
+        for p in navigation.PAGES
+    ]
     nav = st.navigation(pages, position="hidden")
     with st.sidebar:
         st.markdown(f"### {t('app.title')}")
@@ -76,9 +84,12 @@ def _login_for(slug: str):  # type: ignore[no-untyped-def]
 def run_signed_in(actor: Actor) -> None:
     # Every page is registered so any URL resolves to its script, which refuses roles that
     # may not open it; the menu shows only the pages the role may open.
-    pages = {p.slug: st.Page(str(ROOT / p.script), title=t(p.title_key), icon=p.icon,
-                             url_path=p.url_path or None, default=p.default)
-             for p in navigation.PAGES}
+    pages = {
+        p.slug: st.Page(
+            str(ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path or None, default=p.default
+        )
+        for p in navigation.PAGES
+    }
     nav = st.navigation(list(pages.values()), position="hidden")
     sidebar(actor, pages)
     demo_banner()
@@ -100,8 +111,14 @@ def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
         period_picker()
         language_switch(actor)
         st.divider()
-        st.caption(t("app.signed_in_as", name=actor.display_name, role=t(f"role.{actor.role}"),
-                     unit=_unit_name(units, actor.org_unit_id)))
+        st.caption(
+            t(
+                "app.signed_in_as",
+                name=actor.display_name,
+                role=t(f"role.{actor.role}"),
+                unit=_unit_name(units, actor.org_unit_id),
+            )
+        )
         if st.button(t("shell.logout"), key="shell.logout", icon=":material/logout:"):
             auth.logout(actor)
 
@@ -134,8 +151,7 @@ def period_picker() -> None:
     options = periods.picker_options(dt.date.today())
     if st.session_state.get(PERIOD_KEY) not in options:
         st.session_state[PERIOD_KEY] = options[0]
-    st.selectbox(t("shell.period"), options, key=PERIOD_KEY,
-                 format_func=lambda key: periods.label(key, lang()))
+    st.selectbox(t("shell.period"), options, key=PERIOD_KEY, format_func=lambda key: periods.label(key, lang()))
 
 
 def language_switch(actor: Actor | None) -> None:
@@ -148,8 +164,14 @@ def language_switch(actor: Actor | None) -> None:
             with unit_of_work() as session:
                 users.set_language(session, actor, chosen)
 
-    st.radio(t("shell.language"), i18n.LANGUAGES, key=SWITCH_KEY, horizontal=True,
-             format_func=lambda code: t(f"lang.{code}"), on_change=changed)
+    st.radio(
+        t("shell.language"),
+        i18n.LANGUAGES,
+        key=SWITCH_KEY,
+        horizontal=True,
+        format_func=lambda code: t(f"lang.{code}"),
+        on_change=changed,
+    )
 
 
 def selected_unit_id() -> int | None:

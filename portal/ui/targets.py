@@ -1,5 +1,6 @@
 """Targets and progress: bullet chart per unit, the cumulative line, the scorecard, the
 records behind a number, and handing targets down to the units below (下达)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,11 +22,14 @@ from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
 
 KEY = "targets"
+
+
 def render() -> None:
     actor = require_page("targets")
     st.title(t("targets.title"))
     tab_progress, tab_indicators, tab_targets = st.tabs(
-        [t("targets.tab.progress"), t("targets.tab.indicators"), t("targets.tab.targets")], key=f"{KEY}.tabs")
+        [t("targets.tab.progress"), t("targets.tab.indicators"), t("targets.tab.targets")], key=f"{KEY}.tabs"
+    )
     with tab_progress:
         progress_view(actor)
     with tab_indicators:
@@ -42,15 +46,25 @@ def progress_view(actor: Actor) -> None:
         unit, children = tg.unit_and_children(session, actor, selected_unit_id() or actor.org_unit_id)
     ready = [i for i in indicator_list if _available(i)]
     pending = [i for i in indicator_list if not _available(i)]
-    st.caption(t("targets.caption", unit=unit.name(lang()), period=periods.label(selected_period(), lang()),
-                 time=i18n.local_time(dt.datetime.now(dt.timezone.utc), "%H:%M")))
+    st.caption(
+        t(
+            "targets.caption",
+            unit=unit.name(lang()),
+            period=periods.label(selected_period(), lang()),
+            time=i18n.local_time(dt.datetime.now(dt.UTC), "%H:%M"),
+        )
+    )
     if not ready:
         st.info(t("targets.none"))
         return
     codes = [i.code for i in ready]
     by_code = {i.code: i for i in ready}
-    code = st.selectbox(t("targets.indicator"), codes, key=f"{KEY}.pick.indicator",
-                        format_func=lambda c: f"{c} {tg.indicator_name(by_code[c], lang())}")
+    code = st.selectbox(
+        t("targets.indicator"),
+        codes,
+        key=f"{KEY}.pick.indicator",
+        format_func=lambda c: f"{c} {tg.indicator_name(by_code[c], lang())}",
+    )
     indicator = by_code[code]
     st.caption(t("targets.source", source=indicator.source or "-"))
     rows_units = [unit, *children]
@@ -58,12 +72,10 @@ def progress_view(actor: Actor) -> None:
     with unit_of_work() as session:
         progress = tg.progress(session, indicator, [u.ref for u in rows_units], selected_period(), today)
     period = progress[0].period
-    st.subheader(t("targets.by_unit", name=tg.indicator_name(indicator, lang()),
-                   period=periods.label(period, lang())))
+    st.subheader(t("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
     shown = progress[1:] or progress  # the units below; a unit with none shows itself
-    st.altair_chart(charts.bullet_chart(tg.chart_rows(shown, names, indicator, lang()), lang()),
-                    width="stretch")
+    st.altair_chart(charts.bullet_chart(tg.chart_rows(shown, names, indicator, lang()), lang()), width="stretch")
     _cumulative(indicator, unit, today)
     _scorecard(ready, unit, children, today)
     _drill(actor, indicator, rows_units, progress)
@@ -100,16 +112,31 @@ def _available(indicator: object) -> bool:
 
 def _cumulative(indicator: object, unit: tg.UnitView, today: dt.date) -> None:
     with unit_of_work() as session:
-        actual, expected, milestones, target = tg.cumulative_series(session, indicator, unit.ref,  # type: ignore[arg-type]
-                                                                    selected_period(), today)
+        actual, expected, milestones, target = tg.cumulative_series(
+            session,
+            indicator,
+            unit.ref,  # type: ignore[arg-type]
+            selected_period(),
+            today,
+        )
     if not actual:
         return
     st.subheader(t("targets.cumulative", unit=unit.name(lang())))
     chart = charts.cumulative_chart(
-        [{"date": d, "value": v} for d, v in actual], [{"date": d, "value": v} for d, v in expected],
-        [{"date": d, "value": v, "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0)}
-         for d, v, m in milestones],
-        target, lang(), unit=tg.unit_label(indicator, lang()))  # type: ignore[arg-type]
+        [{"date": d, "value": v} for d, v in actual],
+        [{"date": d, "value": v} for d, v in expected],
+        [
+            {
+                "date": d,
+                "value": v,
+                "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0),
+            }
+            for d, v, m in milestones
+        ],
+        target,
+        lang(),
+        unit=tg.unit_label(indicator, lang()),
+    )  # type: ignore[arg-type]
     st.altair_chart(chart, width="stretch")
 
 
@@ -120,8 +147,7 @@ def _scorecard(ready: list, unit: tg.UnitView, children: list[tg.UnitView], toda
     with unit_of_work() as session:
         cells = tg.scorecard(session, ready, [u.ref for u in rows_units], selected_period(), today)
     st.subheader(t("targets.scorecard"))
-    st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()),
-                    width="stretch")
+    st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()), width="stretch")
 
 
 def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progress: list[tg.Progress]) -> None:
@@ -134,21 +160,24 @@ def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progr
     def label(uid: int) -> str:
         p = figures[uid]
         return f"{names[uid]} · {charts.format_number(p.actual)}" + (
-            f" / {charts.format_number(p.target)}" if p.target is not None else "")
+            f" / {charts.format_number(p.target)}" if p.target is not None else ""
+        )
 
     unit_id = st.selectbox(t("targets.drill_unit"), options, key=f"{KEY}.drill.unit", format_func=label)
     record, values, (start, end) = tg.drill_filters(indicator, unit_id, selected_period())  # type: ignore[arg-type]
     spec = registry.get(record)
-    filters = Filters(values={**values, spec.org_field: unit_id,
-                              **({spec.date_field: (start, end)} if spec.date_field else {})})
+    filters = Filters(
+        values={**values, spec.org_field: unit_id, **({spec.date_field: (start, end)} if spec.date_field else {})}
+    )
     with unit_of_work() as session:
         page = attempt(lambda: records.list_page(session, actor, spec, filters, per_page=100))
         if page is None:
             return
         unit_names = {u.id: i18n.label(lang(), u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
         shown = [spec.field(k) for k in spec.list_display if k in {f.key for f in spec.fields}]
-        table = pd.DataFrame([{f.label(lang()): _display(f, getattr(r, f.key), unit_names) for f in shown}
-                              for r in page.rows])
+        table = pd.DataFrame(
+            [{f.label(lang()): _display(f, getattr(r, f.key), unit_names) for f in shown} for r in page.rows]
+        )
     st.caption(t("targets.drill_count", count=page.total, shown=len(page.rows)))
     st.dataframe(table, hide_index=True, width="stretch", key=f"{KEY}.table.drill")
 
@@ -156,9 +185,9 @@ def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progr
 def _display(f: object, value: object, names: dict[int, str]) -> str:
     if value is None:
         return ""
-    if getattr(f, "type") == "choice":
+    if f.type == "choice":
         return f.choice_label(value, lang())  # type: ignore[attr-defined]
-    if getattr(f, "type") == "org_unit":
+    if f.type == "org_unit":
         return names.get(value, str(value))  # type: ignore[arg-type]
     return str(value)
 
@@ -168,12 +197,22 @@ def _assign(actor: Actor, indicator: object, period: str, children: list[tg.Unit
     st.subheader(t("targets.assign", period=periods.label(period, lang())))
     with unit_of_work() as session:
         current = tg.targets_for(session, indicator, [c.ref.id for c in children], period)  # type: ignore[arg-type]
-    frame = pd.DataFrame({"unit_id": [c.ref.id for c in children],
-                          t("targets.col.unit"): [c.name(lang()) for c in children],
-                          t("targets.col.target"): [current[c.ref.id] for c in children]})
-    st.data_editor(frame, key=f"{KEY}.editor.assign", hide_index=True, width="stretch",
-                   disabled=["unit_id", t("targets.col.unit")], column_config={"unit_id": None},
-                   num_rows="fixed")
+    frame = pd.DataFrame(
+        {
+            "unit_id": [c.ref.id for c in children],
+            t("targets.col.unit"): [c.name(lang()) for c in children],
+            t("targets.col.target"): [current[c.ref.id] for c in children],
+        }
+    )
+    st.data_editor(
+        frame,
+        key=f"{KEY}.editor.assign",
+        hide_index=True,
+        width="stretch",
+        disabled=["unit_id", t("targets.col.unit")],
+        column_config={"unit_id": None},
+        num_rows="fixed",
+    )
     split = periods.kind(period) == "year" and st.checkbox(t("targets.split"), key=f"{KEY}.assign.split")
     if st.button(t("targets.save"), key=f"{KEY}.assign.save", type="primary"):
         edits = st.session_state.get(f"{KEY}.editor.assign", {}).get("edited_rows", {})
