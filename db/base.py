@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql import FromClause
 
 # A fixed naming convention keeps constraint names identical on SQLite and PostgreSQL,
 # which batch migrations on SQLite need in order to drop or alter them later.
@@ -62,6 +63,9 @@ class SoftDeleted:
 class Versioned:
     """Rows that carry a version number: a stale edit is refused, not silently applied."""
 
+    if TYPE_CHECKING:  # a mixin: the table is the mapped class's it is mixed into
+        __table__: ClassVar[FromClause]
+
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
@@ -70,4 +74,17 @@ class Versioned:
     def __mapper_args__(cls) -> dict[str, Any]:
         # SQLAlchemy bumps the number on every UPDATE and refuses one whose WHERE
         # no longer matches the version that was read (StaleDataError).
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class RecordModel(Versioned, SoftDeleted, Base):
+    """Base of every model a RecordSpec manages (``RecordSpec.model``): a mapped class
+    with an integer ``id``, a ``version`` and a ``deleted_at``, which is what the record
+    engine's queries, version checks and trash rely on. Abstract: it has no table."""
+
+    __abstract__ = True
+
+    if TYPE_CHECKING:
+        # Declared for the type checker only: each model declares its own
+        # ``id: Mapped[intpk]``, so the key keeps its place as the table's first column.
+        id: Mapped[int]

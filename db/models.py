@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, SoftDeleted, UTCDateTime, Versioned, code_str, intpk, name_str, utcnow
+from db.base import Base, RecordModel, UTCDateTime, code_str, intpk, name_str, utcnow
 
 # Non-native enums: plain strings checked in the service layer, so SQLite and PostgreSQL
 # share one migration path and adding a value needs no ALTER TYPE.
@@ -38,7 +38,7 @@ LANGUAGES = ("zh-CN", "en")
 POPULATION_KINDS = ("resident", "registered", "students", "elderly_65", "children_0_6")
 
 
-class OrgUnit(Versioned, SoftDeleted, Base):
+class OrgUnit(RecordModel):
     """One node of the single org tree: county -> township -> village; school -> class."""
 
     __tablename__ = "org_units"
@@ -78,7 +78,7 @@ class OrgUnitPopulation(Base):
     org_unit: Mapped[OrgUnit] = relationship(back_populates="populations")
 
 
-class User(Versioned, SoftDeleted, Base):
+class User(RecordModel):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonneg"),)
 
@@ -120,7 +120,7 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class HeActivity(Versioned, SoftDeleted, Base):
+class HeActivity(RecordModel):
     """A health-education activity: a lecture, a consultation day, a bulletin-board
     update, materials handed out... counted against the yearly targets."""
 
@@ -147,7 +147,7 @@ class HeActivity(Versioned, SoftDeleted, Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class ThemeDay(Versioned, SoftDeleted, Base):
+class ThemeDay(RecordModel):
     """A health theme day or campaign period, stored as a rule so it recurs every year:
     a fixed date, the n-th weekday of a month, or a whole month; duration_days makes a
     week-long campaign."""
@@ -172,7 +172,7 @@ class ThemeDay(Versioned, SoftDeleted, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class CalendarDay(Versioned, SoftDeleted, Base):
+class CalendarDay(RecordModel):
     """A holiday or make-up working day recorded by an admin; it overrides the built-in
     calendar (needed for years the library does not cover yet)."""
 
@@ -185,7 +185,7 @@ class CalendarDay(Versioned, SoftDeleted, Base):
     name_en: Mapped[name_str] = mapped_column(default="")
 
 
-class Indicator(Versioned, SoftDeleted, Base):
+class Indicator(RecordModel):
     """A measure as data: what to count in which records, its unit, direction and period.
     Heads and admins edit it; nobody types the resulting numbers."""
 
@@ -208,7 +208,7 @@ class Indicator(Versioned, SoftDeleted, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Target(Versioned, SoftDeleted, Base):
+class Target(RecordModel):
     """A target for one indicator, org unit and period (下达 from the unit above)."""
 
     __tablename__ = "targets"
@@ -222,7 +222,7 @@ class Target(Versioned, SoftDeleted, Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
-class WorkPlan(Versioned, SoftDeleted, Base):
+class WorkPlan(RecordModel):
     """An annual, term or monthly work plan of one unit (工作计划): the skeleton of the
     seed plans — guiding idea, goals — with its items listed separately."""
 
@@ -238,7 +238,7 @@ class WorkPlan(Versioned, SoftDeleted, Base):
     status: Mapped[str] = mapped_column(String(12), default="draft")
 
 
-class PlanItem(Versioned, SoftDeleted, Base):
+class PlanItem(RecordModel):
     """One line of a month's plan: what, who, how much, by when, and how far it got."""
 
     __tablename__ = "plan_items"
@@ -270,7 +270,7 @@ class PlanItem(Versioned, SoftDeleted, Base):
     source: Mapped[str] = mapped_column(String(10), default="own")  # assigned | own
 
 
-class ProgressUpdate(Versioned, SoftDeleted, Base):
+class ProgressUpdate(RecordModel):
     """A dated note on a plan item: what was done, how much, by whom."""
 
     __tablename__ = "progress_updates"
@@ -285,7 +285,7 @@ class ProgressUpdate(Versioned, SoftDeleted, Base):
     by_name: Mapped[str] = mapped_column(String(64))
 
 
-class MonthlyReport(Versioned, SoftDeleted, Base):
+class MonthlyReport(RecordModel):
     """A unit's month as reported up the chain: summary, problems, next month's plan, and
     the cycle draft -> submitted -> approved (locked) or returned."""
 

@@ -134,7 +134,7 @@ def timed(fn: Callable[[], Any], runs: int = 1) -> tuple[float, Any]:
 
 def actor(engine: Engine, username: str) -> Actor:
     with transaction(engine) as s:
-        return actor_for(s, s.scalar(select(User).where(User.username == username)))
+        return actor_for(s, s.scalars(select(User).where(User.username == username)).one())
 
 
 def naive_page(engine: Engine, who: Actor) -> int:
@@ -217,8 +217,8 @@ def indicator_times(engine: Engine) -> dict[str, float]:
     """All built-in indicators for the 200 units x 12 months, and the scorecards."""
     with transaction(engine) as s:
         every = [ind.UnitRef(i, p) for i, p in s.execute(select(OrgUnit.id, OrgUnit.path))]
-        county_unit = s.scalar(select(OrgUnit).where(OrgUnit.code == "county"))
-        township = s.scalar(select(OrgUnit).where(OrgUnit.code == "t03"))
+        county_unit = s.scalars(select(OrgUnit).where(OrgUnit.code == "county")).one()
+        township = s.scalars(select(OrgUnit).where(OrgUnit.code == "t03")).one()
         indicators = ind.active_indicators(s)
 
     def all_months() -> int:

@@ -1,7 +1,7 @@
 """Progress charts: pure functions from plain rows to Altair charts (no Streamlit here).
 
 The progress service hands over plain dicts shaped like the TypedDicts below; each chart
-function returns an ``alt.LayerChart`` that a page shows with ``st.altair_chart``. Every
+function returns a layered chart (``LayeredChart``) that a page shows with ``st.altair_chart``. Every
 title, axis, legend and tooltip text comes from the message catalogues (``chart.*`` keys);
 only the names (org units, indicators, milestone labels) arrive already translated.
 
@@ -25,6 +25,10 @@ from typing import Any, NotRequired, TypedDict
 import altair as alt
 
 from portal.i18n import t
+
+# What alt.layer() and `+` are typed to return: a FacetChart when every layer shares a
+# facet encoding. These charts never facet, but the type is altair's promise, not ours.
+LayeredChart = alt.LayerChart | alt.FacetChart
 
 # --- data contract ---------------------------------------------------------------------
 
@@ -222,7 +226,7 @@ def _date_text(value: dt.date | dt.datetime | str) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
 
 
-def no_data_chart(lang: str, title: str | None = None, width: int = DEFAULT_WIDTH) -> alt.LayerChart:
+def no_data_chart(lang: str, title: str | None = None, width: int = DEFAULT_WIDTH) -> LayeredChart:
     """A small placeholder reading "no data yet", for when there is nothing to draw."""
     text = (
         alt.Chart(alt.Data(values=[{"text": t("chart.no_data", lang)}]))
@@ -245,7 +249,7 @@ def bullet_text(actual: float | None, target: float | None, pct: float | None, c
 
 def bullet_chart(
     rows: list[ProgressRow], lang: str, title: str | None = None, *, width: int = DEFAULT_WIDTH
-) -> alt.LayerChart:
+) -> LayeredChart:
     """Horizontal bullet chart, one row per item, in the order given.
 
     Layers: a light track up to the target (or to the actual, when that is larger), the
@@ -386,7 +390,7 @@ def cumulative_chart(
     unit: str = "",
     width: int = DEFAULT_WIDTH,
     height: int = 300,
-) -> alt.LayerChart:
+) -> LayeredChart:
     """The running total over time: actual as a solid line with points, the expected
     pace dashed, the target as a horizontal rule with its value, milestones as diamonds
     with their captions. Dates are calendar days (drawn in UTC so no time zone shifts
@@ -395,7 +399,7 @@ def cumulative_chart(
     if not points and not expected and not milestones and target is None:
         return no_data_chart(lang, title, width)
     actual_name, expected_name = t("chart.cumulative", lang), t("chart.expected_line", lang)
-    series = [
+    series: list[dict[str, Any]] = [
         {
             "date": _date_text(_get(p, "date")),
             "value": float(_get(p, "value")),
@@ -412,7 +416,7 @@ def cumulative_chart(
         }
         for p in expected
     ]
-    marks = [
+    marks: list[dict[str, Any]] = [
         {
             "date": _date_text(_get(m, "date")),
             "value": float(_get(m, "value")),
@@ -521,7 +525,7 @@ def cumulative_chart(
 # --- 3. scorecard ----------------------------------------------------------------------
 
 
-def scorecard_chart(cells: list[ScoreCell], lang: str, title: str | None = None) -> alt.LayerChart:
+def scorecard_chart(cells: list[ScoreCell], lang: str, title: str | None = None) -> LayeredChart:
     """A heat table: org units down, indicators across (both in first-seen order), each
     cell coloured by status and printing its figures over its percentage ("—" where
     there is none). A unit/indicator pair without a cell stays blank."""

@@ -603,7 +603,10 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
     raw = engine.raw_connection()
     try:
         with closing(sqlite3.connect(partial)) as copy:
-            raw.driver_connection.backup(copy)  # type: ignore[union-attr]
+            source = raw.driver_connection
+            if not isinstance(source, sqlite3.Connection):  # the caller checked the URL is SQLite
+                raise sqlite3.NotSupportedError("not a SQLite database")
+            source.backup(copy)
             # One self-contained file: the copy needs no -wal beside it.
             copy.execute("PRAGMA journal_mode=DELETE")
         os.replace(partial, target)

@@ -320,7 +320,7 @@ class _Planner:
         actor = self._actor(UNIT_USERS.get(code))
         keen = PLAN_DILIGENCE.get(code, 0.8)
         schedule = TEMPLATES[template]["months"]
-        unit = self.session.get(OrgUnit, unit_id)
+        unit = self.session.get_one(OrgUnit, unit_id)
         owners = OWNERS.get(code, ("张伟",))
         ended = [m for m in months if periods.bounds(m)[1] < self.today]
         latest = ended[-1] if ended else None
@@ -451,8 +451,9 @@ class _Planner:
             if outcome == "returned":
                 return
             again = report.submitted_at + dt.timedelta(days=rng.randint(1, 3), hours=rng.randint(1, 5))
-            report = plans.submit(self.session, actor, unit.id, month, now=min(again, self._now()))
-            reviewed = min(report.submitted_at + dt.timedelta(days=1, hours=rng.randint(1, 6)), self._now())
+            resent = min(again, self._now())  # becomes the report's submitted_at
+            plans.submit(self.session, actor, unit.id, month, now=resent)
+            reviewed = min(resent + dt.timedelta(days=1, hours=rng.randint(1, 6)), self._now())
         plans.approve(self.session, self.head, unit.id, month, rng.choice(APPROVE_COMMENTS), now=reviewed)
 
     def _draft(self, actor: Actor, unit: OrgUnit, month: str) -> None:

@@ -3,7 +3,8 @@ what went wrong in the user's language and name the field."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from portal.i18n import t
@@ -13,7 +14,7 @@ from portal.i18n import t
 class FieldError:
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)  # `field` is taken by the attribute
 
     def message(self, lang: str) -> str:
         return t(self.key, lang, **self.params)

@@ -42,7 +42,7 @@ def resolve_language(chosen: str | None, saved: str | None, locale: str | None) 
     """This session's choice, else the user's saved preference, else the browser's."""
     for lang in (chosen, saved):
         if lang in LANGUAGES:
-            return lang  # type: ignore[return-value]
+            return lang
     return language_from_locale(locale)
 
 

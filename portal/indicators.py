@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, ClassVar
@@ -91,7 +92,7 @@ def _check_fields(aggregate: Aggregate, where: str) -> None:
         spec = registry.get(aggregate.record)
     except KeyError:
         return
-    columns = set(spec.model.__table__.columns.keys())  # type: ignore[union-attr]
+    columns = set(spec.model.__table__.columns.keys())
     for name in [aggregate.field, *aggregate.filters]:
         if name and name not in columns:
             raise ValueError(f"{where}: {aggregate.record} has no field '{name}'")
@@ -191,10 +192,15 @@ def _filter_clauses(model: Any, filters: dict[str, Any]) -> list[ColumnElement[b
 def _parts(aggregate: Aggregate) -> tuple[Any, Any, Any, list[ColumnElement[bool]]]:
     spec = registry.get(aggregate.record)
     model = spec.model
-    org_col = model.id if spec.org_field == "id" else getattr(model, spec.org_field)  # type: ignore[arg-type]
+    if spec.org_field is None:  # county-wide reference data has no unit to count by
+        raise ValueError(f"{aggregate.record} is not recorded per org unit")
+    org_col = model.id if spec.org_field == "id" else getattr(model, spec.org_field)
     date_col = getattr(model, spec.date_field) if spec.date_field else None
+    expr: ColumnElement[Any]
     if aggregate.agg == "count":
         expr = func.count(model.id)
+    elif aggregate.field is None:  # parse_definition refuses this already
+        raise ValueError(f"'{aggregate.agg}' needs a 'field'")
     elif aggregate.agg == "sum":
         expr = func.coalesce(func.sum(getattr(model, aggregate.field)), 0)
     else:
@@ -258,7 +264,7 @@ def aggregate_values(
             subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
             out[unit.id] = float(session.scalar(select(expr).where(*where, org_col.in_(subtree))) or 0)
         return out
-    per_leaf = dict(session.execute(select(org_col, expr).where(*where).group_by(org_col)).all())
+    per_leaf: dict[int, float] = dict(session.execute(select(org_col, expr).where(*where).group_by(org_col)).all())
     return _roll_up(per_leaf, units, paths or _paths(session))
 
 
@@ -331,12 +337,15 @@ def compute(
         return {u.id: UNAVAILABLE for u in units}
     if definition.kind == "aggregate":
         return {u.id: Value(numerators[u.id] * definition.factor, numerators[u.id]) for u in units}
+    denominators: Mapping[int, float | None] | None
     if definition.kind == "ratio":
-        denominators = aggregate_values(session, definition.denominator, units, start, end, paths)  # type: ignore[arg-type]
+        if definition.denominator is None:  # parse_definition refuses this already
+            raise ValueError("a ratio needs a 'denominator'")
+        denominators = aggregate_values(session, definition.denominator, units, start, end, paths)
         if denominators is None:
             return {u.id: UNAVAILABLE for u in units}
     else:
-        denominators = populations(session, units, end.year, definition.population or "resident")  # type: ignore[assignment]
+        denominators = populations(session, units, end.year, definition.population or "resident")
     out = {}
     for u in units:
         num, den = numerators[u.id], denominators.get(u.id)

@@ -24,7 +24,7 @@ def month_key(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def kind(key: str) -> str:
+def kind(key: str | None) -> str:
     for name, regex in (
         ("month", MONTH_RE),
         ("quarter", QUARTER_RE),

@@ -109,8 +109,8 @@ def completion_status(pct: float | None, target: float | None, over: bool) -> st
 
 
 def completion_chart(
-    rows: list[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH, height: int = 240
-) -> alt.LayerChart:
+    rows: Sequence[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH, height: int = 240
+) -> charts.LayeredChart:
     """Bars of the completion rate per month (coloured by status), the target as a black
     tick on each month and "done/total · rate" above each bar.
 
@@ -119,7 +119,7 @@ def completion_chart(
     """
     if not rows:
         return charts.no_data_chart(lang, title, width)
-    records = []
+    records: list[dict[str, Any]] = []  # one chart row: a mix of texts and numbers
     for row in rows:
         pct, target = _get(row, "pct"), _get(row, "target")
         status = _get(row, "status") or completion_status(pct, target, bool(_get(row, "over")))
@@ -191,8 +191,8 @@ def completion_chart(
 
 
 def status_chart(
-    rows: list[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH
-) -> alt.LayerChart:
+    rows: Sequence[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH
+) -> charts.LayeredChart:
     """One bar per item status (in the statuses' order), its count at the end.
 
     rows: {"status": item display status, "count": n}
@@ -249,8 +249,8 @@ def status_chart(
 
 
 def owner_chart(
-    rows: list[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH
-) -> alt.LayerChart:
+    rows: Sequence[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH
+) -> charts.LayeredChart:
     """Items per owner, stacked by status, owners in the order given.
 
     rows: {"owner": name, "status": item display status, "count": n}
@@ -260,7 +260,7 @@ def owner_chart(
         return charts.no_data_chart(lang, title, width)
     order = [c.value for c in pl.ITEM_STATUSES]
     owners: list[str] = []
-    records = []
+    records: list[dict[str, Any]] = []  # one chart row: a mix of texts and numbers
     for row in rows:
         owner, status = str(_get(row, "owner")), _get(row, "status")
         if owner not in owners:
@@ -331,8 +331,8 @@ def ontime_level(on_time: int, due: int) -> str:
 
 
 def ontime_chart(
-    rows: list[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH
-) -> alt.LayerChart:
+    rows: Sequence[Mapping[str, Any]], lang: str, title: str | None = None, *, width: int = WIDTH
+) -> charts.LayeredChart:
     """Each unit's on-time rate as a bar on a 0-100 % track, a black tick at 100 % and
     "in time/due · rate" right of it.
 
@@ -340,7 +340,7 @@ def ontime_chart(
     """
     if not rows:
         return charts.no_data_chart(lang, title, width)
-    records = []
+    records: list[dict[str, Any]] = []  # one chart row: a mix of texts and numbers
     for row in rows:
         due, on_time = int(_get(row, "due") or 0), int(_get(row, "on_time") or 0)
         pct = on_time / due * 100 if due else None
@@ -409,7 +409,7 @@ def ontime_chart(
 # --- the review grid -----------------------------------------------------------------------
 
 
-def report_grid_chart(cells: list[Mapping[str, Any]], lang: str, title: str | None = None) -> alt.LayerChart:
+def report_grid_chart(cells: Sequence[Mapping[str, Any]], lang: str, title: str | None = None) -> charts.LayeredChart:
     """Units down, months across (first-seen order); each cell coloured by the report's
     status with two lines of text: the status (✓ on time, ✗ late) and the submission
     time or the due date.
@@ -421,7 +421,7 @@ def report_grid_chart(cells: list[Mapping[str, Any]], lang: str, title: str | No
         return charts.no_data_chart(lang, title)
     units: list[str] = []
     months: list[str] = []
-    records = []
+    records: list[dict[str, Any]] = []  # one chart row: a mix of texts and numbers
     for cell in cells:
         unit, month, status = str(_get(cell, "unit")), str(_get(cell, "month")), _get(cell, "status")
         label = report_status_label(status, lang)

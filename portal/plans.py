@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -389,7 +389,14 @@ def due_for(session: Session, unit: OrgUnit, month: str) -> dt.date:
     )
 
 
+@overload
+def report_for(session: Session, actor: Actor, unit_id: int, month: str, create: Literal[True]) -> MonthlyReport: ...
+@overload
+def report_for(
+    session: Session, actor: Actor, unit_id: int, month: str, create: bool = False
+) -> MonthlyReport | None: ...
 def report_for(session: Session, actor: Actor, unit_id: int, month: str, create: bool = False) -> MonthlyReport | None:
+    """The unit's report for a month, None when there is none yet (created with create=True)."""
     unit = get_unit_in_scope(session, actor, unit_id)
     report = session.scalar(
         select(MonthlyReport).where(
@@ -430,7 +437,7 @@ def submit(
             session, actor, MonthlyReportSpec, report.id, {k: v for k, v in texts.items() if v is not None}, None
         )
     now = now or utcnow()
-    unit = session.get(OrgUnit, report.org_unit_id)
+    unit = session.get_one(OrgUnit, report.org_unit_id)
     due = due_for(session, unit, month)
     return _step(
         session,

@@ -125,8 +125,14 @@ class _Completion:
     """The completion figures a month and a year share; subclasses define total and
     done_count."""
 
-    total: int
-    done_count: int
+    @property
+    def total(self) -> int:
+        """Items that count: all but the cancelled ones."""
+        raise NotImplementedError
+
+    @property
+    def done_count(self) -> int:
+        raise NotImplementedError
 
     @property
     def rate(self) -> float | None:
@@ -922,7 +928,7 @@ class _Book:
 
         from portal.records.io import neutralise
 
-        ws = self.wb.active if self.first else self.wb.create_sheet()
+        ws = self.wb.worksheets[0] if self.first else self.wb.create_sheet()  # a new book has one sheet
         self.first = False
         ws.title = title
         ws.append(list(headers))
@@ -1199,9 +1205,9 @@ def build(
     if fmt not in FORMATS:
         raise ReportError("report.error.format", value=fmt)
     if periods.is_key(period, "month"):
-        make = monthly_report_docx if fmt == "docx" else monthly_report_xlsx
-    elif periods.is_key(period, "year"):
-        make = year_summary_docx if fmt == "docx" else year_summary_xlsx
-    else:
-        raise ReportError("report.error.period", value=period)
-    return make(session, actor, unit_id, period, lang, today)  # type: ignore[arg-type]
+        month = monthly_report_docx if fmt == "docx" else monthly_report_xlsx
+        return month(session, actor, unit_id, period, lang, today)
+    if periods.is_key(period, "year"):
+        year = year_summary_docx if fmt == "docx" else year_summary_xlsx
+        return year(session, actor, unit_id, period, lang, today)
+    raise ReportError("report.error.period", value=period)

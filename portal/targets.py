@@ -12,7 +12,7 @@ import calendar as _cal
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,9 @@ from portal.records import service as records
 from portal.records.fields import Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.scope import Actor, get_unit_in_scope
+
+if TYPE_CHECKING:  # the row shapes only: importing portal.charts at run time loads altair
+    from portal.charts import ProgressRow, ScoreCell
 
 HEADS = frozenset({"admin", "head"})
 
@@ -181,7 +184,7 @@ def targets_for(session: Session, indicator: Indicator, unit_ids: list[int], per
     """Each unit's target: its own, set from above; else, for a count, what its children
     were set (a county's lectures are its townships' lectures); else the indicator's
     default, a norm per unit (4 lectures a year, coverage 50 %)."""
-    children: dict[int, list[int]] = {}
+    children: dict[int | None, list[int]] = {}  # parent_id is nullable; the IN () leaves no None
     for child, parent in session.execute(
         select(OrgUnit.id, OrgUnit.parent_id).where(
             OrgUnit.parent_id.in_(unit_ids), OrgUnit.deleted_at.is_(None), OrgUnit.active.is_(True)
@@ -377,7 +380,10 @@ def unit_and_children(session: Session, actor: Actor, unit_id: int) -> tuple[Uni
         ),
         key=lambda u: (ORG_UNIT_TYPES.index(u.type), u.code),
     )  # offices, townships, schools
-    view = lambda u: UnitView(ind.UnitRef(u.id, u.path), u.name_zh, u.name_en)  # noqa: E731
+
+    def view(u: OrgUnit) -> UnitView:
+        return UnitView(ind.UnitRef(u.id, u.path), u.name_zh, u.name_en)
+
     return view(unit), [view(u) for u in rows]
 
 
@@ -389,7 +395,7 @@ def unit_label(indicator: Indicator, lang: str) -> str:
     return (indicator.unit_en if lang == "en" else indicator.unit_zh) or ""
 
 
-def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator, lang: str) -> list[dict[str, Any]]:
+def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator, lang: str) -> list[ProgressRow]:
     """Progress rows in the shape portal.charts.bullet_chart reads."""
     return [
         {
@@ -406,10 +412,10 @@ def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator
     ]
 
 
-def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, str]) -> list[dict[str, Any]]:
+def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, str]) -> list[ScoreCell]:
     from portal.charts import format_number  # charts import altair; only the page needs it
 
-    cells = []
+    cells: list[ScoreCell] = []
     for p in rows:
         actual = round(p.actual, 1) if p.actual is not None else None
         text = format_number(actual) + (f"/{format_number(p.target)}" if p.target is not None else "")

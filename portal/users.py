@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -41,7 +41,7 @@ class UserRow:
     version: int
 
 
-def _scoped_users():  # type: ignore[no-untyped-def]
+def _scoped_users() -> Select[User, OrgUnit]:
     return select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.org_unit_id)
 
 

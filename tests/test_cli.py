@@ -234,12 +234,14 @@ def test_user_passwd_unknown_user_and_short_password(cli: Run, engine: Engine, t
 def test_user_disable_and_enable(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
     make_user(engine, "wangwu", "staff", tree["t1"], password="secret123")
     assert cli("user", "disable", "wangwu").code == 0
-    assert _user(engine, "wangwu").active is False  # type: ignore[union-attr]
+    user = _user(engine, "wangwu")
+    assert user is not None and user.active is False
     assert _signs_in(engine, "wangwu", "secret123") == "disabled"
     again = cli("user", "disable", "wangwu")
     assert again.code == 0 and "已是停用" in again.out
     assert cli("user", "enable", "wangwu").code == 0
-    assert _user(engine, "wangwu").active is True  # type: ignore[union-attr]
+    user = _user(engine, "wangwu")
+    assert user is not None and user.active is True
     with Session(engine) as s:
         actions = list(
             s.scalars(

@@ -12,11 +12,8 @@ from portal.records import registry
 from portal.records.spec import RecordSpec
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-OPTIONS = [
-    name
-    for name, value in vars(RecordSpec).items()
-    if not name.startswith("_") and not isinstance(value, classmethod) and not callable(value)
-]
+# every annotated option, including `model`, which has no default to find in vars()
+OPTIONS = [name for name in RecordSpec.__annotations__ if not name.startswith("_")]
 HOOKS = ["prepare", "clean", "clean_db", "before_save", "after_save", "on_change", "before_delete"]
 
 

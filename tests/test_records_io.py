@@ -102,7 +102,10 @@ def export(
 def table(data: bytes, fmt: str) -> list[list[str]]:
     """Every row of an exported file, header included, as text."""
     headers, rows = rio.read_table(data, f"x.{fmt}")
-    text = lambda v: "" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v)  # noqa: E731
+
+    def text(v: Any) -> str:
+        return "" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v)
+
     return [headers] + [[text(v) for v in r] + [""] * (len(headers) - len(r)) for r in rows]
 
 

@@ -36,8 +36,8 @@ def format_value(f: Field | None, value: Any, lang: str, units: Mapping[int, str
     if value is None or value == "":
         return ""
     kind = f.type if f is not None else None
-    if kind == "choice":
-        return f.choice_label(value, lang)  # type: ignore[union-attr]
+    if f is not None and kind == "choice":
+        return f.choice_label(value, lang)
     if kind == "org_unit":
         if isinstance(value, int) and not isinstance(value, bool):
             return (units or {}).get(value) or f"#{value}"

@@ -53,7 +53,7 @@ _GUARDED = re.compile(r"^'*[=+\-@]")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary Excel format (OLE2)
 
-Progress = Callable[[float], None]
+Progress = Callable[[float], object]  # told the share done so far; what it returns is ignored
 
 
 class ImportFileError(PortalError):
@@ -251,9 +251,9 @@ def _error_headers() -> set[str]:
 def _map_headers(spec: Spec, table: _Table, lang: str) -> tuple[dict[int, str], list[RowError]]:
     """Column index -> field key, and the header problems (unknown, blank, repeated)."""
     lookup: dict[str, Field] = {}
-    for f in spec.fields:
-        for header in f.headers():
-            lookup.setdefault(_norm(header), f)
+    for declared in spec.fields:
+        for header in declared.headers():
+            lookup.setdefault(_norm(header), declared)
     ignored = _error_headers()  # the error report's own column, when a fixed report is re-uploaded
     columns: dict[int, str] = {}
     first_column: dict[str, str] = {}

@@ -117,7 +117,7 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
         if key == "id" and spec.org_field == "id":  # org units filtered by their own subtree
             unit = session.get(OrgUnit, int(value))
             if unit is not None:
-                clauses.append(model.path.startswith(unit.path, autoescape=True))
+                clauses.append(OrgUnit.path.startswith(unit.path, autoescape=True))
             continue
         f = spec.field(key)
         column = getattr(model, key)

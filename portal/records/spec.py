@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from sqlalchemy import inspect as sa_inspect
 
+from db.base import RecordModel
 from db.models import ROLES
 from portal.errors import FieldError
 from portal.records.fields import FIELD_TYPES, Field
@@ -37,8 +38,9 @@ class RecordSpec:
     slug: ClassVar[str] = ""
     """Record-type name: table name, CLI name and widget-key prefix. ``"he_activities"``"""
 
-    model: ClassVar[type | None] = None
-    """The SQLAlchemy model; it must carry ``version`` and ``deleted_at`` columns."""
+    model: ClassVar[type[RecordModel]]
+    """The SQLAlchemy model, derived from ``db.base.RecordModel`` (so it carries ``version``
+    and ``deleted_at`` columns). No default: every spec names its model. ``HeActivity``"""
 
     title_zh: ClassVar[str] = ""
     """Chinese name of the record type. ``"健康教育活动"``"""
@@ -175,7 +177,7 @@ class RecordSpec:
         return tuple(f for f in cls.fields if not f.write_only)
 
 
-def _fail(cls: type, attr: str, message: str) -> None:
+def _fail(cls: type, attr: str, message: str) -> NoReturn:
     raise SpecError(f"{cls.__name__}.{attr}: {message}")
 
 
@@ -183,12 +185,15 @@ def check_spec(cls: type[RecordSpec]) -> None:
     """Django checks.py style: every rule names the class and the attribute."""
     if not SLUG_RE.match(cls.slug or ""):
         _fail(cls, "slug", f"{cls.slug!r} must be 2-40 lowercase letters, digits or _, starting with a letter")
-    if cls.model is None or not hasattr(cls.model, "__table__"):
+    model = getattr(cls, "model", None)  # unset, or None, on a spec being written
+    if model is None or not hasattr(model, "__table__"):
         _fail(cls, "model", "must be a mapped SQLAlchemy model class")
-    columns = set(sa_inspect(cls.model).columns.keys())  # type: ignore[arg-type]
+    columns = set(sa_inspect(model).columns.keys())
     for required in ("version", "deleted_at"):
         if required not in columns:
-            _fail(cls, "model", f"{cls.model.__name__} needs a {required!r} column")  # type: ignore[union-attr]
+            _fail(cls, "model", f"{cls.model.__name__} needs a {required!r} column")
+    if not issubclass(model, RecordModel):  # what the engine's type says it may rely on
+        _fail(cls, "model", f"{cls.model.__name__} must derive from db.base.RecordModel")
     if not cls.title_zh or not cls.title_en:
         _fail(cls, "title_zh" if not cls.title_zh else "title_en", "both titles are required")
     _check_fields(cls, columns)
@@ -207,7 +212,7 @@ def check_spec(cls: type[RecordSpec]) -> None:
             _fail(cls, "search_fields", f"{key!r} is not a text field")
     for key in cls.ordering:
         if key.lstrip("-") not in columns:
-            _fail(cls, "ordering", f"{key!r} is not a column of {cls.model.__name__}")  # type: ignore[union-attr]
+            _fail(cls, "ordering", f"{key!r} is not a column of {cls.model.__name__}")
     if cls.list_per_page not in PAGE_SIZES:
         _fail(cls, "list_per_page", f"must be one of {PAGE_SIZES}")
     for key in cls.natural_key:
@@ -241,7 +246,7 @@ def _check_fields(cls: type[RecordSpec], columns: set[str]) -> None:
         if f.type not in FIELD_TYPES:
             _fail(cls, where, f"type {f.type!r} is not one of {', '.join(FIELD_TYPES)}")
         if f.key not in columns and not f.write_only:
-            _fail(cls, where, f"{cls.model.__name__} has no column {f.key!r}")  # type: ignore[union-attr]
+            _fail(cls, where, f"{cls.model.__name__} has no column {f.key!r}")
         if not f.zh or not f.en:
             _fail(cls, where, "needs both a zh and an en label")
         if f.type == "choice" and not f.choices:

@@ -4,6 +4,9 @@ viewer's area. Admins also disable and re-enable accounts and reset passwords.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +14,7 @@ from portal import audit, i18n, orgunits, users
 from portal.calendars import CalendarDaySpec
 from portal.orgunits import OrgUnitSpec
 from portal.records import display, registry
+from portal.records.spec import RecordSpec
 from portal.scope import Actor
 from portal.themedays import ThemeDaySpec
 from portal.ui.db import unit_of_work
@@ -149,11 +153,13 @@ def recent_changes(actor: Actor) -> None:
     )
 
 
-def _record_type(specs: dict, slug: str) -> str:
+def _record_type(specs: Mapping[str, type[RecordSpec]], slug: str) -> str:
     return specs[slug].title(lang()) if slug in specs else t("record." + slug)
 
 
-def _diff(spec: object, before: dict | None, after: dict | None, names: dict[int, str]) -> str:
+def _diff(
+    spec: type[RecordSpec] | None, before: dict[str, Any] | None, after: dict[str, Any] | None, names: dict[int, str]
+) -> str:
     """Changed fields with their labels; never a password or its hash."""
     if spec is not None:
         return display.describe_changes(spec, before, after, lang(), names, limit=6)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from db.models import OrgUnit, User
+from db.models import OrgUnit, ThemeDay, User
 from portal import i18n, orgunits, periods, themedays
 from portal.education import ACTIVITY_TYPES
 from portal.scope import org_filter
@@ -59,7 +59,7 @@ def theme_calendar(days: int = 60) -> None:
     """The health theme days of the next two months, with what the plans suggest doing."""
     today = dt.date.today()
     with unit_of_work() as session:
-        rules = themedays.active_rules(session) or list(themedays.BUILTIN)
+        rules: list[ThemeDay] | list[themedays.Rule] = themedays.active_rules(session) or list(themedays.BUILTIN)
         items = themedays.upcoming(rules, today, days)
     st.subheader(t("home.calendar", days=days))
     if not items:

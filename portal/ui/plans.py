@@ -267,7 +267,7 @@ def progress_form(ctx: Ctx) -> None:
             options,
             key=k("progress", "item"),
             index=None,
-            format_func=names.get,
+            format_func=names.__getitem__,  # the options are names' keys
             placeholder=t("records.choose"),
             disabled=ctx.locked,
         )
@@ -500,7 +500,7 @@ def report_view(ctx: Ctx) -> None:
 
         def send() -> Any:
             with unit_of_work() as session:
-                report = pl.submit(session, ctx.actor, ctx.unit_id, ctx.month, **texts)
+                report = pl.submit(session, ctx.actor, ctx.unit_id, ctx.month, None, **texts)  # now: the clock's
                 return report.on_time
 
         outcome = attempt(send)

@@ -15,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -31,6 +31,9 @@ from portal.scope import Actor
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
+
+if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export it at the top
+    from streamlit.elements.arrow import DataframeStateInput
 
 log = logging.getLogger("portal")
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
@@ -181,7 +184,7 @@ def _filter_widget(ctx: Ctx, f: Field) -> None:
     elif f.type == "date":
         st.date_input(
             label,
-            value=(),
+            value=[],  # an empty range: no dates picked yet
             key=wkey,
             min_value=MIN_DATE,
             max_value=MAX_DATE,
@@ -249,7 +252,9 @@ def _table(ctx: Ctx, columns: dict[str, list[str]], ids: list[int]) -> None:
     generation = st.session_state.get(ctx.k("table", "generation"), 0)
     table_key = ctx.k("table", display.signature(ids, generation))
     selected = st.session_state.get(ctx.k("selected", "id"))
-    default = {"selection": {"rows": [ids.index(selected)], "columns": []}} if selected in ids else None
+    default: DataframeStateInput | None = (
+        {"selection": {"rows": [ids.index(selected)], "columns": []}} if selected in ids else None
+    )
     config = {
         header: st.column_config.TextColumn(alignment="right") for header in display.numeric_headers(ctx.spec, ctx.lang)
     }
@@ -761,7 +766,7 @@ def import_section(ctx: Ctx) -> None:
     for fmt in ("csv", "xlsx"):
         row.download_button(
             t(f"records.template_{fmt}"),
-            _bytes_later(lambda fmt=fmt: records_io.template(spec, fmt, language)),
+            _bytes_later(functools.partial(records_io.template, spec, fmt, language)),
             file_name=display.export_filename(spec, language, fmt, dt.date.today(), True),
             mime=MIME[fmt],
             key=ctx.k("template", fmt),

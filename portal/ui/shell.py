@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -73,7 +74,7 @@ def run_anonymous() -> None:
     nav.run()
 
 
-def _login_for(slug: str):  # type: ignore[no-untyped-def]
+def _login_for(slug: str) -> Callable[[], None]:
     def login() -> None:
         auth.login_page()
 

@@ -4,15 +4,18 @@ records behind a number, and handing targets down to the units below (下达).""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from db.models import Indicator
 from portal import charts, i18n, orgunits, periods
 from portal import indicators as ind
 from portal import targets as tg
 from portal.records import registry
 from portal.records import service as records
+from portal.records.fields import Field
 from portal.records.service import Filters
 from portal.scope import Actor
 from portal.ui.db import unit_of_work
@@ -41,9 +44,13 @@ def render() -> None:
 
 def progress_view(actor: Actor) -> None:
     today = dt.date.today()
+    unit_id = selected_unit_id() or actor.org_unit_id
+    if unit_id is None:  # as on the plans page: only the CLI's system actor has no unit
+        st.info(t("plans.no_unit"))
+        return
     with unit_of_work() as session:
         indicator_list = ind.active_indicators(session)
-        unit, children = tg.unit_and_children(session, actor, selected_unit_id() or actor.org_unit_id)
+        unit, children = tg.unit_and_children(session, actor, unit_id)
     ready = [i for i in indicator_list if _available(i)]
     pending = [i for i in indicator_list if not _available(i)]
     st.caption(
@@ -85,8 +92,8 @@ def progress_view(actor: Actor) -> None:
         st.caption(t("targets.pending", codes="、".join(f"{i.code} {tg.indicator_name(i, lang())}" for i in pending)))
 
 
-def _summary(p: tg.Progress, indicator: object) -> None:
-    unit = tg.unit_label(indicator, lang())  # type: ignore[arg-type]
+def _summary(p: tg.Progress, indicator: Indicator) -> None:
+    unit = tg.unit_label(indicator, lang())
     cols = st.columns(4)
     cols[0].metric(t("targets.actual"), f"{charts.format_number(p.actual)} {unit}")
     cols[1].metric(t("targets.target"), f"{charts.format_number(p.target)} {unit}" if p.target is not None else "—")
@@ -101,21 +108,21 @@ def _status_text(p: tg.Progress) -> str:
     return t("targets.unavailable") if p.status == "unavailable" else charts.status_label(p.status, lang())
 
 
-def _available(indicator: object) -> bool:
+def _available(indicator: Indicator) -> bool:
     try:
-        definition = ind.definition_of(indicator)  # type: ignore[arg-type]
+        definition = ind.definition_of(indicator)
         registry.get(definition.numerator.record)
     except (KeyError, ValueError):
         return False
     return True
 
 
-def _cumulative(indicator: object, unit: tg.UnitView, today: dt.date) -> None:
+def _cumulative(indicator: Indicator, unit: tg.UnitView, today: dt.date) -> None:
     with unit_of_work() as session:
         actual, expected, milestones, target = tg.cumulative_series(
             session,
             indicator,
-            unit.ref,  # type: ignore[arg-type]
+            unit.ref,
             selected_period(),
             today,
         )
@@ -136,11 +143,11 @@ def _cumulative(indicator: object, unit: tg.UnitView, today: dt.date) -> None:
         target,
         lang(),
         unit=tg.unit_label(indicator, lang()),
-    )  # type: ignore[arg-type]
+    )
     st.altair_chart(chart, width="stretch")
 
 
-def _scorecard(ready: list, unit: tg.UnitView, children: list[tg.UnitView], today: dt.date) -> None:
+def _scorecard(ready: list[Indicator], unit: tg.UnitView, children: list[tg.UnitView], today: dt.date) -> None:
     rows_units = children or [unit]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     labels = {i.code: f"{i.code} {tg.indicator_name(i, lang())}" for i in ready}
@@ -150,7 +157,7 @@ def _scorecard(ready: list, unit: tg.UnitView, children: list[tg.UnitView], toda
     st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()), width="stretch")
 
 
-def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progress: list[tg.Progress]) -> None:
+def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], progress: list[tg.Progress]) -> None:
     """The records behind a number, so nobody has to take a percentage on trust."""
     st.subheader(t("targets.drill"))
     figures = {p.unit_id: p for p in progress}
@@ -164,11 +171,11 @@ def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progr
         )
 
     unit_id = st.selectbox(t("targets.drill_unit"), options, key=f"{KEY}.drill.unit", format_func=label)
-    record, values, (start, end) = tg.drill_filters(indicator, unit_id, selected_period())  # type: ignore[arg-type]
+    record, values, (start, end) = tg.drill_filters(indicator, unit_id, selected_period())
     spec = registry.get(record)
-    filters = Filters(
-        values={**values, spec.org_field: unit_id, **({spec.date_field: (start, end)} if spec.date_field else {})}
-    )
+    in_unit = {spec.org_field: unit_id} if spec.org_field else {}
+    in_period = {spec.date_field: (start, end)} if spec.date_field else {}
+    filters = Filters(values={**values, **in_unit, **in_period})
     with unit_of_work() as session:
         page = attempt(lambda: records.list_page(session, actor, spec, filters, per_page=100))
         if page is None:
@@ -182,21 +189,21 @@ def _drill(actor: Actor, indicator: object, rows_units: list[tg.UnitView], progr
     st.dataframe(table, hide_index=True, width="stretch", key=f"{KEY}.table.drill")
 
 
-def _display(f: object, value: object, names: dict[int, str]) -> str:
+def _display(f: Field, value: Any, names: dict[int, str]) -> str:
     if value is None:
         return ""
     if f.type == "choice":
-        return f.choice_label(value, lang())  # type: ignore[attr-defined]
+        return f.choice_label(value, lang())
     if f.type == "org_unit":
-        return names.get(value, str(value))  # type: ignore[arg-type]
+        return names.get(value, str(value))
     return str(value)
 
 
-def _assign(actor: Actor, indicator: object, period: str, children: list[tg.UnitView]) -> None:
+def _assign(actor: Actor, indicator: Indicator, period: str, children: list[tg.UnitView]) -> None:
     """下达: one row per unit below, the target in an editable column."""
     st.subheader(t("targets.assign", period=periods.label(period, lang())))
     with unit_of_work() as session:
-        current = tg.targets_for(session, indicator, [c.ref.id for c in children], period)  # type: ignore[arg-type]
+        current = tg.targets_for(session, indicator, [c.ref.id for c in children], period)
     frame = pd.DataFrame(
         {
             "unit_id": [c.ref.id for c in children],
@@ -226,7 +233,7 @@ def _assign(actor: Actor, indicator: object, period: str, children: list[tg.Unit
 
         def save() -> dict[str, int]:
             with unit_of_work() as session:
-                return tg.assign(session, actor, indicator.code, period, values, split_months=bool(split))  # type: ignore[attr-defined]
+                return tg.assign(session, actor, indicator.code, period, values, split_months=bool(split))
 
         counts = attempt(save)
         if counts is not None:
