@@ -48,7 +48,7 @@ class OrgUnit(RecordModel):
     name_zh: Mapped[name_str]
     name_en: Mapped[name_str] = mapped_column(default="")
     type: Mapped[str] = mapped_column(String(20))
-    # When the unit's monthly report is due (portal.calendars rules); default: the 5th
+    # When the unit's monthly report is due (portal.org.calendars rules); default: the 5th
     # working day of the next month (002 篇二 "次月初5个工作日内").
     report_due_rule: Mapped[str] = mapped_column(String(20), default="workday:5", server_default="workday:5")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)

@@ -31,13 +31,15 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import HeActivity, OrgUnit, User
-from portal import indicator_library, orgunits, users
-from portal import indicators as ind
-from portal import targets as tg
-from portal.education import HeActivitySpec
+from portal.metrics import indicators as ind
+from portal.metrics import library as indicator_library
+from portal.metrics import targets as tg
+from portal.org import units as orgunits
+from portal.org import users
+from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.education.specs import HeActivitySpec
 from portal.records import service as records
 from portal.records.service import Filters
-from portal.scope import SYSTEM, Actor, actor_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = ("lecture", "consultation", "board", "materials", "av", "individual", "class", "other")

@@ -1,7 +1,7 @@
 """`python -m portal`: the operator's commands (schema, demo data, accounts, org tree,
 backup, import / export / field list of any record type, and monthly / year-end reports).
 
-The CLI acts as portal.scope.SYSTEM and goes through the same services as the web pages,
+The CLI acts as portal.org.scope.SYSTEM and goes through the same services as the web pages,
 so its changes are validated and audited the same way. Messages come from the catalogues
 (--lang, else PORTAL_LANG, else Chinese). Exit codes: 0 done, 1 refused or failed,
 2 bad input (usage or a field that fails validation, named in the message).
@@ -28,15 +28,19 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import ROLES, OrgUnit, User
-from portal import demo, indicator_library, orgunits, periods, reports, themedays, users
+from portal import demo, periods
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
+from portal.metrics import library as indicator_library
+from portal.org import themedays, users
+from portal.org import units as orgunits
+from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.plans import reports
 from portal.records import io as records_io
 from portal.records import registry
 from portal.records.service import Filters
 from portal.records.spec import RecordSpec
-from portal.scope import SYSTEM, Actor, actor_for
-from portal.validation import choice, raise_if_any
+from portal.records.validators import choice, raise_if_any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from db.engine import transaction
 from db.models import OrgUnit
-from portal import demo_programmes, orgunits, users
 from portal.errors import PortalError
-from portal.scope import SYSTEM
+from portal.org import units as orgunits
+from portal.org import users
+from portal.org.scope import SYSTEM
+from portal.programmes.plans import demo as demo_programmes
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - the published demo password (README, login banner)
 DEMO_YEARS = (2025, 2026)

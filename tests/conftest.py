@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from db import migrate
 from db.engine import make_engine, transaction
-from portal import orgunits, users
-from portal.scope import SYSTEM, Actor, actor_for
+from portal.org import units as orgunits
+from portal.org import users
+from portal.org.scope import SYSTEM, Actor, actor_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")

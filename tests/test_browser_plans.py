@@ -23,10 +23,10 @@ from sqlalchemy import select
 from db.engine import make_engine, transaction
 from db.models import MonthlyReport, PlanItem
 from portal import periods
-from portal import plans as pl
 from portal.config import COOKIE_NAME
+from portal.org.scope import SYSTEM
+from portal.programmes.plans import specs as pl
 from portal.records import service as records
-from portal.scope import SYSTEM
 from tests.browser_support import Server, chromium, settle, streamlit_server
 from tests.conftest import make_tree, make_user
 

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from db.engine import transaction
 from db.models import ThemeDay
-from portal import themedays
-from portal.calendars import CalendarDaySpec, RecordedDay, WorkCalendar, due_date, load_calendar
 from portal.errors import ValidationError
+from portal.org import themedays
+from portal.org.calendars import CalendarDaySpec, RecordedDay, WorkCalendar, due_date, load_calendar
+from portal.org.scope import SYSTEM
 from portal.records import service as rs
-from portal.scope import SYSTEM
 
 D = dt.date
 CAL = WorkCalendar()

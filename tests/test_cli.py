@@ -18,10 +18,12 @@ from db import migrate
 from db.base import Base, utcnow
 from db.engine import make_engine, transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
-from portal import auth, demo, orgunits, users
+from portal import demo
 from portal.cli import main
 from portal.demo import DEMO_PASSWORD, load_demo
-from portal.scope import SYSTEM
+from portal.org import auth, users
+from portal.org import units as orgunits
+from portal.org.scope import SYSTEM
 
 
 @dataclass

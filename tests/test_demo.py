@@ -11,9 +11,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, MonthlyReport, OrgUnit, OrgUnitPopulation, PlanItem, ProgressUpdate, User
-from portal import auth, demo, demo_programmes, orgunits, plans, users
+from portal import demo
 from portal.demo import DEMO_PASSWORD, DatabaseNotEmpty, is_empty, load_demo
-from portal.scope import actor_for
+from portal.org import auth, users
+from portal.org import units as orgunits
+from portal.org.scope import actor_for
+from portal.programmes.plans import demo as demo_programmes
+from portal.programmes.plans import specs as plans
 
 ROLE_ACCOUNTS = {
     "admin": "admin",

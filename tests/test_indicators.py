@@ -10,12 +10,13 @@ from sqlalchemy import func, insert, select
 
 from db.engine import transaction
 from db.models import HeActivity, Indicator, OrgUnit, Target
-from portal import indicator_library, orgunits
-from portal import indicators as ind
-from portal import targets as tg
 from portal.errors import PermissionDenied, ValidationError
+from portal.metrics import indicators as ind
+from portal.metrics import library as indicator_library
+from portal.metrics import targets as tg
+from portal.org import units as orgunits
+from portal.org.scope import SYSTEM
 from portal.records import service as rs
-from portal.scope import SYSTEM
 from tests.conftest import make_user
 
 D = dt.date

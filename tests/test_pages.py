@@ -16,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import ROLES, AuditEntry, User
-from portal import auth, navigation
+from portal import navigation
 from portal.i18n import t
+from portal.org import auth
 from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
 
 ROOT = Path(__file__).resolve().parents[1]

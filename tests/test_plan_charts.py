@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from portal import charts
-from portal import plan_charts as pc
+from portal.charts import progress as charts
 from portal.i18n import t
+from portal.programmes.plans import charts as pc
 
 
 def values(spec: dict, layer: dict | None = None) -> list[dict]:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from db.engine import transaction
 from db.models import AuditEntry, MonthlyReport, PlanItem
-from portal import plans
-from portal.calendars import CalendarDaySpec
 from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.org.calendars import CalendarDaySpec
+from portal.org.scope import SYSTEM
+from portal.programmes.plans import specs as plans
 from portal.records import service as rs
-from portal.scope import SYSTEM
 from tests.conftest import make_user
 
 UTC = dt.UTC

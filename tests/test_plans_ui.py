@@ -20,11 +20,11 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate
-from portal import plans as pl
 from portal.demo import load_demo
 from portal.i18n import DISPLAY_TZ, t
+from portal.org.scope import SYSTEM
+from portal.programmes.plans import specs as pl
 from portal.records import service as records
-from portal.scope import SYSTEM
 from tests.conftest import BACKENDS, fresh_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]

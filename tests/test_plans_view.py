@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 
 from db.engine import transaction
-from portal import indicator_library
-from portal import plans as pl
-from portal import plans_view as pv
+from portal.metrics import library as indicator_library
+from portal.org.scope import SYSTEM
+from portal.programmes.plans import specs as pl
+from portal.programmes.plans import view as pv
 from portal.records import service as records
-from portal.scope import SYSTEM
 from tests.conftest import make_tree, make_user
 
 TODAY = dt.date(2026, 11, 23)

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.education import HeActivitySpec as HE
+from portal.org.users import UserSpec
+from portal.programmes.education.specs import HeActivitySpec as HE
 from portal.records import display
 from portal.records.service import Change
-from portal.users import UserSpec
 
 UNITS = {1: "示范县卫生健康局", 2: "东关镇卫生院"}
 

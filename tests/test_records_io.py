@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 
 from db.engine import transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
-from portal import auth, users
-from portal.education import HeActivitySpec as HE
 from portal.errors import PermissionDenied, PortalError
-from portal.orgunits import OrgUnitSpec as OU
+from portal.org import auth, users
+from portal.org.scope import SYSTEM, Actor
+from portal.org.units import OrgUnitSpec as OU
+from portal.org.users import UserSpec as US
+from portal.programmes.education.specs import HeActivitySpec as HE
 from portal.records import io as rio
 from portal.records import service as rs
 from portal.records.service import Filters
-from portal.scope import SYSTEM, Actor
-from portal.users import UserSpec as US
 from tests.conftest import make_user
 
 HE_KEYS = ["org_unit_id", "activity_date", "activity_type", "title", "participants"]

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from db.engine import transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
-from portal import orgunits, users
-from portal.education import HeActivitySpec as HE
 from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.org import units as orgunits
+from portal.org import users
+from portal.org.scope import SYSTEM
+from portal.programmes.education.specs import HeActivitySpec as HE
 from portal.records import service as rs
 from portal.records.service import Filters, StaleRecord
-from portal.scope import SYSTEM
 from tests.conftest import make_user
 
 LECTURE = {
@@ -318,7 +319,8 @@ def test_an_edit_that_changes_nothing_writes_nothing(engine, tree):
 
 
 def test_database_checks_run_in_validation(engine, tree):
-    from portal import indicator_library, targets
+    from portal.metrics import library as indicator_library
+    from portal.metrics import targets
 
     with transaction(engine) as s:
         indicator_library.ensure_builtin(s)
@@ -352,7 +354,7 @@ def test_a_second_county_stays_invisible_to_the_first_county_head(engine, tree):
     with transaction(engine) as s:
         assert rs.list_page(s, head, HE).total == 1
         assert rs.count(s, head, HE) == 1
-        from portal import indicators as ind
+        from portal.metrics import indicators as ind
 
         county = s.get(OrgUnit, tree["county"])
         values = ind.compute(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.models import AuditEntry, HeActivity
-from portal.education import HeActivitySpec
+from portal.programmes.education.specs import HeActivitySpec
 from portal.records import registry
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, RecordSpec, SpecError

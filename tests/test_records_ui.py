@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
-from portal.education import HeActivitySpec as HE
 from portal.i18n import t
+from portal.org.scope import SYSTEM, actor_for
+from portal.programmes.education.specs import HeActivitySpec as HE
 from portal.records import service as rs
-from portal.scope import SYSTEM, actor_for
 from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
 
 ROOT = Path(__file__).resolve().parents[1]

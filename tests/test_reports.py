@@ -19,11 +19,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.engine import transaction
-from portal import demo, plans, reports
+from portal import demo
 from portal.cli import main
 from portal.errors import NotFound
+from portal.org.scope import Actor
+from portal.programmes.plans import reports
+from portal.programmes.plans import specs as plans
 from portal.records import service as rs
-from portal.scope import Actor
 from tests.conftest import make_user
 
 UTC = dt.UTC
@@ -587,7 +589,7 @@ def test_reports_of_the_demo_county(engine: Engine) -> None:
         from sqlalchemy import select
 
         from db.models import OrgUnit, User
-        from portal.scope import SYSTEM, actor_for
+        from portal.org.scope import SYSTEM, actor_for
 
         cg = s.scalar(select(OrgUnit).where(OrgUnit.code == "cg"))
         staff = actor_for(s, s.scalar(select(User).where(User.username == "staff")))

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from db.engine import transaction
 from db.models import AuditEntry, OrgUnit, User
-from portal import audit, auth, orgunits, users
 from portal.errors import NotFound, PermissionDenied, StaleEdit, ValidationError
-from portal.scope import SYSTEM
+from portal.org import auth, users
+from portal.org import units as orgunits
+from portal.org.scope import SYSTEM
+from portal.records import audit
 from tests.conftest import make_user
 
 

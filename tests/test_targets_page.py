@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import OrgUnit, Target
-from portal import targets as tg
 from portal.demo import load_demo
 from portal.i18n import t
-from portal.scope import SYSTEM
+from portal.metrics import targets as tg
+from portal.org.scope import SYSTEM
 from tests.conftest import BACKENDS, fresh_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]

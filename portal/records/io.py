@@ -35,10 +35,10 @@ from sqlalchemy.orm import Session
 from db.models import OrgUnit
 from portal.errors import FieldError, PermissionDenied, PortalError, ValidationError
 from portal.i18n import t
+from portal.org.scope import Actor, org_filter
 from portal.records import service
 from portal.records.fields import Field
 from portal.records.service import Filters, Spec
-from portal.scope import Actor, org_filter
 
 MAX_IMPORT_ROWS = 200_000
 PROGRESS_EVERY = 500

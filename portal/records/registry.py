@@ -9,14 +9,14 @@ from functools import cache
 from portal.records.spec import RecordSpec
 
 BUILTIN_MODULES = (
-    "portal.orgunits",
-    "portal.users",
-    "portal.education",
-    "portal.themedays",
-    "portal.calendars",
-    "portal.indicators",
-    "portal.targets",
-    "portal.plans",
+    "portal.org.units",
+    "portal.org.users",
+    "portal.programmes.education.specs",
+    "portal.org.themedays",
+    "portal.org.calendars",
+    "portal.metrics.indicators",
+    "portal.metrics.targets",
+    "portal.programmes.plans.specs",
 )
 
 

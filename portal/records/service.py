@@ -15,12 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db.base import utcnow
 from db.models import AuditEntry, OrgUnit
-from portal import audit, periods
+from portal import periods
 from portal.errors import FieldError, NotFound, PermissionDenied, StaleEdit, ValidationError
 from portal.i18n import t
+from portal.org.scope import Actor, in_scope, is_whole_tree, org_filter
+from portal.records import audit
 from portal.records.fields import Field
 from portal.records.spec import RecordSpec
-from portal.scope import Actor, in_scope, is_whole_tree, org_filter
 
 Spec = type[RecordSpec]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal import users
+from portal.org import users
 from portal.ui.auth import renew_cookie
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import t

@@ -10,19 +10,21 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portal import audit, i18n, orgunits, users
-from portal.calendars import CalendarDaySpec
-from portal.orgunits import OrgUnitSpec
-from portal.records import display, registry
+from portal import i18n
+from portal.org import units as orgunits
+from portal.org import users
+from portal.org.calendars import CalendarDaySpec
+from portal.org.scope import Actor
+from portal.org.themedays import ThemeDaySpec
+from portal.org.units import OrgUnitSpec
+from portal.org.users import UserSpec
+from portal.records import audit, display, registry
 from portal.records.spec import RecordSpec
-from portal.scope import Actor
-from portal.themedays import ThemeDaySpec
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_unit_id
-from portal.users import UserSpec
 
 
 def render() -> None:

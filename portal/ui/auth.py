@@ -1,7 +1,7 @@
 """Login glue: the only module that imports streamlit_authenticator.
 
 The library draws the login form and sets the cookie. Two things are done differently:
-- passwords are checked against the database with lockout (portal.auth.authenticate),
+- passwords are checked against the database with lockout (portal.org.auth.authenticate),
   plugged in as the library model's check_credentials;
 - the login cookie is read and verified on the server from st.context.cookies on every
   run, so a browser refresh is signed in on its first run, without waiting for the
@@ -20,15 +20,15 @@ import streamlit_authenticator as stauth
 from sqlalchemy import select
 
 from db.models import User
-from portal import auth, users
 from portal.config import CookieSettings, cookie_settings
 from portal.i18n import local_time
-from portal.scope import Actor, actor_for
+from portal.org import auth, users
+from portal.org.scope import Actor, actor_for
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import set_lang, t
 from portal.ui.messages import flash
 
-log = logging.getLogger("portal.auth")
+log = logging.getLogger("portal.org.auth")
 ACTOR_KEY = "auth.actor"
 RESULT_KEY = "auth.login_result"
 PENDING_SET = "auth.pending_cookie"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.education import HeActivitySpec
+from portal.programmes.education.specs import HeActivitySpec
 from portal.ui.i18n import t
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id

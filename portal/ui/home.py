@@ -9,9 +9,11 @@ import streamlit as st
 from sqlalchemy import func, select
 
 from db.models import OrgUnit, ThemeDay, User
-from portal import i18n, orgunits, periods, themedays
-from portal.education import ACTIVITY_TYPES
-from portal.scope import org_filter
+from portal import i18n, periods
+from portal.org import themedays
+from portal.org import units as orgunits
+from portal.org.scope import org_filter
+from portal.programmes.education.specs import ACTIVITY_TYPES
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.shell import require_page, selected_period, selected_unit_id

@@ -1,8 +1,8 @@
 """Monthly plans (月度计划): the month's board, its items, the month close, the monthly
 report and its review, and the charts — for the sidebar's unit and month.
 
-Everything shown comes from portal.plans_view and portal.plans; the cycle's rules (who may
-approve, what a lock forbids) live in portal.plans, so this page only offers the actions
+Everything shown comes from portal.programmes.plans.view and portal.programmes.plans.specs; the cycle's rules (who may
+approve, what a lock forbids) live in portal.programmes.plans.specs, so this page only offers the actions
 and says what the service answered.
 """
 
@@ -19,13 +19,13 @@ from typing import Any
 import streamlit as st
 
 from portal import i18n, periods
-from portal import plan_charts as pc
-from portal import plans as pl
-from portal import plans_view as pv
-from portal.plan_templates import TEMPLATES
+from portal.org.scope import Actor, get_unit_in_scope
+from portal.programmes.plans import charts as pc
+from portal.programmes.plans import specs as pl
+from portal.programmes.plans import view as pv
+from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 from portal.records.display import md_escape
-from portal.scope import Actor, get_unit_in_scope
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
@@ -578,13 +578,13 @@ def _redraft(actor: Actor, unit_id: int, month: str, language: str) -> None:
 
 
 def _reports_module() -> Any | None:
-    """portal.reports (Word and Excel monthly reports), once it is installed."""
-    if importlib.util.find_spec("portal.reports") is None:
+    """portal.programmes.plans.reports (Word and Excel monthly reports), once it is installed."""
+    if importlib.util.find_spec("portal.programmes.plans.reports") is None:
         return None
     try:
-        module = importlib.import_module("portal.reports")
+        module = importlib.import_module("portal.programmes.plans.reports")
     except Exception:  # a broken optional module must not break the page
-        log.exception("portal.reports failed to import")
+        log.exception("portal.programmes.plans.reports failed to import")
         return None
     return module if all(hasattr(module, n) for n in ("monthly_report_docx", "monthly_report_xlsx")) else None
 

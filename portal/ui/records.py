@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from portal import i18n, orgunits, periods
+from portal import i18n, periods
 from portal.errors import NotFound, ValidationError
+from portal.org import units as orgunits
+from portal.org.scope import Actor
 from portal.records import display, service
 from portal.records import io as records_io
 from portal.records.fields import Field
 from portal.records.service import Filters, Spec, StaleRecord
 from portal.records.spec import PAGE_SIZES
-from portal.scope import Actor
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash

@@ -13,10 +13,12 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from db import migrate
-from portal import i18n, navigation, orgunits, periods, users
+from portal import i18n, navigation, periods
 from portal.config import ConfigError, cookie_settings, demo_mode
 from portal.navigation import PageDef
-from portal.scope import Actor
+from portal.org import units as orgunits
+from portal.org import users
+from portal.org.scope import Actor
 from portal.ui import auth
 from portal.ui.db import engine, unit_of_work
 from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t

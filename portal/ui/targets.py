@@ -10,14 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from db.models import Indicator
-from portal import charts, i18n, orgunits, periods
-from portal import indicators as ind
-from portal import targets as tg
+from portal import i18n, periods
+from portal.charts import progress as charts
+from portal.metrics import indicators as ind
+from portal.metrics import targets as tg
+from portal.org import units as orgunits
+from portal.org.scope import Actor
 from portal.records import registry
 from portal.records import service as records
 from portal.records.fields import Field
 from portal.records.service import Filters
-from portal.scope import Actor
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, flash

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from db.models import POPULATION_KINDS, Indicator, OrgUnit, OrgUnitPopulation
 from portal.errors import FieldError
+from portal.org.scope import is_whole_tree
 from portal.records import registry
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
-from portal.scope import is_whole_tree
 
 AGGS = ("count", "sum", "distinct")
 KINDS = ("aggregate", "ratio", "per_population")

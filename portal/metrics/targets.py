@@ -1,6 +1,6 @@
 """Targets per indicator x org unit x period, and progress against them.
 
-Progress is computed, never typed: actual from the records (portal.indicators), target
+Progress is computed, never typed: actual from the records (portal.metrics.indicators), target
 from the targets table (or the indicator's default), expected-by-today from the elapsed
 share of the period or a milestone profile (30 % by June, 80 % by September, 100 % in
 December: 001 篇七), and a traffic-light status.
@@ -18,16 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Indicator, OrgUnit, Target
-from portal import indicators as ind
 from portal import periods
 from portal.errors import FieldError, PermissionDenied
+from portal.metrics import indicators as ind
+from portal.org.scope import Actor, get_unit_in_scope
 from portal.records import service as records
 from portal.records.fields import Field
 from portal.records.spec import ALL, Permissions, RecordSpec
-from portal.scope import Actor, get_unit_in_scope
 
-if TYPE_CHECKING:  # the row shapes only: importing portal.charts at run time loads altair
-    from portal.charts import ProgressRow, ScoreCell
+if TYPE_CHECKING:  # the row shapes only: importing portal.charts.progress at run time loads altair
+    from portal.charts.progress import ProgressRow, ScoreCell
 
 HEADS = frozenset({"admin", "head"})
 
@@ -396,7 +396,7 @@ def unit_label(indicator: Indicator, lang: str) -> str:
 
 
 def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator, lang: str) -> list[ProgressRow]:
-    """Progress rows in the shape portal.charts.bullet_chart reads."""
+    """Progress rows in the shape portal.charts.progress.bullet_chart reads."""
     return [
         {
             "label": names[p.unit_id],
@@ -413,7 +413,7 @@ def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator
 
 
 def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, str]) -> list[ScoreCell]:
-    from portal.charts import format_number  # charts import altair; only the page needs it
+    from portal.charts.progress import format_number  # charts import altair; only the page needs it
 
     cells: list[ScoreCell] = []
     for p in rows:

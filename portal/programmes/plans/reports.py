@@ -25,10 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, User
-from portal import calendars, periods, plans
+from portal import periods
 from portal.errors import PortalError
 from portal.i18n import DISPLAY_TZ, label, local_time, t
-from portal.scope import Actor, get_unit_in_scope
+from portal.org import calendars
+from portal.org.scope import Actor, get_unit_in_scope
+from portal.programmes.plans import specs as plans
 
 FORMATS = ("docx", "xlsx")
 _AREAS = {c.value: c for c in plans.AREAS}

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import User
-from portal import audit
-from portal.scope import Actor, actor_for
+from portal.org.scope import Actor, actor_for
+from portal.records import audit
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15

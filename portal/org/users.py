@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import LANGUAGES, ROLES, OrgUnit, User
-from portal import audit, auth
 from portal.errors import FieldError, NotFound, StaleEdit, ValidationError
 from portal.i18n import t
+from portal.org import auth
+from portal.org.scope import Actor, get_unit_in_scope, org_filter, require_role
+from portal.records import audit
 from portal.records import service as records
 from portal.records.fields import Choice, Field
 from portal.records.spec import Permissions, RecordSpec
-from portal.scope import Actor, get_unit_in_scope, org_filter, require_role
-from portal.validation import USERNAME_RE, choice, password, pattern, raise_if_any
+from portal.records.validators import USERNAME_RE, choice, password, pattern, raise_if_any
 
 RECORD_TYPE = "users"
 MANAGER_ROLES = ("admin",)

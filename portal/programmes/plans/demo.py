@@ -19,12 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, PlanItem, User
-from portal import calendars, indicator_library, periods, plans, targets, themedays
-from portal.education import HeActivitySpec
+from portal import periods
 from portal.i18n import DISPLAY_TZ
-from portal.plan_templates import TEMPLATES
+from portal.metrics import library as indicator_library
+from portal.metrics import targets
+from portal.org import calendars, themedays
+from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.education.specs import HeActivitySpec
+from portal.programmes.plans import specs as plans
+from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
-from portal.scope import SYSTEM, Actor, actor_for
 
 TOPICS = (
     "高血压防治",

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, PlanItem
-from portal import calendars, periods
-from portal import plans as pl
-from portal import targets as tg
+from portal import periods
 from portal.i18n import DISPLAY_TZ, t
-from portal.scope import Actor, get_unit_in_scope
+from portal.metrics import targets as tg
+from portal.org import calendars
+from portal.org.scope import Actor, get_unit_in_scope
+from portal.programmes.plans import specs as pl
 
 # Board columns, left to right; "late" holds overdue and postponed items.
 COLUMNS = ("not_started", "in_progress", "done", "late", "cancelled")
@@ -284,7 +285,7 @@ def draft_texts(session: Session, actor: Actor, unit_id: int, month: str, lang: 
     if not counted:
         lines = [t("plans.draft.no_items", lang, month=label)]
     else:
-        from portal.charts import format_pct  # charts import altair; only here is it needed
+        from portal.charts.progress import format_pct  # charts import altair; only here is it needed
 
         lines = [t("plans.draft.summary_head", lang, month=label, total=counted, done=done, rate=format_pct(rate))]
     finished = [i for i in items if i.status == "done"]
@@ -393,7 +394,7 @@ def completion_by_month(
     indicator (items due in the month, against its target) when it is defined, else the
     items of each month counted directly against 100 %."""
     from db.models import Indicator
-    from portal import indicators as ind
+    from portal.metrics import indicators as ind
 
     unit = get_unit_in_scope(session, actor, unit_id)
     indicator = session.scalar(

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, WorkPlan
-from portal import audit, calendars, periods
+from portal import periods
 from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, ValidationError
 from portal.i18n import DISPLAY_TZ
+from portal.org import calendars
+from portal.org.scope import Actor, get_unit_in_scope
+from portal.records import audit
 from portal.records import service as records
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
-from portal.scope import Actor, get_unit_in_scope
 
 AREAS = (
     Choice("he", "健康教育", "Health education"),
@@ -646,7 +648,7 @@ def copy_month(session: Session, actor: Actor, unit_id: int, source: str, target
 
 def from_template(session: Session, actor: Actor, unit_id: int, month: str, template: str) -> int:
     """Start a month from a built-in schedule drawn from the seed plans."""
-    from portal.plan_templates import TEMPLATES
+    from portal.programmes.plans.templates import TEMPLATES
 
     if template not in TEMPLATES:
         raise ValidationError([FieldError("template", "validation.choice", {"value": template})])

@@ -1,5 +1,5 @@
 """Charts of the Monthly plans page: pure functions from plain rows to Altair charts (no
-Streamlit here), in the look of portal.charts (its colours, number formats and titles).
+Streamlit here), in the look of portal.charts.progress (its colours, number formats and titles).
 
 * completion_chart    plan-item completion rate per month against its target
 * status_chart        the month's items by status
@@ -18,10 +18,10 @@ from typing import Any
 
 import altair as alt
 
-from portal import charts
-from portal import plans as pl
-from portal.charts import format_number, format_pct
+from portal.charts import progress as charts
+from portal.charts.progress import format_number, format_pct
 from portal.i18n import t
+from portal.programmes.plans import specs as pl
 
 BLUE = charts.ACTUAL_LINE_COLOUR
 ITEM_STATUS_COLOURS: dict[str, str] = {

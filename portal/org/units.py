@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import ORG_UNIT_TYPES, POPULATION_KINDS, OrgUnit, OrgUnitPopulation
-from portal import audit
 from portal.errors import FieldError, NotFound, ValidationError
 from portal.i18n import t
+from portal.org.scope import Actor, get_unit_in_scope, org_filter, require_role
+from portal.records import audit
 from portal.records import service as records
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
-from portal.scope import Actor, get_unit_in_scope, org_filter, require_role
-from portal.validation import CODE_RE, choice, pattern, raise_if_any
+from portal.records.validators import CODE_RE, choice, pattern, raise_if_any
 
 RECORD_TYPE = "org_units"
 EDITOR_ROLES = ("admin", "head")
@@ -122,7 +122,7 @@ def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
 
 
 def _due_rule_error(key: str, value: Any) -> FieldError | None:
-    from portal.calendars import valid_rule  # calendars imports the record engine too
+    from portal.org.calendars import valid_rule  # calendars imports the record engine too
 
     return None if valid_rule(value) else FieldError(key, "validation.due_rule", {"value": value})
 

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, OrgUnit
-from portal.scope import Actor, org_filter
+from portal.org.scope import Actor, org_filter
 
 # Never copied into the trail: a hash is a secret even when salted.
 SECRET_FIELDS = frozenset({"password_hash"})
