@@ -28,14 +28,14 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import ROLES, OrgUnit, User
-from portal import demo, periods
+from portal import apps, demo, periods
+from portal.apps import ReportDef, ReportRequest
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
 from portal.metrics import library as indicator_library
 from portal.org import themedays, users
 from portal.org import units as orgunits
 from portal.org.scope import SYSTEM, Actor, actor_for
-from portal.programmes.plans import reports
 from portal.records import io as records_io
 from portal.records import registry
 from portal.records.service import Filters
@@ -177,19 +177,31 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
 
 
 def _add_report_commands(report: argparse.ArgumentParser, command: Any, lang: str) -> None:
-    options = {"org_unit_id": "--unit", "username": "--as"}
+    """One sub-command per document a manifest offers (month, year, training-summary...)."""
     kinds = report.add_subparsers(metavar="KIND")
-    for name, help_key, period_key in (
-        ("month", "cli.help.report_month", "cli.help.report_month_period"),
-        ("year", "cli.help.report_year", "cli.help.report_year_period"),
-    ):
-        sub = command(kinds, name, help_key, cmd_report, options)
-        sub.set_defaults(kind=name)
-        sub.add_argument("--unit", required=True, metavar="UNIT_CODE", help=t("cli.help.report_unit", lang))
-        sub.add_argument("--period", required=True, metavar="PERIOD", help=t(period_key, lang))
-        sub.add_argument("--format", choices=reports.FORMATS, help=t("cli.help.report_format", lang))
+    for definition in report_defs():
+        options = {"org_unit_id": "--unit", "username": "--as", "id": definition.id_option}
+        sub = command(kinds, definition.name, definition.help_key, cmd_report, options)
+        sub.set_defaults(kind=definition.name)
+        if definition.subject == "unit_period":
+            sub.add_argument("--unit", required=True, metavar="UNIT_CODE", help=t("cli.help.report_unit", lang))
+            sub.add_argument(
+                "--period",
+                required=True,
+                metavar="PERIOD",
+                help=t(definition.period_help_key or "cli.help.report_period", lang),
+            )
+        else:
+            sub.add_argument(
+                definition.id_option, dest="record_id", required=True, metavar="ID", help=t("cli.help.report_id", lang)
+            )
+        sub.add_argument("--format", choices=definition.formats, help=t("cli.help.report_format", lang))
         sub.add_argument("-o", "--output", required=True, metavar="FILE", help=t("cli.help.report_output", lang))
         sub.add_argument("--as", dest="as_user", metavar="USERNAME", help=t("cli.help.as_user", lang))
+
+
+def report_defs() -> list[ReportDef]:
+    return [r for m in apps.manifests() for r in m.reports]
 
 
 def _add_user_commands(user: argparse.ArgumentParser, command: Any, lang: str) -> None:
@@ -457,27 +469,34 @@ def cmd_export(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def cmd_report(args: argparse.Namespace, engine: Engine) -> int:
-    """A unit's monthly report or year-end summary as a Word or Excel file, seen through
-    the eyes of --as (default: the operator), so a township user gets only their own."""
+    """A document a programme offers (a unit's monthly report, a year-end summary, a
+    training summary...) as a Word or Excel file, seen through the eyes of --as (default:
+    the operator), so a township user gets only their own."""
     lang = args.lang
-    period = args.period.strip()
-    kind = "month" if args.kind == "month" else "year"
-    if not periods.is_key(period, kind):
-        raise UsageError(f"report.error.{kind}", value=period)
+    definition = next(r for r in report_defs() if r.name == args.kind)
     fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
-    if fmt not in reports.FORMATS:
-        raise UsageError("cli.report_format", file=args.output)
+    if fmt not in definition.formats:
+        raise UsageError("cli.report_format", file=args.output, formats=", ".join(definition.formats))
+    period = None
+    if definition.subject == "unit_period":
+        period = args.period.strip()
+        if definition.period_kind and not periods.is_key(period, definition.period_kind):
+            raise UsageError(f"report.error.{definition.period_kind}", value=period)
     _require_current_schema(engine)
     with transaction(engine) as session:
         actor = _acting_as(session, args.as_user)
-        unit = _unit_by_code(session, args.unit, actor)
-        data = reports.build(session, actor, unit.id, period, fmt, lang)
-        name = label(lang, unit.name_zh, unit.name_en)
+        unit_id, subject = None, f"#{getattr(args, 'record_id', '')}"
+        if definition.subject == "unit_period":
+            unit = _unit_by_code(session, args.unit, actor)
+            unit_id, subject = unit.id, label(lang, unit.name_zh, unit.name_en)
+        request = ReportRequest(fmt, lang, unit_id=unit_id, period=period, record_id=getattr(args, "record_id", None))
+        data = apps.loader(definition.build)(session, actor, request)
     try:
         Path(args.output).write_bytes(data)
     except OSError as exc:
         raise PortalError("cli.cannot_write", file=args.output, error=_first_line(exc)) from None
-    print(t("cli.report_done", lang, unit=name, period=periods.label(period, lang), file=args.output))
+    shown = periods.label(period, lang) if period else ""
+    print(t("cli.report_done", lang, unit=subject, period=shown, file=args.output))
     return EXIT_OK
 
 

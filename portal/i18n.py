@@ -19,8 +19,27 @@ DEFAULT_LANGUAGE = "zh-CN"
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    with (LOCALES_DIR / f"{lang}.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    """The shared messages plus every manifest's own (its ``locales`` folder). A key
+    defined twice is an error, so two areas cannot overwrite each other's wording."""
+    merged = _read(LOCALES_DIR / f"{lang}.json")
+    from portal import apps  # the manifests import nothing heavy; i18n stays importable first
+
+    for manifest in apps.manifests():
+        if manifest.locales is None:
+            continue
+        path = manifest.locales / f"{lang}.json"
+        extra = _read(path) if path.exists() else {}
+        clash = sorted(set(extra) & set(merged))
+        if clash:
+            raise ValueError(f"{path}: keys already defined elsewhere: {', '.join(clash[:5])}")
+        merged.update(extra)
+    return merged
+
+
+def _read(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as fh:
+        data: dict[str, str] = json.load(fh)
+    return data
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:

@@ -1,69 +1,32 @@
-"""The page registry: which pages exist, where they live, and which roles may open them.
+"""The menu: which pages exist, where they live, and which roles may open them.
 
-app.py builds st.navigation from this list for the signed-in role; each page script asks
-`may_open` again, so a page reached by URL refuses on its own.
+The pages come from the manifests (portal.apps): the shared ones (home, targets, admin,
+account) and each programme area's. app.py builds st.navigation from them for the
+signed-in role; each page script asks `may_open` again, so a page reached by URL refuses
+on its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from portal.apps import ALL_ROLES, PageDef, manifests
 
-from db.models import ROLES
+__all__ = ["ALL_ROLES", "PAGES", "PageDef", "may_open", "page", "pages_for"]
 
-ALL_ROLES: frozenset[str] = frozenset(ROLES)
-
-
-@dataclass(frozen=True)
-class PageDef:
-    slug: str  # also the URL path ("" for home) and the widget-key prefix
-    script: str  # path relative to the project root
-    title_key: str
-    icon: str
-    section_key: str
-    roles: frozenset[str]
-    url_path: str = ""
-
-    @property
-    def default(self) -> bool:
-        return self.url_path == ""
+SECTIONS = ("nav.section.main", "nav.section.programmes", "nav.section.system")
 
 
-PAGES: tuple[PageDef, ...] = (
-    PageDef("home", "pages/home.py", "nav.home", ":material/home:", "nav.section.main", ALL_ROLES, ""),
-    PageDef(
-        "education",
-        "pages/education.py",
-        "nav.education",
-        ":material/campaign:",
-        "nav.section.programmes",
-        ALL_ROLES,
-        "education",
-    ),
-    PageDef(
-        "plans", "pages/plans.py", "nav.plans", ":material/event_note:", "nav.section.programmes", ALL_ROLES, "plans"
-    ),
-    PageDef(
-        "targets",
-        "pages/targets.py",
-        "nav.targets",
-        ":material/track_changes:",
-        "nav.section.programmes",
-        ALL_ROLES,
-        "targets",
-    ),
-    PageDef(
-        "admin",
-        "pages/admin.py",
-        "nav.admin",
-        ":material/admin_panel_settings:",
-        "nav.section.system",
-        frozenset({"admin", "head"}),
-        "admin",
-    ),
-    PageDef(
-        "account", "pages/account.py", "nav.account", ":material/person:", "nav.section.system", ALL_ROLES, "account"
-    ),
-)
+def _collect() -> tuple[PageDef, ...]:
+    found = [p for m in manifests() for p in m.pages]
+    slugs = [p.slug for p in found]
+    if len(set(slugs)) != len(slugs):
+        raise ValueError(f"page slugs repeat: {slugs}")
+    unknown = {p.section_key for p in found} - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown menu sections: {sorted(unknown)}")
+    return tuple(sorted(found, key=lambda p: (SECTIONS.index(p.section_key), p.order)))
+
+
+PAGES: tuple[PageDef, ...] = _collect()
 
 
 def page(slug: str) -> PageDef:

@@ -11,7 +11,6 @@ Set PORTAL_SCREENSHOTS to a folder to keep a PNG of every page visited.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -22,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from portal import navigation
+from portal import i18n, navigation
 from portal.config import COOKIE_NAME
 from tests.browser_support import Server, chromium, settle, streamlit_server
 from tests.conftest import make_tree, make_user
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo12345"
 SETTLE_MS = 20_000
-TEXTS: dict[str, str] = json.loads((ROOT / "portal" / "locales" / "zh-CN.json").read_text("utf-8"))
+TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
 WELCOME = TEXTS["home.welcome"].split("{")[0].rstrip("，,")  # "您好"
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 

@@ -11,7 +11,6 @@ month. Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from sqlalchemy import select
 
 from db.engine import make_engine, transaction
 from db.models import MonthlyReport, PlanItem
-from portal import periods
+from portal import i18n, periods
 from portal.config import COOKIE_NAME
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo12345"
 WAIT_MS = 20_000
-TEXTS: dict[str, str] = json.loads((ROOT / "portal" / "locales" / "zh-CN.json").read_text("utf-8"))
+TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
 MAIN = '[data-testid="stMain"]'
 MONTH = periods.month_key(dt.date.today().replace(day=1) - dt.timedelta(days=1))  # last month
 MONTH_LABEL = periods.label(MONTH, "zh-CN")

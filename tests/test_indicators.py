@@ -76,7 +76,7 @@ def test_bad_definitions_say_what_is_wrong(text, message):
 
 def test_pending_record_types_are_allowed_and_every_template_parses():
     assert ind.parse_definition('{"record": "training_assessments", "filters": {"passed": true}}')
-    for template in indicator_library.BUILTIN:
+    for template in indicator_library.builtin():
         ind.parse_definition(template["definition"])
         ind.parse_profile(template["profile"])
         assert template["source"]
@@ -229,7 +229,7 @@ def library(engine):
 def test_templates_load_once(engine, library):
     with transaction(engine) as s:
         assert indicator_library.ensure_builtin(s) == 0
-        assert s.scalar(select(func.count()).select_from(Indicator)) == len(indicator_library.BUILTIN)
+        assert s.scalar(select(func.count()).select_from(Indicator)) == len(indicator_library.builtin())
 
 
 def test_head_assigns_targets_to_townships_who_see_their_own(engine, tree, library):

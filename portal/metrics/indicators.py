@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import POPULATION_KINDS, Indicator, OrgUnit, OrgUnitPopulation
+from portal import apps
 from portal.errors import FieldError
 from portal.org.scope import is_whole_tree
 from portal.records import registry
@@ -35,12 +36,8 @@ from portal.records.spec import ALL, Permissions, RecordSpec
 
 AGGS = ("count", "sum", "distinct")
 KINDS = ("aggregate", "ratio", "per_population")
-AREAS = (
-    Choice("he", "健康教育", "Health education"),
-    Choice("tr", "培训", "Training"),
-    Choice("san", "爱国卫生", "Sanitation"),
-    Choice("mp", "工作计划", "Work plans"),
-)
+# One per programme area, from the manifests.
+AREAS = tuple(Choice(m.area, m.title_zh, m.title_en) for m in apps.programmes() if m.area)
 PERIOD_TYPES = (
     Choice("year", "年度", "Year"),
     Choice("half", "半年", "Half-year"),

@@ -1,0 +1,1 @@
+"""The programme areas, one package each, found by portal.apps through their MANIFEST."""

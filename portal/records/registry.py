@@ -1,29 +1,24 @@
-"""Which record types exist. Built-in types register the same way an extension would:
-by being listed in BUILTIN_MODULES (each module defines RecordSpec subclasses)."""
+"""Which record types exist: every RecordSpec subclass defined in a module that a manifest
+(portal.apps) lists under ``specs``. The shared types and each programme area's register
+the same way, so adding an area touches no list here."""
 
 from __future__ import annotations
 
 import importlib
 from functools import cache
 
+from portal import apps
 from portal.records.spec import RecordSpec
 
-BUILTIN_MODULES = (
-    "portal.org.units",
-    "portal.org.users",
-    "portal.programmes.education.specs",
-    "portal.org.themedays",
-    "portal.org.calendars",
-    "portal.metrics.indicators",
-    "portal.metrics.targets",
-    "portal.programmes.plans.specs",
-)
+
+def spec_modules() -> tuple[str, ...]:
+    return tuple(module for m in apps.manifests() for module in m.specs)
 
 
 @cache
 def specs() -> dict[str, type[RecordSpec]]:
     found: dict[str, type[RecordSpec]] = {}
-    for name in BUILTIN_MODULES:
+    for name in spec_modules():
         module = importlib.import_module(name)
         for value in vars(module).values():
             if (

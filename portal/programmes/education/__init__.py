@@ -1,0 +1,28 @@
+"""Health education (健康教育): activities against the yearly targets and the theme days."""
+
+from pathlib import Path
+
+from portal.apps import Manifest, PageDef
+
+MANIFEST = Manifest(
+    code="education",
+    area="he",
+    title_zh="健康教育",
+    title_en="Health education",
+    order=10,
+    specs=("portal.programmes.education.specs",),
+    pages=(
+        PageDef(
+            "education",
+            "pages/education.py",
+            "nav.education",
+            ":material/campaign:",
+            "nav.section.programmes",
+            url_path="education",
+            order=10,
+        ),
+    ),
+    indicators="portal.programmes.education.indicators:TEMPLATES",
+    demo="portal.programmes.education.demo:load",
+    locales=Path(__file__).parent / "locales",
+)

@@ -1,18 +1,14 @@
-"""Demo programme data for the demo county: a plausible year and a bit of health-education
-activities (quarterly village lectures, theme-day consultations, board updates, market-day
-consultations, school columns), this year's targets set by the county head, and a year of
-monthly work plans with their progress and monthly reports (see _plans). Written through
-the record engine and the plan cycle, so every row is validated and audited like real input.
-
-Deterministic (a seeded random generator) up to a given day, so dashboards look alive
-and tests can count on the numbers.
+"""Demo monthly work plans for the demo county: a year of plans drawn from the seed
+schedules, with their progress and monthly reports in every state (approved, returned,
+late, never sent). Written through the record engine and the plan cycle, so every row is
+validated and audited like real input; deterministic up to the demo's day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,197 +17,26 @@ from sqlalchemy.orm import Session
 from db.models import OrgUnit, PlanItem, User
 from portal import periods
 from portal.i18n import DISPLAY_TZ
-from portal.metrics import library as indicator_library
-from portal.metrics import targets
-from portal.org import calendars, themedays
+from portal.org import calendars
 from portal.org.scope import SYSTEM, Actor, actor_for
-from portal.programmes.education.specs import HeActivitySpec
 from portal.programmes.plans import specs as plans
 from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 
-TOPICS = (
-    "高血压防治",
-    "糖尿病防治",
-    "结核病防治",
-    "艾滋病防治",
-    "合理膳食与限盐",
-    "控烟限酒",
-    "慢阻肺防治",
-    "老年人健康管理",
-    "儿童预防接种",
-    "孕产妇保健",
-    "手足口病预防",
-    "食品安全",
-    "心理健康",
-    "中医药养生",
-    "狂犬病预防",
-    "碘缺乏病防治",
-)
-SPEAKERS = ("王医生", "李梅", "张建华", "刘芳", "陈志强", "杨丽", "赵文斌", "黄晓燕")
-VILLAGE_VENUES = ("村委会会议室", "村卫生室", "村文化广场")
-TOWN_VENUES = ("卫生院门诊大厅", "镇集市广场", "镇政府礼堂", "卫生院会议室")
-# Some townships keep up better than others, so the targets page has greens and reds.
-DILIGENCE = {"cg": 1.0, "dg": 0.9, "xh": 0.75, "ns": 0.6, "bp": 0.45, "qs": 0.85}
+if TYPE_CHECKING:
+    from portal.demo import DemoCounty
+
 YEARS = (2025, 2026)
 
 
-def load(
-    session: Session, ids: dict[str, int], townships: Any, school_code: str, today: dt.date | None = None
-) -> dict[str, int]:
-    today = today or dt.date.today()
-    rng = random.Random(20260324)  # noqa: S311 - reproducible demo data, not a secret
-    themedays.ensure_builtin(session)
-    indicator_library.ensure_builtin(session)
-    writer = _Writer(session, rng, today)
-    for year in YEARS:
-        for township in townships:
-            writer.township(year, township, ids)
-        writer.school(year, ids[school_code])
-    set_targets = _targets(session, ids, townships)
-    planned = _plans(session, ids, townships, school_code, rng, today)
-    return {"he_activities": writer.count, "targets": set_targets, **planned}
-
-
-class _Writer:
-    def __init__(self, session: Session, rng: random.Random, today: dt.date) -> None:
-        self.session, self.rng, self.today, self.count = session, rng, today, 0
-
-    def add(self, unit_id: int, day: dt.date, kind: str, title: str, **extra: Any) -> None:
-        if day > self.today:
-            return
-        records.create(
-            self.session,
-            SYSTEM,
-            HeActivitySpec,
-            {"org_unit_id": unit_id, "activity_date": day, "activity_type": kind, "title": title, **extra},
-        )
-        self.count += 1
-
-    def day_in(self, year: int, month: int) -> dt.date:
-        return dt.date(year, month, self.rng.randint(3, 26))
-
-    def township(self, year: int, township: Any, ids: dict[str, int]) -> None:
-        unit, keen = ids[township.code], DILIGENCE.get(township.code, 0.8)
-        rng = self.rng
-
-        def crowd() -> int:  # consultation days reach about 1-3 % of the township each
-            return int(township.resident_2025 * rng.uniform(0.012, 0.03))
-
-        for month in range(1, 13):
-            if rng.random() < keen + 0.1:
-                self.add(
-                    unit, self.day_in(year, month), "board", f"{rng.choice(TOPICS)}宣传栏更换", venue="卫生院宣传栏"
-                )
-            if rng.random() < keen:
-                self.add(
-                    unit,
-                    self.day_in(year, month),
-                    "consultation",
-                    "集市健康咨询",
-                    venue="镇集市广场",
-                    participants=crowd(),
-                    consultations=rng.randint(20, 90),
-                    materials_given=rng.randint(80, 300),
-                )
-        for rule in themedays.BUILTIN:
-            if rule.in_seed and rule.rule != "month" and "consultation" in rule.activity_types and rng.random() < keen:
-                start, _ = themedays.occurrence(rule, year)
-                self.add(
-                    unit,
-                    start,
-                    "consultation",
-                    f"{rule.name_zh}主题宣传咨询",
-                    theme_day=rule.name_zh,
-                    venue=rng.choice(TOWN_VENUES),
-                    participants=crowd(),
-                    consultations=rng.randint(30, 120),
-                    materials_given=rng.randint(150, 500),
-                )
-        for quarter in range(4):
-            if rng.random() < keen:
-                self.add(
-                    unit,
-                    self.day_in(year, quarter * 3 + 2),
-                    "lecture",
-                    f"{rng.choice(TOPICS)}健康讲座",
-                    venue=rng.choice(TOWN_VENUES),
-                    speaker=rng.choice(SPEAKERS),
-                    participants=rng.randint(40, 120),
-                )
-        for village in township.villages:
-            self.village(year, ids[village.code], keen)
-
-    def village(self, year: int, unit: int, keen: float) -> None:
-        rng = self.rng
-        for quarter in range(4):  # 讲座全年不少于4次: quarterly
-            if rng.random() < keen:
-                self.add(
-                    unit,
-                    self.day_in(year, quarter * 3 + rng.randint(1, 3)),
-                    "lecture",
-                    f"{rng.choice(TOPICS)}知识讲座",
-                    venue=rng.choice(VILLAGE_VENUES),
-                    speaker=rng.choice(SPEAKERS),
-                    participants=rng.randint(18, 65),
-                    materials_given=rng.randint(20, 80),
-                )
-        for month in range(2, 13, 2):  # boards every two months in the villages
-            if rng.random() < keen:
-                self.add(
-                    unit, self.day_in(year, month), "board", f"{rng.choice(TOPICS)}宣传栏更换", venue="村卫生室宣传栏"
-                )
-
-    def school(self, year: int, unit: int) -> None:
-        for month, title in (
-            (3, "春季传染病预防专栏"),
-            (5, "营养与健康广播"),
-            (6, "爱眼护眼专栏"),
-            (9, "防近宣传周专栏"),
-            (10, "营养知识专题板报"),
-            (12, "冬季卫生广播"),
-        ):
-            self.add(
-                unit,
-                self.day_in(year, month),
-                "board" if "栏" in title or "板报" in title else "av",
-                title,
-                venue="教学楼宣传栏",
-            )
-        self.add(
-            unit,
-            dt.date(year, 9, 20),
-            "class",
-            "爱牙日：正确刷牙方法",
-            theme_day="全国爱牙日",
-            participants=298,
-            venue="各班教室",
-        )
-
-
-def _targets(session: Session, ids: dict[str, int], townships: Any) -> int:
-    """The county head hands this year's targets down to the townships (下达). A township's
-    figure covers its centre and its village clinics: 4 lectures each (001 篇一), boards
-    monthly at the centre and every two months in the villages (001 篇四), 50 % reached."""
-    head = session.scalar(select(User).where(User.username == "head"))
-    actor: Actor = actor_for(session, head) if head is not None else SYSTEM
-    year = str(max(YEARS))
-    plans = {
-        "HE-01": lambda t: 4.0 * (len(t.villages) + 1),
-        "HE-02": lambda t: 12.0 + 6.0 * len(t.villages),
-        "HE-05": lambda t: 50.0,
-    }
-    written = 0
-    for code, rule in plans.items():
-        counts = targets.assign(session, actor, code, year, {ids[t.code]: rule(t) for t in townships})
-        written += counts["created"]
-    return written
+def load(county: DemoCounty) -> dict[str, int]:
+    rng = random.Random(20261005)  # noqa: S311 - reproducible demo data, not a secret
+    return _plans(county.session, county.ids, county.townships, county.school, rng, county.today, county.diligence)
 
 
 # -- monthly plans and reports ----------------------------------------------------------------
 
 PLAN_YEAR = max(YEARS)
-PLAN_DILIGENCE = {**DILIGENCE, "zx1": 0.9, "jds": 0.95}
 # Units with their own demo account plan and report as that account; the others as the loader.
 UNIT_USERS = {"cg": "staff", "dg": "dg_head", "zx1": "zx1_staff", "jds": "inspector"}
 OWNERS = {
@@ -277,7 +102,13 @@ CG_JANUARY = {
 
 
 def _plans(
-    session: Session, ids: dict[str, int], townships: Any, school_code: str, rng: random.Random, today: dt.date
+    session: Session,
+    ids: dict[str, int],
+    townships: Any,
+    school_code: str,
+    rng: random.Random,
+    today: dt.date,
+    diligence: dict[str, float],
 ) -> dict[str, int]:
     """A year of monthly plans drawn from the templates: the townships' public-health
     schedule (January-July), the school's hygiene schedule (September-June) and the
@@ -286,7 +117,7 @@ def _plans(
     over; reports go up on or just before their due date or a few days after it (late), the
     county head approves most and returns a few; some are never sent; each unit's latest
     past month is still open (draft, or sent and awaiting review at the keener units)."""
-    planner = _Planner(session, rng, today)
+    planner = _Planner(session, rng, today, diligence)
     y = PLAN_YEAR
     for township in townships:
         planner.unit(township.code, ids[township.code], "township_phs", [f"{y}-{m:02d}" for m in range(1, 8)])
@@ -308,8 +139,9 @@ def _plans(
 
 
 class _Planner:
-    def __init__(self, session: Session, rng: random.Random, today: dt.date) -> None:
+    def __init__(self, session: Session, rng: random.Random, today: dt.date, diligence: dict[str, float]) -> None:
         self.session, self.rng, self.today = session, rng, today
+        self.diligence = diligence
         self.calendar = calendars.load_calendar(session)
         self.head = self._actor("head")
         self.items = self.updates = self.reports = 0
@@ -322,7 +154,7 @@ class _Planner:
 
     def unit(self, code: str, unit_id: int, template: str, months: list[str]) -> None:
         actor = self._actor(UNIT_USERS.get(code))
-        keen = PLAN_DILIGENCE.get(code, 0.8)
+        keen = self.diligence.get(code, 0.8)
         schedule = TEMPLATES[template]["months"]
         unit = self.session.get_one(OrgUnit, unit_id)
         owners = OWNERS.get(code, ("张伟",))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, User
 from portal import periods
+from portal.apps import ReportRequest
 from portal.errors import PortalError
 from portal.i18n import DISPLAY_TZ, label, local_time, t
 from portal.org import calendars
@@ -1213,3 +1214,10 @@ def build(
         year = year_summary_docx if fmt == "docx" else year_summary_xlsx
         return year(session, actor, unit_id, period, lang, today)
     raise ReportError("report.error.period", value=period)
+
+
+def build_report(session: Session, actor: Actor, request: ReportRequest) -> bytes:
+    """The manifest's entry point for ``python -m portal report month|year``."""
+    if request.unit_id is None or request.period is None:
+        raise ReportError("report.error.period", value=request.period or "")
+    return build(session, actor, request.unit_id, request.period, request.fmt, request.lang)

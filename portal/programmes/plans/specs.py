@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, WorkPlan
-from portal import periods
+from portal import apps, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, ValidationError
 from portal.i18n import DISPLAY_TZ
 from portal.org import calendars
@@ -27,10 +27,10 @@ from portal.records import service as records
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 
+# What a plan item is about: the other areas (from their manifests), this office's own
+# management work, or anything else.
 AREAS = (
-    Choice("he", "健康教育", "Health education"),
-    Choice("tr", "培训", "Training"),
-    Choice("san", "爱国卫生", "Sanitation"),
+    *(Choice(m.area, m.title_zh, m.title_en) for m in apps.programmes() if m.code != "plans" and m.area),
     Choice("mp", "综合管理", "Management"),
     Choice("other", "其他", "Other"),
 )
