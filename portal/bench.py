@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import make_engine, transaction
 from db.models import HeActivity, OrgUnit, User
+from portal import clock
 from portal.metrics import indicators as ind
 from portal.metrics import library as indicator_library
 from portal.metrics import targets as tg
@@ -100,7 +101,7 @@ def generate(engine: Engine, ids: dict[str, int], rows: int, seed: int = 7) -> N
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
     holders = [i for code, i in ids.items() if code.startswith("t")]
     start = dt.date(2025, 1, 1)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     done = 0
     while done < rows:
         n = min(BATCH, rows - done)

@@ -6,7 +6,6 @@ tests fail when a key is missing from either catalogue or used in code but not d
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
@@ -68,13 +67,3 @@ def resolve_language(chosen: str | None, saved: str | None, locale: str | None) 
 def label(lang: str, zh: str, en: str) -> str:
     """Pick one of a record's bilingual names (org units carry both)."""
     return en if lang == "en" and en else zh
-
-
-DISPLAY_TZ = "Asia/Shanghai"
-
-
-def local_time(value: dt.datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC instant as the office's wall-clock time (China Standard Time)."""
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo(DISPLAY_TZ)).strftime(fmt)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from db.engine import make_engine, transaction
 from db.models import MonthlyReport, PlanItem
-from portal import i18n, periods
+from portal import clock, i18n, periods
 from portal.config import COOKIE_NAME
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
@@ -37,7 +37,7 @@ PASSWORD = "demo12345"
 WAIT_MS = 20_000
 TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
 MAIN = '[data-testid="stMain"]'
-MONTH = periods.month_key(dt.date.today().replace(day=1) - dt.timedelta(days=1))  # last month
+MONTH = periods.month_key(clock.today().replace(day=1) - dt.timedelta(days=1))  # last month
 MONTH_LABEL = periods.label(MONTH, "zh-CN")
 TOWNSHIP = "东关镇卫生院"  # make_tree's t1
 ITEMS = (

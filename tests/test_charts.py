@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import i18n
+from portal import formatting, i18n
 from portal.charts import progress as charts
 from portal.charts.progress import STATUS_COLOURS, STATUSES
 
@@ -83,7 +83,7 @@ HE01 = [row(name, a, status=STATUS_OF[a]) for name, a in zip(TOWNS, ACTUALS)]
     ],
 )
 def test_format_number(value, text):
-    assert charts.format_number(value) == text
+    assert formatting.number(value) == text
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_format_number(value, text):
     ],
 )
 def test_format_pct_never_reads_100_below_target(pct, text):
-    assert charts.format_pct(pct) == text
+    assert formatting.pct(pct) == text
 
 
 def test_status_colours_are_the_traffic_lights():

@@ -11,12 +11,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, MonthlyReport, OrgUnit, OrgUnitPopulation, PlanItem, ProgressUpdate, User
-from portal import demo
+from portal import clock, demo
 from portal.demo import DEMO_PASSWORD, DatabaseNotEmpty, is_empty, load_demo
 from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import actor_for
-from portal.programmes.plans import demo as demo_programmes
 from portal.programmes.plans import specs as plans
 
 ROLE_ACCOUNTS = {
@@ -242,7 +241,7 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         sent = [r for r in reports if r.submitted_at is not None]
         assert any(r.on_time is False for r in sent) and sum(bool(r.on_time) for r in sent) > len(sent) / 2
         for r in sent:  # in office hours, after the month, by the due-date rule
-            local = r.submitted_at.astimezone(demo_programmes.ZoneInfo("Asia/Shanghai"))
+            local = clock.local(r.submitted_at)
             assert 8 <= local.hour <= 17 and local.date().strftime("%Y-%m") > r.month
             assert r.on_time == (local.date() <= r.due_date)
         # 004 篇7: 城关镇's January summary, problems and February plan

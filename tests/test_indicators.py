@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 
 from db.engine import transaction
 from db.models import HeActivity, Indicator, OrgUnit, Target
+from portal import clock
 from portal.errors import PermissionDenied, ValidationError
 from portal.metrics import indicators as ind
 from portal.metrics import library as indicator_library
@@ -38,8 +39,8 @@ def bulk(engine, unit_id, n, day=MARCH_10, **values):
         "title": "x",
         "participants": 10,
         "version": 1,
-        "created_at": dt.datetime.now(dt.UTC),
-        "updated_at": dt.datetime.now(dt.UTC),
+        "created_at": clock.now(),
+        "updated_at": clock.now(),
         **values,
     }
     with transaction(engine) as s:
@@ -104,7 +105,7 @@ def test_counts_roll_up_the_tree(engine, tree):
     bulk(engine, tree["t2v1"], 4)
     bulk(engine, tree["t2v1"], 5, activity_type="board")
     bulk(engine, tree["t2v1"], 1, day=D(2025, 12, 31))  # other year
-    bulk(engine, tree["t2"], 1, deleted_at=dt.datetime.now(dt.UTC))  # in the trash
+    bulk(engine, tree["t2"], 1, deleted_at=clock.now())  # in the trash
     refs = units(engine, "county", "t1", "t1v1", "t2", "school")
     with transaction(engine) as s:
         got = ind.compute(s, lectures(), refs, D(2026, 1, 1), D(2026, 12, 31))

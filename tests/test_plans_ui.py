@@ -20,8 +20,9 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate
+from portal import clock
 from portal.demo import load_demo
-from portal.i18n import DISPLAY_TZ, t
+from portal.i18n import t
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
 from portal.records import service as records
@@ -216,9 +217,8 @@ def test_staff_submit_october_from_the_report_tab(plans_db):
     assert saved.status == "submitted" and saved.submitted_by == "staff"
     assert saved.summary.endswith("另：完成秋季爱国卫生运动。")
     assert saved.due_date == dt.date(2026, 11, 6)  # the 5th working day of November
-    from zoneinfo import ZoneInfo
 
-    assert saved.on_time == (saved.submitted_at.astimezone(ZoneInfo(DISPLAY_TZ)).date() <= saved.due_date)
+    assert saved.on_time == (saved.submitted_at.astimezone(clock.office_zone()).date() <= saved.due_date)
     flashed = t(
         "plans.report.submitted_on_time" if saved.on_time else "plans.report.submitted_late", month="2026年10月"
     )

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from db.engine import transaction
+from portal import formatting
 from portal.metrics import library as indicator_library
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
@@ -227,7 +228,8 @@ def test_chart_figures(engine, october):
 
 
 def test_small_helpers():
-    assert pv.qty(2.0) == "2" and pv.qty(1.5) == "1.5" and pv.qty(None) == "—" and pv.qty(1234) == "1,234"
+    assert formatting.number(2.0) == "2" and formatting.number(1.5) == "1.5" and formatting.number(None) == "—"
+    assert formatting.number(1234) == "1,234"
     assert pv.rule_text("workday:5", "zh-CN") == "次月第 5 个工作日前"
     assert pv.rule_text("day:2", "zh-CN") == "次月 2 日前"
     assert pv.rule_text("month_end", "en") == "By the last day of the month"

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
+from portal import clock
 from portal.i18n import t
 from portal.org.scope import SYSTEM, actor_for
 from portal.programmes.education.specs import HeActivitySpec as HE
@@ -101,7 +102,7 @@ def actor(engine, username: str):
 def add_row(engine, username: str, unit: int, title: str, **extra) -> int:
     raw = {
         "org_unit_id": unit,
-        "activity_date": dt.date.today(),
+        "activity_date": clock.today(),
         "activity_type": "consultation",
         "title": title,
         **extra,
@@ -129,7 +130,7 @@ def test_add_through_the_form_then_find_it_in_db_and_table(app_db):
     engine, ids = app_db
     at = open_page("staff")
     assert at.selectbox(key="he_activities.add.org_unit_id").value == ids["t1"]  # the sidebar's unit
-    assert at.date_input(key="he_activities.add.activity_date").value == dt.date.today()
+    assert at.date_input(key="he_activities.add.activity_date").value == clock.today()
     at.selectbox(key="he_activities.add.activity_type").select("lecture")
     at.text_input(key="he_activities.add.title").input("表单新增的结核病讲座")
     at.text_input(key="he_activities.add.venue").input("东关村委会")
@@ -356,7 +357,7 @@ def test_filters_narrow_the_table(app_db):
     at.selectbox(key="he_activities.filter.org_unit_id").select(ids["t1v1"])
     at.run()
     assert list(table(at)[HE.field("title").label("zh-CN")]) == ["筛选测试咨询"]
-    last_year = dt.date.today() - dt.timedelta(days=400)
+    last_year = clock.today() - dt.timedelta(days=400)
     at.date_input(key="he_activities.filter.activity_date").set_value((last_year, last_year))
     at.run()
     assert t("records.empty") in texts(at)

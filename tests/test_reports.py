@@ -19,12 +19,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.engine import transaction
-from portal import demo
+from portal import demo, formatting
 from portal.cli import main
 from portal.errors import NotFound
 from portal.org.scope import Actor
 from portal.programmes.plans import reports
 from portal.programmes.plans import specs as plans
+from portal.programmes.plans import view as pv
 from portal.records import service as rs
 from tests.conftest import make_user
 
@@ -224,7 +225,7 @@ def _pairs(ws: Any) -> dict[str, Any]:
 def test_month_data_numbers(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
         data = reports.month_data(s, known.head, known.tree["t1"], "2026-10", today=DECEMBER)
-    assert (data.total, data.done_count, data.done_text, data.rate_text) == (7, 5, "5 / 7", "71.4%")
+    assert (data.total, data.done_count, data.done_text, data.rate_text) == (7, 5, "5 / 7", "71%")
     assert len(data.items) == 8 and len(data.unfinished) == 2 and data.updates == 1
     assert [(p.item, p.reason) for p in data.problems] == [
         ("对村卫生室人员工作进行检查督导", "宣传资料未按时到位"),
@@ -241,7 +242,7 @@ def test_month_data_numbers(engine: Engine, known: Known) -> None:
     assert (areas["mp"].planned, areas["mp"].done) == (3, 2)
     assert sorted(areas["mp"].quantities) == [("次", 5.0, 3.0), ("轮", 1.0, 1.0)]  # per unit of measure
     assert "other" not in areas  # the cancelled item counts nowhere
-    assert reports.pct(200 / 3) == "66.7%" and reports.pct(None) == "—" and reports.pct(100.0) == "100%"
+    assert formatting.pct(200 / 3) == "67%" and formatting.pct(None) == "—" and formatting.pct(100.0) == "100%"
 
 
 def test_a_month_without_anything(engine: Engine, known: Known) -> None:
@@ -269,7 +270,7 @@ def test_monthly_report_docx_in_chinese(engine: Engine, known: Known) -> None:
     assert "已审批" in status and "2026-11-09 10:00" in status and "逾期" in status and "2026-11-06" in status
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、本月工作完成情况", "二、存在问题", "三、下月工作计划（2026年11月）"]
-    assert "本月计划事项7项，已完成5项，完成率71.4%；未完成2项；共填报进展记录1条。" in paragraphs
+    assert "本月计划事项7项，已完成5项，完成率71%；未完成2项；共填报进展记录1条。" in paragraphs
     assert "分领域：健康教育计划4项、完成3项；综合管理计划3项、完成2项。" in paragraphs
     assert "本月共开展讲座2次，受众120人。" in paragraphs  # the report's own summary
     [table] = tables
@@ -310,7 +311,7 @@ def test_monthly_report_docx_in_english(engine: Engine, known: Known) -> None:
             reports.monthly_report_docx(s, known.head, known.tree["t1"], "2026-10", lang="en", today=DECEMBER)
         )
     assert paragraphs[0] == "t1: work summary for October 2026 and plan for November 2026"
-    assert any("a completion rate of 71.4%" in p and "7 items were planned" in p for p in paragraphs)
+    assert any("a completion rate of 71%" in p and "7 items were planned" in p for p in paragraphs)
     assert "2. Problems" in paragraphs and "3. Plan for next month (November 2026)" in paragraphs
     assert "1. 对村卫生室人员工作进行检查督导: 宣传资料未按时到位" in paragraphs
     assert any(p.startswith("1. 十一月健康讲座 (target 1次; owner: 刘芳; due 2026-11-30)") for p in paragraphs)
@@ -330,11 +331,11 @@ def test_monthly_report_xlsx(engine: Engine, known: Known) -> None:
     figures = _pairs(overview)
     assert figures["单位"] == "东关镇卫生院" and figures["月份"] == "2026年10月"
     assert (figures["计划事项"], figures["已完成"], figures["未完成"]) == (7, 5, 2)
-    assert figures["完成率"] == pytest.approx(5 / 7, abs=1e-4)
+    assert figures["完成率"] == pytest.approx(0.71)
     assert figures["完成情况"] == "5 / 7" and figures["进展记录（条）"] == 1
     assert figures["月报状态"] == "已审批" and figures["是否按时"] == "逾期" and figures["上报时限"] == "2026-11-06"
     rate_cell = next(row[1] for row in overview.iter_rows(min_row=2) if row[0].value == "完成率")
-    assert rate_cell.number_format == "0.0%"
+    assert rate_cell.number_format == "0%"
     assert all(c.font.bold for c in overview[1]) and overview.column_dimensions["B"].width == 60
     items = book["完成情况"]
     header = [c.value for c in items[1]]
@@ -362,7 +363,7 @@ def test_monthly_report_xlsx_in_english(engine: Engine, known: Known) -> None:
         book = _book(reports.monthly_report_xlsx(s, known.head, known.tree["t1"], "2026-10", lang="en"))
     assert book.sheetnames == ["Overview", "Items", "Problems", "Next month"]
     figures = _pairs(book["Overview"])
-    assert figures["Completion rate"] == pytest.approx(0.7143, abs=1e-4) and figures["Done of planned"] == "5 / 7"
+    assert figures["Completion rate"] == pytest.approx(0.71) and figures["Done of planned"] == "5 / 7"
     assert figures["On time"] == "late"
     assert [c.value for c in book["Items"][1]][:3] == ["No.", "Item", "Area"]
 
@@ -414,7 +415,7 @@ def test_year_data_numbers(engine: Engine, known: Known) -> None:
     with transaction(engine) as s:
         data = reports.year_data(s, known.head, known.tree["t1"], 2026, today=DECEMBER)
     # September, October and November are over; the carried item counts once (in October)
-    assert (data.total, data.done_count, data.rate_text) == (9, 6, "66.7%")
+    assert (data.total, data.done_count, data.rate_text) == (9, 6, "67%")
     assert data.last_month == "2026-11" and data.partial
     assert (data.expected, len(data.reported), data.on_time_count, data.late_count, data.missing_count) == (
         3,
@@ -423,7 +424,7 @@ def test_year_data_numbers(engine: Engine, known: Known) -> None:
         1,
         1,
     )
-    assert reports.pct(data.on_time_rate) == "33.3%"
+    assert formatting.pct(data.on_time_rate) == "33%"
     months = {m.month: m for m in data.months}
     assert len(months) == 12
     assert (months["2026-09"].total, months["2026-09"].done, months["2026-09"].status) == (2, 1, "approved")
@@ -451,14 +452,14 @@ def test_year_summary_docx(engine: Engine, known: Known) -> None:
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、主要成绩", "二、存在问题", "三、今后努力方向"]
     assert (
-        "截至2026年11月，全年计划事项9项，已完成6项，完成率66.7%。应报月报3份，已上报2份，其中按时1份、逾期1份；"
-        "未报1份；按时上报率33.3%。"
+        "截至2026年11月，全年计划事项9项，已完成6项，完成率67%。应报月报3份，已上报2份，其中按时1份、逾期1份；"
+        "未报1份；按时上报率33%。"
     ) in paragraphs
     [table] = tables
     assert table[0] == ["月份", "计划事项", "已完成", "完成率", "月报状态", "上报时间", "是否按时"]
     assert table[1:] == [
         ["2026年9月", "2", "1", "50%", "已审批", "2026-10-10 09:30", "按时"],
-        ["2026年10月", "7", "5", "71.4%", "已审批", "2026-11-09 10:00", "逾期"],
+        ["2026年10月", "7", "5", "71%", "已审批", "2026-11-09 10:00", "逾期"],
         ["2026年11月", "1", "0", "0%", "逾期未报", "", ""],
     ]
     assert "1. 2026年10月：对村卫生室人员工作进行检查督导：宣传资料未按时到位" in paragraphs
@@ -478,9 +479,7 @@ def test_year_summary_docx_in_english_and_xlsx(engine: Engine, known: Known) -> 
         english = _book(reports.year_summary_xlsx(s, known.head, known.tree["t1"], 2026, lang="en", today=DECEMBER))
     assert paragraphs[0] == "t1: work summary for 2026"
     assert any(
-        p.startswith(
-            "Up to November 2026: 9 items were planned in the year and 6 were done: a completion rate of 66.7%"
-        )
+        p.startswith("Up to November 2026: 9 items were planned in the year and 6 were done: a completion rate of 67%")
         for p in paragraphs
     )
     assert book.sheetnames == ["概况", "逐月情况", "成绩", "存在问题", "今后努力方向"]
@@ -493,14 +492,12 @@ def test_year_summary_docx_in_english_and_xlsx(engine: Engine, known: Known) -> 
         figures["逾期上报（份）"],
         figures["未报（份）"],
     ) == (9, 6, 3, 1, 1, 1)
-    assert figures["完成率"] == pytest.approx(6 / 9, abs=1e-4) and figures["按时上报率"] == pytest.approx(
-        1 / 3, abs=1e-4
-    )
+    assert figures["完成率"] == pytest.approx(0.67) and figures["按时上报率"] == pytest.approx(0.33)
     months = list(book["逐月情况"].iter_rows(min_row=2, values_only=True))
     assert len(months) == 12
     october = months[9]
-    assert october[:5] == ("2026年10月", 7, 5, pytest.approx(5 / 7, abs=1e-4), "已审批") and october[7] == "逾期"
-    assert book["逐月情况"]["D11"].number_format == "0.0%"
+    assert october[:5] == ("2026年10月", 7, 5, pytest.approx(0.71), "已审批") and october[7] == "逾期"
+    assert book["逐月情况"]["D11"].number_format == "0%"
     achievements = {r[0]: r for r in book["成绩"].iter_rows(min_row=2, values_only=True)}
     assert achievements["健康教育"][1:3] == (5, 3)
     assert len(list(book["存在问题"].iter_rows(min_row=2))) == 5
@@ -534,7 +531,7 @@ def test_cli_report_month(cli: Run, known: Known, tmp_path: Path) -> None:
     assert code == 0, err
     assert "已生成" in out and "东关镇卫生院" in out and str(target) in out
     paragraphs, _, _ = _docx(target.read_bytes())
-    assert any("完成率71.4%" in p for p in paragraphs)
+    assert any("完成率71%" in p for p in paragraphs)
     book = tmp_path / "oct.xlsx"
     assert cli("report", "month", "--unit", "t1", "--period", "2026-10", "-o", str(book), "--as", "t1staff")[0] == 0
     assert _pairs(_book(book.read_bytes())["概况"])["完成情况"] == "5 / 7"
@@ -551,7 +548,7 @@ def test_cli_report_year(cli: Run, known: Known, tmp_path: Path) -> None:
     assert code == 0, err
     paragraphs, tables, _ = _docx(target.read_bytes())
     assert paragraphs[0] == "东关镇卫生院2026年度工作总结"
-    assert ["2026年10月", "7", "5", "71.4%", "已审批", "2026-11-09 10:00", "逾期"] in tables[0]
+    assert ["2026年10月", "7", "5", "71%", "已审批", "2026-11-09 10:00", "逾期"] in tables[0]
     workbook = tmp_path / "2026.xlsx"
     assert cli("report", "year", "--unit", "t1", "--period", "2026", "-o", str(workbook))[0] == 0
     assert _book(workbook.read_bytes()).sheetnames[1] == "逐月情况"
@@ -601,3 +598,20 @@ def test_reports_of_the_demo_county(engine: Engine) -> None:
         assert any("村卫生室人员业务水平参差不齐" in p for p in paragraphs)
         year = reports.year_data(s, SYSTEM, s.scalar(select(OrgUnit.id).where(OrgUnit.code == "bp")), 2026)
         assert year.total > 0 and year.problems and year.missing_count >= 1
+
+
+def test_one_rate_on_the_page_draft_the_docx_and_the_xlsx(engine: Engine, known: Known) -> None:
+    """The completion rate reads the same in the page's draft, the Word report and the
+    Excel report, because all three take it from figures.month_data (5 of 7 = 71.43 %)."""
+    with transaction(engine) as s:
+        draft = pv.draft_texts(s, known.head, known.tree["t1"], "2026-10", "zh-CN")
+        docx, _, _ = _docx(reports.monthly_report_docx(s, known.head, known.tree["t1"], "2026-10", today=DECEMBER))
+        book = _book(reports.monthly_report_xlsx(s, known.head, known.tree["t1"], "2026-10", today=DECEMBER))
+    shown = formatting.pct(5 / 7 * 100)
+    assert shown == "71%"
+    assert f"完成率 {shown}" in draft["summary"]
+    assert any(f"完成率{shown}" in p for p in docx)
+    cell = next(row[1] for row in book["概况"].iter_rows(min_row=2) if row[0].value == "完成率")
+    assert cell.number_format == formatting.PERCENT_FORMAT and f"{round(cell.value * 100)}%" == shown
+    # 99.96 % is not done: it never reads 100 % anywhere
+    assert formatting.pct(99.96) == "99%" and formatting.fraction(99.96) == 0.99

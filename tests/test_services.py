@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from db.engine import transaction
 from db.models import AuditEntry, OrgUnit, User
+from portal import clock
 from portal.errors import NotFound, PermissionDenied, StaleEdit, ValidationError
 from portal.org import auth, users
 from portal.org import units as orgunits
@@ -152,7 +153,7 @@ def test_disabled_user_cannot_sign_in_and_reset_lifts_lock(engine, tree):
         assert auth.authenticate(s, "carol", "right-password").reason == "disabled"
     with transaction(engine) as s:
         users.set_active(s, admin, carol.id, True)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for _ in range(5):
         with transaction(engine) as s:
             auth.authenticate(s, "carol", "nope", now)
@@ -184,7 +185,7 @@ def test_password_rules(engine, tree, new, confirm, field):
 def test_change_own_password_needs_current_and_revokes_cookies(engine, tree):
     erin = make_user(engine, "erin", "staff", tree["t1"], password="right-password")
     key = "k" * 32
-    token = auth.encode_token("erin", key, 7, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5))
+    token = auth.encode_token("erin", key, 7, clock.now() - dt.timedelta(seconds=5))
     with transaction(engine) as s:
         assert auth.user_from_token(s, token, key, 7) is not None
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
@@ -202,7 +203,7 @@ def test_change_own_password_needs_current_and_revokes_cookies(engine, tree):
 def test_token_checks(engine, tree):
     make_user(engine, "fay", "staff", tree["t1"])
     key = "k" * 32
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     with transaction(engine) as s:
         assert auth.user_from_token(s, auth.encode_token("fay", key, 7), key, 7).username == "fay"
         assert auth.user_from_token(s, auth.encode_token("fay", "x" * 32, 7), key, 7) is None  # forged

@@ -24,6 +24,7 @@ from typing import Any, NotRequired, TypedDict
 
 import altair as alt
 
+from portal import formatting
 from portal.i18n import t
 
 # What alt.layer() and `+` are typed to return: a FacetChart when every layer shares a
@@ -139,29 +140,6 @@ def status_legend_labels(lang: str) -> dict[str, str]:
     return {status: status_label(status, lang) for status in STATUSES}
 
 
-def format_number(x: float | int | None) -> str:
-    """A figure for people: thousands separators, integers without ".0", other values
-    to at most two decimals without trailing zeros; None and NaN read "—"."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    value = float(x)
-    if value.is_integer():
-        return f"{int(value):,}"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def format_pct(pct: float | None) -> str:
-    """A completion percentage in whole numbers (halves round up); just short of 100
-    reads "99%", so an unmet target never shows "100%"."""
-    if pct is None or (isinstance(pct, float) and math.isnan(pct)):
-        return "—"
-    shown = math.floor(pct + 0.5)
-    if pct < 100 <= shown:
-        shown = 99
-    return f"{format_number(shown)}%"
-
-
 # --- helpers ---------------------------------------------------------------------------
 
 
@@ -242,9 +220,9 @@ def no_data_chart(lang: str, title: str | None = None, width: int = DEFAULT_WIDT
 def bullet_text(actual: float | None, target: float | None, pct: float | None, comparator: str = ">=") -> str:
     """The label right of a bullet bar: "16 / 20 · 80%", or just "16" without a target."""
     if target is None:
-        return format_number(actual)
+        return formatting.number(actual)
     bound = "≤" if comparator == "<=" else ""
-    return f"{format_number(actual)} / {bound}{format_number(target)} · {format_pct(pct)}"
+    return f"{formatting.number(actual)} / {bound}{formatting.number(target)} · {formatting.pct(pct)}"
 
 
 def bullet_chart(
@@ -297,10 +275,10 @@ def bullet_chart(
                 "text": text,
                 "status": status,
                 "status_text": status_label(status, lang),
-                "actual_text": f"{format_number(actual)} {unit}".strip(),
-                "target_text": (f"{bound}{format_number(target)} {unit}".strip() if target is not None else "—"),
-                "expected_text": (f"{format_number(expected)} {unit}".strip() if expected is not None else "—"),
-                "pct_text": format_pct(pct),
+                "actual_text": f"{formatting.number(actual)} {unit}".strip(),
+                "target_text": (f"{bound}{formatting.number(target)} {unit}".strip() if target is not None else "—"),
+                "expected_text": (f"{formatting.number(expected)} {unit}".strip() if expected is not None else "—"),
+                "pct_text": formatting.pct(pct),
             }
         )
     # Room right of the longest bar for its label: anchor/D*W + label_px <= W for every row.
@@ -404,7 +382,7 @@ def cumulative_chart(
             "date": _date_text(_get(p, "date")),
             "value": float(_get(p, "value")),
             "series": actual_name,
-            "value_text": format_number(_get(p, "value")),
+            "value_text": formatting.number(_get(p, "value")),
         }
         for p in points
     ] + [
@@ -412,7 +390,7 @@ def cumulative_chart(
             "date": _date_text(_get(p, "date")),
             "value": float(_get(p, "value")),
             "series": expected_name,
-            "value_text": format_number(_get(p, "value")),
+            "value_text": formatting.number(_get(p, "value")),
         }
         for p in expected
     ]
@@ -421,7 +399,7 @@ def cumulative_chart(
             "date": _date_text(_get(m, "date")),
             "value": float(_get(m, "value")),
             "label": str(_get(m, "label")),
-            "value_text": format_number(_get(m, "value")),
+            "value_text": formatting.number(_get(m, "value")),
         }
         for m in milestones
     ]
@@ -486,7 +464,7 @@ def cumulative_chart(
             {
                 "value": target,
                 "date": first,
-                "text": t("chart.target_value", lang, value=format_number(target)) + (f" {unit}" if unit else ""),
+                "text": t("chart.target_value", lang, value=formatting.number(target)) + (f" {unit}" if unit else ""),
             }
         ]
         rule = alt.Chart(alt.Data(values=rule_data))
@@ -550,7 +528,7 @@ def scorecard_chart(cells: list[ScoreCell], lang: str, title: str | None = None)
                 "status": status,
                 "status_text": status_label(status, lang),
                 "text": str(_get(cell, "text") or "") or "—",
-                "pct_text": format_pct(pct),
+                "pct_text": formatting.pct(pct),
                 "text_colour": STATUS_TEXT_COLOURS[status],
             }
         )

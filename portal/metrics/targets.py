@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Indicator, OrgUnit, Target
-from portal import periods
+from portal import formatting, periods
 from portal.errors import FieldError, PermissionDenied
 from portal.metrics import indicators as ind
 from portal.org.scope import Actor, get_unit_in_scope
@@ -413,12 +413,11 @@ def chart_rows(rows: list[Progress], names: dict[int, str], indicator: Indicator
 
 
 def score_cells(rows: list[Progress], names: dict[int, str], labels: dict[str, str]) -> list[ScoreCell]:
-    from portal.charts.progress import format_number  # charts import altair; only the page needs it
 
     cells: list[ScoreCell] = []
     for p in rows:
         actual = round(p.actual, 1) if p.actual is not None else None
-        text = format_number(actual) + (f"/{format_number(p.target)}" if p.target is not None else "")
+        text = formatting.number(actual) + (f"/{formatting.number(p.target)}" if p.target is not None else "")
         cells.append(
             {
                 "unit": names[p.unit_id],

@@ -15,8 +15,8 @@ import jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
 from db.models import User
+from portal import clock
 from portal.org.scope import Actor, actor_for
 from portal.records import audit
 
@@ -49,7 +49,7 @@ class LoginResult:
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> LoginResult:
     """Check a password, counting failures: the fifth in a row locks the account for
     LOCK_MINUTES. A locked account refuses even the right password until the lock ends."""
-    now = now or utcnow()
+    now = now or clock.now()
     username = (username or "").strip().lower()
     user = session.scalar(select(User).where(User.username == username, User.deleted_at.is_(None)))
     if user is None:
@@ -99,7 +99,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def encode_token(username: str, key: str, expiry_days: float, now: dt.datetime | None = None) -> str:
-    now = now or utcnow()
+    now = now or clock.now()
     exp = (now + dt.timedelta(days=expiry_days)).timestamp()
     return jwt.encode({"username": username, "exp_date": exp, "iat": now.timestamp()}, key, algorithm="HS256")
 
@@ -111,7 +111,7 @@ def user_from_token(
     before the user's last logout or password change, or names a disabled or locked user."""
     if not token:
         return None
-    now = now or utcnow()
+    now = now or clock.now()
     try:
         claims = jwt.decode(token, key, algorithms=["HS256"])
         username = str(claims["username"])
@@ -134,4 +134,4 @@ def user_from_token(
 
 def revoke_tokens(user: User, now: dt.datetime | None = None) -> None:
     """Every cookie issued so far stops working (logout, password change or reset)."""
-    user.tokens_valid_after = now or utcnow()
+    user.tokens_valid_after = now or clock.now()

@@ -10,8 +10,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
 from db.models import LANGUAGES, ROLES, OrgUnit, User
+from portal import clock
 from portal.errors import FieldError, NotFound, StaleEdit, ValidationError
 from portal.i18n import t
 from portal.org import auth
@@ -62,7 +62,7 @@ def list_users(
         )
         or 0
     )
-    now = utcnow()
+    now = clock.now()
     rows = [
         UserRow(
             u.id,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit
-from portal import i18n
+from portal import clock, i18n
 from portal.records.fields import Field
 from portal.records.service import Change, Filters, Spec
 
@@ -273,7 +273,7 @@ def history_rows(
     """Audit entries of one record, newest first, ready for a table."""
     return [
         {
-            "when": i18n.local_time(e.at) if e.at else "",
+            "when": clock.local_time(e.at) if e.at else "",
             "who": e.actor_name or "",
             "action": action_label(e.action, lang),
             "version": entry_version(e),

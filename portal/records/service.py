@@ -13,9 +13,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.base import utcnow
 from db.models import AuditEntry, OrgUnit
-from portal import periods
+from portal import clock, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, StaleEdit, ValidationError
 from portal.i18n import t
 from portal.org.scope import Actor, in_scope, is_whole_tree, org_filter
@@ -370,7 +369,7 @@ def delete(session: Session, actor: Actor, spec: Spec, record_id: int, expected_
     obj = get(session, actor, spec, record_id)
     check_version(session, spec, obj, expected_version)
     spec.before_delete(session, obj, actor)
-    return _set_deleted(session, actor, spec, obj, utcnow(), "delete")
+    return _set_deleted(session, actor, spec, obj, clock.now(), "delete")
 
 
 def restore(session: Session, actor: Actor, spec: Spec, record_id: int) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portal import i18n
+from portal import clock, i18n
 from portal.org import units as orgunits
 from portal.org import users
 from portal.org.calendars import CalendarDaySpec
@@ -138,7 +138,7 @@ def recent_changes(actor: Actor) -> None:
         return
     frame = pd.DataFrame(
         {
-            t("col.when"): [i18n.local_time(r[0]) for r in rows],
+            t("col.when"): [clock.local_time(r[0]) for r in rows],
             t("col.who"): [r[1] for r in rows],
             t("col.action"): [display.action_label(r[2], lang()) for r in rows],
             t("col.record"): [f"{_record_type(specs, r[3])} #{r[4]}" for r in rows],

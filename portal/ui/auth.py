@@ -10,7 +10,6 @@ The library draws the login form and sets the cookie. Two things are done differ
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from typing import Any
@@ -20,8 +19,8 @@ import streamlit_authenticator as stauth
 from sqlalchemy import select
 
 from db.models import User
+from portal import clock
 from portal.config import CookieSettings, cookie_settings
-from portal.i18n import local_time
 from portal.org import auth, users
 from portal.org.scope import Actor, actor_for
 from portal.ui.db import unit_of_work
@@ -65,7 +64,7 @@ def current_actor() -> Actor | None:
 
 
 def _usable(user: User) -> bool:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     return user.active and not (user.locked_until and user.locked_until > now)
 
 
@@ -152,7 +151,7 @@ def login_page() -> None:
 def _show_login_failure() -> None:
     reason, locked_until = st.session_state.get(RESULT_KEY) or ("bad_credentials", None)
     if reason == "locked" and locked_until is not None:
-        st.error(t("login.locked", attempts=auth.MAX_FAILED_ATTEMPTS, until=local_time(locked_until, "%H:%M")))
+        st.error(t("login.locked", attempts=auth.MAX_FAILED_ATTEMPTS, until=clock.local_time(locked_until, "%H:%M")))
     elif reason == "disabled":
         st.error(t("login.disabled"))
     else:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
 from db.models import OrgUnit, ThemeDay, User
-from portal import i18n, periods
+from portal import clock, i18n, periods
 from portal.org import themedays
 from portal.org import units as orgunits
 from portal.org.scope import org_filter
@@ -52,14 +50,14 @@ def render() -> None:
     cols[1].metric(t("home.users"), f"{user_count:,}")
     if chosen is not None:
         pop = f"{chosen.population:,}" if chosen.population is not None else t("home.no_population")
-        year = chosen.population_year or dt.date.today().year
+        year = chosen.population_year or clock.today().year
         cols[2].metric(t("home.population", year=year), pop)
     theme_calendar()
 
 
 def theme_calendar(days: int = 60) -> None:
     """The health theme days of the next two months, with what the plans suggest doing."""
-    today = dt.date.today()
+    today = clock.today()
     with unit_of_work() as session:
         rules: list[ThemeDay] | list[themedays.Rule] = themedays.active_rules(session) or list(themedays.BUILTIN)
         items = themedays.upcoming(rules, today, days)

@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from portal import i18n, periods
+from portal import clock, formatting, i18n, periods
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import charts as pc
 from portal.programmes.plans import specs as pl
@@ -74,7 +74,7 @@ def render() -> None:
     if unit_id is None:
         st.info(t("plans.no_unit"))
         return
-    today = pv.local_today()
+    today = clock.today()
     month = pv.board_month(selected_period(), today)
 
     def load() -> Ctx:
@@ -125,7 +125,7 @@ def board_view(ctx: Ctx) -> None:
         cols = st.columns(4)
         cols[0].metric(t("plans.metric.items"), len(cards))
         cols[1].metric(t("plans.metric.done"), done)
-        cols[2].metric(t("plans.metric.rate"), pc.format_pct(rate))
+        cols[2].metric(t("plans.metric.rate"), formatting.pct(rate))
         cols[3].metric(t("plans.metric.overdue"), sum(c.overdue for c in cards))
         shown = _filters(cards)
         grouped = pv.by_column(shown)
@@ -225,8 +225,8 @@ def _card(card: pv.Card) -> None:
                 md_escape(
                     t(
                         "plans.card.qty",
-                        actual=pv.qty(card.actual_qty or 0),
-                        target=pv.qty(card.target_qty),
+                        actual=formatting.number(card.actual_qty or 0),
+                        target=formatting.number(card.target_qty),
                         unit=card.target_unit,
                     )
                 )
@@ -524,8 +524,8 @@ def _report_status(ctx: Ctx) -> None:
     cols[1].caption(pv.rule_text(state.rule, lang()))
     cols[2].metric(
         t("plans.report.submitted_at"),
-        i18n.local_time(state.submitted_at, "%m-%d %H:%M") if state.submitted_at else "—",
-        help=i18n.local_time(state.submitted_at) if state.submitted_at else None,
+        clock.local_time(state.submitted_at, "%m-%d %H:%M") if state.submitted_at else "—",
+        help=clock.local_time(state.submitted_at) if state.submitted_at else None,
     )
     if state.submitted_by:
         cols[2].caption(t("plans.report.by", name=state.submitted_by))
@@ -541,7 +541,7 @@ def _report_status(ctx: Ctx) -> None:
             t(
                 "plans.report.approved",
                 by=state.reviewed_by or "—",
-                time=i18n.local_time(state.reviewed_at) if state.reviewed_at else "—",
+                time=clock.local_time(state.reviewed_at) if state.reviewed_at else "—",
             )
             + (t("plans.report.comment", comment=md_escape(state.review_comment)) if state.review_comment else ""),
             icon=":material/verified:",
@@ -671,7 +671,7 @@ def review_view(ctx: Ctx) -> None:
             facts.append(
                 t(
                     "plans.grid.tip_submitted",
-                    time=i18n.local_time(state.submitted_at),
+                    time=clock.local_time(state.submitted_at),
                     flag=t("plans.on_time" if state.on_time else "plans.late"),
                 )
             )

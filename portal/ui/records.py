@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from portal import i18n, periods
+from portal import clock, i18n, periods
 from portal.errors import NotFound, ValidationError
 from portal.org import units as orgunits
 from portal.org.scope import Actor
@@ -409,7 +409,7 @@ def _request_reload(prefix: str) -> None:
 
 def _show_stale(ctx: Ctx, stale: dict[str, Any], names: dict[int, str]) -> None:
     by = stale.get("by")
-    when = i18n.local_time(stale["at"]) if stale.get("at") else ""
+    when = clock.local_time(stale["at"]) if stale.get("at") else ""
     text = t("records.stale_by", by=by, when=when) if by else t("records.stale")
     st.warning(text, icon=":material/sync_problem:")
     rows = stale.get("rows") or []
@@ -513,7 +513,7 @@ def add_view(ctx: Ctx) -> None:
     spec = ctx.spec
     fields = spec.writable_fields(creating=True)
     choices = ctx.unit_ids(active_only=True)
-    defaults = display.form_defaults(spec, ctx.unit_id, dt.date.today(), choices)
+    defaults = display.form_defaults(spec, ctx.unit_id, clock.today(), choices)
     follow = ctx.k("add", "sidebar_unit")
     sidebar_moved = st.session_state.get(follow, ctx.unit_id) != ctx.unit_id
     st.session_state[follow] = ctx.unit_id
@@ -685,7 +685,7 @@ def trash_view(ctx: Ctx) -> None:
         with st.container(border=True):
             text, button = st.columns([6, 1], vertical_alignment="center")
             text.markdown(
-                f"**{display.md_escape(label)}**  \n:gray[{t('records.deleted_at', when=i18n.local_time(when))}]"
+                f"**{display.md_escape(label)}**  \n:gray[{t('records.deleted_at', when=clock.local_time(when))}]"
             )
             if button.button(
                 t("records.restore"),
@@ -736,7 +736,7 @@ def _bytes_later(make: Callable[[], bytes]) -> Callable[[], bytes]:
 
 
 def export_section(ctx: Ctx) -> None:
-    spec, today = ctx.spec, dt.date.today()
+    spec, today = ctx.spec, clock.today()
     st.subheader(t("records.export_title"))
     if ctx.total is not None:
         st.caption(t("records.export_caption", count=ctx.total))
@@ -768,7 +768,7 @@ def import_section(ctx: Ctx) -> None:
         row.download_button(
             t(f"records.template_{fmt}"),
             _bytes_later(functools.partial(records_io.template, spec, fmt, language)),
-            file_name=display.export_filename(spec, language, fmt, dt.date.today(), True),
+            file_name=display.export_filename(spec, language, fmt, clock.today(), True),
             mime=MIME[fmt],
             key=ctx.k("template", fmt),
             icon=":material/description:",
@@ -873,7 +873,7 @@ def _import_errors(ctx: Ctx, preview: Any) -> None:
         report,
         mime=MIME["csv"],
         key=ctx.k("import", "report"),
-        file_name=display.export_filename(ctx.spec, ctx.lang, "csv", dt.date.today()).replace(
+        file_name=display.export_filename(ctx.spec, ctx.lang, "csv", clock.today()).replace(
             ".csv", f"_{t('records.report_suffix')}.csv"
         ),
         icon=":material/download:",

@@ -4,7 +4,6 @@ gate each page script passes through."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from db import migrate
-from portal import i18n, navigation, periods
+from portal import clock, i18n, navigation, periods
 from portal.config import ConfigError, cookie_settings, demo_mode
 from portal.navigation import PageDef
 from portal.org import units as orgunits
@@ -151,7 +150,7 @@ def unit_picker(actor: Actor, units: list[orgunits.UnitRow]) -> None:
 
 
 def period_picker() -> None:
-    options = periods.picker_options(dt.date.today())
+    options = periods.picker_options(clock.today())
     if st.session_state.get(PERIOD_KEY) not in options:
         st.session_state[PERIOD_KEY] = options[0]
     st.selectbox(t("shell.period"), options, key=PERIOD_KEY, format_func=lambda key: periods.label(key, lang()))
@@ -182,7 +181,7 @@ def selected_unit_id() -> int | None:
 
 
 def selected_period() -> str:
-    return st.session_state.get(PERIOD_KEY) or periods.month_key(dt.date.today())
+    return st.session_state.get(PERIOD_KEY) or periods.month_key(clock.today())
 
 
 def _served_alone() -> bool:

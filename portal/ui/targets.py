@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models import Indicator
-from portal import i18n, periods
+from portal import clock, formatting, i18n, periods
 from portal.charts import progress as charts
 from portal.metrics import indicators as ind
 from portal.metrics import targets as tg
@@ -45,7 +45,7 @@ def render() -> None:
 
 
 def progress_view(actor: Actor) -> None:
-    today = dt.date.today()
+    today = clock.today()
     unit_id = selected_unit_id() or actor.org_unit_id
     if unit_id is None:  # as on the plans page: only the CLI's system actor has no unit
         st.info(t("plans.no_unit"))
@@ -60,7 +60,7 @@ def progress_view(actor: Actor) -> None:
             "targets.caption",
             unit=unit.name(lang()),
             period=periods.label(selected_period(), lang()),
-            time=i18n.local_time(dt.datetime.now(dt.UTC), "%H:%M"),
+            time=clock.local_time(clock.now(), "%H:%M"),
         )
     )
     if not ready:
@@ -97,13 +97,13 @@ def progress_view(actor: Actor) -> None:
 def _summary(p: tg.Progress, indicator: Indicator) -> None:
     unit = tg.unit_label(indicator, lang())
     cols = st.columns(4)
-    cols[0].metric(t("targets.actual"), f"{charts.format_number(p.actual)} {unit}")
-    cols[1].metric(t("targets.target"), f"{charts.format_number(p.target)} {unit}" if p.target is not None else "—")
+    cols[0].metric(t("targets.actual"), f"{formatting.number(p.actual)} {unit}")
+    cols[1].metric(t("targets.target"), f"{formatting.number(p.target)} {unit}" if p.target is not None else "—")
     expected = round(p.expected, 1) if p.expected is not None else None
-    cols[2].metric(t("targets.expected"), f"{charts.format_number(expected)} {unit}" if expected is not None else "—")
+    cols[2].metric(t("targets.expected"), f"{formatting.number(expected)} {unit}" if expected is not None else "—")
     cols[3].metric(t("targets.status"), _status_text(p))
     if p.pct is not None:
-        cols[3].caption(t("targets.pct", pct=charts.format_pct(p.pct)))
+        cols[3].caption(t("targets.pct", pct=formatting.pct(p.pct)))
 
 
 def _status_text(p: tg.Progress) -> str:
@@ -168,8 +168,8 @@ def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], pr
 
     def label(uid: int) -> str:
         p = figures[uid]
-        return f"{names[uid]} · {charts.format_number(p.actual)}" + (
-            f" / {charts.format_number(p.target)}" if p.target is not None else ""
+        return f"{names[uid]} · {formatting.number(p.actual)}" + (
+            f" / {formatting.number(p.target)}" if p.target is not None else ""
         )
 
     unit_id = st.selectbox(t("targets.drill_unit"), options, key=f"{KEY}.drill.unit", format_func=label)

@@ -18,8 +18,8 @@ from typing import Any
 
 import altair as alt
 
+from portal import formatting
 from portal.charts import progress as charts
-from portal.charts.progress import format_number, format_pct
 from portal.i18n import t
 from portal.programmes.plans import specs as pl
 
@@ -134,13 +134,13 @@ def completion_chart(
                 if status != "no_target"
                 else t("plans.chart.no_items", lang),
                 "text": (
-                    f"{format_number(done)}/{format_number(total)} · {format_pct(pct)}"
+                    f"{formatting.number(done)}/{formatting.number(total)} · {formatting.pct(pct)}"
                     if total
                     else t("plans.chart.no_items", lang)
                 ),
-                "pct_text": format_pct(pct),
-                "target_text": format_pct(target),
-                "count_text": f"{format_number(done)}/{format_number(total)}",
+                "pct_text": formatting.pct(pct),
+                "target_text": formatting.pct(target),
+                "count_text": f"{formatting.number(done)}/{formatting.number(total)}",
             }
         )
     months = [r["month"] for r in records]
@@ -354,8 +354,10 @@ def ontime_chart(
                 "zero": 0,
                 "level": level,
                 "level_text": t(f"plans.chart.ontime.{level}", lang),
-                "text": (f"{on_time}/{due} · {format_pct(pct)}" if due else t("plans.chart.ontime.nothing_due", lang)),
-                "pct_text": format_pct(pct),
+                "text": (
+                    f"{on_time}/{due} · {formatting.pct(pct)}" if due else t("plans.chart.ontime.nothing_due", lang)
+                ),
+                "pct_text": formatting.pct(pct),
                 "count_text": f"{on_time}/{due}",
             }
         )

@@ -9,14 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, PlanItem, User
-from portal import periods
-from portal.i18n import DISPLAY_TZ
+from portal import clock, periods
 from portal.org import calendars
 from portal.org.scope import SYSTEM, Actor, actor_for
 from portal.programmes.plans import specs as plans
@@ -308,7 +306,7 @@ class _Planner:
             while not self.calendar.is_workday(day) and day > periods.bounds(month)[1]:
                 day -= dt.timedelta(days=1)
         local = dt.datetime.combine(
-            day, dt.time(self.rng.randint(8, 17), self.rng.choice((5, 20, 35, 50))), tzinfo=ZoneInfo(DISPLAY_TZ)
+            day, dt.time(self.rng.randint(8, 17), self.rng.choice((5, 20, 35, 50))), tzinfo=clock.office_zone()
         )
         if local > self._now():
             return None  # not sent yet
@@ -316,5 +314,5 @@ class _Planner:
         return plans.submit(self.session, actor, unit.id, month, now=local.astimezone(dt.UTC), **texts)
 
     def _now(self) -> dt.datetime:
-        end_of_today = dt.datetime.combine(self.today, dt.time(18, 0), tzinfo=ZoneInfo(DISPLAY_TZ))
-        return min(end_of_today, dt.datetime.now(dt.UTC))
+        end_of_today = dt.datetime.combine(self.today, dt.time(18, 0), tzinfo=clock.office_zone())
+        return min(end_of_today, clock.now())

@@ -15,11 +15,9 @@ from typing import Any, ClassVar, Literal, overload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, WorkPlan
-from portal import apps, periods
+from portal import apps, clock, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, ValidationError
-from portal.i18n import DISPLAY_TZ
 from portal.org import calendars
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.records import audit
@@ -250,7 +248,7 @@ class PlanItemSpec(RecordSpec):
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
         if obj.status == "done":
             obj.progress_pct = 100
-            obj.completed_on = obj.completed_on or _local_date(utcnow())  # the office's day
+            obj.completed_on = obj.completed_on or clock.today()  # the office's day
         if "owner_name" in values or creating:
             obj.owner_user_id = _owner_account(session, obj.org_unit_id, obj.owner_name)
 
@@ -293,7 +291,7 @@ class ProgressUpdateSpec(RecordSpec):
 
     @classmethod
     def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
-        raw.setdefault("update_date", dt.date.today())
+        raw.setdefault("update_date", clock.today())
         return raw
 
     @classmethod
@@ -379,12 +377,6 @@ class CycleError(PortalError):
     key = "plans.error.state"
 
 
-def _local_date(instant: dt.datetime) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return instant.astimezone(ZoneInfo(DISPLAY_TZ)).date()
-
-
 def due_for(session: Session, unit: OrgUnit, month: str) -> dt.date:
     return calendars.due_date(
         calendars.load_calendar(session), month, unit.report_due_rule or calendars.DEFAULT_DUE_RULE
@@ -438,7 +430,7 @@ def submit(
         records.update(
             session, actor, MonthlyReportSpec, report.id, {k: v for k, v in texts.items() if v is not None}, None
         )
-    now = now or utcnow()
+    now = now or clock.now()
     unit = session.get_one(OrgUnit, report.org_unit_id)
     due = due_for(session, unit, month)
     return _step(
@@ -450,7 +442,7 @@ def submit(
         submitted_at=now,
         submitted_by=actor.username,
         due_date=due,
-        on_time=_local_date(now) <= due,
+        on_time=clock.local_date(now) <= due,
     )
 
 
@@ -484,7 +476,7 @@ def approve(
         "approve",
         status="approved",
         locked=True,
-        reviewed_at=now or utcnow(),
+        reviewed_at=now or clock.now(),
         reviewed_by=actor.username,
         review_comment=comment or None,
     )
@@ -502,7 +494,7 @@ def return_report(
         report,
         "return",
         status="returned",
-        reviewed_at=now or utcnow(),
+        reviewed_at=now or clock.now(),
         reviewed_by=actor.username,
         review_comment=comment.strip(),
     )

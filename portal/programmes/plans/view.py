@@ -6,7 +6,6 @@ figures behind the charts. The page only lays these out.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, PlanItem
-from portal import periods
-from portal.i18n import DISPLAY_TZ, t
+from portal import clock, formatting, periods
+from portal.i18n import t
 from portal.metrics import targets as tg
 from portal.org import calendars
 from portal.org.scope import Actor, get_unit_in_scope
+from portal.programmes.plans import figures
 from portal.programmes.plans import specs as pl
 
 # Board columns, left to right; "late" holds overdue and postponed items.
@@ -29,13 +29,6 @@ DISPLAY_STATUSES = tuple(c.value for c in pl.ITEM_STATUSES)
 ACTIVE = ("not_started", "in_progress", "overdue")
 GRID_MONTHS = 6
 COMPLETION_INDICATOR = "MP-DONE"
-
-
-def local_today() -> dt.date:
-    """Today on the office's wall clock (the day submit() judges on-time by)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(DISPLAY_TZ)).date()
 
 
 def board_month(selected: str, today: dt.date) -> str:
@@ -55,16 +48,6 @@ def months_up_to(month: str, count: int = GRID_MONTHS) -> list[str]:
         keys.append(f"{year:04d}-{m:02d}")
         year, m = (year - 1, 12) if m == 1 else (year, m - 1)
     return keys[::-1]
-
-
-def qty(value: float | None) -> str:
-    """A quantity for people: integers without ".0", others to two decimals."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
 
 
 def choice_label(choices: tuple[Any, ...], value: str | None, lang: str) -> str:
@@ -268,85 +251,70 @@ def report_state(session: Session, actor: Actor, unit_id: int, month: str, today
     )
 
 
-def _item_line(n: int, item: PlanItem, lang: str) -> str:
-    return t("plans.draft.line", lang, n=n, title=item.title)
-
-
-def _amount(value: float | None, unit: str | None) -> str:
-    return f"{qty(value)}{(' ' if unit and unit.isascii() else '') + unit if unit else ''}"
-
-
 def draft_texts(session: Session, actor: Actor, unit_id: int, month: str, lang: str) -> dict[str, str]:
-    """The month's report drafted from its items: what was completed (with quantities and
-    the completion rate), what was not and why (存在问题), and next month's items."""
-    items = pl.items_of(session, actor, unit_id, month)
+    """The month's report drafted from its figures (portal.programmes.plans.figures, the
+    ones the Word and Excel reports print): what was completed (with quantities and the
+    completion rate), what was not and why (存在问题), and next month's items."""
+    data = figures.month_data(session, actor, unit_id, month)
     label = periods.label(month, lang)
-    done, counted, rate = completion(items)
-    if not counted:
+    if not data.total:
         lines = [t("plans.draft.no_items", lang, month=label)]
     else:
-        from portal.charts.progress import format_pct  # charts import altair; only here is it needed
-
-        lines = [t("plans.draft.summary_head", lang, month=label, total=counted, done=done, rate=format_pct(rate))]
-    finished = [i for i in items if i.status == "done"]
-    for n, item in enumerate(finished, 1):
-        line = _item_line(n, item, lang)
-        if item.actual_qty is not None or item.target_qty is not None:
-            line += t(
-                "plans.draft.qty",
-                lang,
-                actual=_amount(item.actual_qty, item.target_unit),
-                target=_amount(item.target_qty, item.target_unit),
-            )
-        if item.completed_on:
-            line += t("plans.draft.on", lang, date=item.completed_on.isoformat())
-        lines.append(line)
-    if counted and not finished:
-        lines.append(t("plans.draft.none_done", lang))
-    unfinished = [i for i in items if i.status in pl.UNFINISHED]
-    problems = []
-    for n, item in enumerate(unfinished, 1):
-        why = (item.notes or "").strip().replace("\n", " ") or t("plans.draft.no_reason", lang)
-        problems.append(
+        lines = [
             t(
-                "plans.draft.problem",
+                "plans.draft.summary_head",
                 lang,
-                n=n,
-                title=item.title,
-                pct=item.progress_pct or 0,
-                status=status_label(item.status, lang),
-                why=why,
+                month=label,
+                total=data.total,
+                done=data.done_count,
+                rate=data.rate_text,
             )
+        ]
+    for n, item in enumerate(data.done, 1):
+        line = t("plans.draft.line", lang, n=n, title=item.title)
+        if item.actual_qty is not None or item.target_qty is not None:
+            actual = formatting.qty(item.actual_qty, item.unit) or formatting.DASH
+            target = formatting.qty(item.target_qty, item.unit) or formatting.DASH
+            line += t("plans.draft.qty", lang, actual=actual, target=target)
+        if item.completed_on:
+            line += t("plans.draft.on", lang, date=formatting.date(item.completed_on))
+        lines.append(line)
+    if data.total and not data.done:
+        lines.append(t("plans.draft.none_done", lang))
+    problems = [
+        t(
+            "plans.draft.problem",
+            lang,
+            n=n,
+            title=item.title,
+            pct=item.progress_pct,
+            status=status_label(item.status, lang),
+            why=item.notes.replace("\n", " ") or t("plans.draft.no_reason", lang),
         )
-    following = pl.items_of(session, actor, unit_id, pl.next_month(month))
+        for n, item in enumerate(data.unfinished, 1)
+    ]
     plan_lines = []
-    for n, item in enumerate(following, 1):
-        line = _item_line(n, item, lang)
+    for n, item in enumerate(data.next_items, 1):
+        line = t("plans.draft.line", lang, n=n, title=item.title)
         extra = []
         if item.target_qty is not None:
-            extra.append(t("plans.draft.target", lang, target=_amount(item.target_qty, item.target_unit)))
-        if item.owner_name:
-            extra.append(t("plans.draft.owner", lang, owner=item.owner_name))
+            extra.append(t("plans.draft.target", lang, target=formatting.qty(item.target_qty, item.unit)))
+        if item.owner:
+            extra.append(t("plans.draft.owner", lang, owner=item.owner))
         if item.carried_over:
             extra.append(t("plans.draft.carried", lang))
         if extra:
             line += t("plans.draft.extra", lang, text=t("plans.draft.sep", lang).join(extra))
         plan_lines.append(line)
-    if not following:
-        plan_lines.append(
-            t(
-                "plans.draft.no_next" if unfinished else "plans.draft.no_next_plan",
-                lang,
-                month=periods.label(pl.next_month(month), lang),
-            )
-        )
-        for n, item in enumerate(unfinished, 1):
+    if not data.next_items:
+        key = "plans.draft.no_next" if data.unfinished else "plans.draft.no_next_plan"
+        plan_lines.append(t(key, lang, month=periods.label(data.next_month, lang)))
+        for n, item in enumerate(data.unfinished, 1):
             plan_lines.append(t("plans.draft.continue", lang, n=n, title=item.title))
+    nothing = "plans.draft.no_problems" if data.total else "plans.draft.nothing"
     return {
         "summary": "\n".join(lines),
-        "problems": "\n".join(problems)
-        if problems
-        else t("plans.draft.no_problems" if counted else "plans.draft.nothing", lang),
+        "problems": "\n".join(problems) if problems else t(nothing, lang),
         "next_plan": "\n".join(plan_lines),
     }
 
@@ -479,7 +447,6 @@ def ontime_by_unit(rows: list[GridRow]) -> list[dict[str, Any]]:
 
 def grid_cells(rows: list[GridRow], lang: str) -> list[dict[str, Any]]:
     """The review grid's rows in the shape plan_charts.report_grid_chart reads."""
-    from portal.i18n import local_time
 
     cells = []
     for row in rows:
@@ -489,11 +456,11 @@ def grid_cells(rows: list[GridRow], lang: str) -> list[dict[str, Any]]:
             else ("✓" if row.on_time else "✗")
         )
         if row.submitted_at is not None and row.status not in ("draft", "overdue", "not_due"):
-            detail = local_time(row.submitted_at, "%m-%d %H:%M")
+            detail = clock.local_time(row.submitted_at, "%m-%d %H:%M")
             tip = t(
                 "plans.grid.tip_submitted",
                 lang,
-                time=local_time(row.submitted_at),
+                time=clock.local_time(row.submitted_at),
                 flag=t("plans.on_time" if row.on_time else "plans.late", lang),
             )
         else:
