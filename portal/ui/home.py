@@ -11,7 +11,7 @@ from portal import clock, i18n, periods
 from portal.org import themedays
 from portal.org import units as orgunits
 from portal.org.scope import org_filter
-from portal.programmes.education.specs import ACTIVITY_TYPES
+from portal.records import registry
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.shell import require_page, selected_period, selected_unit_id
@@ -65,7 +65,7 @@ def theme_calendar(days: int = 60) -> None:
     if not items:
         st.info(t("home.calendar_empty"))
         return
-    kinds = {c.value: c.label(lang()) for c in ACTIVITY_TYPES}
+    kinds = activity_labels(lang())
     weekdays = t("home.weekdays").split(",")
     frame = pd.DataFrame(
         {
@@ -85,3 +85,12 @@ def theme_calendar(days: int = 60) -> None:
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch", key="home.table.calendar")
+
+
+def activity_labels(language: str) -> dict[str, str]:
+    """What the theme days suggest doing, in words: the choices of the health-education
+    activity type, found through the spec registry (home does not import an area)."""
+    spec = registry.specs().get("he_activities")
+    if spec is None:
+        return {}
+    return {c.value: c.label(language) for c in spec.field("activity_type").choices}
