@@ -105,6 +105,7 @@ class AuditEntry(Base):
     transaction as the change itself."""
 
     __tablename__ = "audit_entries"
+    __audit__ = False  # the trail itself
     __table_args__ = (Index("ix_audit_entries_record", "record_type", "record_id"),)
 
     id: Mapped[intpk]

@@ -24,6 +24,7 @@ from portal.demo import DEMO_PASSWORD, load_demo
 from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import SYSTEM
+from tests.conftest import tamper
 
 
 @dataclass
@@ -214,7 +215,7 @@ def test_missing_required_option_is_a_usage_error(cli: Run, tree: dict[str, int]
 
 def test_user_passwd_resets_and_unlocks(cli: Run, engine: Engine, tree: dict[str, int]) -> None:
     make_user(engine, "wangwu", "staff", tree["t1"], password="old-secret1")
-    with Session(engine) as s, s.begin():
+    with tamper(engine) as s:
         user = s.scalar(select(User).where(User.username == "wangwu"))
         assert user is not None
         user.locked_until = utcnow().replace(year=utcnow().year + 1)

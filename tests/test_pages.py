@@ -19,7 +19,7 @@ from db.models import ROLES, AuditEntry, User
 from portal import navigation
 from portal.i18n import t
 from portal.org import auth
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app, tamper
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo12345"
@@ -171,7 +171,7 @@ def test_wrong_password_then_lockout_message(app_db):
     login(at, "inspector", PASSWORD)  # right password, still locked
     assert "已锁定" in at.error[0].value
     assert at.session_state["authentication_status"] is False
-    with transaction(app_db) as s:
+    with tamper(app_db) as s:
         user = s.scalar(select(User).where(User.username == "inspector"))
         assert user.locked_until is not None
         user.locked_until = None  # leave the account usable for other tests
@@ -190,11 +190,11 @@ def test_logout_returns_to_login_and_revokes_cookies(app_db):
 
 def test_disabled_user_is_signed_out_on_next_run(app_db):
     at = open_app("viewer")
-    with transaction(app_db) as s:
+    with tamper(app_db) as s:
         s.scalar(select(User).where(User.username == "viewer")).active = False
     at.run()
     assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
-    with transaction(app_db) as s:
+    with tamper(app_db) as s:
         s.scalar(select(User).where(User.username == "viewer")).active = True
 
 
@@ -244,7 +244,7 @@ def test_admin_disables_and_resets(app_db):
     at.button(key="FormSubmitter:admin.form.reset-" + t("admin.reset_password")).click()
     at.run()
     assert t("admin.password_reset", username="staff") in texts(at)
-    with transaction(app_db) as s:
+    with tamper(app_db) as s:
         user = s.scalar(select(User).where(User.username == "staff"))
         assert user.active and auth.check_password("reset-pass-99", user.password_hash)
         user.password_hash = auth.hash_password(PASSWORD, rounds=4)
@@ -268,7 +268,7 @@ def test_change_own_password_on_account_page(app_db):
     at.button(key="FormSubmitter:account.form.password-" + t("account.save")).click()
     at.run()
     assert t("account.password_changed") in texts(at)
-    with transaction(app_db) as s:
+    with tamper(app_db) as s:
         user = s.scalar(select(User).where(User.username == "trainer"))
         assert auth.check_password("another-pass-1", user.password_hash)
         user.password_hash = auth.hash_password(PASSWORD, rounds=4)
@@ -288,7 +288,7 @@ def test_language_switch_is_saved_per_user(app_db):
     fresh.session_state["username"] = "inspector"
     fresh.run()
     assert fresh.title[0].value == t("home.welcome", "en", name="inspector")
-    with transaction(app_db) as s:
+    with tamper(app_db) as s:
         s.scalar(select(User).where(User.username == "inspector")).language = None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from db.engine import transaction
 from db.models import AuditEntry, MonthlyReport, PlanItem
 from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.org import units as orgunits
 from portal.org.calendars import CalendarDaySpec
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as plans
@@ -149,9 +150,7 @@ def test_on_time_flag_against_the_working_day_due_date(engine, tree, people, mon
 def test_recorded_holiday_and_unit_rule_move_the_due_date(engine, tree, people):
     with transaction(engine) as s:
         rs.create(s, SYSTEM, CalendarDaySpec, {"day": "2027-01-04", "workday": False, "name_zh": "元旦调休"})
-        from db.models import OrgUnit
-
-        s.get(OrgUnit, tree["t2"]).report_due_rule = "day:2"
+        orgunits.update(s, SYSTEM, tree["t2"], {"report_due_rule": "day:2"})
     with transaction(engine) as s:
         assert plans.submit(s, people["t1staff"], tree["t1"], "2026-12").due_date == dt.date(2027, 1, 11)
         assert plans.submit(s, people["t2staff"], tree["t2"], "2026-12").due_date == dt.date(2027, 1, 2)

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Indicator
 from portal import apps
+from portal.org.scope import SYSTEM
+from portal.records import audit
 
 
 def agg(record: str, agg: str = "count", field: str | None = None, **filters: Any) -> dict[str, Any]:
@@ -87,7 +89,6 @@ def ensure_builtin(session: Session) -> int:
     added = 0
     for template in builtin():
         if template["code"] not in have:
-            session.add(Indicator(**template, builtin=True, active=True))
+            audit.created(session, SYSTEM, "indicators", Indicator(**template, builtin=True, active=True))
             added += 1
-    session.flush()
     return added

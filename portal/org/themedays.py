@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from db.models import ThemeDay
 from portal.errors import FieldError
+from portal.org.scope import SYSTEM
+from portal.records import audit
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 
@@ -448,9 +450,8 @@ def ensure_builtin(session: Session) -> int:
     added = 0
     for rule in BUILTIN:
         if rule.code not in have:
-            session.add(ThemeDay(**vars(rule), active=True))
+            audit.created(session, SYSTEM, "theme_days", ThemeDay(**vars(rule), active=True))
             added += 1
-    session.flush()
     return added
 
 

@@ -1,4 +1,12 @@
-"""The audit trail: every write adds an entry in the same transaction as the change."""
+"""The audit trail: every write adds an entry in the same transaction as the change.
+
+A guard holds every transaction to it: each row of a record type (a table some RecordSpec
+declares) that a flush inserts, changes or deletes must have an audit entry for that
+record type and id, and the row as it is committed must still read what that entry's
+"after" says (a field set after the entry was written is a change nobody recorded).
+Otherwise the commit is refused with UnauditedWrite. A write path that forgets the trail
+therefore fails in the first test that runs it, instead of leaving a silent gap.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ import datetime as dt
 import decimal
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, OrgUnit
@@ -14,6 +22,13 @@ from portal.org.scope import Actor, org_filter
 
 # Never copied into the trail: a hash is a secret even when salted.
 SECRET_FIELDS = frozenset({"password_hash"})
+_WRITTEN = "trail_guard.written"  # session.info: {(table, id)} of record rows flushed
+_EXEMPT = "trail_guard.exempt"  # session.info: a test's or a tool's own writes, not a user's
+_LOGGED = "trail_guard.logged"  # session.info: {(record_type, id): the last entry's "after"}
+
+
+class UnauditedWrite(RuntimeError):
+    """A transaction changed record rows without writing their audit entries."""
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
@@ -55,7 +70,16 @@ def record(
         after=after,
     )
     session.add(entry)
+    session.info.setdefault(_LOGGED, {})[(record_type, record_id)] = after
     return entry
+
+
+def created(session: Session, actor: Actor, record_type: str, obj: Any, org_unit_id: int | None = None) -> None:
+    """Insert a row written outside the record service (built-in reference data) with its
+    audit entry, like service.create would."""
+    session.add(obj)
+    session.flush()
+    record(session, actor, "create", record_type, obj.id, org_unit_id, None, snapshot(obj))
 
 
 def recent(session: Session, actor: Actor, limit: int = 50) -> list[AuditEntry]:
@@ -69,3 +93,89 @@ def recent(session: Session, actor: Actor, limit: int = 50) -> list[AuditEntry]:
     if not actor.sees_everything:
         stmt = stmt.where(org_filter(actor))
     return list(session.scalars(stmt))
+
+
+# -- the guard ----------------------------------------------------------------------------
+
+
+def _record_tables() -> dict[str, set[str]]:
+    """Table name -> the record types its rows are audited under: the slugs of the specs
+    stored in it, and the table's own name (rows written by a service without a spec, such
+    as populations). Every mapped table is held to the trail unless its model says
+    ``__audit__ = False`` (bookkeeping such as the trail itself)."""
+    from db.base import Base
+    from portal.records import registry  # late: the registry imports every spec module
+
+    tables: dict[str, set[str]] = {}
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if getattr(model, "__audit__", True) and hasattr(model, "__tablename__"):
+            tables[model.__tablename__] = {model.__tablename__}
+    for slug, spec in registry.specs().items():
+        tables.setdefault(spec.model.__tablename__, set()).add(slug)
+    return tables
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_writes(session: Session, _context: Any) -> None:
+    tables = _record_tables()
+    written = session.info.setdefault(_WRITTEN, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(obj), "__tablename__", None)
+        if table not in tables:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        key = inspect(obj).mapper.primary_key_from_instance(obj)  # set by now, new rows too
+        if key and key[0] is not None:
+            written.add((table, key[0]))
+
+
+@event.listens_for(Session, "before_commit")
+def _check_writes(session: Session) -> None:
+    if session.info.pop(_EXEMPT, False):
+        session.info.pop(_WRITTEN, None)
+        session.info.pop(_LOGGED, None)
+        return
+    session.flush()  # the commit would flush after this check; what it writes must be seen
+    written: set[tuple[str, Any]] = session.info.pop(_WRITTEN, set())
+    logged: dict[tuple[str, Any], dict[str, Any] | None] = session.info.pop(_LOGGED, {})
+    if not written:
+        return
+    tables = _record_tables()
+    models = {m.class_.__tablename__: m.class_ for m in _mappers(session)}
+    missing = []
+    for table, rid in sorted(written):
+        entries = [logged[(slug, rid)] for slug in tables[table] if (slug, rid) in logged]
+        if not entries:
+            missing.append(f"{table}#{rid}")
+            continue
+        after = entries[-1]
+        obj = session.identity_map.get(session.identity_key(models[table], (rid,))) if table in models else None
+        if after and obj is not None:
+            now = snapshot(obj)
+            changed = sorted(k for k, v in after.items() if k in now and now[k] != v)
+            if changed:
+                missing.append(f"{table}#{rid} ({', '.join(changed)} changed after its audit entry)")
+    if missing:
+        raise UnauditedWrite(f"{len(missing)} record row(s) changed without an audit entry: {', '.join(missing[:10])}")
+
+
+def exempt(session: Session) -> Session:
+    """Let this transaction write record rows without entries: for tests that set up or
+    tamper with data directly, and for bulk tools (benchmark data). Never for users."""
+    session.info[_EXEMPT] = True
+    return session
+
+
+def _mappers(session: Session) -> list[Any]:
+    from db.base import Base
+
+    return list(Base.registry.mappers)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    session.info.pop(_LOGGED, None)
+    session.info.pop(_EXEMPT, None)

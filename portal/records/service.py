@@ -302,11 +302,18 @@ def _flush(session: Session) -> None:
         raise StaleRecord([], None, None) from exc
 
 
-def create(session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any]) -> Any:
+def create(
+    session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any], system: Mapping[str, Any] | None = None
+) -> Any:
+    """Validate raw input and insert the record, audited. ``system`` holds columns the
+    caller's own logic sets (a carry-over link, a due date), not user input: they are not
+    validated as fields, but they are part of the record the audit entry shows."""
     require(spec, actor, "create")
     values = validate(session, actor, spec, raw)
     obj = spec.model()
     _apply(spec, obj, values)
+    for key, value in (system or {}).items():
+        setattr(obj, key, value)
     spec.before_save(session, obj, values, True, actor)
     session.add(obj)
     _flush(session)

@@ -398,8 +398,13 @@ def report_for(session: Session, actor: Actor, unit_id: int, month: str, create:
         )
     )
     if report is None and create:
-        report = records.create(session, actor, MonthlyReportSpec, {"org_unit_id": unit.id, "month": month})
-        report.due_date = due_for(session, unit, month)
+        report = records.create(
+            session,
+            actor,
+            MonthlyReportSpec,
+            {"org_unit_id": unit.id, "month": month},
+            system={"due_date": due_for(session, unit, month)},
+        )
     return report
 
 
@@ -600,7 +605,7 @@ def carry_over(session: Session, actor: Actor, unit_id: int, month: str) -> int:
     for item in items_of(session, actor, unit_id, month):
         if item.status not in UNFINISHED or item.id in done:
             continue
-        copy = records.create(
+        records.create(
             session,
             actor,
             PlanItemSpec,
@@ -613,8 +618,8 @@ def carry_over(session: Session, actor: Actor, unit_id: int, month: str) -> int:
                 "actual_qty": item.actual_qty,
                 "notes": item.notes,
             },
+            system={"carried_over": True, "carried_from_id": item.id},
         )
-        copy.carried_over, copy.carried_from_id = True, item.id
         if not is_locked(session, item.org_unit_id, month) and item.status != "postponed":
             records.update(session, actor, PlanItemSpec, item.id, {"status": "postponed"}, None)
         count += 1

@@ -1,0 +1,327 @@
+"""Every write the portal offers leaves an audit entry with the values before and after.
+
+Two layers hold this:
+- the guard in portal.records.audit refuses to commit a transaction that changed a
+  record row without an entry for it (or changed it after its entry was written), so any
+  write path that forgets the trail fails in whatever test commits it;
+- this module commits every service-level write there is: each record type's create,
+  update, delete, restore, revert and import, and each named operation (the report
+  cycle, carry-over, copy, templates, targets, populations, accounts, sign-in), checking
+  the entries. A new record type must add a sample here (a test fails until it does).
+
+Every write runs in its own committed transaction, so the guard checks each one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from db.engine import transaction
+from db.models import AuditEntry, PlanItem
+from portal.metrics import library, targets
+from portal.org import auth, users
+from portal.org import units as orgunits
+from portal.org.scope import SYSTEM, Actor
+from portal.programmes.plans import specs as plans
+from portal.records import audit, registry
+from portal.records import io as records_io
+from portal.records import service as records
+from tests.conftest import make_user, tamper
+
+
+@dataclass
+class Ctx:
+    engine: Engine
+    tree: dict[str, int]
+    head: Actor
+    staff: Actor
+    item_id: int
+
+
+# Per record type: a valid record to create, a change to make, and an import row (with
+# codes where a file carries codes). Functions of the context, so they can use its ids.
+Sample = Callable[[Ctx], tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]
+SAMPLES: dict[str, Sample] = {
+    "org_units": lambda c: (
+        {"code": "new1", "name_zh": "新村卫生室", "type": "village_clinic", "parent_id": c.tree["t1"]},
+        {"name_zh": "新村卫生室（改）"},
+        {"code": "new2", "name_zh": "二村卫生室", "type": "village_clinic", "parent_id": "t1"},
+    ),
+    "users": lambda c: (
+        {
+            "username": "newbie",
+            "display_name": "新人",
+            "role": "staff",
+            "org_unit_id": c.tree["t1"],
+            "password": "secret-123",
+            "bcrypt_rounds": 4,
+        },
+        {"display_name": "新人甲"},
+        None,  # passwords are never imported
+    ),
+    "theme_days": lambda c: (
+        {"code": "local-day", "name_zh": "本地卫生日", "name_en": "Local day", "rule": "fixed", "month": 4, "day": 2},
+        {"name_zh": "本地健康日"},
+        {"code": "local-2", "name_zh": "本地二日", "name_en": "Local 2", "rule": "fixed", "month": 5, "day": 3},
+    ),
+    "calendar_days": lambda c: (
+        {"day": dt.date(2031, 1, 2), "workday": False, "name_zh": "调休"},
+        {"name_zh": "元旦调休"},
+        {"day": "2031-01-03", "workday": "否", "name_zh": "调休二"},
+    ),
+    "indicators": lambda c: (
+        {
+            "code": "LOC-1",
+            "name_zh": "本地指标",
+            "name_en": "Local",
+            "area": "he",
+            "comparator": ">=",
+            "period_type": "year",
+            "definition": '{"record": "he_activities"}',
+        },
+        {"name_zh": "本地指标（改）"},
+        {
+            "code": "LOC-2",
+            "name_zh": "本地二",
+            "name_en": "Local 2",
+            "area": "he",
+            "comparator": ">=",
+            "period_type": "year",
+            "definition": '{"record": "he_activities"}',
+        },
+    ),
+    "targets": lambda c: (
+        {"indicator_code": "HE-01", "org_unit_id": c.tree["t1"], "period": "2031", "value": 4},
+        {"value": 6},
+        {"indicator_code": "HE-01", "org_unit_id": "t2", "period": "2031", "value": 5},
+    ),
+    "he_activities": lambda c: (
+        {
+            "org_unit_id": c.tree["t1"],
+            "activity_date": dt.date(2026, 3, 24),
+            "activity_type": "lecture",
+            "title": "结核病防治讲座",
+            "participants": 40,
+        },
+        {"participants": 45},
+        {"org_unit_id": "t1", "activity_date": "2026-03-25", "activity_type": "宣传栏更换", "title": "宣传栏"},
+    ),
+    "work_plans": lambda c: (
+        {"org_unit_id": c.tree["t1"], "plan_type": "annual", "period": "2031", "title": "年度计划"},
+        {"title": "年度工作计划"},
+        {"org_unit_id": "t1", "plan_type": "monthly", "period": "2031-01", "title": "一月计划"},
+    ),
+    "plan_items": lambda c: (
+        {"org_unit_id": c.tree["t1"], "month": "2031-01", "title": "健康讲座", "target_qty": 1},
+        {"status": "in_progress"},
+        {"org_unit_id": "t1", "month": "2031-02", "title": "宣传栏更换"},
+    ),
+    "progress_updates": lambda c: (
+        {"item_id": c.item_id, "note": "已开展一次", "quantity": 1},
+        {"note": "已开展一次讲座"},
+        None,  # not importable
+    ),
+    "monthly_reports": lambda c: (
+        {"org_unit_id": c.tree["t2"], "month": "2031-03"},
+        {"summary": "本月完成情况"},
+        None,  # not importable
+    ),
+}
+
+
+@pytest.fixture
+def ctx(engine: Engine, tree: dict[str, int]) -> Ctx:
+    with transaction(engine) as s:
+        library.ensure_builtin(s)
+    head = make_user(engine, "county_head", "head", tree["county"])
+    staff = make_user(engine, "t1staff", "staff", tree["t1"])
+    with transaction(engine) as s:
+        item = records.create(
+            s,
+            SYSTEM,
+            plans.PlanItemSpec,
+            {"org_unit_id": tree["t1"], "month": "2030-12", "title": "随访", "target_qty": 4},
+        )
+    return Ctx(engine, tree, head, staff, item.id)
+
+
+def entries_since(s: Session, after_id: int) -> list[AuditEntry]:
+    return list(s.scalars(select(AuditEntry).where(AuditEntry.id > after_id).order_by(AuditEntry.id)))
+
+
+def last_id(engine: Engine) -> int:
+    with transaction(engine) as s:
+        return s.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def written(engine: Engine, do: Callable[[Session], Any]) -> tuple[Any, list[AuditEntry]]:
+    """Run one write in its own committed transaction; the entries it left."""
+    mark = last_id(engine)
+    with transaction(engine) as s:
+        result = do(s)
+    with transaction(engine) as s:
+        return result, entries_since(s, mark)
+
+
+def test_every_record_type_has_a_sample() -> None:
+    assert sorted(set(registry.specs()) - set(SAMPLES)) == []
+
+
+@pytest.mark.parametrize("slug", sorted(SAMPLES))
+def test_each_record_write_is_audited(ctx: Ctx, slug: str) -> None:
+    spec = registry.get(slug)
+    create, change, row = SAMPLES[slug](ctx)
+    obj, made = written(ctx.engine, lambda s: records.create(s, SYSTEM, spec, create))
+    assert [(e.action, e.record_type, e.record_id) for e in made][-1] == ("create", slug, obj.id)
+    assert made[-1].before is None and made[-1].after["version"] == obj.version
+    _, changed = written(ctx.engine, lambda s: records.update(s, SYSTEM, spec, obj.id, change, obj.version))
+    mine = [e for e in changed if e.record_type == slug and e.record_id == obj.id]
+    assert mine[-1].action == "update" and mine[-1].before and mine[-1].after
+    key = next(iter(change))
+    assert mine[-1].before[key] != mine[-1].after[key]
+    if spec.allows("admin", "revert"):
+        _, reverted = written(ctx.engine, lambda s: records.revert(s, SYSTEM, spec, obj.id, obj.version))
+        assert [e.action for e in reverted if e.record_id == obj.id][-1] == "revert"
+        assert reverted[-1].before and reverted[-1].after
+    if spec.allows("admin", "delete"):
+        _, deleted = written(ctx.engine, lambda s: records.delete(s, SYSTEM, spec, obj.id))
+        assert deleted[-1].action == "delete" and deleted[-1].after["deleted_at"] is not None
+        _, restored = written(ctx.engine, lambda s: records.restore(s, SYSTEM, spec, obj.id))
+        assert restored[-1].action == "restore" and restored[-1].before["deleted_at"] is not None
+    if row is not None and spec.allows("admin", "import"):
+        data = _csv(row)
+
+        def run_import(s: Session) -> tuple[int, int]:
+            preview = records_io.check_import(s, SYSTEM, spec, data, "one.csv")
+            assert preview.ok, [e.message for e in preview.errors]
+            return records_io.apply_import(s, SYSTEM, spec, preview)
+
+        counts, imported = written(ctx.engine, run_import)
+        assert counts == (1, 0) and [e.record_type for e in imported if e.action == "create"][-1:] == [slug]
+        assert imported[-1].after is not None
+
+
+def _csv(row: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(row))
+    writer.writerow([v.isoformat() if isinstance(v, dt.date) else v for v in row.values()])
+    return out.getvalue().encode("utf-8")
+
+
+# -- named operations: everything that writes without being a plain record save ----------
+
+Operation = Callable[[Session, Ctx], Any]
+
+
+def _submit(s: Session, c: Ctx, month: str = "2030-12") -> Any:
+    return plans.submit(s, c.staff, c.tree["t1"], month, summary="本月总结")
+
+
+OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
+    # name: (set-up run before, the write itself)
+    "progress update moves its item": (
+        None,
+        lambda s, c: records.create(
+            s, c.staff, plans.ProgressUpdateSpec, {"item_id": c.item_id, "note": "完成一次", "quantity": 1}
+        ),
+    ),
+    "report submit": (None, _submit),
+    "report approve": (_submit, lambda s, c: plans.approve(s, c.head, c.tree["t1"], "2030-12", "同意")),
+    "report return": (_submit, lambda s, c: plans.return_report(s, c.head, c.tree["t1"], "2030-12", "请补充")),
+    "report unlock": (
+        lambda s, c: (_submit(s, c), plans.approve(s, c.head, c.tree["t1"], "2030-12")),
+        lambda s, c: plans.unlock(s, c.head, c.tree["t1"], "2030-12", "更正"),
+    ),
+    "carry over": (None, lambda s, c: plans.carry_over(s, c.staff, c.tree["t1"], "2030-12")),
+    "copy a month": (None, lambda s, c: plans.copy_month(s, c.staff, c.tree["t1"], "2030-12", "2031-05")),
+    "month from a template": (
+        None,
+        lambda s, c: plans.from_template(s, c.staff, c.tree["t1"], "2031-01", "township_phs"),
+    ),
+    "targets handed down": (
+        None,
+        lambda s, c: targets.assign(s, c.head, "HE-01", "2031", {c.tree["t1"]: 4.0, c.tree["t2"]: 5.0}),
+    ),
+    "targets changed and cleared": (
+        lambda s, c: targets.assign(s, c.head, "HE-01", "2031", {c.tree["t1"]: 4.0, c.tree["t2"]: 5.0}),
+        lambda s, c: targets.assign(s, c.head, "HE-01", "2031", {c.tree["t1"]: 6.0, c.tree["t2"]: None}),
+    ),
+    "population set": (None, lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 900)),
+    "population changed": (
+        lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 900),
+        lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 950),
+    ),
+    "account disabled": (None, lambda s, c: users.set_active(s, SYSTEM, c.staff.id, False)),
+    "password reset": (None, lambda s, c: users.reset_password(s, SYSTEM, c.staff.id, "another-9")),
+    "own password changed": (
+        None,
+        lambda s, c: users.change_own_password(s, c.staff, "secret123", "newpass-99", "newpass-99"),
+    ),
+    "language saved": (None, lambda s, c: users.set_language(s, c.staff, "en")),
+    "sign out everywhere": (None, lambda s, c: users.logout(s, c.staff)),
+    "sign-in": (None, lambda s, c: auth.authenticate(s, "t1staff", "secret123")),
+    "wrong password": (None, lambda s, c: auth.authenticate(s, "t1staff", "wrong-one")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_each_operation_is_audited(ctx: Ctx, name: str) -> None:
+    setup, operation = OPERATIONS[name]
+    if setup is not None:
+        with transaction(ctx.engine) as s:
+            setup(s, ctx)
+    _, made = written(ctx.engine, lambda s: operation(s, ctx))
+    assert made, f"{name} wrote no audit entry"
+    for entry in made:
+        assert entry.after is not None, (name, entry.action)
+        if entry.action not in ("create", "import"):
+            assert entry.before is not None, (name, entry.action)
+
+
+def test_the_guard_refuses_a_write_without_its_entry(ctx: Ctx) -> None:
+    """What the guard catches: a row changed and never audited, and a field set after the
+    entry was written (the two gaps this issue closed: carried_over and a report's due date)."""
+    with pytest.raises(audit.UnauditedWrite, match="plan_items"), transaction(ctx.engine) as s:
+        s.get_one(PlanItem, ctx.item_id).title = "悄悄改"
+    with (
+        pytest.raises(audit.UnauditedWrite, match=r"carried_over.*changed after its audit entry"),
+        transaction(ctx.engine) as s,
+    ):
+        copy = records.create(
+            s, SYSTEM, plans.PlanItemSpec, {"org_unit_id": ctx.tree["t1"], "month": "2031-01", "title": "结转"}
+        )
+        copy.carried_over = True
+    with transaction(ctx.engine) as s:  # nothing of either reached the database
+        assert s.get_one(PlanItem, ctx.item_id).title == "随访"
+        assert s.scalar(select(func.count()).select_from(PlanItem).where(PlanItem.title == "结转")) == 0
+    with tamper(ctx.engine) as s:  # a test's own set-up may write directly
+        s.get_one(PlanItem, ctx.item_id).notes = "测试数据"
+
+
+def test_carried_over_and_due_dates_are_in_the_trail(ctx: Ctx) -> None:
+    with transaction(ctx.engine) as s:
+        plans.carry_over(s, ctx.staff, ctx.tree["t1"], "2030-12")
+        report = plans.report_for(s, ctx.staff, ctx.tree["t1"], "2030-12", create=True)
+        report_id = report.id
+    with transaction(ctx.engine) as s:
+        copy = s.scalar(select(PlanItem).where(PlanItem.month == "2031-01", PlanItem.carried_over.is_(True)))
+        entry = s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.record_type == "plan_items", AuditEntry.record_id == copy.id, AuditEntry.action == "create"
+            )
+        )
+        assert entry.after["carried_over"] is True and entry.after["carried_from_id"] == ctx.item_id
+        created = s.scalar(
+            select(AuditEntry).where(AuditEntry.record_type == "monthly_reports", AuditEntry.record_id == report_id)
+        )
+        assert created.after["due_date"] == "2031-01-08"
