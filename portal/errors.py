@@ -12,12 +12,27 @@ from portal.i18n import t
 
 @dataclass
 class FieldError:
+    """One bad field. ``row`` and ``record`` say where it is when a save covers several
+    records at once (a grid's rows, a parent's child rows): the row's position (1-based, as
+    the user counts) and the record type it belongs to."""
+
     field: str
     key: str
     params: dict[str, Any] = dataclasses.field(default_factory=dict)  # `field` is taken by the attribute
+    row: int | None = None
+    record: str | None = None
 
     def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **localised(self.params, lang))
+
+
+def localised(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A parameter given in both languages (``type`` and ``type_en``) in the one asked for,
+    so a message has the same placeholders in every catalogue."""
+    out = {k: v for k, v in params.items() if not k.endswith("_en")}
+    if lang == "en":
+        out.update({k[:-3]: v for k, v in params.items() if k.endswith("_en")})
+    return out
 
 
 class PortalError(Exception):
@@ -29,7 +44,7 @@ class PortalError(Exception):
         super().__init__(f"{self.key} {params}" if params else self.key)
 
     def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **localised(self.params, lang))
 
 
 class ValidationError(PortalError):

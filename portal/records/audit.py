@@ -108,11 +108,11 @@ def _record_tables() -> dict[str, set[str]]:
 
     tables: dict[str, set[str]] = {}
     for mapper in Base.registry.mappers:
-        model = mapper.class_
-        if getattr(model, "__audit__", True) and hasattr(model, "__tablename__"):
-            tables[model.__tablename__] = {model.__tablename__}
+        if getattr(mapper.class_, "__audit__", True):
+            name = mapper.local_table.description or ""
+            tables[name] = {name}
     for slug, spec in registry.specs().items():
-        tables.setdefault(spec.model.__tablename__, set()).add(slug)
+        tables.setdefault(inspect(spec.model).local_table.description or "", set()).add(slug)
     return tables
 
 
@@ -121,7 +121,7 @@ def _collect_writes(session: Session, _context: Any) -> None:
     tables = _record_tables()
     written = session.info.setdefault(_WRITTEN, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(type(obj), "__tablename__", None)
+        table = inspect(obj).mapper.local_table.name
         if table not in tables:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
@@ -143,7 +143,7 @@ def _check_writes(session: Session) -> None:
     if not written:
         return
     tables = _record_tables()
-    models = {m.class_.__tablename__: m.class_ for m in _mappers(session)}
+    models = {m.local_table.name: m.class_ for m in _mappers(session)}
     missing = []
     for table, rid in sorted(written):
         entries = [logged[(slug, rid)] for slug in tables[table] if (slug, rid) in logged]

@@ -23,6 +23,15 @@ HIDDEN_KEYS = frozenset({"id", "version", "created_at", "updated_at", "deleted_a
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
+class Names(dict[int, str]):
+    """Unit names by id (what ``units`` arguments always were), plus the labels of the
+    records reference fields point to, by record type: ``names.refs["users"][7]``."""
+
+    def __init__(self, units: Mapping[int, str] | None = None, refs: dict[str, dict[int, str]] | None = None) -> None:
+        super().__init__(units or {})
+        self.refs: dict[str, dict[int, str]] = refs or {}
+
+
 # -- single values -----------------------------------------------------------------------
 
 
@@ -42,6 +51,15 @@ def format_value(f: Field | None, value: Any, lang: str, units: Mapping[int, str
         if isinstance(value, int) and not isinstance(value, bool):
             return (units or {}).get(value) or f"#{value}"
         return str(value)
+    if kind == "ref" and f is not None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            known = getattr(units, "refs", {}).get(f.ref or "", {})
+            return known.get(value) or f"#{value}"
+        return str(value)
+    if kind == "datetime":
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return clock.local_time(value) if isinstance(value, dt.datetime) else str(value)
     if kind == "bool" or isinstance(value, bool):
         return yes_no(bool(value), lang)
     if kind == "date" or isinstance(value, (dt.date, dt.datetime)):
@@ -97,6 +115,35 @@ def unit_ids(spec: Spec, records: Iterable[Any]) -> set[int]:
             if isinstance(value, int) and not isinstance(value, bool):
                 found.add(value)
     return found
+
+
+def ref_ids(spec: Spec, records: Iterable[Any]) -> dict[str, set[int]]:
+    """Per referenced record type, the ids the records point to (objects or dicts)."""
+    found: dict[str, set[int]] = {}
+    for f in spec.fields:
+        if f.type != "ref" or not f.ref:
+            continue
+        for rec in records:
+            if rec is None:
+                continue
+            value = rec.get(f.key) if isinstance(rec, Mapping) else getattr(rec, f.key, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                found.setdefault(f.ref, set()).add(value)
+    return found
+
+
+def names(
+    session: Session, spec: Spec, records: Sequence[Any], lang: str, known_units: Mapping[int, str] | None = None
+) -> Names:
+    """What a table of these records needs to show ids as names: the units (starting
+    from the ones already known) and the labels of every referenced record."""
+    from portal.records import refs, registry
+
+    units = dict(known_units or {})
+    missing = unit_ids(spec, records) - set(units)
+    units.update(unit_labels(session, missing, lang))
+    labels = {slug: refs.labels(session, registry.get(slug), ids, lang) for slug, ids in ref_ids(spec, records).items()}
+    return Names(units, labels)
 
 
 def unit_labels(session: Session, ids: Iterable[int], lang: str) -> dict[int, str]:
@@ -188,9 +235,9 @@ def build_filters(
             rng = date_range(raw)
             if rng is not None:
                 values[key] = rng
-        elif f.type == "org_unit":
-            if raw is not None and raw != "":
-                values[key] = int(raw)
+        elif f.type in ("org_unit", "ref"):
+            if raw is not None and raw != "" and raw != []:
+                values[key] = raw if isinstance(raw, list) else int(raw)
         else:
             text = (raw or "").strip() if isinstance(raw, str) else raw
             if text:
@@ -337,6 +384,10 @@ def widget_value(f: Field, value: Any) -> Any:
         return value.date()
     if f.type == "bool":
         return bool(value) if value is not None else False
+    if f.type == "datetime":
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return clock.local(value).replace(tzinfo=None) if isinstance(value, dt.datetime) else value
     return value
 
 

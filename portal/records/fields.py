@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from portal import clock
 from portal.errors import FieldError
 
-FIELD_TYPES = ("text", "longtext", "int", "float", "date", "bool", "choice", "org_unit")
+FIELD_TYPES = ("text", "longtext", "int", "float", "date", "datetime", "bool", "choice", "org_unit", "ref")
+ON_DELETE = ("protect", "allow")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "对", "启用", "√", "t"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "停用", "×", "f"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
@@ -40,7 +42,7 @@ class Field:
               help_zh="讲座、咨询到场人数", aliases=("人数", "参加人数"))
 
     key: the model attribute and the column header of exports (ASCII, snake_case).
-    type: one of text, longtext, int, float, date, bool, choice, org_unit.
+    type: one of text, longtext, int, float, date, datetime, bool, choice, org_unit, ref.
     zh / en: the label in each language; imports accept either as a header.
     required, min, max, max_length, choices: checked on every write, whatever its source.
     default: used by the add form and by imports whose file has no such column.
@@ -52,6 +54,14 @@ class Field:
     validator: one more check of a present value, ``(key, value) -> FieldError | None``
     (a code pattern, password rules); runs with the built-in checks, so every bad field
     is reported at once.
+    ref: for a ``ref`` field, the record type it points to (``"training_programmes"``). The
+    form offers only records of that type the user may see; tables and exports show the
+    record's label; imports accept its id, its natural key or its label.
+    on_delete: for a ``ref`` field, what deleting the referenced record does while this one
+    points to it: ``"protect"`` refuses (naming who refers to it), ``"allow"`` lets it go.
+    computed: derives the value on every save from the record's other values,
+    ``(values) -> value`` (a total, a grade from score bands, hours credited). Read-only:
+    shown and exported; an import may carry it only unchanged.
     """
 
     key: str
@@ -71,10 +81,15 @@ class Field:
     write_only: bool = False
     create_only: bool = False
     validator: Callable[[str, Any], FieldError | None] | None = None
+    ref: str | None = None
+    on_delete: str = "protect"
+    computed: Callable[[dict[str, Any]], Any] | None = None
     _choice_values: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_choice_values", frozenset(c.value for c in self.choices))
+        if self.computed is not None:
+            object.__setattr__(self, "readonly", True)
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
@@ -189,6 +204,20 @@ def _choice(f: Field, raw: Any) -> str:
     return text  # check() reports it as not one of the choices
 
 
+def _datetime(f: Field, raw: Any) -> dt.datetime:
+    """An instant; a value without a time zone is the office's wall-clock time."""
+    if isinstance(raw, dt.datetime):
+        value = raw
+    elif isinstance(raw, dt.date):
+        value = dt.datetime.combine(raw, dt.time(0, 0))
+    else:
+        text = str(raw).strip().replace("/", "-").replace("T", " ")
+        value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.office_zone())
+    return value.astimezone(dt.UTC)
+
+
 def _org_unit(f: Field, raw: Any) -> int | str:
     # ints are ids (forms); text is a unit code (imports, CLI), resolved by the service
     if isinstance(raw, bool):
@@ -198,7 +227,7 @@ def _org_unit(f: Field, raw: Any) -> int | str:
     return str(raw).strip()
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[Field, Any], Any]] = {
     "text": _text,
     "longtext": _text,
     "int": _int,
@@ -207,4 +236,6 @@ _PARSERS = {
     "bool": _bool,
     "choice": _choice,
     "org_unit": _org_unit,
+    "datetime": _datetime,
+    "ref": _org_unit,  # ids from forms, a natural key or a label from files: resolved by the service
 }

@@ -36,7 +36,7 @@ from db.models import OrgUnit
 from portal.errors import FieldError, PermissionDenied, PortalError, ValidationError
 from portal.i18n import t
 from portal.org.scope import Actor, org_filter
-from portal.records import service
+from portal.records import refs, service
 from portal.records.fields import Field
 from portal.records.service import Filters, Spec
 
@@ -279,7 +279,7 @@ def _map_headers(spec: Spec, table: _Table, lang: str) -> tuple[dict[int, str], 
             )
             continue
         first_column[f.key] = header
-        if not f.readonly:  # read-only columns come with exports; they are not written back
+        if not f.readonly or f.computed is not None:  # read-only columns come with exports; they are not written back
             columns[index] = f.key
     return columns, errors
 
@@ -485,19 +485,42 @@ def _plan(ctx: _Context, row: _Row, *, write: bool, catch: bool = True) -> None:
 def _save(ctx: _Context, row: _Row, payload: dict[str, Any], write: bool) -> None:
     session, actor, spec = ctx.session, ctx.actor, ctx.spec
     if row.existing is None:
+        _check_computed(ctx, row, service.validate(session, actor, spec, payload))
         if write:
             service.create(session, actor, spec, payload)
-        else:
-            service.validate(session, actor, spec, payload)
         row.action = "create"
         return
     values = service.validate(session, actor, spec, payload, existing=row.existing)
+    _check_computed(ctx, row, values)
     if all(getattr(row.existing, k) == v for k, v in values.items() if not spec.field(k).write_only):
         row.action = "unchanged"
         return
     if write:
         service.update(session, actor, spec, row.existing.id, payload, None)
     row.action = "update"
+
+
+def _check_computed(ctx: _Context, row: _Row, values: dict[str, Any]) -> None:
+    """A computed column may come back unchanged (an export re-imported); any other value
+    is refused, naming the field and what it computes to."""
+    errors = []
+    for key, raw in row.raw.items():
+        f = ctx.spec.field(key)
+        if f.computed is None or _blank(raw):
+            continue
+        given, error = f.parse(raw)
+        computed = values.get(key)
+        if error is not None or not _equal(given, computed):
+            shown = _export_value(f, computed, ctx.lang, {}) if computed is not None else ""
+            errors.append(FieldError(key, "validation.computed_import", {"value": shown}))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _equal(given: Any, computed: Any) -> bool:
+    if isinstance(given, (int, float)) and isinstance(computed, (int, float)):
+        return abs(float(given) - float(computed)) < 1e-9
+    return bool(given == computed)
 
 
 def _natural_key(ctx: _Context, raw: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -558,6 +581,8 @@ def _payload(ctx: _Context, row: _Row) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     for key, value in row.raw.items():
         f = spec.field(key)
+        if f.computed is not None:
+            continue  # compared with what the record computes to, in _check_computed
         if _blank(value) and f.default is not None:
             # The service parses a blank as None, which a NOT NULL column with a
             # default ("" for an English name) would refuse: leave it to the default.
@@ -573,6 +598,8 @@ def _payload(ctx: _Context, row: _Row) -> dict[str, Any]:
             # the service would take for an id.
             value = str(value).strip()
             value = ctx.unit_id(value) or value
+        if f.type == "ref" and not _blank(value):
+            value = str(value).strip()  # a natural key or a label, never an id from a file
         payload[key] = value
     return payload
 
@@ -715,8 +742,47 @@ def _export_rows(
         .order_by(*service._order(spec, None))  # the table's own order
         .execution_options(yield_per=EXPORT_CHUNK)
     )
+    ref_fields = [(i, f) for i, f in enumerate(fields) if f.type == "ref"]
+    chunk: list[Any] = []
     for values in session.execute(stmt):
-        yield [_export_value(f, v, lang, codes) for f, v in zip(fields, values)]
+        chunk.append(values)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _export_chunk(session, fields, ref_fields, chunk, lang, codes)
+            chunk = []
+    yield from _export_chunk(session, fields, ref_fields, chunk, lang, codes)
+
+
+def _export_chunk(
+    session: Session,
+    fields: tuple[Field, ...],
+    ref_fields: list[tuple[int, Field]],
+    chunk: list[Any],
+    lang: str,
+    codes: dict[int, str],
+) -> Iterator[list[Any]]:
+    """Rows of one chunk, references written as their target's natural key (when it is
+    one column) or label, one query per reference field per chunk."""
+    texts = {f.key: ref_texts(session, f, {row[i] for row in chunk}, lang) for i, f in ref_fields}
+    for values in chunk:
+        out = []
+        for f, v in zip(fields, values):
+            if f.type == "ref" and v is not None:
+                out.append(neutralise(texts[f.key].get(v, f"#{v}")))
+            else:
+                out.append(_export_value(f, v, lang, codes))
+        yield out
+
+
+def ref_texts(session: Session, f: Field, ids: Iterable[Any], lang: str) -> dict[int, str]:
+    """How a file names the records a reference field points to."""
+    target = refs.target(f)
+    wanted = [i for i in ids if isinstance(i, int)]
+    if len(target.natural_key) == 1:
+        column = getattr(target.model, target.natural_key[0])
+        return {
+            i: str(v) for i, v in session.execute(select(target.model.id, column).where(target.model.id.in_(wanted)))
+        }
+    return refs.labels(session, target, wanted, lang)
 
 
 def _filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> list[Any]:

@@ -15,11 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import AuditEntry, OrgUnit
 from portal import clock, periods
-from portal.errors import FieldError, NotFound, PermissionDenied, StaleEdit, ValidationError
+from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, StaleEdit, ValidationError
 from portal.i18n import t
 from portal.org.scope import Actor, in_scope, is_whole_tree, org_filter
-from portal.records import audit
+from portal.records import audit, refs, registry
+from portal.records.children import Inline
 from portal.records.fields import Field
+from portal.records.grid import RowChange, Saved
 from portal.records.spec import RecordSpec
 
 Spec = type[RecordSpec]
@@ -134,6 +136,9 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
             if unit is not None:
                 subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
                 clauses.append(column.in_(subtree))
+        elif f.type == "ref":
+            ids = [int(v) for v in (value if isinstance(value, (list, tuple, set)) else [value])]
+            clauses.append(column.in_(ids))
         else:
             clauses.append(column.icontains(str(value), autoescape=True))
     if filters.search and spec.search_fields:
@@ -209,10 +214,17 @@ def values_of(spec: Spec, obj: Any) -> dict[str, Any]:
 
 
 def validate(
-    session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any], existing: Any | None = None
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    raw: Mapping[str, Any],
+    existing: Any | None = None,
+    system: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Typed values for the fields present in raw (all writable fields on create), or a
-    ValidationError naming every bad field. Nothing is written."""
+    """Typed values for the fields present in raw (all writable fields on create), plus
+    the computed fields and the workflow's first state, or a ValidationError naming every
+    bad field. ``system`` holds columns the caller sets itself (a parent link...), seen by
+    the checks like any value. Nothing is written."""
     creating = existing is None
     raw = spec.prepare(dict(raw))
     writable = {f.key: f for f in spec.writable_fields(creating)}
@@ -221,6 +233,10 @@ def validate(
         for key in raw
         if key not in writable and key in {f.key for f in spec.fields}
     ]
+    if existing is not None and spec.workflow is not None:
+        state = getattr(existing, spec.workflow.field)
+        if spec.workflow.readonly(state):
+            errors.append(_state_error(spec, state))
     values: dict[str, Any] = {}
     for key, f in writable.items():
         if key not in raw:
@@ -236,6 +252,15 @@ def validate(
             errors.append(err)
             continue
         values[key] = value
+    known = {**(values_of(spec, existing) if existing is not None else {}), **(system or {}), **values}
+    for key, value in list(values.items()):
+        f = writable[key]
+        if f.type == "ref" and value is not None and not any(e.field == key for e in errors):
+            resolved, err = refs.resolve(session, actor, spec, f, value, known)
+            if err is not None:
+                errors.append(err)
+                continue
+            values[key] = known[key] = resolved
     for key, value in values.items():
         if any(e.field == key for e in errors):
             continue
@@ -243,23 +268,93 @@ def validate(
         if err is not None:
             errors.append(err)
     if not errors:
-        errors += _unique_natural_key(session, spec, values, existing)
+        errors += _unique_natural_key(session, spec, {**(system or {}), **values}, existing)
     if not errors:
-        merged = {**(values_of(spec, existing) if existing is not None else {}), **values}
+        merged = {**(values_of(spec, existing) if existing is not None else {}), **(system or {}), **values}
         errors += spec.clean(merged, existing, actor)
         if not errors:
             errors += spec.clean_db(session, merged, existing, actor)
+        if not errors:
+            errors += _lock_errors(session, spec, merged, existing)
+        if not errors:
+            values.update(_computed(spec, merged))
+            if creating and spec.workflow is not None and merged.get(spec.workflow.field) is None:
+                values[spec.workflow.field] = spec.workflow.initial
     if errors:
         raise ValidationError(errors, labels={f.key: f for f in spec.fields})
     return values
 
 
-def _resolve_unit(session: Session, actor: Actor, f: Field, value: int | str) -> tuple[Any, FieldError | None]:
-    unit = (
-        session.get(OrgUnit, value)
-        if isinstance(value, int)
-        else session.scalar(select(OrgUnit).where(OrgUnit.code == value))
+def _computed(spec: Spec, merged: dict[str, Any]) -> dict[str, Any]:
+    """Computed fields in declaration order, each seeing the ones before it."""
+    out: dict[str, Any] = {}
+    for f in spec.fields:
+        if f.computed is not None:
+            out[f.key] = merged[f.key] = f.computed(merged)
+    return out
+
+
+def _state_error(spec: Spec, state: str | None) -> FieldError:
+    workflow = spec.workflow
+    found = workflow.state(state) if workflow else None
+    return FieldError(
+        workflow.field if workflow else "status",
+        "validation.state_readonly",
+        {"state": found.zh if found else state, "state_en": found.en if found else state},
     )
+
+
+def _lock_errors(session: Session, spec: Spec, values: Mapping[str, Any], existing: Any | None) -> list[FieldError]:
+    """Refuse writes to records a workflow has frozen (e.g. a unit's approved month): the
+    values as they would be saved, and on update the record as it stands."""
+    errors: list[FieldError] = []
+    for holder, lock in registry.locks_on(spec.slug):
+        for subject in (values, values_of(spec, existing) if existing is not None else None):
+            if subject is None:
+                continue
+            keys = {mine: subject.get(theirs) for theirs, mine in lock.match}
+            if any(v is None for v in keys.values()):
+                continue
+            state_column = getattr(holder.model, holder.workflow.field if holder.workflow else "status")
+            stmt = select(holder.model).where(
+                holder.model.deleted_at.is_(None),
+                state_column.in_(lock.states),
+                *(getattr(holder.model, mine) == v for mine, v in keys.items()),
+            )
+            found = session.scalars(stmt.limit(1)).first()
+            if found is not None:
+                field = lock.match[-1][0]
+                label = refs.label_of(holder, found, "zh-CN")
+                errors.append(
+                    FieldError(
+                        field, lock.message_key, {"record": label, "type": holder.title_zh, "type_en": holder.title_en}
+                    )
+                )
+                return errors
+    return errors
+
+
+def _resolve_unit(session: Session, actor: Actor, f: Field, value: int | str) -> tuple[Any, FieldError | None]:
+    """A unit in the actor's scope by id (forms), code, or name as the screens show it
+    (files, the CLI); a name two units share is an error naming both."""
+    if isinstance(value, int):
+        unit = session.get(OrgUnit, value)
+    else:
+        text = value.strip()
+        unit = session.scalar(select(OrgUnit).where(OrgUnit.code == text, OrgUnit.deleted_at.is_(None)))
+        if unit is None:
+            named = list(
+                session.scalars(
+                    select(OrgUnit)
+                    .where(or_(OrgUnit.name_zh == text, OrgUnit.name_en == text), OrgUnit.deleted_at.is_(None))
+                    .limit(3)
+                )
+            )
+            named = [u for u in named if in_scope(actor, u)]
+            if len(named) > 1:
+                both = "、".join(f"{u.name_zh}（{u.code}）" for u in named[:2])
+                return None, FieldError(f.key, "validation.unit_ambiguous", {"value": text, "matches": both})
+            unit = named[0] if named else None
     if unit is None or unit.deleted_at is not None or not in_scope(actor, unit):
         return None, FieldError(f.key, "validation.org_unit", {"value": value})
     return unit.id, None
@@ -306,17 +401,28 @@ def create(
     session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any], system: Mapping[str, Any] | None = None
 ) -> Any:
     """Validate raw input and insert the record, audited. ``system`` holds columns the
-    caller's own logic sets (a carry-over link, a due date), not user input: they are not
-    validated as fields, but they are part of the record the audit entry shows."""
+    caller's own logic sets (a carry-over link, a due date, a parent's key), not user
+    input: they are not parsed as fields, but the checks see them and the audit entry
+    shows them."""
     require(spec, actor, "create")
-    values = validate(session, actor, spec, raw)
+    values = validate(session, actor, spec, raw, system=system)
+    obj = _new(session, actor, spec, values, system)
+    _flush(session)
+    return _created(session, actor, spec, obj)
+
+
+def _new(session: Session, actor: Actor, spec: Spec, values: dict[str, Any], system: Mapping[str, Any] | None) -> Any:
     obj = spec.model()
     _apply(spec, obj, values)
     for key, value in (system or {}).items():
         setattr(obj, key, value)
-    spec.before_save(session, obj, values, True, actor)
+    with session.no_autoflush:  # a hook's query must not write the half-made row early
+        spec.before_save(session, obj, values, True, actor)
     session.add(obj)
-    _flush(session)
+    return obj
+
+
+def _created(session: Session, actor: Actor, spec: Spec, obj: Any) -> Any:
     spec.after_save(session, obj, True, actor)
     after = audit.snapshot(obj)
     audit.record(session, actor, "create", spec.slug, obj.id, _org_id(spec, obj), None, after)
@@ -332,19 +438,39 @@ def update(
     raw: Mapping[str, Any],
     expected_version: int | None,
     action: str = "update",
+    system: Mapping[str, Any] | None = None,
 ) -> Any:
     """Change the fields in raw. expected_version is the version the user was looking at;
     if someone saved since, nothing is written and StaleRecord says what they changed."""
     require(spec, actor, "revert" if action == "revert" else "edit")
     obj = get(session, actor, spec, record_id)
     check_version(session, spec, obj, expected_version)
-    values = validate(session, actor, spec, raw, existing=obj)
-    if all(getattr(obj, k) == v for k, v in values.items() if not spec.field(k).write_only):
+    values = validate(session, actor, spec, raw, existing=obj, system=system)
+    if not _changes(spec, obj, values, system):
         return obj  # nothing changed: no new version, no audit entry
+    before = _changed(session, actor, spec, obj, values, system)
+    _flush(session)
+    return _updated(session, actor, spec, obj, before, action)
+
+
+def _changes(spec: Spec, obj: Any, values: dict[str, Any], system: Mapping[str, Any] | None) -> bool:
+    fields = {k: v for k, v in values.items() if not spec.field(k).write_only}
+    return any(getattr(obj, k) != v for k, v in {**fields, **(system or {})}.items())
+
+
+def _changed(
+    session: Session, actor: Actor, spec: Spec, obj: Any, values: dict[str, Any], system: Mapping[str, Any] | None
+) -> dict[str, Any]:
     before = audit.snapshot(obj)
     _apply(spec, obj, values)
-    spec.before_save(session, obj, values, False, actor)
-    _flush(session)
+    for key, value in (system or {}).items():
+        setattr(obj, key, value)
+    with session.no_autoflush:
+        spec.before_save(session, obj, values, False, actor)
+    return before
+
+
+def _updated(session: Session, actor: Actor, spec: Spec, obj: Any, before: dict[str, Any], action: str) -> Any:
     spec.after_save(session, obj, False, actor)
     after = audit.snapshot(obj)
     audit.record(session, actor, action, spec.slug, obj.id, _org_id(spec, obj), before, after)
@@ -371,12 +497,29 @@ def check_version(session: Session, spec: Spec, obj: Any, expected_version: int 
 
 
 def delete(session: Session, actor: Actor, spec: Spec, record_id: int, expected_version: int | None = None) -> Any:
-    """Soft delete: the row moves to the trash and can be restored."""
+    """Soft delete: the row moves to the trash and can be restored. Refused while a
+    workflow holds the record read-only or locked, or while records point to it."""
     require(spec, actor, "delete")
     obj = get(session, actor, spec, record_id)
     check_version(session, spec, obj, expected_version)
+    errors: list[FieldError] = []
+    if spec.workflow is not None and spec.workflow.readonly(getattr(obj, spec.workflow.field)):
+        errors.append(_state_error(spec, getattr(obj, spec.workflow.field)))
+    errors += _lock_errors(session, spec, values_of(spec, obj), None)
+    errors += _referred_errors(session, spec, obj.id)
+    if errors:
+        raise ValidationError(errors, labels={f.key: f for f in spec.fields})
     spec.before_delete(session, obj, actor)
     return _set_deleted(session, actor, spec, obj, clock.now(), "delete")
+
+
+def _referred_errors(session: Session, spec: Spec, record_id: int) -> list[FieldError]:
+    found = refs.referrers(session, spec, record_id)
+    if not found:
+        return []
+    parts_zh = "、".join(f"{n} 条{other.title_zh}（{f.zh}）" for other, f, n in found)
+    parts_en = "; ".join(f"{n} {other.title_en} ({f.en})" for other, f, n in found)
+    return [FieldError("id", "validation.referenced", {"what": parts_zh, "what_en": parts_en})]
 
 
 def restore(session: Session, actor: Actor, spec: Spec, record_id: int) -> Any:
@@ -396,6 +539,268 @@ def _set_deleted(session: Session, actor: Actor, spec: Spec, obj: Any, when: dt.
     audit.record(session, actor, action, spec.slug, obj.id, _org_id(spec, obj), before, after)
     spec.on_change(before, after, actor)
     return obj
+
+
+# -- workflows ----------------------------------------------------------------------------
+
+
+def transition(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    record_id: int,
+    name: str,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Any:
+    """Take one step of the spec's workflow: rights first (role, then the guard, so an
+    outsider learns nothing of the record's state), then the state, then the required
+    comment; the new state and the step's effects are one audited write whose action is
+    the step's name."""
+    workflow = spec.workflow
+    if workflow is None:
+        raise PortalError("workflow.none", type=spec.slug)
+    try:
+        step = workflow.transition(name)
+    except KeyError:
+        raise PortalError("workflow.unknown", name=name) from None
+    obj = get(session, actor, spec, record_id)
+    if actor.role not in step.roles:
+        raise PermissionDenied("error.permission")
+    if step.guard is not None:
+        refusal = step.guard(session, actor, obj)
+        if refusal is not None:
+            raise ValidationError([refusal], labels={f.key: f for f in spec.fields})
+    check_version(session, spec, obj, expected_version)
+    state = getattr(obj, workflow.field)
+    if state not in step.sources:
+        current = workflow.state(state)
+        raise PortalError(
+            "workflow.not_from",
+            step=step.zh,
+            step_en=step.en,
+            state=current.zh if current else state,
+            state_en=current.en if current else state,
+        )
+    text = (comment or "").strip()
+    if step.comment and not text:
+        field = workflow.comment_field or "comment"
+        raise ValidationError(
+            [FieldError(field, "validation.comment_required")], labels={f.key: f for f in spec.fields}
+        )
+    changes: dict[str, Any] = {workflow.field: step.target}
+    if workflow.comment_field is not None and (text or step.comment):
+        changes[workflow.comment_field] = text or None
+    if step.effects is not None:
+        changes.update(step.effects(session, actor, obj, text, now or clock.now()))
+    before = audit.snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    _flush(session)
+    after = audit.snapshot(obj)
+    audit.record(session, actor, name, spec.slug, obj.id, _org_id(spec, obj), before, after)
+    spec.on_change(before, after, actor)
+    return obj
+
+
+# -- many rows at once: grids and child rows -------------------------------------------------
+
+
+class RowsRefused(ValidationError):
+    """Some rows of a grid or of a record's children were refused; nothing was saved.
+    Every error carries its row (1-based, in the order given) and record type."""
+
+
+class StaleRows(StaleEdit):
+    """Rows someone else saved after the grid was loaded: (row, label, by, fields)."""
+
+    def __init__(self, rows: list[tuple[int, str, str | None, list[str]]]) -> None:
+        super().__init__("error.stale_rows", count=len(rows), rows=", ".join(str(r[0]) for r in rows[:10]))
+        self.rows = rows
+
+
+def save_rows(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    changes: list[RowChange],
+    *,
+    system: Mapping[str, Any] | None = None,
+    record: str | None = None,
+) -> Saved:
+    """Apply a grid's (or a record's children's) changes in the caller's transaction:
+    each row through validate, each version checked, one audit entry per changed row,
+    unchanged rows skipped. Any refusal raises RowsRefused (or StaleRows) listing every
+    row at fault; the caller's transaction then rolls back, so nothing is half-saved."""
+    if any(c.id is None and not c.delete for c in changes):
+        require(spec, actor, "create")
+    if any(c.id is not None and not c.delete for c in changes):
+        require(spec, actor, "edit")
+    if any(c.delete for c in changes):
+        require(spec, actor, "delete")
+    existing = _rows_in_scope(session, actor, spec, [c.id for c in changes if c.id is not None])
+    errors: list[FieldError] = []
+    stale: list[tuple[int, str, str | None, list[str]]] = []
+    planned: list[tuple[RowChange, Any, dict[str, Any]]] = []
+    for n, change in enumerate(changes, 1):
+        obj = existing.get(change.id) if change.id is not None else None
+        if change.id is not None and obj is None:
+            errors.append(FieldError("id", "error.not_found", row=n, record=record or spec.slug))
+            continue
+        if obj is not None and change.version is not None and obj.version != change.version:
+            try:
+                check_version(session, spec, obj, change.version)
+            except StaleRecord as exc:
+                stale.append((n, change.label, exc.by, [c.field for c in exc.changes]))
+            continue
+        row_system = {**(system or {}), **change.system}
+        try:
+            if change.delete:
+                values: dict[str, Any] = {}
+                if obj is not None:
+                    errors.extend(_row_errors(_delete_errors(session, spec, obj), n, record or spec.slug))
+            else:
+                values = validate(session, actor, spec, change.values, existing=obj, system=row_system)
+        except ValidationError as exc:
+            errors.extend(_row_errors(exc.errors, n, record or spec.slug))
+            continue
+        planned.append((change, obj, values))
+    if stale:
+        raise StaleRows(stale)
+    if errors:
+        raise RowsRefused(errors, labels={f.key: f for f in spec.fields})
+    return _apply_rows(session, actor, spec, planned, system)
+
+
+def _row_errors(errors: list[FieldError], row: int, record: str) -> list[FieldError]:
+    return [FieldError(e.field, e.key, e.params, row=row, record=record) for e in errors]
+
+
+def _delete_errors(session: Session, spec: Spec, obj: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if spec.workflow is not None and spec.workflow.readonly(getattr(obj, spec.workflow.field)):
+        errors.append(_state_error(spec, getattr(obj, spec.workflow.field)))
+    errors += _lock_errors(session, spec, values_of(spec, obj), None)
+    return errors + _referred_errors(session, spec, obj.id)
+
+
+def _rows_in_scope(session: Session, actor: Actor, spec: Spec, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    require(spec, actor, "view")
+    stmt = select(spec.model).where(spec.model.id.in_(ids), spec.model.deleted_at.is_(None))
+    return {obj.id: obj for obj in session.scalars(stmt.where(*_scope_clause(spec, actor, session)))}
+
+
+def _apply_rows(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    planned: list[tuple[RowChange, Any, dict[str, Any]]],
+    system: Mapping[str, Any] | None,
+) -> Saved:
+    """Write the checked rows with one flush, then the audit entries."""
+    saved = Saved()
+    new, changed, removed = [], [], []
+    for change, obj, values in planned:
+        if change.delete:
+            if obj is not None:
+                spec.before_delete(session, obj, actor)
+                removed.append((obj, audit.snapshot(obj)))
+                obj.deleted_at = clock.now()
+            continue
+        row_system = {**(system or {}), **change.system}
+        if obj is None:
+            new.append(_new(session, actor, spec, values, row_system))
+        elif _changes(spec, obj, values, row_system):
+            changed.append((obj, _changed(session, actor, spec, obj, values, row_system)))
+        else:
+            saved.unchanged += 1
+            saved.ids.append(obj.id)
+    _flush(session)
+    for obj in new:
+        _created(session, actor, spec, obj)
+        saved.created += 1
+        saved.ids.append(obj.id)
+    for obj, before in changed:
+        _updated(session, actor, spec, obj, before, "update")
+        saved.updated += 1
+        saved.ids.append(obj.id)
+    for obj, before in removed:
+        after = audit.snapshot(obj)
+        audit.record(session, actor, "delete", spec.slug, obj.id, _org_id(spec, obj), before, after)
+        spec.on_change(before, after, actor)
+        saved.deleted += 1
+    return saved
+
+
+def save(
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    record_id: int | None,
+    raw: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    children: Mapping[str, list[RowChange]] | None = None,
+) -> Any:
+    """A record and its child rows (the spec's inlines) in one transaction: the parent is
+    created or updated, then each child type's changes are applied with the link fields
+    set from the parent. A refusal anywhere names the field (and the child row) and
+    nothing is kept."""
+    obj = (
+        create(session, actor, spec, raw)
+        if record_id is None
+        else update(session, actor, spec, record_id, raw, expected_version)
+    )
+    errors: list[FieldError] = []
+    for inline in spec.inlines:
+        rows = (children or {}).get(inline.spec)
+        if not rows:
+            continue
+        child = registry.get(inline.spec)
+        link = {child_field: getattr(obj, parent_field) for child_field, parent_field in inline.link}
+        _check_children(session, child, inline, obj, rows, link)
+        try:
+            save_rows(session, actor, child, rows, system=link, record=inline.spec)
+        except RowsRefused as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise RowsRefused(errors, labels={f.key: f for f in spec.fields})
+    return obj
+
+
+def _check_children(
+    session: Session, child: Spec, inline: Inline, parent: Any, rows: list[RowChange], link: dict[str, Any]
+) -> None:
+    """A child row named by id must belong to this parent (no moving rows between
+    parents by id), and the count stays within min_rows / max_rows."""
+    ids = [r.id for r in rows if r.id is not None]
+    if ids:
+        stmt = select(child.model.id).where(
+            child.model.id.in_(ids), *(getattr(child.model, k) == v for k, v in link.items())
+        )
+        mine = set(session.scalars(stmt))
+        strays = [n for n, r in enumerate(rows, 1) if r.id is not None and r.id not in mine]
+        if strays:
+            raise RowsRefused(
+                [FieldError("id", "error.not_found", row=n, record=inline.spec) for n in strays],
+                labels={f.key: f for f in child.fields},
+            )
+    live = (
+        session.scalar(
+            select(func.count())
+            .select_from(child.model)
+            .where(child.model.deleted_at.is_(None), *(getattr(child.model, k) == v for k, v in link.items()))
+        )
+        or 0
+    )
+    after = live + sum(r.id is None and not r.delete for r in rows) - sum(r.delete for r in rows)
+    if after < inline.min_rows or (inline.max_rows is not None and after > inline.max_rows):
+        raise ValidationError(
+            [FieldError(inline.spec, "validation.child_count", {"min": inline.min_rows, "max": inline.max_rows or "∞"})]
+        )
 
 
 # -- history and revert ------------------------------------------------------------------

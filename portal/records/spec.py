@@ -11,15 +11,20 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
+from sqlalchemy import Select
 from sqlalchemy import inspect as sa_inspect
 
 from db.base import RecordModel
 from db.models import ROLES
 from portal.errors import FieldError
-from portal.records.fields import FIELD_TYPES, Field
+from portal.records.children import Inline
+from portal.records.fields import FIELD_TYPES, ON_DELETE, Field
+from portal.records.stats import Measure, Stats
+from portal.records.workflow import Workflow
 
 ACTIONS = ("view", "create", "edit", "delete", "export", "import", "revert")
-FILTERABLE = ("choice", "date", "org_unit", "bool", "text")
+FILTERABLE = ("choice", "date", "org_unit", "bool", "text", "ref")
+GROUPABLE = ("choice", "bool", "org_unit", "ref")
 PAGE_SIZES = (25, 50, 100)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 ALL = frozenset(ROLES)
@@ -97,6 +102,27 @@ class RecordSpec:
     can_import: ClassVar[bool] = True
     """False removes import."""
 
+    label_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields that name a record where another record points to it (a picker's options, a
+    table cell, an import's value). Default: the natural key, else the first text column of
+    list_display. ``("name", "phone_tail")``"""
+
+    inlines: ClassVar[tuple[Inline, ...]] = ()
+    """Child record types edited as tables on this record's form and saved with it.
+    ``(Inline("checklist_items", link=(("checklist_id", "id"),)),)``"""
+
+    list_editable: ClassVar[tuple[str, ...]] = ()
+    """Fields edited in place in the list table (a grid for bulk entry, saved in one go).
+    ``("score", "retest")``"""
+
+    workflow: ClassVar[Workflow | None] = None
+    """States and transitions of the status field (see portal.records.workflow). The status
+    field is a read-only choice field; only transitions move it."""
+
+    stats: ClassVar[Stats | None] = None
+    """The statistics chart next to the table: counts or sums by period and by a choice.
+    ``Stats(by=("activity_type",), measures=(Measure("sum", "participants"),))``"""
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("abstract", False):
@@ -122,6 +148,13 @@ class RecordSpec:
         """Checks that need the database (a referenced code exists...); run after
         clean() passed, on every path, so an import preview reports them too."""
         return []
+
+    @classmethod
+    def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
+        """Narrow the records a reference field may point to, beyond the actor's scope
+        (e.g. a plan item's owner among the users of the item's unit). ``stmt`` selects
+        the target's live records in scope; ``values`` are the record's values so far."""
+        return stmt
 
     @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
@@ -225,6 +258,7 @@ def check_spec(cls: type[RecordSpec]) -> None:
             _fail(cls, "org_field", f"{cls.org_field!r} must be an org_unit field")
     if cls.date_field is not None and (cls.date_field not in keys or keys[cls.date_field].type != "date"):
         _fail(cls, "date_field", f"{cls.date_field!r} must be a date field")
+    _check_engine_options(cls, keys, columns)
     for action, roles in cls.permissions.items():
         if action not in ACTIONS:
             _fail(cls, "permissions", f"unknown action {action!r}; use {', '.join(ACTIONS)}")
@@ -266,3 +300,79 @@ def _check_fields(cls: type[RecordSpec], columns: set[str]) -> None:
             if other is not None and other != f.key:
                 _fail(cls, where, f"header {header!r} is also used by {other!r}")
             headers[header.strip().lower()] = f.key
+
+
+def _check_engine_options(cls: type[RecordSpec], keys: dict[str, Field], columns: set[str]) -> None:
+    """References, computed fields, labels, child rows, grids, workflows and statistics.
+    (Whether a referenced or child record type exists is checked once every spec is
+    registered: portal.records.registry.check_references.)"""
+    for f in cls.fields:
+        where = f"fields[{f.key!r}]"
+        if f.type == "ref" and not f.ref:
+            _fail(cls, where, "a ref field needs ref= (the record type it points to)")
+        if f.type != "ref" and f.ref:
+            _fail(cls, where, "ref= is only for ref fields")
+        if f.on_delete not in ON_DELETE:
+            _fail(cls, where, f"on_delete must be one of {', '.join(ON_DELETE)}")
+        if f.computed is not None and f.required:
+            _fail(cls, where, "a computed field cannot be required")
+    for key in cls.label_fields:
+        if key not in keys:
+            _fail(cls, "label_fields", f"{key!r} is not a field")
+    for key in cls.list_editable:
+        if key not in keys:
+            _fail(cls, "list_editable", f"{key!r} is not a field")
+        if keys[key].readonly or keys[key].create_only or keys[key].write_only:
+            _fail(cls, "list_editable", f"{key!r} is not editable after creation")
+    for inline in cls.inlines:
+        if not inline.link:
+            _fail(cls, "inlines", f"{inline.spec!r} needs link=((child_field, parent_field), ...)")
+        for _, parent_field in inline.link:
+            if parent_field != "id" and parent_field not in columns:
+                _fail(
+                    cls, "inlines", f"{inline.spec!r} links to {parent_field!r}, not a column of {cls.model.__name__}"
+                )
+    if cls.workflow is not None:
+        _check_workflow(cls, cls.workflow, keys)
+    if cls.stats is not None:
+        _check_stats(cls, cls.stats, keys)
+
+
+def _check_workflow(cls: type[RecordSpec], workflow: Workflow, keys: dict[str, Field]) -> None:
+    f = keys.get(workflow.field)
+    if f is None or f.type != "choice" or not f.readonly:
+        _fail(cls, "workflow", f"{workflow.field!r} must be a read-only choice field")
+    states = [s.value for s in workflow.states]
+    if sorted(states) != sorted(c.value for c in f.choices):
+        _fail(cls, "workflow", f"the states {states} must be the choices of {workflow.field!r}")
+    for t in workflow.transitions:
+        unknown = [x for x in (*t.sources, t.target) if x not in states]
+        if unknown:
+            _fail(cls, "workflow", f"transition {t.name!r} names unknown state {unknown[0]!r}")
+        if set(t.roles) - set(ROLES):
+            _fail(cls, "workflow", f"transition {t.name!r} names an unknown role")
+    names = [t.name for t in workflow.transitions]
+    if len(set(names)) != len(names):
+        _fail(cls, "workflow", "transition names repeat")
+    if workflow.comment_field is not None and workflow.comment_field not in keys:
+        _fail(cls, "workflow", f"comment_field {workflow.comment_field!r} is not a field")
+    for lock in workflow.locks:
+        if any(state not in states for state in lock.states):
+            _fail(cls, "workflow", f"a lock on {lock.target!r} names an unknown state")
+
+
+def _check_stats(cls: type[RecordSpec], stats: Stats, keys: dict[str, Field]) -> None:
+    for key in stats.by:
+        if key not in keys or keys[key].type not in GROUPABLE:
+            _fail(cls, "stats", f"{key!r} must be a {'/'.join(GROUPABLE)} field")
+    date_field = stats.date_field or cls.date_field
+    if date_field is None or date_field not in keys or keys[date_field].type not in ("date", "datetime"):
+        _fail(cls, "stats", "needs a date field (stats.date_field or the spec's date_field)")
+    for m in stats.measures:
+        if m.agg not in ("count", "sum"):
+            _fail(cls, "stats", f"measure {m.agg!r} must be count or sum")
+        if m.agg == "sum" and (m.field not in keys or keys[m.field].type not in ("int", "float")):
+            _fail(cls, "stats", f"sum needs a number field, not {m.field!r}")
+
+
+__all__ = ["Inline", "Measure", "Stats", "Workflow"]
