@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -308,3 +309,27 @@ class MonthlyReport(RecordModel):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     review_comment: Mapped[str | None] = mapped_column(Text)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Attachment(RecordModel):
+    """A photo or scan attached to a record (an inspection's photos, an activity's
+    sign-in sheet): re-encoded on upload, kept in the database so every server process
+    and every backup has it, with a small thumbnail for lists."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_record", "record_type", "record_id", "deleted_at"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(120))
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    thumb: Mapped[bytes] = mapped_column(LargeBinary)

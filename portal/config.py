@@ -49,3 +49,39 @@ def cookie_settings() -> CookieSettings:
     elif key in (SAMPLE_COOKIE_KEY, DEMO_COOKIE_KEY) or len(key) < MIN_COOKIE_KEY_LENGTH:
         raise ConfigError("startup.cookie_key_sample")
     return CookieSettings(COOKIE_NAME, key, COOKIE_EXPIRY_DAYS)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one request may cost, each overridable by the environment variable
+    in its comment (README, "Limits")."""
+
+    photo_mb: float = 10.0  # PORTAL_MAX_PHOTO_MB: one photo or scan as uploaded
+    photo_megapixels: float = 40.0  # PORTAL_MAX_PHOTO_MEGAPIXELS: its width × height
+
+    @property
+    def photo_bytes(self) -> int:
+        return int(self.photo_mb * 1_000_000)
+
+    @property
+    def photo_pixels(self) -> int:
+        return int(self.photo_megapixels * 1_000_000)
+
+
+LIMIT_VARIABLES = {"photo_mb": "PORTAL_MAX_PHOTO_MB", "photo_megapixels": "PORTAL_MAX_PHOTO_MEGAPIXELS"}
+
+
+def limits() -> Limits:
+    """The limits in force: the defaults, each replaced by its environment variable when
+    set to a positive number."""
+    values: dict[str, float] = {}
+    for name, variable in LIMIT_VARIABLES.items():
+        text = os.environ.get(variable)
+        if text:
+            try:
+                number = float(text)
+            except ValueError:
+                continue
+            if number > 0:
+                values[name] = number
+    return Limits(**values)

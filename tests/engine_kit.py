@@ -119,8 +119,9 @@ class KitSpec(RecordSpec):
             choices=tuple(Choice(s.value, s.zh, s.en) for s in STATES),
         ),
         Field("closed_note", "text", "封存说明", "Closing note", readonly=True),
+        Field("photos", "images", "照片", "Photos", max=2),
     )
-    list_display = ("name", "keeper_id", "kind", "status")
+    list_display = ("name", "keeper_id", "kind", "status", "photos")
     list_filter = ("keeper_id", "kind")
     label_fields = ("name",)  # not unique: two kits may share a name
     date_field = "bought_on"

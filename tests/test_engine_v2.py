@@ -4,6 +4,7 @@ references, child rows, computed fields, workflows with locks, grids and statist
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -11,9 +12,9 @@ from sqlalchemy import Engine, func, select
 
 from db.engine import transaction
 from db.models import AuditEntry
-from portal.errors import PermissionDenied, PortalError, ValidationError
+from portal.errors import NotFound, PermissionDenied, PortalError, ValidationError
 from portal.org.scope import SYSTEM, Actor
-from portal.records import display, refs, registry, stats
+from portal.records import attachments, display, refs, registry, stats
 from portal.records import io as records_io
 from portal.records import service as records
 from portal.records.fields import Field
@@ -462,3 +463,89 @@ def test_datetime_fields_read_office_time() -> None:
     assert error is None and value == dt.datetime(2026, 3, 24, 1, 30, tzinfo=dt.UTC)
     assert display.format_value(f, value, "zh-CN") == "2026-03-24 09:30"
     assert SYSTEM.role == "admin"
+
+
+# -- photos ----------------------------------------------------------------------------------
+
+
+def _image(fmt: str = "JPEG", size: tuple[int, int] = (2400, 1800), exif: bool = True) -> bytes:
+    from PIL import Image
+
+    img = Image.new("RGB", size, (200, 30, 30))
+    out = io.BytesIO()
+    extra: dict[str, Any] = {}
+    if exif and fmt == "JPEG":
+        meta = Image.Exif()
+        meta[0x0112] = 6  # orientation: rotate 90° to be upright
+        meta[0x010F] = "PhoneMaker"
+        extra["exif"] = meta.tobytes()
+    img.save(out, fmt, **extra)
+    return out.getvalue()
+
+
+def test_photos_are_reencoded_upright_without_metadata_and_counted(engine, tree, people) -> None:
+    from PIL import Image
+
+    box = new_kit(engine, people.t1, tree["t1"])
+    with transaction(engine) as s:
+        row = attachments.add(s, people.t1, "test_kits", box.id, "photos", "现场.jpg", _image(), "箱内")
+        stored_id = row.id
+    with transaction(engine) as s:
+        data = attachments.content(s, people.t1, stored_id)
+        thumb = attachments.content(s, people.t1, stored_id, thumb=True)
+        listed = attachments.photos(s, people.t1, "test_kits", box.id)
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "JPEG" and (img.width, img.height) == (1200, 1600)  # upright, within 1600
+        assert not img.getexif()  # the phone's metadata stayed on the phone
+    with Image.open(io.BytesIO(thumb)) as img:
+        assert max(img.size) == 320
+    assert [(p.filename, p.caption, p.uploaded_by) for p in listed] == [("现场.jpg", "箱内", "kit_t1")]
+    assert entries(engine, "attachments", stored_id)[0][0] == "create"
+    with transaction(engine) as s:
+        names = display.names(s, kit.KitSpec, [box], "zh-CN")
+        assert display.table_columns(kit.KitSpec, [box], "zh-CN", names)["照片"] == ["📷 1"]
+    # another township sees nothing, not even that it exists
+    with pytest.raises(NotFound), transaction(engine) as s:
+        attachments.content(s, people.t2, stored_id)
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (b"%PDF-1.4 not an image", "validation.photo_type"),
+        (b"GIF89a" + b"\x00" * 20, "validation.photo_type"),
+        ("big", "validation.photo_too_big"),
+        ("pixels", "validation.photo_pixels"),
+    ],
+)
+def test_photo_limits(engine, tree, people, monkeypatch, data: Any, key: str) -> None:
+    box = new_kit(engine, people.t1, tree["t1"])
+    if data == "big":
+        monkeypatch.setenv("PORTAL_MAX_PHOTO_MB", "0.001")
+        data = _image(size=(800, 600), exif=False)
+    elif data == "pixels":
+        monkeypatch.setenv("PORTAL_MAX_PHOTO_MEGAPIXELS", "0.5")
+        data = _image("PNG", size=(1000, 1000), exif=False)
+    with pytest.raises(ValidationError) as info, transaction(engine) as s:
+        attachments.add(s, people.t1, "test_kits", box.id, "photos", "x", data)
+    assert info.value.errors[0].key == key
+    with transaction(engine) as s:
+        assert attachments.count(s, "test_kits", [box.id]) == {}
+
+
+def test_a_record_holds_at_most_its_photos_and_a_closed_one_takes_none(engine, tree, people) -> None:
+    box = new_kit(engine, people.head, tree["t1"])
+    small = _image(size=(200, 150), exif=False)
+    with transaction(engine) as s:
+        for _ in range(2):
+            attachments.add(s, people.head, "test_kits", box.id, "photos", "a.jpg", small)
+    with pytest.raises(ValidationError) as info, transaction(engine) as s:
+        attachments.add(s, people.head, "test_kits", box.id, "photos", "c.jpg", small)
+    assert info.value.errors[0].key == "validation.photo_count"
+    with transaction(engine) as s:
+        first = attachments.photos(s, people.head, "test_kits", box.id)[0]
+        attachments.remove(s, people.head, first.id)
+        records.transition(s, people.head, kit.KitSpec, box.id, "close", "封存")
+    with pytest.raises(ValidationError) as frozen, transaction(engine) as s:
+        attachments.add(s, people.head, "test_kits", box.id, "photos", "d.jpg", small)
+    assert frozen.value.errors[0].key == "validation.state_readonly"

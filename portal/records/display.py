@@ -27,9 +27,15 @@ class Names(dict[int, str]):
     """Unit names by id (what ``units`` arguments always were), plus the labels of the
     records reference fields point to, by record type: ``names.refs["users"][7]``."""
 
-    def __init__(self, units: Mapping[int, str] | None = None, refs: dict[str, dict[int, str]] | None = None) -> None:
+    def __init__(
+        self,
+        units: Mapping[int, str] | None = None,
+        refs: dict[str, dict[int, str]] | None = None,
+        photos: dict[str, dict[int, int]] | None = None,
+    ) -> None:
         super().__init__(units or {})
         self.refs: dict[str, dict[int, str]] = refs or {}
+        self.photos: dict[str, dict[int, int]] = photos or {}  # images field -> record id -> count
 
 
 # -- single values -----------------------------------------------------------------------
@@ -137,13 +143,18 @@ def names(
 ) -> Names:
     """What a table of these records needs to show ids as names: the units (starting
     from the ones already known) and the labels of every referenced record."""
-    from portal.records import refs, registry
+    from portal.records import attachments, refs, registry
 
     units = dict(known_units or {})
     missing = unit_ids(spec, records) - set(units)
     units.update(unit_labels(session, missing, lang))
     labels = {slug: refs.labels(session, registry.get(slug), ids, lang) for slug, ids in ref_ids(spec, records).items()}
-    return Names(units, labels)
+    photos: dict[str, dict[int, int]] = {}
+    shown = [f.key for f in spec.fields if f.type == "images" and f.key in spec.list_display]
+    ids = [getattr(r, "id", None) for r in records]
+    for key in shown:
+        photos[key] = attachments.count(session, spec.slug, [i for i in ids if isinstance(i, int)], key)
+    return Names(units, labels, photos)
 
 
 def unit_labels(session: Session, ids: Iterable[int], lang: str) -> dict[int, str]:
@@ -168,8 +179,17 @@ def table_columns(spec: Spec, records: Sequence[Any], lang: str, units: Mapping[
         if f is not None and f.write_only:
             continue
         header = column_label(spec, key, lang)
+        if f is not None and f.type == "images":
+            counts = getattr(units, "photos", {}).get(key, {})
+            columns[header] = [photo_count(counts.get(getattr(r, "id", 0), 0), lang) for r in records]
+            continue
         columns[header] = [format_value(f, getattr(r, key, None), lang, units) for r in records]
     return columns
+
+
+def photo_count(n: int, lang: str) -> str:
+    """ "📷 3" in a list; an empty cell reads "none" so a missing photo stands out."""
+    return f"📷 {n}" if n else i18n.t("records.no_photo", lang)
 
 
 def numeric_headers(spec: Spec, lang: str) -> list[str]:

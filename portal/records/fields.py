@@ -13,7 +13,9 @@ from typing import Any
 from portal import clock
 from portal.errors import FieldError
 
-FIELD_TYPES = ("text", "longtext", "int", "float", "date", "datetime", "bool", "choice", "org_unit", "ref")
+FIELD_TYPES = ("text", "longtext", "int", "float", "date", "datetime", "bool", "choice", "org_unit", "ref", "images")
+# Types stored somewhere other than the record's own column (images: portal.records.attachments).
+VIRTUAL_TYPES = ("images",)
 ON_DELETE = ("protect", "allow")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "对", "启用", "√", "t"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "停用", "×", "f"}
@@ -42,7 +44,9 @@ class Field:
               help_zh="讲座、咨询到场人数", aliases=("人数", "参加人数"))
 
     key: the model attribute and the column header of exports (ASCII, snake_case).
-    type: one of text, longtext, int, float, date, datetime, bool, choice, org_unit, ref.
+    type: one of text, longtext, int, float, date, datetime, bool, choice, org_unit, ref,
+    images (photos and scans kept by portal.records.attachments, not a column; ``max`` is
+    how many a record may have).
     zh / en: the label in each language; imports accept either as a header.
     required, min, max, max_length, choices: checked on every write, whatever its source.
     default: used by the add form and by imports whose file has no such column.

@@ -20,7 +20,7 @@ from portal.i18n import t
 from portal.org.scope import Actor, in_scope, is_whole_tree, org_filter
 from portal.records import audit, refs, registry
 from portal.records.children import Inline
-from portal.records.fields import Field
+from portal.records.fields import VIRTUAL_TYPES, Field
 from portal.records.grid import RowChange, Saved
 from portal.records.spec import RecordSpec
 
@@ -207,7 +207,7 @@ def get(session: Session, actor: Actor, spec: Spec, record_id: int, deleted: boo
 
 
 def values_of(spec: Spec, obj: Any) -> dict[str, Any]:
-    return {f.key: getattr(obj, f.key) for f in spec.fields if not f.write_only}
+    return {f.key: getattr(obj, f.key) for f in spec.fields if not f.write_only and f.type not in VIRTUAL_TYPES}
 
 
 # -- validation: the one path for forms, table edits, imports and the CLI ----------------
@@ -236,7 +236,7 @@ def validate(
     if existing is not None and spec.workflow is not None:
         state = getattr(existing, spec.workflow.field)
         if spec.workflow.readonly(state):
-            errors.append(_state_error(spec, state))
+            errors.append(state_error(spec, state))
     values: dict[str, Any] = {}
     for key, f in writable.items():
         if key not in raw:
@@ -294,7 +294,7 @@ def _computed(spec: Spec, merged: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _state_error(spec: Spec, state: str | None) -> FieldError:
+def state_error(spec: Spec, state: str | None) -> FieldError:
     workflow = spec.workflow
     found = workflow.state(state) if workflow else None
     return FieldError(
@@ -504,7 +504,7 @@ def delete(session: Session, actor: Actor, spec: Spec, record_id: int, expected_
     check_version(session, spec, obj, expected_version)
     errors: list[FieldError] = []
     if spec.workflow is not None and spec.workflow.readonly(getattr(obj, spec.workflow.field)):
-        errors.append(_state_error(spec, getattr(obj, spec.workflow.field)))
+        errors.append(state_error(spec, getattr(obj, spec.workflow.field)))
     errors += _lock_errors(session, spec, values_of(spec, obj), None)
     errors += _referred_errors(session, spec, obj.id)
     if errors:
@@ -680,7 +680,7 @@ def _row_errors(errors: list[FieldError], row: int, record: str) -> list[FieldEr
 def _delete_errors(session: Session, spec: Spec, obj: Any) -> list[FieldError]:
     errors: list[FieldError] = []
     if spec.workflow is not None and spec.workflow.readonly(getattr(obj, spec.workflow.field)):
-        errors.append(_state_error(spec, getattr(obj, spec.workflow.field)))
+        errors.append(state_error(spec, getattr(obj, spec.workflow.field)))
     errors += _lock_errors(session, spec, values_of(spec, obj), None)
     return errors + _referred_errors(session, spec, obj.id)
 

@@ -18,7 +18,7 @@ from db.base import RecordModel
 from db.models import ROLES
 from portal.errors import FieldError
 from portal.records.children import Inline
-from portal.records.fields import FIELD_TYPES, ON_DELETE, Field
+from portal.records.fields import FIELD_TYPES, ON_DELETE, VIRTUAL_TYPES, Field
 from portal.records.stats import Measure, Stats
 from portal.records.workflow import Workflow
 
@@ -203,11 +203,13 @@ class RecordSpec:
 
     @classmethod
     def writable_fields(cls, creating: bool) -> tuple[Field, ...]:
-        return tuple(f for f in cls.fields if not f.readonly and (creating or not f.create_only))
+        return tuple(
+            f for f in cls.fields if not f.readonly and f.type not in VIRTUAL_TYPES and (creating or not f.create_only)
+        )
 
     @classmethod
     def exported_fields(cls) -> tuple[Field, ...]:
-        return tuple(f for f in cls.fields if not f.write_only)
+        return tuple(f for f in cls.fields if not f.write_only and f.type not in VIRTUAL_TYPES)
 
 
 def _fail(cls: type, attr: str, message: str) -> NoReturn:
@@ -279,7 +281,7 @@ def _check_fields(cls: type[RecordSpec], columns: set[str]) -> None:
         seen.add(f.key)
         if f.type not in FIELD_TYPES:
             _fail(cls, where, f"type {f.type!r} is not one of {', '.join(FIELD_TYPES)}")
-        if f.key not in columns and not f.write_only:
+        if f.key not in columns and not f.write_only and f.type not in VIRTUAL_TYPES:
             _fail(cls, where, f"{cls.model.__name__} has no column {f.key!r}")
         if not f.zh or not f.en:
             _fail(cls, where, "needs both a zh and an en label")
@@ -289,8 +291,8 @@ def _check_fields(cls: type[RecordSpec], columns: set[str]) -> None:
             _fail(cls, where, "choices are only for choice fields")
         if f.min is not None and f.max is not None and f.min > f.max:
             _fail(cls, where, f"min {f.min} is greater than max {f.max}")
-        if (f.min is not None or f.max is not None) and f.type not in ("int", "float"):
-            _fail(cls, where, "min and max are only for int and float fields")
+        if (f.min is not None or f.max is not None) and f.type not in ("int", "float", "images"):
+            _fail(cls, where, "min and max are only for int and float fields (max also for images)")
         if f.max_length is not None and f.type not in ("text", "longtext"):
             _fail(cls, where, "max_length is only for text fields")
         if f.readonly and f.required:
