@@ -80,6 +80,28 @@ class ReportRequest:
 
 
 @dataclass(frozen=True)
+class Todo:
+    """One line of someone's home page: what needs doing, and where it is done.
+
+    kind: a stable code for tests and icons ("report_overdue", "session_today"...).
+    title / detail: what the user reads (already in their language).
+    page: the slug of the page that does it; query: URL parameters that open the right
+    view there (e.g. {"view": "review", "unit": "12"}).
+    count: how many (shown as a badge); severity: "info" | "warning" | "error".
+    copy_text: a ready-to-send text (a reminder for a WeChat group), if any.
+    """
+
+    kind: str
+    title: str
+    detail: str = ""
+    page: str = "home"
+    query: dict[str, str] = field(default_factory=dict)
+    count: int | None = None
+    severity: str = "info"
+    copy_text: str = ""
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What one area (or shared package) brings. Every attribute is optional but ``code``.
 
