@@ -35,6 +35,7 @@ from portal.programmes.plans import specs as plans
 from portal.records import audit, registry
 from portal.records import io as records_io
 from portal.records import service as records
+from portal.records.grid import RowChange
 from tests.conftest import make_user, tamper
 
 
@@ -255,6 +256,26 @@ OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
     "targets changed and cleared": (
         lambda s, c: targets.assign(s, c.head, "HE-01", "2031", {c.tree["t1"]: 4.0, c.tree["t2"]: 5.0}),
         lambda s, c: targets.assign(s, c.head, "HE-01", "2031", {c.tree["t1"]: 6.0, c.tree["t2"]: None}),
+    ),
+    "a month's items saved as the report's child rows": (
+        None,
+        lambda s, c: records.save(
+            s,
+            c.staff,
+            plans.MonthlyReportSpec,
+            plans.report_for(s, c.staff, c.tree["t1"], "2030-12", create=True).id,
+            {},
+            children={
+                "plan_items": [
+                    RowChange(values={"title": "新增事项"}),
+                    RowChange(c.item_id, None, {"title": "随访（改）"}),
+                ]
+            },
+        ),
+    ),
+    "a grid save": (
+        None,
+        lambda s, c: records.save_rows(s, c.staff, plans.PlanItemSpec, [RowChange(c.item_id, None, {"target_qty": 6})]),
     ),
     "population set": (None, lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 900)),
     "population changed": (

@@ -172,7 +172,9 @@ def test_board_shows_the_units_items_by_status(plans_db):
     at.run()
     assert board_columns(at) == {"对村卫生室人员工作进行检查督导": "late"}
     assert t("plans.filter.shown", shown=1, total=4) in texts(at, "caption")
-    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 4  # the Charts tab
+    assert (
+        len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 5
+    )  # the Charts tab and the items' statistics
 
 
 def test_a_progress_update_through_the_form_moves_the_item(plans_db):
@@ -234,8 +236,8 @@ def test_county_head_approves_from_the_review_tab(plans_db):
     assert t("plans.tab.review") in [tab.label for tab in at.tabs]
     assert at.selectbox(key="plans.review.unit").value == units["cg"]  # the one waiting is offered first
     at.selectbox(key="plans.review.month").select(MONTH)
-    at.text_area(key="plans.review.comment").input("同意，请继续做好慢病随访。")
-    at.button(key="plans.review.approve").click()
+    at.text_area(key="plans.review.report.workflow.comment").input("同意，请继续做好慢病随访。")
+    at.button(key="plans.review.report.workflow.approve").click()
     at.run()
     assert not at.exception
     saved = report(engine, units["cg"])
@@ -272,7 +274,7 @@ def test_a_township_head_cannot_approve_its_own_townships_report(plans_db):
     at.selectbox(key="plans.review.unit").select(units["dg"])
     at.selectbox(key="plans.review.month").select(MONTH)
     at.run()
-    at.button(key="plans.review.approve").click()
+    at.button(key="plans.review.report.workflow.approve").click()
     at.run()
     assert not at.exception
     assert t("plans.error.not_above") in texts(at, "error")
@@ -286,12 +288,12 @@ def test_returning_needs_a_comment(plans_db):
     at.selectbox(key="plans.review.unit").select(units["qs"])
     at.selectbox(key="plans.review.month").select(MONTH)
     at.run()
-    at.button(key="plans.review.return").click()
+    at.button(key="plans.review.report.workflow.return").click()
     at.run()
-    assert t("plans.review.comment_required") in texts(at, "error")
+    assert t("validation.comment_required") in texts(at, "error")
     assert report(engine, units["qs"]).status == "submitted"
-    at.text_area(key="plans.review.comment").input("请补充检查督导的原因说明")
-    at.button(key="plans.review.return").click()
+    at.text_area(key="plans.review.report.workflow.comment").input("请补充检查督导的原因说明")
+    at.button(key="plans.review.report.workflow.return").click()
     at.run()
     saved = report(engine, units["qs"])
     assert saved.status == "returned" and saved.review_comment == "请补充检查督导的原因说明"

@@ -73,15 +73,15 @@ def test_head_hands_targets_down_through_the_table(demo_db):
         county = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "county"))
         ns = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "ns"))
         _, children = tg.unit_and_children(s, SYSTEM, county)
-    row = [c.ref.id for c in children].index(ns)  # the table lists the units in this order
-    # what the browser's data editor reports after typing 18 into 南山乡卫生院's cell
-    at.session_state["targets.editor.assign"] = {
-        "edited_rows": {str(row): {"目标值": 18.0}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    at.button(key="targets.assign.save").click()
+    assert ns in [c.ref.id for c in children]
+    grid = "targets.assign.HE-01.2026"
+    # one number box per unit: typing 18 into 南山乡卫生院's marks one unsaved change
+    at.number_input(key=f"{grid}.cell.{ns}.2026").set_value(18.0)
     at.run()
+    assert any("1 处修改尚未保存" in w.value for w in at.warning)
+    at.button(key=f"{grid}.save").click()
+    at.run()
+    assert not at.exception
     with transaction(engine) as s:
         assert (
             s.scalar(

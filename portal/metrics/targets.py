@@ -24,6 +24,7 @@ from portal.metrics import indicators as ind
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.records import service as records
 from portal.records.fields import Field
+from portal.records.grid import Cell, Pivot, Saved, pivot_changes
 from portal.records.spec import ALL, Permissions, RecordSpec
 
 if TYPE_CHECKING:  # the row shapes only: importing portal.charts.progress at run time loads altair
@@ -299,6 +300,55 @@ def cumulative_series(
 # -- assignment (下达) -----------------------------------------------------------------------
 
 
+HAND_DOWN = Pivot(row="org_unit_id", column="period", value="value", shared=("indicator_code",))
+
+
+def target_cells(session: Session, code: str, unit_ids: list[int], keys: list[str]) -> dict[tuple[int, str], Cell]:
+    """The live targets of these units and periods, as the hand-down grid's cells."""
+    if not unit_ids or not keys:
+        return {}
+    rows = session.scalars(
+        select(Target).where(
+            Target.indicator_code == code,
+            Target.org_unit_id.in_(unit_ids),
+            Target.period.in_(keys),
+            Target.deleted_at.is_(None),
+        )
+    )
+    return {(t.org_unit_id, t.period): Cell(t.id, t.version, t.value) for t in rows}
+
+
+def hand_down(
+    session: Session,
+    actor: Actor,
+    indicator_code: str,
+    edited: dict[tuple[int, str], float | None],
+    cells: dict[tuple[int, str], Cell] | None = None,
+    labels: dict[int, str] | None = None,
+) -> Saved:
+    """下达: the edited cells of the units × periods grid as one grid save — every changed
+    target created, changed or cleared in one transaction, each version checked against
+    what the head was looking at (``cells``), one audit entry per target. A cell whose
+    target was cleared before comes back from the trash rather than twice."""
+    if actor.role not in HEADS:
+        raise PermissionDenied("error.permission")
+    if cells is None:
+        units = sorted({u for u, _ in edited})
+        cells = target_cells(session, indicator_code, units, sorted({p for _, p in edited}))
+    for (unit_id, period), value in edited.items():
+        if value is not None and (unit_id, period) not in cells:
+            trashed = _find(session, indicator_code, unit_id, period)
+            if trashed is not None and trashed.deleted_at is not None:
+                restored = records.restore(session, actor, TargetSpec, trashed.id)
+                cells = {**cells, (unit_id, period): Cell(restored.id, restored.version, restored.value)}
+    changes = pivot_changes(HAND_DOWN, {"indicator_code": indicator_code}, cells, edited, labels)
+    for change in changes:  # a new target is typed by its unit and period: they are input, not links
+        if change.id is None:
+            change.values = {**change.system, **change.values}
+            change.system = {}
+    return records.save_rows(session, actor, TargetSpec, changes)
+
+
 def assign(
     session: Session,
     actor: Actor,
@@ -307,53 +357,25 @@ def assign(
     values: dict[int, float | None],
     split_months: bool = False,
 ) -> dict[str, int]:
-    """Set (or clear, with None) the targets of several units in one all-or-nothing write.
-    With split_months a yearly target also becomes twelve equal monthly targets."""
-    if actor.role not in HEADS:
-        raise PermissionDenied("error.permission")
-    counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    """Set (or clear, with None) the targets of several units for one period, in one grid
+    save. With split_months a yearly target also becomes twelve equal monthly targets."""
+    edited: dict[tuple[int, str], float | None] = {}
     for unit_id, value in values.items():
-        keys = [period]
-        if split_months and value is not None and periods.kind(period) == "year":
-            keys += periods.months(period)
-        for key in keys:
-            share = value if key == period or value is None else round(value / 12, 2)
-            counts[_set_one(session, actor, indicator_code, unit_id, key, share)] += 1
-        if value is None:
-            for month in periods.months(period) if periods.kind(period) == "year" else []:
-                if _find(session, indicator_code, unit_id, month) is not None:
-                    counts[_set_one(session, actor, indicator_code, unit_id, month, None)] += 1
-    return counts
+        edited[(unit_id, period)] = value
+        if periods.kind(period) == "year" and (split_months or value is None):
+            for month in periods.months(period):
+                if value is None:
+                    edited[(unit_id, month)] = None
+                else:
+                    edited[(unit_id, month)] = round(value / 12, 2)
+    saved = hand_down(session, actor, indicator_code, edited)
+    return {"created": saved.created, "updated": saved.updated, "deleted": saved.deleted, "unchanged": saved.unchanged}
 
 
 def _find(session: Session, code: str, unit_id: int, period: str) -> Target | None:
     return session.scalar(
         select(Target).where(Target.indicator_code == code, Target.org_unit_id == unit_id, Target.period == period)
     )
-
-
-def _set_one(session: Session, actor: Actor, code: str, unit_id: int, period: str, value: float | None) -> str:
-    existing = _find(session, code, unit_id, period)
-    if value is None:
-        if existing is None or existing.deleted_at is not None:
-            return "unchanged"
-        records.delete(session, actor, TargetSpec, existing.id)
-        return "deleted"
-    if existing is None:
-        records.create(
-            session,
-            actor,
-            TargetSpec,
-            {"indicator_code": code, "org_unit_id": unit_id, "period": period, "value": value},
-        )
-        return "created"
-    restored = existing.deleted_at is not None
-    if restored:
-        records.restore(session, actor, TargetSpec, existing.id)
-    if existing.value != value:
-        records.update(session, actor, TargetSpec, existing.id, {"value": value}, None)
-        return "updated"
-    return "updated" if restored else "unchanged"
 
 
 # -- what the Targets page shows (Streamlit-free, so it is tested without a browser) ------

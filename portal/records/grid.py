@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass
@@ -65,12 +65,16 @@ class Cell:
     value: Any
 
 
+R = TypeVar("R", bound=Hashable)
+C = TypeVar("C", bound=Hashable)
+
+
 def pivot_changes(
     pivot: Pivot,
     shared: Mapping[str, Any],
-    existing: Mapping[tuple[Hashable, Hashable], Cell],
-    edited: Mapping[tuple[Hashable, Hashable], Any],
-    labels: Mapping[Hashable, str] | None = None,
+    existing: Mapping[tuple[R, C], Cell],
+    edited: Mapping[tuple[R, C], Any],
+    labels: Mapping[R, str] | None = None,
 ) -> list[RowChange]:
     """RowChanges for the cells whose value differs from what is stored."""
     changes = []

@@ -240,7 +240,7 @@ def validate(
     values: dict[str, Any] = {}
     for key, f in writable.items():
         if key not in raw:
-            if creating:
+            if creating and key not in (system or {}):
                 values[key] = f.default
             continue
         value, err = f.parse(raw[key])
@@ -327,7 +327,9 @@ def _lock_errors(session: Session, spec: Spec, values: Mapping[str, Any], existi
                 label = refs.label_of(holder, found, "zh-CN")
                 errors.append(
                     FieldError(
-                        field, lock.message_key, {"record": label, "type": holder.title_zh, "type_en": holder.title_en}
+                        field,
+                        lock.message_key,
+                        {"record": label, "type": holder.title_zh, "type_en": holder.title_en, **keys},
                     )
                 )
                 return errors
@@ -749,11 +751,12 @@ def save(
     created or updated, then each child type's changes are applied with the link fields
     set from the parent. A refusal anywhere names the field (and the child row) and
     nothing is kept."""
-    obj = (
-        create(session, actor, spec, raw)
-        if record_id is None
-        else update(session, actor, spec, record_id, raw, expected_version)
-    )
+    if record_id is None:
+        obj = create(session, actor, spec, raw)
+    elif raw:
+        obj = update(session, actor, spec, record_id, raw, expected_version)
+    else:  # only the children change: the parent is read, not written (its state may be read-only)
+        obj = get(session, actor, spec, record_id)
     errors: list[FieldError] = []
     for inline in spec.inlines:
         rows = (children or {}).get(inline.spec)
@@ -762,8 +765,21 @@ def save(
         child = registry.get(inline.spec)
         link = {child_field: getattr(obj, parent_field) for child_field, parent_field in inline.link}
         _check_children(session, child, inline, obj, rows, link)
+        # A link field the child's users could type (its unit, its month) goes in as input, so
+        # the child's own checks and defaults see it; a hidden one (a parent id) as a system value.
+        typed = {f.key for f in child.writable_fields(creating=True)}
+        for row in rows:
+            if not row.delete:
+                row.values = {**row.values, **{k: v for k, v in link.items() if k in typed}}
         try:
-            save_rows(session, actor, child, rows, system=link, record=inline.spec)
+            save_rows(
+                session,
+                actor,
+                child,
+                rows,
+                system={k: v for k, v in link.items() if k not in typed},
+                record=inline.spec,
+            )
         except RowsRefused as exc:
             errors.extend(exc.errors)
     if errors:

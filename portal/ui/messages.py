@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from portal.errors import PortalError, ValidationError
+from portal.errors import FieldError, PortalError, ValidationError
 from portal.ui.i18n import lang, t
 
 log = logging.getLogger("portal")
@@ -36,7 +36,10 @@ def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T 
     except ValidationError as exc:
         if errors is not None:
             for err in exc.errors:
-                errors.setdefault(err.field, []).append(err.message(lang()))
+                if err.row is not None:  # a grid's or a child table's row: said with its row and field
+                    errors.setdefault(ROWS_KEY, []).append(row_message(err))
+                else:
+                    errors.setdefault(err.field, []).append(err.message(lang()))
         st.error(t("error.validation", count=len(exc.errors)) if errors is not None else exc.message(lang()))
     except PortalError as exc:
         st.error(exc.message(lang()))
@@ -44,6 +47,22 @@ def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T 
         log.exception("unexpected failure")
         st.error(t("error.generic"))
     return None
+
+
+ROWS_KEY = "__rows__"
+
+
+def row_message(err: FieldError) -> str:
+    """ "器材 第 2 行 · 数量：不能小于 0"."""
+    from portal.records import registry
+
+    try:
+        spec = registry.get(err.record or "")
+        label = spec.field(err.field).label(lang()) if err.field != "id" else ""
+        kind = spec.title(lang())
+    except KeyError:
+        label, kind = err.field, ""
+    return t("records.row_error", type=kind, row=err.row, field=label, message=err.message(lang()))
 
 
 def field_errors(slot: Any, messages: list[str] | None) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from db.models import MonthlyReport
 from portal import clock, formatting, i18n, periods
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import charts as pc
@@ -26,6 +27,8 @@ from portal.programmes.plans import view as pv
 from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 from portal.records.display import md_escape
+from portal.ui import children
+from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
@@ -343,9 +346,54 @@ def progress_form(ctx: Ctx) -> None:
 
 
 def items_view(ctx: Ctx) -> None:
+    """The month's plan as one editable table (the items are the month report's child
+    rows, saved together in one audited transaction), and every item's full record below."""
     if ctx.locked:
         st.caption(t("plans.items.locked"))
-    render_records(pl.PlanItemSpec, ctx.actor, key="plan_items", unit_id=ctx.unit_id, period=ctx.month)
+    elif ctx.writer:
+        month_table(ctx)
+    with st.expander(t("plans.items.all_fields"), icon=":material/table_view:", expanded=not ctx.writer):
+        render_records(pl.PlanItemSpec, ctx.actor, key="plan_items", unit_id=ctx.unit_id, period=ctx.month)
+
+
+def month_table(ctx: Ctx) -> None:
+    inline = pl.MonthlyReportSpec.inlines[0]
+    generation = st.session_state.get(k("month", "generation"), 0)
+    with unit_of_work() as session:
+        report = pl.report_for(session, ctx.actor, ctx.unit_id, ctx.month)
+    parent = report if report is not None else MonthlyReport(org_unit_id=ctx.unit_id, month=ctx.month)
+    with st.form(k("form", f"month{generation}"), enter_to_submit=False, border=False):
+        table = children.editor(
+            pl.MonthlyReportSpec,
+            inline,
+            ctx.actor,
+            parent,
+            key=k("month", str(generation)),
+            language=lang(),
+            editable=True,
+        )
+        submitted = st.form_submit_button(t("plans.items.save"), type="primary", icon=":material/save:")
+    if not submitted:
+        return
+    rows = children.changes(table, lang())
+    if not rows:
+        st.info(t("plans.items.nothing_changed"))
+        return
+    errors: dict[str, list[str]] = {}
+
+    def save() -> object:
+        with unit_of_work() as session:
+            month = pl.report_for(session, ctx.actor, ctx.unit_id, ctx.month, create=True)
+            return records.save(session, ctx.actor, pl.MonthlyReportSpec, month.id, {}, children={inline.spec: rows})
+
+    if attempt(save, errors) is not None:
+        st.session_state[k("month", "generation")] = generation + 1
+        st.toast(t("plans.items.saved", count=len(rows)), icon=":material/check_circle:")
+        flash(t("plans.items.saved", count=len(rows)))
+        st.rerun()
+    for messages in errors.values():
+        for message in messages:
+            st.error(message)
 
 
 # -- month close ----------------------------------------------------------------------------
@@ -686,46 +734,27 @@ def review_view(ctx: Ctx) -> None:
             ):
                 st.markdown(f"**{t(f'plans.report.{name}')}**")
                 st.text(value or "—")
-    st.text_area(
-        t("plans.review.comment"), key=k("review", "comment"), height=80, placeholder=t("plans.review.comment_hint")
-    )
-    row = st.container(horizontal=True)
-    submitted = state.status == "submitted"
-    approve = row.button(
-        t("plans.review.approve"),
-        key=k("review", "approve"),
-        type="primary",
-        icon=":material/verified:",
-        disabled=not submitted,
-    )
-    give_back = row.button(
-        t("plans.review.return"), key=k("review", "return"), icon=":material/undo:", disabled=not submitted
-    )
-    reopen = row.button(
-        t("plans.review.unlock"), key=k("review", "unlock"), icon=":material/lock_open:", disabled=not state.locked
-    )
-    comment = (st.session_state.get(k("review", "comment")) or "").strip()
-    action: Callable[..., Any] | None = None
-    if approve:
-        action, done_key = pl.approve, "plans.review.approved"
-    elif give_back:
-        action, done_key = pl.return_report, "plans.review.returned"
-    elif reopen:
-        action, done_key = pl.unlock, "plans.review.unlocked"
-    if action is None:
+    if st.session_state.get(k("review", "picked")) != (unit_id, month):  # another report: a fresh comment
+        st.session_state[k("review", "picked")] = (unit_id, month)
+        st.session_state.pop(k("review", "report.workflow.comment"), None)
+    with unit_of_work() as session:
+        report = pl.report_for(session, ctx.actor, unit_id, month)
+    if report is None:
+        st.caption(t("plans.review.nothing_sent"))
         return
-    errors: dict[str, list[str]] = {}
-
-    def run() -> object:
-        with unit_of_work() as session:
-            return action(session, ctx.actor, unit_id, month, comment)
-
-    if attempt(run, errors if give_back else None) is not None:
-        st.session_state.pop(k("review", "comment"), None)
-        flash(t(done_key, unit=md_escape(names[unit_id]), month=periods.label(month, lang())))
-        st.rerun()
-    if errors:
-        st.error(t("plans.review.comment_required"))
+    done = {"approve": "plans.review.approved", "return": "plans.review.returned", "unlock": "plans.review.unlocked"}
+    workflow_ui.actions(
+        pl.MonthlyReportSpec,
+        ctx.actor,
+        report,
+        key=k("review", "report"),
+        message=lambda step: t(
+            done.get(step, "workflow.done"),
+            unit=md_escape(names[unit_id]),
+            month=periods.label(month, lang()),
+            step=step,
+        ),
+    )
 
 
 def _badge_colour(status: str) -> str:

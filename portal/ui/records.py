@@ -24,14 +24,17 @@ from portal import clock, i18n, periods
 from portal.errors import NotFound, ValidationError
 from portal.org import units as orgunits
 from portal.org.scope import Actor
-from portal.records import display, service
+from portal.records import display, refs, service
 from portal.records import io as records_io
 from portal.records.fields import Field
 from portal.records.service import Filters, Spec, StaleRecord
 from portal.records.spec import PAGE_SIZES
+from portal.ui import children, photos
+from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
-from portal.ui.messages import attempt, field_errors, flash
+from portal.ui.messages import ROWS_KEY, attempt, field_errors, flash
+from portal.ui.stats import stats_view
 
 if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export it at the top
     from streamlit.elements.arrow import DataframeStateInput
@@ -105,6 +108,8 @@ def render_records(
     views: list[tuple[str, Callable[[], None]]] = [*extra_tabs, (t("records.tab.list"), lambda: list_view(ctx))]
     if ctx.may("create"):
         views.append((t("records.tab.add"), lambda: add_view(ctx)))
+    if spec.stats is not None:
+        views.append((t("records.tab.stats"), lambda: stats_view(spec, actor, ctx.filters, ctx.prefix)))
     if ctx.may("export") or ctx.may("import"):
         views.append((t("records.tab.io"), lambda: io_view(ctx)))
     if ctx.may("delete"):
@@ -323,10 +328,21 @@ def selected_view(ctx: Ctx) -> None:
         args=(ctx.prefix,),
         width="stretch",
     )
-    if ctx.may("edit"):
+    if spec.workflow is not None:
+        state_row = st.container(horizontal=True, vertical_alignment="center")
+        with state_row:
+            workflow_ui.state_badge(spec, values.get(spec.workflow.field))
+        workflow_ui.actions(spec, ctx.actor, obj, key=ctx.prefix, on_done=lambda _: _request_reload(ctx.prefix))
+    if ctx.may("edit") and not _frozen(spec, values):
         edit_form(ctx, rid, version, values, names)
     else:
         _details(ctx, values, names)
+    for f in spec.fields:
+        if f.type == "images":
+            st.markdown(f"**{f.label(ctx.lang)}**")
+            photos.gallery(spec, ctx.actor, rid, f, key=f"{ctx.prefix}.{f.key}", removable=ctx.may("edit"))
+            if (ctx.may("edit") or ctx.may("create")) and not _frozen(spec, values):
+                photos.photo_input(spec, ctx.actor, rid, f, key=f"{ctx.prefix}.{f.key}")
     if ctx.may("delete"):
         delete_controls(ctx, rid, values, names)
     history_view(ctx, rid, version, entries, names)
@@ -369,8 +385,10 @@ def edit_form(ctx: Ctx, rid: int, version: int, values: dict[str, Any], names: d
     elif loaded[1] != version:
         st.info(t("records.changed_since_open"), icon=":material/update:")
         st.button(t("records.reload"), key=ctx.k("edit", "reload_button"), on_click=_request_reload, args=(ctx.prefix,))
-    with st.form(ctx.k("form", "edit"), clear_on_submit=False):
+    frozen = _frozen(spec, values)
+    with st.form(ctx.k("form", "edit"), clear_on_submit=False, enter_to_submit=False):
         slots = _field_widgets(ctx, fields, "edit", current=values)
+        tables = _inline_editors(ctx, rid, editable=not frozen)
         submitted = st.form_submit_button(t("records.save"), type="primary", icon=":material/save:")
     if not submitted:
         return
@@ -378,11 +396,12 @@ def edit_form(ctx: Ctx, rid: int, version: int, values: dict[str, Any], names: d
     raw = display.form_raw(spec, typed, creating=False)
     errors: dict[str, list[str]] = {}
     caught: dict[str, StaleRecord] = {}
+    kids = {table.inline.spec: children.changes(table, ctx.lang) for table in tables}
 
     def save() -> object:
         try:
             with unit_of_work() as session:
-                return service.update(session, ctx.actor, spec, rid, raw, expected_version=loaded[1])
+                return service.save(session, ctx.actor, spec, rid, raw, expected_version=loaded[1], children=kids)
         except StaleRecord as exc:
             caught["stale"] = exc
             return None
@@ -522,28 +541,53 @@ def add_view(ctx: Ctx) -> None:
         if wkey not in st.session_state or (sidebar_moved and f.type == "org_unit"):
             st.session_state[wkey] = defaults[f.key]
     st.caption(t("records.required_hint"))
-    with st.form(ctx.k("form", "add"), clear_on_submit=False):
+    generation = st.session_state.get(ctx.k("add", "generation"), 0)
+    with st.form(ctx.k("form", f"add{generation or ''}"), clear_on_submit=False, enter_to_submit=False):
         slots = _field_widgets(ctx, fields, "add", current=None)
+        tables = _inline_editors(ctx, None, editable=True, generation=generation)
         submitted = st.form_submit_button(t("records.add_submit"), type="primary", icon=":material/add:")
     if not submitted:
         return
     typed = {f.key: st.session_state.get(ctx.k("add", f.key)) for f in fields}
     raw = display.form_raw(spec, typed, creating=True)
     errors: dict[str, list[str]] = {}
+    kids = {table.inline.spec: children.changes(table, ctx.lang) for table in tables}
 
     def save() -> object:
         with unit_of_work() as session:
-            return service.create(session, ctx.actor, spec, raw).id
+            return service.save(session, ctx.actor, spec, None, raw, children=kids).id
 
     if attempt(save, errors) is not None:
         for f in fields:
             st.session_state.pop(ctx.k("add", f.key), None)
+        st.session_state[ctx.k("add", "generation")] = generation + 1  # fresh child tables too
+        st.toast(t("records.saved"), icon=":material/check_circle:")
         flash(t("records.saved"))
         st.rerun()
     _fill_slots(ctx, slots, errors)
 
 
 # -- form widgets ---------------------------------------------------------------------------
+
+
+def _frozen(spec: Spec, values: dict[str, Any]) -> bool:
+    """A workflow state that holds the record read-only."""
+    return spec.workflow is not None and spec.workflow.readonly(values.get(spec.workflow.field))
+
+
+def _inline_editors(ctx: Ctx, rid: int | None, *, editable: bool, generation: int = 0) -> list[children.ChildTable]:
+    if not ctx.spec.inlines:
+        return []
+    parent = None
+    if rid is not None:
+        with unit_of_work() as session:
+            parent = service.get(session, ctx.actor, ctx.spec, rid)
+    return [
+        children.editor(
+            ctx.spec, inline, ctx.actor, parent, key=f"{ctx.prefix}.g{generation}", language=ctx.lang, editable=editable
+        )
+        for inline in ctx.spec.inlines
+    ]
 
 
 def _field_widgets(ctx: Ctx, fields: Sequence[Field], purpose: str, current: dict[str, Any] | None) -> dict[str, Any]:
@@ -600,6 +644,22 @@ def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> No
         if held is not None and held not in options:
             options.append(held)
         _selectbox(label, options, wkey, help_text, f.required, ctx.unit_option)
+    elif f.type == "datetime":
+        st.datetime_input(label, key=wkey, value=None, format="YYYY-MM-DD", help=help_text, step=300)
+    elif f.type == "ref":
+        choices = _ref_choices(ctx, f, current)
+        _selectbox(label, list(choices), wkey, help_text, f.required, lambda v: choices.get(v, f"#{v}"))
+
+
+def _ref_choices(ctx: Ctx, f: Field, current: dict[str, Any] | None) -> dict[int, str]:
+    """What a reference field's picker offers (records in scope), keeping the one the
+    record holds even when it has since left the list."""
+    with unit_of_work() as session:
+        offered = dict(refs.choices(session, ctx.actor, ctx.spec, f, dict(current or {}), ctx.lang))
+        held = (current or {}).get(f.key)
+        if isinstance(held, int) and held not in offered:
+            offered.update(refs.labels(session, refs.target(f), [held], ctx.lang))
+    return offered
 
 
 def _selectbox(
@@ -644,8 +704,12 @@ def _act(ctx: Ctx, action: Callable[[], Any]) -> Any:
 
 
 def _errors_without_slot(ctx: Ctx, errors: dict[str, list[str]]) -> None:
-    """Field errors that have no widget here (a delete refused, a hidden field)."""
+    """Field errors that have no widget here (a delete refused, a hidden field, a child row)."""
     for name, messages in errors.items():
+        if name == ROWS_KEY:
+            for message in messages:
+                st.error(message)
+            continue
         try:
             label = ctx.spec.field(name).label(ctx.lang)
         except KeyError:

@@ -21,6 +21,7 @@ from portal.records import service as records
 from portal.records.fields import Field
 from portal.records.service import Filters
 from portal.ui.db import unit_of_work
+from portal.ui.grid import GridRow, PivotGrid, pivot_editor
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
@@ -202,43 +203,37 @@ def _display(f: Field, value: Any, names: dict[int, str]) -> str:
 
 
 def _assign(actor: Actor, indicator: Indicator, period: str, children: list[tg.UnitView]) -> None:
-    """下达: one row per unit below, the target in an editable column."""
-    st.subheader(t("targets.assign", period=periods.label(period, lang())))
+    """下达: the units below × the period, as the engine's grid — one row per unit (a number
+    box each, so Enter never moves an edit to the next unit), unsaved edits marked, one
+    audited save with each target's version checked."""
+    language = lang()
+    st.subheader(t("targets.assign", period=periods.label(period, language)))
+    ids = [c.ref.id for c in children]
     with unit_of_work() as session:
-        current = tg.targets_for(session, indicator, [c.ref.id for c in children], period)
-    frame = pd.DataFrame(
-        {
-            "unit_id": [c.ref.id for c in children],
-            t("targets.col.unit"): [c.name(lang()) for c in children],
-            t("targets.col.target"): [current[c.ref.id] for c in children],
-        }
+        cells = tg.target_cells(session, indicator.code, ids, [period])
+    grid = PivotGrid(
+        key=f"{KEY}.assign.{indicator.code}.{period}",
+        spec=tg.TargetSpec,
+        pivot=tg.HAND_DOWN,
+        rows=[GridRow(c.ref.id, c.name(language)) for c in children],
+        columns=[(period, tg.unit_label(indicator, language) or t("targets.col.target"))],
+        cells=cells,
+        shared={"indicator_code": indicator.code},
+        layout="list",
+        save=lambda session, who, edits: tg.hand_down(session, who, indicator.code, edits, cells),
     )
-    st.data_editor(
-        frame,
-        key=f"{KEY}.editor.assign",
-        hide_index=True,
-        width="stretch",
-        disabled=["unit_id", t("targets.col.unit")],
-        column_config={"unit_id": None},
-        num_rows="fixed",
-    )
-    split = periods.kind(period) == "year" and st.checkbox(t("targets.split"), key=f"{KEY}.assign.split")
-    if st.button(t("targets.save"), key=f"{KEY}.assign.save", type="primary"):
-        edits = st.session_state.get(f"{KEY}.editor.assign", {}).get("edited_rows", {})
-        values = {}
-        for index, change in edits.items():
-            value = change.get(t("targets.col.target"))
-            values[children[int(index)].ref.id] = None if value is None or pd.isna(value) else float(value)
-        if not values:
-            st.info(t("targets.nothing_changed"))
-            return
+    pivot_editor(grid)
+    if periods.kind(period) == "year" and cells:
+        st.caption(t("targets.split_help"))
+        if st.button(t("targets.split"), key=f"{KEY}.assign.split.{indicator.code}", icon=":material/calendar_month:"):
+            values = {unit_id: cell.value for (unit_id, _), cell in cells.items()}
 
-        def save() -> dict[str, int]:
-            with unit_of_work() as session:
-                return tg.assign(session, actor, indicator.code, period, values, split_months=bool(split))
+            def split() -> dict[str, int]:
+                with unit_of_work() as session:
+                    return tg.assign(session, actor, indicator.code, period, values, split_months=True)
 
-        counts = attempt(save)
-        if counts is not None:
-            st.session_state.pop(f"{KEY}.editor.assign", None)
-            flash(t("targets.saved", **counts))
-            st.rerun()
+            counts = attempt(split)
+            if counts is not None:
+                st.toast(t("targets.saved", **counts), icon=":material/check_circle:")
+                flash(t("targets.saved", **counts))
+                st.rerun()

@@ -12,18 +12,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, overload
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
-from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, WorkPlan
+from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, User, WorkPlan
 from portal import apps, clock, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, ValidationError
 from portal.org import calendars
 from portal.org.scope import Actor, get_unit_in_scope
-from portal.records import audit
 from portal.records import service as records
+from portal.records.children import Inline
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.stats import Measure, Stats
+from portal.records.workflow import Effects, Lock, State, Transition, Workflow
 
 # What a plan item is about: the other areas (from their manifests), this office's own
 # management work, or anything else.
@@ -94,7 +96,6 @@ def _owner_account(session: Any, unit_id: int, name: str | None) -> int | None:
     if not name:
         return None
     unit = session.get(OrgUnit, unit_id)
-    from db.models import User
 
     matches = list(
         session.scalars(
@@ -163,7 +164,27 @@ class PlanItemSpec(RecordSpec):
         Field("area", "choice", "业务领域", "Area", required=True, choices=AREAS, default="other"),
         Field("title", "text", "工作事项", "Item", required=True, max_length=200, aliases=("事项", "工作内容")),
         Field("description", "longtext", "具体内容", "Description", max_length=4000),
-        Field("owner_name", "text", "责任人", "Owner", max_length=60, aliases=("负责人",)),
+        Field(
+            "owner_user_id",
+            "ref",
+            "责任人（账号）",
+            "Owner (account)",
+            ref="users",
+            on_delete="allow",
+            aliases=("责任人账号",),
+            help_zh="本单位及上级单位的账号；没有账号的人填在“责任人”里",
+            help_en="An account of this unit's area; people without one go under Owner",
+        ),
+        Field(
+            "owner_name",
+            "text",
+            "责任人",
+            "Owner",
+            max_length=60,
+            aliases=("负责人",),
+            help_zh="选了账号时自动填写",
+            help_en="Filled in from the account when one is chosen",
+        ),
         Field("target_qty", "float", "目标数量", "Target quantity", min=0, aliases=("目标",)),
         Field(
             "target_unit",
@@ -210,6 +231,7 @@ class PlanItemSpec(RecordSpec):
         Field("carried_over", "bool", "上月结转", "Carried over", readonly=True),
     )
     list_display = ("month", "title", "owner_name", "status", "progress_pct", "due_date", "org_unit_id")
+    stats = Stats(by=("status", "area", "org_unit_id"), measures=(Measure("count"),))
     list_filter = ("status", "area", "org_unit_id", "due_date")
     search_fields = ("title", "owner_name", "description")
     ordering = ("due_date", "id")
@@ -238,25 +260,38 @@ class PlanItemSpec(RecordSpec):
         return []
 
     @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
-        errors = _lock_error(session, values.get("org_unit_id"), values.get("month"))
-        if existing is not None and not errors:
-            errors = _lock_error(session, existing.org_unit_id, existing.month)
-        return errors
+    def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
+        """An owner is an account of the item's unit area: the unit's parent and everything
+        below it (a township's centre, its clinics, and the county office above)."""
+        unit_id = values.get("org_unit_id")
+        if key != "owner_user_id" or not isinstance(unit_id, int):
+            return stmt
+        unit, parent = aliased(OrgUnit), aliased(OrgUnit)
+        area = (
+            select(func.coalesce(parent.path, unit.path))
+            .select_from(unit)
+            .outerjoin(parent, parent.id == unit.parent_id)
+            .where(unit.id == unit_id)
+            .scalar_subquery()
+        )
+        return stmt.where(User.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(area))))
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        if obj.target_qty and obj.actual_qty is not None and obj.status != "cancelled":
+            # with a quantity target, progress follows the quantities (never typed twice)
+            obj.progress_pct = min(100, int(obj.actual_qty * 100 // obj.target_qty))
+            if obj.progress_pct >= 100 and obj.status != "done":
+                obj.status = "done"
         if obj.status == "done":
             obj.progress_pct = 100
             obj.completed_on = obj.completed_on or clock.today()  # the office's day
-        if "owner_name" in values or creating:
+        if values.get("owner_user_id") is not None:  # an account chosen: its name is the owner's
+            user = session.get(User, obj.owner_user_id)
+            obj.owner_name = user.display_name if user is not None else obj.owner_name
+        elif "owner_name" in values or creating:
+            # a name typed (or imported) links to the one account it matches, if any
             obj.owner_user_id = _owner_account(session, obj.org_unit_id, obj.owner_name)
-
-    @classmethod
-    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
-        errors = _lock_error(session, obj.org_unit_id, obj.month)
-        if errors:
-            raise ValidationError(errors)
 
 
 class ProgressUpdateSpec(RecordSpec):
@@ -329,9 +364,113 @@ class ProgressUpdateSpec(RecordSpec):
             records.update(session, actor, PlanItemSpec, item.id, changes, None)
 
 
+def _review_guard(session: Session, actor: Any, report: Any) -> FieldError | None:
+    """Only a head of a unit above the reporting unit (or an admin) reviews it; checked
+    before the report's state, so an outsider learns nothing about it."""
+    unit = session.get_one(OrgUnit, report.org_unit_id)
+    if not actor.sees_everything and (unit.id == actor.org_unit_id or not unit.path.startswith(actor.org_path)):
+        raise PermissionDenied("plans.error.not_above")
+    return None
+
+
+def _submitted(session: Session, actor: Any, report: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+    """When a unit reports: the time, who, the due date by the unit's rule, and whether it
+    was on time on the office's calendar."""
+    due = due_for(session, session.get_one(OrgUnit, report.org_unit_id), report.month)
+    return {
+        "submitted_at": now,
+        "submitted_by": actor.username,
+        "due_date": due,
+        "on_time": clock.local_date(now) <= due,
+    }
+
+
+def _reviewed(locked: bool | None) -> Effects:
+    def effects(session: Session, actor: Any, report: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+        changes: dict[str, Any] = {"reviewed_at": now, "reviewed_by": actor.username}
+        if locked is not None:
+            changes["locked"] = locked
+        return changes
+
+    return effects
+
+
+def _unlocked(session: Session, actor: Any, report: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+    return {"locked": False, "review_comment": comment or report.review_comment}
+
+
+REPORT_WORKFLOW = Workflow(
+    states=(
+        State("draft", "未提交", "Not submitted"),
+        State("submitted", "已提交", "Submitted", readonly=True),
+        State("approved", "已审批", "Approved", readonly=True),
+        State("returned", "已退回", "Returned"),
+    ),
+    transitions=(
+        Transition(
+            "submit",
+            "提交",
+            "Submit",
+            ("draft", "returned"),
+            "submitted",
+            WRITERS,
+            effects=_submitted,
+            icon=":material/send:",
+            primary=True,
+        ),
+        Transition(
+            "approve",
+            "审批通过",
+            "Approve",
+            ("submitted",),
+            "approved",
+            HEADS,
+            guard=_review_guard,
+            effects=_reviewed(True),
+            icon=":material/verified:",
+            primary=True,
+        ),
+        Transition(
+            "return",
+            "退回",
+            "Return",
+            ("submitted",),
+            "returned",
+            HEADS,
+            guard=_review_guard,
+            comment=True,
+            effects=_reviewed(None),
+            icon=":material/undo:",
+        ),
+        Transition(
+            "unlock",
+            "解锁",
+            "Unlock",
+            ("approved",),
+            "returned",
+            HEADS,
+            guard=_review_guard,
+            effects=_unlocked,
+            icon=":material/lock_open:",
+        ),
+    ),
+    comment_field="review_comment",
+    # An approved month freezes its plan items (progress updates check their item's month).
+    locks=(
+        Lock(
+            "plan_items",
+            (("org_unit_id", "org_unit_id"), ("month", "month")),
+            ("approved",),
+            "validation.month_locked",
+        ),
+    ),
+)
+
+
 class MonthlyReportSpec(RecordSpec):
-    """Monthly reports (月报): a unit's summary, problems and next month's plan; the
-    status moves only through submit, approve, return and unlock."""
+    """Monthly reports (月报): a unit's summary, problems and next month's plan, with the
+    month's items as its child rows; the status moves only through the workflow: submit,
+    approve (which locks the month), return (with a comment) and unlock."""
 
     slug = "monthly_reports"
     model = MonthlyReport
@@ -362,12 +501,16 @@ class MonthlyReportSpec(RecordSpec):
         "revert": HEADS,
     }
     can_import = False
-
-    @classmethod
-    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
-        if existing is not None and existing.status in ("submitted", "approved"):
-            return [FieldError("summary", "validation.report_not_editable")]
-        return []
+    workflow = REPORT_WORKFLOW
+    inlines = (
+        Inline(
+            "plan_items",
+            link=(("org_unit_id", "org_unit_id"), ("month", "month")),
+            fields=("title", "area", "owner_user_id", "owner_name", "target_qty", "target_unit", "due_date", "status"),
+            title_zh="本月计划事项",
+            title_en="This month's items",
+        ),
+    )
 
 
 # -- the cycle ---------------------------------------------------------------------------------
@@ -408,22 +551,11 @@ def report_for(session: Session, actor: Actor, unit_id: int, month: str, create:
     return report
 
 
-def _step(session: Session, actor: Actor, report: MonthlyReport, action: str, **changes: Any) -> MonthlyReport:
-    """One audited transition of a report's cycle."""
-    before = audit.snapshot(report)
-    for key, value in changes.items():
-        setattr(report, key, value)
-    session.flush()
-    audit.record(
-        session, actor, action, MonthlyReportSpec.slug, report.id, report.org_unit_id, before, audit.snapshot(report)
-    )
-    return report
-
-
 def submit(
     session: Session, actor: Actor, unit_id: int, month: str, now: dt.datetime | None = None, **texts: str | None
 ) -> MonthlyReport:
-    """A unit reports its month up the chain; on time if by the due date (local time)."""
+    """A unit reports its month up the chain (the workflow's submit step), with the
+    report's texts saved first; on time if by the due date on the office's calendar."""
     if actor.role not in WRITERS:
         raise PermissionDenied("error.permission")
     if not periods.is_key(month, "month"):
@@ -435,91 +567,48 @@ def submit(
         records.update(
             session, actor, MonthlyReportSpec, report.id, {k: v for k, v in texts.items() if v is not None}, None
         )
-    now = now or clock.now()
-    unit = session.get_one(OrgUnit, report.org_unit_id)
-    due = due_for(session, unit, month)
-    return _step(
-        session,
-        actor,
-        report,
-        "submit",
-        status="submitted",
-        submitted_at=now,
-        submitted_by=actor.username,
-        due_date=due,
-        on_time=clock.local_date(now) <= due,
-    )
+    result: MonthlyReport = records.transition(session, actor, MonthlyReportSpec, report.id, "submit", now=now)
+    return result
 
 
-def _review_rights(session: Session, actor: Actor, unit: OrgUnit) -> None:
-    """Only a head of a unit above the reporting unit (or an admin) reviews it."""
+def _review(
+    session: Session, actor: Actor, unit_id: int, month: str, step: str, comment: str, now: dt.datetime | None
+) -> MonthlyReport:
+    """A review step on a unit's month: rights first (a head above the unit), then the
+    report's state, then the step itself through the workflow."""
+    unit = get_unit_in_scope(session, actor, unit_id)  # out of scope reads as not found
     if actor.role not in HEADS:
         raise PermissionDenied("error.permission")
-    if not actor.sees_everything and (unit.id == actor.org_unit_id or not unit.path.startswith(actor.org_path)):
-        raise PermissionDenied("plans.error.not_above")
-
-
-def _under_review(session: Session, actor: Actor, unit_id: int, month: str) -> MonthlyReport:
-    """The submitted report of a unit the actor may review (rights are checked first, so
-    an outsider learns nothing about the report's state)."""
-    unit = get_unit_in_scope(session, actor, unit_id)
-    _review_rights(session, actor, unit)
-    report = report_for(session, actor, unit_id, month)
-    if report is None or report.status != "submitted":
-        raise CycleError("plans.error.not_submitted", month=month)
-    return report
+    report = report_for(session, actor, unit.id, month)
+    if report is None:
+        _review_guard(session, actor, MonthlyReport(org_unit_id=unit.id, month=month))
+        raise CycleError("plans.error.not_submitted" if step != "unlock" else "plans.error.not_locked", month=month)
+    try:
+        result: MonthlyReport = records.transition(session, actor, MonthlyReportSpec, report.id, step, comment, now=now)
+    except PortalError as exc:
+        if exc.key == "workflow.not_from":
+            raise CycleError(
+                "plans.error.not_submitted" if step != "unlock" else "plans.error.not_locked", month=month
+            ) from None
+        raise
+    return result
 
 
 def approve(
     session: Session, actor: Actor, unit_id: int, month: str, comment: str = "", now: dt.datetime | None = None
 ) -> MonthlyReport:
-    report = _under_review(session, actor, unit_id, month)
-    return _step(
-        session,
-        actor,
-        report,
-        "approve",
-        status="approved",
-        locked=True,
-        reviewed_at=now or clock.now(),
-        reviewed_by=actor.username,
-        review_comment=comment or None,
-    )
+    return _review(session, actor, unit_id, month, "approve", comment, now)
 
 
 def return_report(
     session: Session, actor: Actor, unit_id: int, month: str, comment: str, now: dt.datetime | None = None
 ) -> MonthlyReport:
-    report = _under_review(session, actor, unit_id, month)
-    if not (comment or "").strip():
-        raise ValidationError([FieldError("review_comment", "validation.required")])
-    return _step(
-        session,
-        actor,
-        report,
-        "return",
-        status="returned",
-        reviewed_at=now or clock.now(),
-        reviewed_by=actor.username,
-        review_comment=comment.strip(),
-    )
+    return _review(session, actor, unit_id, month, "return", comment, now)
 
 
 def unlock(session: Session, actor: Actor, unit_id: int, month: str, comment: str = "") -> MonthlyReport:
     """Reopen an approved month for corrections; it must be submitted again."""
-    _review_rights(session, actor, get_unit_in_scope(session, actor, unit_id))
-    report = report_for(session, actor, unit_id, month)
-    if report is None or not report.locked:
-        raise CycleError("plans.error.not_locked", month=month)
-    return _step(
-        session,
-        actor,
-        report,
-        "unlock",
-        status="returned",
-        locked=False,
-        review_comment=comment or report.review_comment,
-    )
+    return _review(session, actor, unit_id, month, "unlock", comment, None)
 
 
 # -- the status grid -------------------------------------------------------------------------
