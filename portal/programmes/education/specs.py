@@ -10,6 +10,7 @@ from db.models import HeActivity
 from portal.errors import FieldError
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.stats import Measure, Stats
 
 ACTIVITY_TYPES = (
     Choice("lecture", "健康讲座", "Lecture"),
@@ -90,6 +91,10 @@ class HeActivitySpec(RecordSpec):
     search_fields = ("title", "venue", "speaker", "theme_day")
     ordering = ("-activity_date", "-id")
     date_field = "activity_date"
+    stats = Stats(
+        by=("activity_type", "org_unit_id"),
+        measures=(Measure("count"), Measure("sum", "participants"), Measure("sum", "materials_given")),
+    )
     permissions: ClassVar[Permissions] = {
         "view": ALL,
         "create": EDITORS,
