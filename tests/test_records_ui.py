@@ -301,9 +301,9 @@ def test_history_lists_entries_and_a_head_reverts(app_db):
 @pytest.mark.parametrize(
     "username, tabs",
     [
-        ("trainer", ["records.tab.list"]),
-        ("viewer", ["records.tab.list", "records.tab.io"]),
-        ("staff", ["records.tab.list", "records.tab.add", "records.tab.io", "records.tab.trash"]),
+        ("trainer", ["records.tab.list", "records.tab.stats"]),
+        ("viewer", ["records.tab.list", "records.tab.stats", "records.tab.io"]),
+        ("staff", ["records.tab.list", "records.tab.add", "records.tab.stats", "records.tab.io", "records.tab.trash"]),
     ],
 )
 def test_tabs_follow_the_role(app_db, username, tabs):
