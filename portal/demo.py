@@ -24,7 +24,6 @@ from portal.org import units as orgunits
 from portal.org.scope import SYSTEM
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - the published demo password (README, login banner)
-DEMO_YEARS = (2025, 2026)
 PRODUCT_ROUNDS = 12  # bcrypt cost of real accounts
 FAST_ROUNDS = 4  # tests only: 12 rounds for nine accounts would dominate the test run
 
@@ -44,7 +43,7 @@ class Village:
     code: str
     name_zh: str
     name_en: str
-    resident_2025: int
+    resident_base: int
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Township:
     code: str
     name_zh: str  # the township health centre stands for its township in the tree
     name_en: str
-    resident_2025: int
+    resident_base: int
     trend: float  # yearly change: the county seat grows, the hill townships shrink
     villages: tuple[Village, ...] = field(default_factory=tuple)
 
@@ -62,7 +61,7 @@ class SchoolClass:
     code: str
     name_zh: str
     name_en: str
-    students: tuple[int, int]  # 2025, 2026
+    students: tuple[int, int]  # last year, this year
 
 
 @dataclass(frozen=True)
@@ -266,12 +265,12 @@ class _Loader:
     def _township(self, township: Township) -> tuple[int, int]:
         self._unit(township.code, township.name_zh, township.name_en, "township_hc", COUNTY[0])
         self.counts["townships"] += 1
-        figures = _resident(township.resident_2025, township.trend)
+        figures = _resident(township.resident_base, township.trend)
         self._population(township.code, "resident", figures)
         for village in township.villages:
             self._unit(village.code, village.name_zh, village.name_en, "village_clinic", township.code)
             self.counts["village_clinics"] += 1
-            self._population(village.code, "resident", _resident(village.resident_2025, township.trend))
+            self._population(village.code, "resident", _resident(village.resident_base, township.trend))
         return figures
 
     def _school(self) -> None:
@@ -300,7 +299,8 @@ class _Loader:
         self.counts["org_units"] += 1
 
     def _population(self, code: str, kind: str, values: tuple[int, ...]) -> None:
-        for year, value in zip(DEMO_YEARS, values):
+        years = (self.today.year - 1, self.today.year)  # last year's figures and this year's
+        for year, value in zip(years, values, strict=True):
             orgunits.set_population(self.session, SYSTEM, self.ids[code], year, kind, int(value))
             self.counts["populations"] += 1
 

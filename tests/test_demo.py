@@ -3,6 +3,7 @@ all-or-nothing and never loads twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -10,13 +11,24 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry, MonthlyReport, OrgUnit, OrgUnitPopulation, PlanItem, ProgressUpdate, User
-from portal import clock, demo
+from db.models import (
+    AuditEntry,
+    HeActivity,
+    MonthlyReport,
+    OrgUnit,
+    OrgUnitPopulation,
+    PlanItem,
+    ProgressUpdate,
+    Target,
+    User,
+)
+from portal import clock, demo, periods
 from portal.demo import DEMO_PASSWORD, DatabaseNotEmpty, is_empty, load_demo
 from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import actor_for
 from portal.programmes.plans import specs as plans
+from tests.conftest import fresh_engine
 
 ROLE_ACCOUNTS = {
     "admin": "admin",
@@ -31,7 +43,12 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture
 def loaded(engine: Engine) -> dict[str, int]:
-    return load_demo(engine, fast=True)
+    # The demo runs up to the day it is loaded; these tests load it as on 30 November 2026.
+    with clock.frozen(DEMO_DAY):
+        return load_demo(engine, fast=True)
+
+
+DEMO_DAY = dt.date(2026, 11, 30)
 
 
 def _units(s: Session) -> dict[str, OrgUnit]:
@@ -209,14 +226,17 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         assert loaded["progress_updates"] == _count(s, ProgressUpdate) > 150
         units = {code[i.org_unit_id] for i in items}
         assert units == {"cg", "dg", "xh", "ns", "bp", "qs", "zx1", "jds"}
-        # the townships January-July, the school September-June (no January), the office's calendar
-        assert {i.month for i in items if code[i.org_unit_id] == "cg"} == {f"2026-{m:02d}" for m in range(1, 8)}
+        # the past twelve months and next month: every month for the townships, the school's
+        # term months (no winter or summer holiday), the office's training calendar
+        window = {f"2025-{m:02d}" for m in (12,)} | {f"2026-{m:02d}" for m in range(1, 13)}
+        assert {i.month for i in items if code[i.org_unit_id] == "cg"} == window
         school = {i.month for i in items if code[i.org_unit_id] == "zx1"}
-        assert {"2025-09", "2025-12", "2026-02", "2026-06"} <= school and "2026-01" not in school
+        assert {"2025-12", "2026-02", "2026-06", "2026-09", "2026-11"} <= school
+        assert not school & {"2026-01", "2026-07", "2026-08"}
         assert {i.month for i in items if code[i.org_unit_id] == "jds"} >= {"2026-01", "2026-03", "2026-09"}
         assert all(i.owner_name for i in items)
         # past months: mostly done, the diligent townships more so; what is not done says why
-        past = [i for i in items if i.month <= "2026-07"]
+        past = [i for i in items if i.month <= "2026-10"]
         by_status = {
             st: sum(1 for i in past if i.status == st) for st in ("done", "overdue", "postponed", "in_progress")
         }
@@ -234,8 +254,10 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         statuses = {st: [r for r in reports if r.status == st] for st in ("approved", "returned", "submitted", "draft")}
         assert len(statuses["approved"]) > 30 and all(r.locked for r in statuses["approved"])
         assert len(statuses["returned"]) >= 2 and all(r.review_comment for r in statuses["returned"])
-        assert {(code[r.org_unit_id], r.month) for r in statuses["returned"]} >= {("xh", "2026-05"), ("bp", "2026-04")}
-        assert {(code[r.org_unit_id], r.month) for r in statuses["draft"]} >= {("bp", "2026-02"), ("ns", "2026-06")}
+        returned = {(code[r.org_unit_id], r.month) for r in statuses["returned"]}
+        assert returned >= {("xh", "2026-07"), ("bp", "2026-06"), ("xh", "2026-10")}
+        drafts = {(code[r.org_unit_id], r.month) for r in statuses["draft"]}
+        assert drafts >= {("bp", "2026-04"), ("ns", "2026-08"), ("qs", "2026-10")}
         assert all(r.submitted_at is None for r in statuses["draft"])
         assert statuses["submitted"]  # the keener units' latest month waits for the head
         sent = [r for r in reports if r.submitted_at is not None]
@@ -313,3 +335,30 @@ def test_demo_is_all_or_nothing(engine: Engine, monkeypatch: pytest.MonkeyPatch)
 def test_demo_module_constants() -> None:
     assert demo.DEMO_PASSWORD == "demo12345"
     assert {u.username for u in demo.USERS} >= set(ROLE_ACCOUNTS)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [dt.date(2027, 1, 1), dt.date(2026, 7, 7), dt.date(2026, 11, 30)],
+    ids=["new-year", "fifth-working-day", "end-of-november"],
+)
+def test_every_township_has_last_month_and_this_month_whatever_the_day(tmp_path, day: dt.date) -> None:
+    """The demo is generated relative to the day it is loaded: on 1 January, on the 5th
+    working day of a month (7 July 2026) and on 30 November every township has plan items
+    last month and this month, activities up to that day and this year's targets."""
+    engine = fresh_engine("sqlite", tmp_path)
+    try:
+        with clock.frozen(day):
+            load_demo(engine, fast=True)
+        this = periods.month_key(day)
+        last = periods.last_12_months(day)[-2]
+        with Session(engine) as s:
+            townships = {u.id: u.code for u in s.scalars(select(OrgUnit).where(OrgUnit.type == "township_hc"))}
+            months = {(townships.get(i.org_unit_id), i.month) for i in s.scalars(select(PlanItem))}
+            for code in townships.values():
+                assert (code, this) in months and (code, last) in months, (code, day)
+            latest = s.scalar(select(func.max(HeActivity.activity_date)))
+            assert latest is not None and latest <= day and (day - latest).days < 45
+            assert s.scalar(select(func.count()).select_from(Target).where(Target.period == str(day.year))) > 0
+    finally:
+        engine.dispose()

@@ -45,18 +45,18 @@ TOPICS = (
 SPEAKERS = ("王医生", "李梅", "张建华", "刘芳", "陈志强", "杨丽", "赵文斌", "黄晓燕")
 VILLAGE_VENUES = ("村委会会议室", "村卫生室", "村文化广场")
 TOWN_VENUES = ("卫生院门诊大厅", "镇集市广场", "镇政府礼堂", "卫生院会议室")
-YEARS = (2025, 2026)
 
 
 def load(county: DemoCounty) -> dict[str, int]:
     session, ids, townships = county.session, county.ids, county.townships
     rng = random.Random(20260324)  # noqa: S311 - reproducible demo data, not a secret
     writer = _Writer(session, rng, county.today, county.diligence)
-    for year in YEARS:
+    years = (county.today.year - 1, county.today.year)  # last year and this one, up to the demo's day
+    for year in years:
         for township in townships:
             writer.township(year, township, ids)
         writer.school(year, ids[county.school])
-    return {"he_activities": writer.count, "targets": _targets(session, ids, townships)}
+    return {"he_activities": writer.count, "targets": _targets(session, ids, townships, county.today.year)}
 
 
 class _Writer:
@@ -83,7 +83,7 @@ class _Writer:
         rng = self.rng
 
         def crowd() -> int:  # consultation days reach about 1-3 % of the township each
-            return int(township.resident_2025 * rng.uniform(0.012, 0.03))
+            return int(township.resident_base * rng.uniform(0.012, 0.03))
 
         for month in range(1, 13):
             if rng.random() < keen + 0.1:
@@ -176,13 +176,13 @@ class _Writer:
         )
 
 
-def _targets(session: Session, ids: dict[str, int], townships: Any) -> int:
+def _targets(session: Session, ids: dict[str, int], townships: Any, year_number: int) -> int:
     """The county head hands this year's targets down to the townships (下达). A township's
     figure covers its centre and its village clinics: 4 lectures each (001 篇一), boards
     monthly at the centre and every two months in the villages (001 篇四), 50 % reached."""
     head = session.scalar(select(User).where(User.username == "head"))
     actor: Actor = actor_for(session, head) if head is not None else SYSTEM
-    year = str(max(YEARS))
+    year = str(year_number)
     plans = {
         "HE-01": lambda t: 4.0 * (len(t.villages) + 1),
         "HE-02": lambda t: 12.0 + 6.0 * len(t.villages),

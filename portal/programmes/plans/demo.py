@@ -24,8 +24,6 @@ from portal.records import service as records
 if TYPE_CHECKING:
     from portal.demo import DemoCounty
 
-YEARS = (2025, 2026)
-
 
 def load(county: DemoCounty) -> dict[str, int]:
     rng = random.Random(20261005)  # noqa: S311 - reproducible demo data, not a secret
@@ -34,7 +32,6 @@ def load(county: DemoCounty) -> dict[str, int]:
 
 # -- monthly plans and reports ----------------------------------------------------------------
 
-PLAN_YEAR = max(YEARS)
 # Units with their own demo account plan and report as that account; the others as the loader.
 UNIT_USERS = {"cg": "staff", "dg": "dg_head", "zx1": "zx1_staff", "jds": "inspector"}
 OWNERS = {
@@ -66,14 +63,16 @@ RETURN_COMMENTS = (
     "下月计划未落实到责任人，请修改后重新上报。",
 )
 APPROVE_COMMENTS = ("", "", "同意。", "同意，继续做好慢病随访工作。", "同意，未完成事项下月抓紧落实。")
-# Forced outcomes, so the demo always shows each case: (unit, month number) -> outcome.
+# Forced outcomes, so the demo always shows each case, by how many months before this one:
+# (unit, months ago) -> outcome. Last month (1) stays open for the units not named here.
 FORCED = {
-    ("dg", 3): "returned_then_approved",
-    ("xh", 5): "returned",
-    ("bp", 4): "returned",
-    ("bp", 2): "missing",
-    ("ns", 6): "missing",
-    ("cg", 1): "approved",
+    ("dg", 6): "returned_then_approved",
+    ("xh", 4): "returned",
+    ("xh", 1): "returned",  # returned last month: the township must correct and resend it
+    ("bp", 5): "returned",
+    ("bp", 7): "missing",
+    ("ns", 3): "missing",
+    ("qs", 1): "missing",  # never sent, and now past its due date
 }
 # 一月份工作总结 … 存在问题 … 二月份工作计划 (written like 004 篇7) for 城关镇卫生院.
 CG_JANUARY = {
@@ -108,32 +107,38 @@ def _plans(
     today: dt.date,
     diligence: dict[str, float],
 ) -> dict[str, int]:
-    """A year of monthly plans drawn from the templates: the townships' public-health
-    schedule (January-July), the school's hygiene schedule (September-June) and the
-    supervision office's training calendar, up to next month. Past months are mostly done
-    (as diligent as each unit is), the rest carry a reason and, at the keener units, carry
+    """The past twelve months of monthly plans, this month under way and next month
+    planned, drawn from the seed schedules (the townships' public-health schedule, the
+    school's hygiene schedule without the summer holidays, the supervision office's
+    training calendar), all relative to the demo's day. Past months are mostly done (as
+    diligent as each unit is), the rest carry a reason and, at the keener units, carry
     over; reports go up on or just before their due date or a few days after it (late), the
     county head approves most and returns a few; some are never sent; each unit's latest
     past month is still open (draft, or sent and awaiting review at the keener units)."""
     planner = _Planner(session, rng, today, diligence)
-    y = PLAN_YEAR
+    months = [*periods.last_12_months(today), plans.next_month(periods.month_key(today))]
     for township in townships:
-        planner.unit(township.code, ids[township.code], "township_phs", [f"{y}-{m:02d}" for m in range(1, 8)])
+        planner.unit(township.code, ids[township.code], "township_phs", months)
     if school_code in ids:
-        planner.unit(
-            school_code,
-            ids[school_code],
-            "school_hygiene",
-            [f"{y - 1}-{m:02d}" for m in range(9, 13)] + [f"{y}-{m:02d}" for m in range(2, 7)],
-        )
+        term = TEMPLATES["school_hygiene"]["months"]
+        planner.unit(school_code, ids[school_code], "school_hygiene", [m for m in months if int(m[5:7]) in term])
     if "jds" in ids:
-        planner.unit(
-            "jds",
-            ids["jds"],
-            "supervisor_training",
-            [f"{y}-{m:02d}" for m in sorted(TEMPLATES["supervisor_training"]["months"])],
-        )
+        planner.unit("jds", ids["jds"], "supervisor_training", months)
     return {"plan_items": planner.items, "progress_updates": planner.updates, "monthly_reports": planner.reports}
+
+
+def _schedule_rows(schedule: dict[int, list[Any]], month: str, cycle: bool) -> list[Any]:
+    """A template's rows for a calendar month; a template that covers only some months
+    (the townships' January-July schedule) repeats through the year when ``cycle``."""
+    number = int(month[5:7])
+    if number in schedule or not cycle:
+        return schedule.get(number, [])
+    keys = sorted(schedule)
+    return schedule[keys[(number - 1) % len(keys)]]
+
+
+def _months_ago(month: str, today: dt.date) -> int:
+    return (today.year - int(month[:4])) * 12 + today.month - int(month[5:7])
 
 
 class _Planner:
@@ -162,7 +167,7 @@ class _Planner:
             start, end = periods.bounds(month)
             if start > self.horizon:
                 break
-            for area, title, qty, unit_name in schedule.get(int(month[5:7]), []):
+            for area, title, qty, unit_name in _schedule_rows(schedule, month, cycle=template == "township_phs"):
                 records.create(
                     self.session,
                     actor,
@@ -181,7 +186,9 @@ class _Planner:
                 self.items += 1
             if start > self.today:
                 continue  # next month: planned, not started
-            forced = FORCED.get((code, int(month[5:7]))) if month[:4] == str(PLAN_YEAR) else None
+            forced = FORCED.get((code, _months_ago(month, self.today)))
+            if code == "cg" and month.endswith("-01") and _months_ago(month, self.today) > 1:
+                forced = "approved"  # 城关镇's January, written up like 004 篇7 (CG_JANUARY)
             # the month written up in CG_JANUARY had everything done
             self._progress(actor, unit_id, month, keen if forced != "approved" else 1.0)
             if end >= self.today:
@@ -259,8 +266,8 @@ class _Planner:
 
     def _report(self, actor: Actor, unit: OrgUnit, month: str, keen: float, forced: str | None, latest: bool) -> None:
         rng = self.rng
-        texts = CG_JANUARY if (unit.code, month) == ("cg", f"{PLAN_YEAR}-01") else {}
-        if latest:  # still open: the keen ones have sent it and wait for the head
+        texts = CG_JANUARY if unit.code == "cg" and month.endswith("-01") else {}
+        if latest and forced is None:  # still open: the keen ones have sent it and wait for the head
             if keen < 0.8 or not self._submit(actor, unit, month, late=False, **texts):
                 self._draft(actor, unit, month)
             return
