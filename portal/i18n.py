@@ -45,7 +45,20 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The message for key in lang; the key itself when missing (a test forbids that)."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    if "|" in text:
+        text = _plural(text, params)
     return text.format(**params) if params else text
+
+
+PLURAL_PARAMS = ("count", "n", "rows")
+
+
+def _plural(text: str, params: dict[str, Any]) -> str:
+    """English messages may carry "one|other" forms, chosen by the first of count, n or
+    rows among the parameters ("{count} photo|{count} photos"); Chinese has one form."""
+    one, _, other = text.partition("|")
+    number = next((params[k] for k in PLURAL_PARAMS if k in params), None)
+    return one if number == 1 else other
 
 
 def language_from_locale(locale: str | None) -> str:

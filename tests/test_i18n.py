@@ -98,3 +98,15 @@ def test_language_resolution():
     assert i18n.resolve_language("zh-CN", "en", "en-US") == "zh-CN"  # this session's choice wins
     assert i18n.t("login.submit", "en") == "Sign in"
     assert i18n.t("login.submit", "zh-CN") == "登录"
+
+
+def test_english_picks_singular_or_plural_and_chinese_has_one_form() -> None:
+    assert i18n.t("photos.added", "en", count=1) == "1 photo added"
+    assert i18n.t("photos.added", "en", count=3) == "3 photos added"
+    assert i18n.t("plans.card.due_left", "en", date="11-30", n=1).endswith("1 working day left")
+    assert "|" not in i18n.t("photos.added", "zh-CN", count=3)
+    # every plural has exactly two forms with the same placeholders
+    for key, text in i18n.catalogue("en").items():
+        if "|" in text:
+            one, other = text.split("|")
+            assert placeholders(one) == placeholders(other), key
