@@ -29,6 +29,7 @@ from db import migrate
 from db.engine import make_engine, transaction
 from db.models import ROLES, OrgUnit, User
 from portal import demo, periods
+from portal.config import ConfigError
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
 from portal.metrics import library as indicator_library
@@ -87,6 +88,9 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     except (UsageError, records_io.ImportFileError) as exc:
         _err(exc.message(lang))
         return EXIT_USAGE
+    except ConfigError as exc:
+        _err(t(exc.key, lang, **exc.params))
+        return EXIT_FAILED
     except PortalError as exc:
         _err(exc.message(lang))
         return EXIT_FAILED
@@ -523,7 +527,9 @@ def _record_spec(name: str) -> type[RecordSpec]:
 
 
 def _read_file(name: str) -> bytes:
+    """The file's bytes, refused unread when it is over the upload limit."""
     try:
+        records_io.check_size(Path(name).stat().st_size)
         return Path(name).read_bytes()
     except FileNotFoundError:
         raise UsageError("cli.file_not_found", file=name) from None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from db.engine import read_secrets
 
@@ -28,10 +29,12 @@ class CookieSettings:
 
 
 class ConfigError(Exception):
-    """A setting is missing or unsafe; carries the catalogue key of the startup message."""
+    """A setting is missing or unsafe; carries the catalogue key of the startup message
+    and its parameters."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: Any) -> None:
         self.key = key
+        self.params = params
         super().__init__(key)
 
 
@@ -49,3 +52,62 @@ def cookie_settings() -> CookieSettings:
     elif key in (SAMPLE_COOKIE_KEY, DEMO_COOKIE_KEY) or len(key) < MIN_COOKIE_KEY_LENGTH:
         raise ConfigError("startup.cookie_key_sample")
     return CookieSettings(COOKIE_NAME, key, COOKIE_EXPIRY_DAYS)
+
+
+# --------------------------------------------------------------------------- resource limits
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every bound on what one request may cost, in one place (README, "Limits" under
+    "Sign-in and security"). Each is overridable by the environment variable in its comment;
+    imports from the pages and from the CLI go through the same checks."""
+
+    upload_mb: float = 20  # PORTAL_MAX_UPLOAD_MB: a file to import (also .streamlit/config.toml maxUploadSize)
+    xlsx_unpacked_mb: float = 256  # PORTAL_MAX_XLSX_UNPACKED_MB: a workbook's parts, uncompressed, together
+    xlsx_ratio: int = 100  # PORTAL_MAX_XLSX_RATIO: uncompressed ÷ compressed size of any part over 1 MB
+    import_rows: int = 200_000  # PORTAL_MAX_IMPORT_ROWS: data rows in one file
+    import_columns: int = 100  # PORTAL_MAX_IMPORT_COLUMNS: cells read per row
+    import_cells: int = 4_000_000  # PORTAL_MAX_IMPORT_CELLS: rows read × columns read, blank rows included
+    text_chars: int = 10_000  # PORTAL_MAX_TEXT_CHARS: a text field that declares no max_length of its own
+    import_seconds: float = 300  # PORTAL_MAX_IMPORT_SECONDS: one import, reading, checking and saving
+
+    @property
+    def upload_bytes(self) -> int:
+        return int(self.upload_mb * 1024 * 1024)
+
+    @property
+    def xlsx_unpacked_bytes(self) -> int:
+        return int(self.xlsx_unpacked_mb * 1024 * 1024)
+
+
+LIMIT_VARIABLES = {
+    "upload_mb": "PORTAL_MAX_UPLOAD_MB",
+    "xlsx_unpacked_mb": "PORTAL_MAX_XLSX_UNPACKED_MB",
+    "xlsx_ratio": "PORTAL_MAX_XLSX_RATIO",
+    "import_rows": "PORTAL_MAX_IMPORT_ROWS",
+    "import_columns": "PORTAL_MAX_IMPORT_COLUMNS",
+    "import_cells": "PORTAL_MAX_IMPORT_CELLS",
+    "text_chars": "PORTAL_MAX_TEXT_CHARS",
+    "import_seconds": "PORTAL_MAX_IMPORT_SECONDS",
+}
+
+
+def limits() -> Limits:
+    """The limits in force: the defaults above, each replaced by its environment variable
+    when set. Read on every call (a few dictionary look-ups), so a test or an operator's
+    change applies without a restart. A value that is not a positive number is refused."""
+    values: dict[str, Any] = {}
+    for f in fields(Limits):
+        name = LIMIT_VARIABLES[f.name]
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw) if f.type in ("float", float) else int(raw)
+        except ValueError:
+            raise ConfigError("startup.bad_limit", name=name, value=raw[:40]) from None
+        if not value > 0:
+            raise ConfigError("startup.bad_limit", name=name, value=raw[:40])
+        values[f.name] = value
+    return Limits(**values)

@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import i18n, periods
+from portal.config import limits
 from portal.errors import NotFound, ValidationError
 from portal.org import units as orgunits
 from portal.org.scope import Actor
@@ -762,7 +763,7 @@ def export_section(ctx: Ctx) -> None:
 def import_section(ctx: Ctx) -> None:
     spec, language = ctx.spec, ctx.lang
     st.subheader(t("records.import_title"))
-    st.caption(t("records.import_help", mb=st.get_option("server.maxUploadSize")))
+    st.caption(t("records.import_help", mb=upload_limit_mb()))
     row = st.container(horizontal=True)
     for fmt in ("csv", "xlsx"):
         row.download_button(
@@ -853,6 +854,12 @@ def import_section(ctx: Ctx) -> None:
         st.session_state[ctx.k("import", "generation")] = generation + 1  # a fresh, empty uploader
         flash(t("records.imported", created=done[0], updated=done[1]))
         st.rerun()
+
+
+def upload_limit_mb() -> int | float:
+    """What a user may upload: the portal's limit, or the server's own cap when lower."""
+    mb = min(limits().upload_mb, float(st.get_option("server.maxUploadSize")))
+    return int(mb) if mb.is_integer() else mb
 
 
 def _import_errors(ctx: Ctx, preview: Any) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from db import migrate
 from portal import i18n, navigation, periods
-from portal.config import ConfigError, cookie_settings, demo_mode
+from portal.config import ConfigError, cookie_settings, demo_mode, limits
 from portal.navigation import PageDef
 from portal.org import units as orgunits
 from portal.org import users
@@ -33,18 +33,19 @@ VISIBLE_KEY = "shell.visible_pages"
 
 def startup_check() -> None:
     """Stop with one clear sentence when the portal cannot safely run."""
-    key = None
+    key, params = None, {}
     try:
         cookie_settings()
+        limits()
         if not st.session_state.get("shell.startup_ok") and not migrate.is_current(engine()):
             key = "startup.db_outdated"
     except ConfigError as exc:
-        key = exc.key
+        key, params = exc.key, exc.params
     except SQLAlchemyError:
         log.exception("database unreachable")
         key = "startup.db_unreachable"
     if key:
-        st.error(f"**{t('startup.title')}**  \n{t(key)}")
+        st.error(f"**{t('startup.title')}**  \n{t(key, **params)}")
         st.stop()
     st.session_state["shell.startup_ok"] = True
 
