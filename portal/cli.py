@@ -467,6 +467,16 @@ def cmd_report(args: argparse.Namespace, engine: Engine) -> int:
     period = args.period.strip()
     kind = "month" if args.kind == "month" else "year"
     if not periods.is_key(period, kind):
+        if periods.shape(period) == kind:  # written right, but 9999-12 or 0001-01
+            low, high = (
+                (f"{periods.FIRST_YEAR}-01", f"{periods.LAST_YEAR}-12")
+                if kind == "month"
+                else (
+                    periods.FIRST_YEAR,
+                    periods.LAST_YEAR,
+                )
+            )
+            raise UsageError("report.error.window", value=period, min=low, max=high)
         raise UsageError(f"report.error.{kind}", value=period)
     fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
     if fmt not in reports.FORMATS:

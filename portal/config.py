@@ -63,14 +63,14 @@ class Limits:
     "Sign-in and security"). Each is overridable by the environment variable in its comment;
     imports from the pages and from the CLI go through the same checks."""
 
-    upload_mb: float = 20  # PORTAL_MAX_UPLOAD_MB: a file to import (also .streamlit/config.toml maxUploadSize)
-    xlsx_unpacked_mb: float = 256  # PORTAL_MAX_XLSX_UNPACKED_MB: a workbook's parts, uncompressed, together
+    upload_mb: float = 20.0  # PORTAL_MAX_UPLOAD_MB: a file to import (also .streamlit/config.toml maxUploadSize)
+    xlsx_unpacked_mb: float = 256.0  # PORTAL_MAX_XLSX_UNPACKED_MB: a workbook's parts, uncompressed, together
     xlsx_ratio: int = 100  # PORTAL_MAX_XLSX_RATIO: uncompressed ÷ compressed size of any part over 1 MB
     import_rows: int = 200_000  # PORTAL_MAX_IMPORT_ROWS: data rows in one file
     import_columns: int = 100  # PORTAL_MAX_IMPORT_COLUMNS: cells read per row
     import_cells: int = 4_000_000  # PORTAL_MAX_IMPORT_CELLS: rows read × columns read, blank rows included
     text_chars: int = 10_000  # PORTAL_MAX_TEXT_CHARS: a text field that declares no max_length of its own
-    import_seconds: float = 300  # PORTAL_MAX_IMPORT_SECONDS: one import, reading, checking and saving
+    import_seconds: float = 300.0  # PORTAL_MAX_IMPORT_SECONDS: one import, reading, checking and saving
 
     @property
     def upload_bytes(self) -> int:

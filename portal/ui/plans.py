@@ -27,6 +27,7 @@ from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 from portal.records.display import md_escape
 from portal.ui.db import unit_of_work
+from portal.ui.downloads import download_button
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
@@ -597,21 +598,16 @@ def _downloads(ctx: Ctx, row: Any) -> None:
     for fmt, maker, mime in (("docx", module.monthly_report_docx, DOCX), ("xlsx", module.monthly_report_xlsx, XLSX)):
 
         def make(maker: Callable[..., bytes] = maker) -> bytes:
-            try:
-                with unit_of_work() as session:
-                    return maker(session, actor, unit_id, month, language)
-            except Exception:  # logged; an empty file beats a trace
-                log.exception("monthly report download failed")
-                return b""
+            with unit_of_work() as session:
+                return maker(session, actor, unit_id, month, language)
 
-        row.download_button(
+        download_button(
+            row,
             t(f"plans.report.download_{fmt}"),
             make,
             file_name=t("plans.report.file_name", unit=ctx.unit_name, month=month) + f".{fmt}",
             mime=mime,
             key=k("report", f"download_{fmt}"),
-            icon=":material/download:",
-            on_click="ignore",
         )
 
 

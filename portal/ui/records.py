@@ -31,6 +31,7 @@ from portal.records.fields import Field
 from portal.records.service import Filters, Spec, StaleRecord
 from portal.records.spec import PAGE_SIZES
 from portal.ui.db import unit_of_work
+from portal.ui.downloads import download_button
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, field_errors, flash
 
@@ -219,7 +220,9 @@ def list_view(ctx: Ctx) -> None:
     sig = display.signature(filters, per_page)
     if st.session_state.get(ctx.k("page", "filters")) != sig:  # new filters: back to page 1
         st.session_state[ctx.k("page", "filters")] = sig
-        st.session_state[page_key] = 1
+        # Dropped, not set to 1: the pager takes its page from `default` below, and a
+        # value set through session state as well makes Streamlit warn of the conflict.
+        st.session_state.pop(page_key, None)
     wanted = st.session_state.get(page_key) or 1
     with unit_of_work() as session:
         page = attempt(lambda: service.list_page(session, ctx.actor, spec, filters, wanted, per_page))
@@ -703,9 +706,9 @@ def trash_view(ctx: Ctx) -> None:
                     flash(t("records.restored", record=display.md_escape(label)))
                     st.rerun()
     if page.pages > 1:
-        if st.session_state.get(page_key) != page.page:
-            st.session_state[page_key] = page.page
-        st.pagination(page.pages, key=page_key)
+        if st.session_state.get(page_key) not in (None, page.page):
+            st.session_state.pop(page_key)  # past the last page: start again where we are
+        st.pagination(page.pages, default=page.page, key=page_key)
 
 
 # -- import and export ----------------------------------------------------------------------
@@ -722,20 +725,6 @@ def io_view(ctx: Ctx) -> None:
         import_section(ctx)
 
 
-def _bytes_later(make: Callable[[], bytes]) -> Callable[[], bytes]:
-    """Download contents made when the button is clicked (on Streamlit's download thread,
-    so a failure is logged and an empty file is better than a trace on screen)."""
-
-    def run() -> bytes:
-        try:
-            return make()
-        except Exception:  # logged, never shown
-            log.exception("download failed")
-            return b""
-
-    return run
-
-
 def export_section(ctx: Ctx) -> None:
     spec, today = ctx.spec, dt.date.today()
     st.subheader(t("records.export_title"))
@@ -749,14 +738,13 @@ def export_section(ctx: Ctx) -> None:
             with unit_of_work() as session:
                 return records_io.export(session, actor, spec, filters, fmt, language)
 
-        row.download_button(
+        download_button(
+            row,
             t(f"records.export_{fmt}"),
-            _bytes_later(make),
+            make,
             file_name=display.export_filename(spec, language, fmt, today),
             mime=MIME[fmt],
             key=ctx.k("export", fmt),
-            icon=":material/download:",
-            on_click="ignore",
         )
 
 
@@ -766,14 +754,14 @@ def import_section(ctx: Ctx) -> None:
     st.caption(t("records.import_help", mb=upload_limit_mb()))
     row = st.container(horizontal=True)
     for fmt in ("csv", "xlsx"):
-        row.download_button(
+        download_button(
+            row,
             t(f"records.template_{fmt}"),
-            _bytes_later(functools.partial(records_io.template, spec, fmt, language)),
+            functools.partial(records_io.template, spec, fmt, language),
             file_name=display.export_filename(spec, language, fmt, dt.date.today(), True),
             mime=MIME[fmt],
             key=ctx.k("template", fmt),
             icon=":material/description:",
-            on_click="ignore",
         )
     upsert = False
     if spec.natural_key and ctx.may("edit"):
@@ -858,7 +846,7 @@ def import_section(ctx: Ctx) -> None:
 
 def upload_limit_mb() -> int | float:
     """What a user may upload: the portal's limit, or the server's own cap when lower."""
-    mb = min(limits().upload_mb, float(st.get_option("server.maxUploadSize")))
+    mb = min(float(limits().upload_mb), float(st.get_option("server.maxUploadSize")))
     return int(mb) if mb.is_integer() else mb
 
 

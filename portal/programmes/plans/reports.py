@@ -31,6 +31,7 @@ from portal.i18n import DISPLAY_TZ, label, local_time, t
 from portal.org import calendars
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import specs as plans
+from portal.records.fields import printable
 
 FORMATS = ("docx", "xlsx")
 _AREAS = {c.value: c for c in plans.AREAS}
@@ -694,6 +695,7 @@ class _Word:
         latin = "Times New Roman" if lang == "en" else "SimSun"
         for name, size in (("Normal", 12), ("Heading 1", 14), ("Heading 2", 12), ("Title", 16)):
             self._font(self.doc.styles[name], latin, size)
+        title = printable(title, lines=False)
         self.doc.core_properties.title = title
         self.doc.core_properties.language = lang
         heading = self.doc.add_paragraph(style="Title")
@@ -720,9 +722,10 @@ class _Word:
                     ppr.remove(border)
 
     def heading(self, text: str) -> None:
-        self.doc.add_paragraph(text, style="Heading 1")
+        self.doc.add_paragraph(printable(text, lines=False), style="Heading 1")
 
     def para(self, text: str, *, bold: bool = False, center: bool = False, indent: bool = True) -> None:
+        text = printable(text or "")
         if not text:
             return
         for line in text.splitlines() or [text]:
@@ -742,7 +745,7 @@ class _Word:
             self.para(f"{n}. {line}")
 
     def right(self, text: str) -> None:
-        p = self.doc.add_paragraph(text)
+        p = self.doc.add_paragraph(printable(text))
         p.alignment = self.align.RIGHT
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> None:
@@ -753,13 +756,13 @@ class _Word:
         table.autofit = False
         for cell, text in zip(table.rows[0].cells, headers):
             cell.text = ""
-            run = cell.paragraphs[0].add_run(text)
+            run = cell.paragraphs[0].add_run(printable(text))
             run.bold = True
             cell.paragraphs[0].alignment = self.align.CENTER
         for values in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, values):
-                cell.text = "" if value is None else str(value)
+                cell.text = "" if value is None else printable(str(value))
         for column, width in zip(table.columns, widths):
             column.width = Cm(width)  # the grid: what LibreOffice and WPS lay out by
         for row in table.rows:
@@ -932,14 +935,14 @@ class _Book:
 
         ws = self.wb.worksheets[0] if self.first else self.wb.create_sheet()  # a new book has one sheet
         self.first = False
-        ws.title = title
-        ws.append(list(headers))
+        ws.title = printable(title, lines=False)
+        ws.append([printable(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
             cell.alignment = Alignment(horizontal="center", vertical="center")
         for values in rows:
-            ws.append([neutralise(v) if isinstance(v, str) else v for v in values])
+            ws.append([neutralise(printable(v)) if isinstance(v, str) else v for v in values])
         for index, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(index)].width = width
         for column in percent_columns:

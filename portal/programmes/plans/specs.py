@@ -67,11 +67,11 @@ HEADS = frozenset({"admin", "head"})
 
 
 def _month_error(key: str, value: Any) -> FieldError | None:
-    return None if periods.is_key(value, "month") else FieldError(key, "validation.month", {"value": value})
+    return periods.key_error(key, value, "month")
 
 
 def _period_error(key: str, value: Any) -> FieldError | None:
-    return None if periods.is_key(value) else FieldError(key, "validation.period", {"value": value})
+    return periods.key_error(key, value)
 
 
 def is_locked(session: Session, unit_id: int, month: str) -> bool:
