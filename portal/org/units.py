@@ -122,9 +122,11 @@ def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
 
 
 def _due_rule_error(key: str, value: Any) -> FieldError | None:
-    from portal.org.calendars import valid_rule  # calendars imports the record engine too
+    from portal.org.calendars import MAX_DAY_RULE, MAX_WORKDAY_RULE, valid_rule  # calendars imports the engine too
 
-    return None if valid_rule(value) else FieldError(key, "validation.due_rule", {"value": value})
+    if valid_rule(value):
+        return None
+    return FieldError(key, "validation.due_rule", {"value": value, "days": MAX_DAY_RULE, "workdays": MAX_WORKDAY_RULE})
 
 
 def _type_choices() -> tuple[Choice, ...]:
@@ -206,6 +208,15 @@ class OrgUnitSpec(RecordSpec):
         errors = []
         if existing is None and values.get("parent_id") is None and not actor.sees_everything:
             errors.append(FieldError("parent_id", "validation.required"))
+        # A unit's deadline is set from above (the head who reviews its reports), never by
+        # the unit's own head; scope already keeps everyone else out.
+        if (
+            existing is not None
+            and not actor.sees_everything
+            and existing.id == actor.org_unit_id
+            and values.get("report_due_rule") != existing.report_due_rule
+        ):
+            errors.append(FieldError("report_due_rule", "validation.due_rule_not_above"))
         return errors
 
     @classmethod
