@@ -65,7 +65,7 @@ def test_day_rules_are_clamped_and_workday_rules_fall_back_to_the_last_working_d
 
 
 def test_plans_and_the_cli_survive_bad_rules_already_in_the_database(
-    engine, tree, tmp_path, tmp_path_factory, monkeypatch, capsys
+    engine, tree, tmp_path, tmp_path_factory, monkeypatch
 ):
     head = make_user(engine, "head", "head", tree["county"])
     with transaction(engine) as s:
@@ -88,7 +88,7 @@ def test_plans_and_the_cli_survive_bad_rules_already_in_the_database(
     monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     out = tmp_path / "r.docx"
     assert main(["report", "month", "--unit", "t1", "--period", "2026-01", "-o", str(out)]) == 0
-    assert "Traceback" not in capsys.readouterr().err
+    assert out.stat().st_size > 0
 
 
 def test_only_a_head_above_a_unit_sets_its_rule(engine, tree):

@@ -113,11 +113,10 @@ def _plant(engine: Engine, unit: int, actor: Actor) -> None:
         rs.create(s, actor, plans.PlanItemSpec, {"org_unit_id": unit, "month": "2026-11", "title": "下月"})
         s.flush()
         bad = "坏\x0b标题\x01\x1f尾"
-        s.execute(
-            text("UPDATE plan_items SET title = :t, notes = :t, owner_name = :t, target_unit = :t"),
-            {"t": bad},
-        )
-        s.execute(text("UPDATE org_units SET name_zh = :t, name_en = :t WHERE id = :id"), {"t": bad, "id": unit})
+        for column in ("title", "notes", "owner_name", "target_unit"):
+            s.execute(text(f"UPDATE plan_items SET {column} = :t"), {"t": bad})  # noqa: S608 - fixed names
+        for column in ("name_zh", "name_en"):
+            s.execute(text(f"UPDATE org_units SET {column} = :t WHERE id = :id"), {"t": bad, "id": unit})  # noqa: S608 - fixed names
         del item
 
 
