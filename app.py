@@ -14,9 +14,10 @@ from portal.ui import auth, shell
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="卫生工作管理平台 · Health Work Portal", page_icon="🏥", layout="wide")
 
-shell.startup_check()
-actor = auth.current_actor()
-if actor is None:
-    shell.run_anonymous()
-else:
-    shell.run_signed_in(actor)
+with shell.database_guard():
+    shell.startup_check()
+    actor = auth.current_actor()
+    if actor is None:
+        shell.run_anonymous()
+    else:
+        shell.run_signed_in(actor)

@@ -14,7 +14,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event
 
-
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
 

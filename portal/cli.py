@@ -26,7 +26,7 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, Ope
 from sqlalchemy.orm import Session
 
 from db import migrate
-from db.engine import make_engine, transaction
+from db.engine import DatabaseFileError, make_engine, transaction
 from db.models import ROLES, OrgUnit, User
 from portal import demo, periods
 from portal.config import ConfigError
@@ -76,7 +76,9 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     """Run one command, turning expected failures into a message and an exit code."""
     lang: str = args.lang
     try:
-        engine = make_engine()
+        # Only `init` may create the embedded database file; any other command on a
+        # missing file says so instead of leaving an empty database behind.
+        engine = make_engine(create=getattr(args, "creates_database", False))
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         _err(t("cli.bad_database_url", lang, error=_first_line(exc)))
         return EXIT_FAILED
@@ -94,8 +96,11 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     except PortalError as exc:
         _err(exc.message(lang))
         return EXIT_FAILED
+    except DatabaseFileError as exc:
+        _err(t("startup.db_missing" if exc.reason == "missing" else "error.db_file_gone", lang, file=str(exc.path)))
+        return EXIT_FAILED
     except (OperationalError, InterfaceError) as exc:
-        # Unreachable server, missing file, wrong password: the driver's first line says which.
+        # Unreachable server, read-only file, wrong password: the driver's first line says which.
         _err(t("startup.db_unreachable", lang))
         _err(_first_line(exc.orig or exc))
         return EXIT_FAILED
@@ -140,7 +145,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler, subparser=sub, options=options or {})
         return sub
 
-    command(commands, "init", "cli.help.init", cmd_init)
+    command(commands, "init", "cli.help.init", cmd_init).set_defaults(creates_database=True)
     demo_cmd = command(commands, "demo", "cli.help.demo", cmd_demo)
     demo_cmd.add_argument("--if-empty", action="store_true", help=t("cli.help.if_empty", lang))
     _add_user_commands(command(commands, "user", "cli.help.user"), command, lang)

@@ -137,6 +137,10 @@ def test_the_records_screen_logs_no_widget_state_warning(county, caplog):
         at.run()
         at.text_input(key="he_activities.filter.search").input("")
         at.run()
+        at.text_input(key="he_activities.add.title").input("义诊新增")  # a save reruns the page
+        at.selectbox(key="he_activities.add.activity_type").select("consultation")
+        at.button(key="FormSubmitter:he_activities.form.add-" + t("records.add_submit")).click()
+        at.run()
     finally:
         logging.getLogger("streamlit.elements.lib.policies").removeHandler(caplog.handler)
     assert not at.exception

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from db.engine import DatabaseFileError
 from portal.errors import PortalError, ValidationError
 from portal.ui.i18n import lang, t
 
@@ -40,10 +42,25 @@ def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T 
         st.error(t("error.validation", count=len(exc.errors)) if errors is not None else exc.message(lang()))
     except PortalError as exc:
         st.error(exc.message(lang()))
+    except (DatabaseFileError, OperationalError, InterfaceError) as exc:
+        st.error(database_problem(exc))
     except Exception:  # the trace goes to the log, never to the screen
         log.exception("unexpected failure")
         st.error(t("error.generic"))
     return None
+
+
+def database_problem(exc: DatabaseFileError | OperationalError | InterfaceError) -> str:
+    """What to tell a user when the database itself fails, with the log line that goes
+    with it: the file gone or replaced (already logged where it was noticed), a
+    read-only database, or a server that does not answer."""
+    if isinstance(exc, DatabaseFileError):
+        return t("error.db_file_gone")
+    if "readonly" in str(exc.orig or exc).replace("-", "").replace(" ", "").lower():
+        log.error("the database is read-only; nothing can be saved: %s", exc.orig or exc)
+        return t("error.db_readonly")
+    log.exception("database unavailable")
+    return t("error.db_unavailable")
 
 
 def field_errors(slot: Any, messages: list[str] | None) -> None:

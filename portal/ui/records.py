@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export i
     from streamlit.elements.arrow import DataframeStateInput
 
 log = logging.getLogger("portal")
-MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+MIN_DATE, MAX_DATE = periods.FIRST_DAY, periods.LAST_DAY  # the window every date field accepts
 TRASH_PAGE = 25
 ROW_PX = 35
 
@@ -185,9 +185,13 @@ def _filter_widget(ctx: Ctx, f: Field) -> None:
             placeholder=t("records.all"),
         )
     elif f.type == "date":
+        # An empty range to start with, given through session state rather than value=[]:
+        # a default next to a value Streamlit itself put into session state (it does after
+        # a rerun from a form) makes it log a warning on every such run.
+        if wkey not in st.session_state:
+            st.session_state[wkey] = ()
         st.date_input(
             label,
-            value=[],  # an empty range: no dates picked yet
             key=wkey,
             min_value=MIN_DATE,
             max_value=MAX_DATE,

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from db import migrate
+from db.engine import DatabaseFileError
 from portal import i18n, navigation, periods
 from portal.config import ConfigError, cookie_settings, demo_mode, limits
 from portal.navigation import PageDef
@@ -22,7 +24,7 @@ from portal.org.scope import Actor
 from portal.ui import auth
 from portal.ui.db import engine, unit_of_work
 from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t
-from portal.ui.messages import show_flashes
+from portal.ui.messages import database_problem, show_flashes
 
 log = logging.getLogger("portal")
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +43,8 @@ def startup_check() -> None:
             key = "startup.db_outdated"
     except ConfigError as exc:
         key, params = exc.key, exc.params
+    except DatabaseFileError as exc:
+        key, params = ("startup.db_missing" if exc.reason == "missing" else "error.db_file_gone"), {"file": exc.path}
     except SQLAlchemyError:
         log.exception("database unreachable")
         key = "startup.db_unreachable"
@@ -224,5 +228,16 @@ def _startup_failed() -> bool:
     try:
         cookie_settings()
         return not (st.session_state.get("shell.startup_ok") or migrate.is_current(engine()))
-    except (ConfigError, SQLAlchemyError):
+    except (ConfigError, SQLAlchemyError, DatabaseFileError):
         return True
+
+
+@contextmanager
+def database_guard() -> Iterator[None]:
+    """Around a whole run (app.py): when the database fails mid-page - the file gone, the
+    server down - one sentence in place of Streamlit's error box; the log has the rest.
+    Streamlit's own rerun and stop signals are not Exceptions and pass through."""
+    try:
+        yield
+    except (DatabaseFileError, OperationalError, InterfaceError) as exc:
+        st.error(database_problem(exc), icon=":material/database:")
