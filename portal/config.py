@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
-from db.engine import read_secrets
+from sqlalchemy.engine import make_url
+
+from db.engine import DEFAULT_SQLITE_PATH, database_url, read_secrets, sqlite_path
 
 # The value shipped in .streamlit/secrets.toml.example; refused outside demo mode.
 SAMPLE_COOKIE_KEY = "change-me-to-a-long-random-string"
-# Used only in demo mode when no key is configured, so demo logins survive restarts.
-DEMO_COOKIE_KEY = "demo-mode-cookie-key-not-for-production"
+# The SHA-256 of the demo key an earlier version shipped in the repository: anyone could
+# read it, so it is refused wherever it is configured (kept as a hash, never as the key).
+_PUBLISHED_KEY_SHA256 = "8f61f42c738e783335f07641d09b5404efca2a0f4eb08be3e9f560002886e653"
+# Demo mode without a configured key: a random one, made on first start and kept beside
+# the demo database (git-ignored, owner-only), so demo logins survive restarts.
+DEMO_KEY_FILE = ".demo-cookie-key"
 COOKIE_NAME = "health_portal_auth"
 COOKIE_EXPIRY_DAYS = 7.0
 MIN_COOKIE_KEY_LENGTH = 16
@@ -45,13 +54,50 @@ def cookie_settings() -> CookieSettings:
     anyone forge a login cookie.
     """
     key = os.environ.get("PORTAL_COOKIE_KEY") or read_secrets().get("auth", {}).get("cookie_key")
+    if key and _published(key):
+        raise ConfigError("startup.cookie_key_sample")
     if demo_mode():
-        key = key or DEMO_COOKIE_KEY
+        key = key or demo_cookie_key()
     elif not key:
         raise ConfigError("startup.cookie_key_missing")
-    elif key in (SAMPLE_COOKIE_KEY, DEMO_COOKIE_KEY) or len(key) < MIN_COOKIE_KEY_LENGTH:
+    elif key == SAMPLE_COOKIE_KEY or len(key) < MIN_COOKIE_KEY_LENGTH:
         raise ConfigError("startup.cookie_key_sample")
     return CookieSettings(COOKIE_NAME, key, COOKIE_EXPIRY_DAYS)
+
+
+def _published(key: str) -> bool:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest() == _PUBLISHED_KEY_SHA256
+
+
+def demo_key_path() -> Path:
+    """Where demo mode keeps its key: beside the SQLite database, or in db/ for another
+    database (several demo databases side by side each get their own)."""
+    path = sqlite_path(make_url(database_url()))
+    return (path.parent if path is not None else DEFAULT_SQLITE_PATH.parent) / DEMO_KEY_FILE
+
+
+def demo_cookie_key() -> str:
+    """The demo key, made on first use: random, written owner-only and linked into place
+    in one step, so processes starting together agree on one key."""
+    path = demo_key_path()
+    for _ in range(3):
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            key = ""
+        if len(key) >= MIN_COOKIE_KEY_LENGTH:
+            return key
+        fresh = path.with_name(f"{DEMO_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(fresh, path)  # fails if another process got there first: use theirs
+        except FileExistsError:
+            pass
+        finally:
+            fresh.unlink()
+    raise ConfigError("startup.cookie_key_missing")
 
 
 # --------------------------------------------------------------------------- resource limits
