@@ -1,4 +1,5 @@
-"""Entry point: `streamlit run app.py` (make run does it in demo mode).
+"""Entry point, served through its launcher: `streamlit run serve.py` (make run does it in
+demo mode; serve.py adds the routes that set the HttpOnly login cookie).
 
 Page config, startup checks, the login gate, navigation built from the page registry and
 the user's role, the sidebar pickers, then the chosen page. st.navigation is called on

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,11 @@ import jwt
 from sqlalchemy import ColumnElement, case, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime, utcnow
-from db.models import LoginThrottle, User
+from db.models import LoginThrottle, LoginTicket, User
 from portal.org.scope import Actor, actor_for
 from portal.records import audit
 
@@ -221,6 +223,76 @@ def user_from_token(
     # The library's own cookie has no "iat": derive it from the expiry it was given.
     issued = float(claims.get("iat", expires - expiry_days * 86400))
     if user.tokens_valid_after is not None and issued < user.tokens_valid_after.timestamp():
+        return None
+    return user
+
+
+# -- sign-in tickets (serve.py's /_portal/login swaps one for the HttpOnly cookie) ---------
+
+TICKET_SECONDS = 60
+TICKET_PURPOSE = "login-ticket"
+
+
+def make_ticket(username: str, key: str, now: dt.datetime | None = None) -> str:
+    """A one-minute, single-use ticket naming a user who has just signed in; the browser
+    brings it to the server, which answers with the login cookie (HttpOnly, so no script
+    on the page ever holds the long-lived token)."""
+    now = now or utcnow()
+    claims = {
+        "username": username,
+        "purpose": TICKET_PURPOSE,
+        "jti": secrets.token_urlsafe(24),
+        "iat": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(seconds=TICKET_SECONDS)).timestamp()),
+    }
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+def read_ticket(ticket: str | None, key: str, now: dt.datetime | None = None) -> tuple[str, str] | None:
+    """(username, ticket id) of a genuine, unexpired ticket; None for anything else (a
+    forged or expired one, or a login cookie offered as a ticket)."""
+    if not ticket:
+        return None
+    now = now or utcnow()
+    try:
+        claims = jwt.decode(
+            ticket,
+            key,
+            algorithms=["HS256"],
+            options={"require": ["exp", "jti"], "verify_exp": False},
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("purpose") != TICKET_PURPOSE or float(claims["exp"]) <= now.timestamp():
+        return None
+    username, jti = claims.get("username"), claims.get("jti")
+    if not isinstance(username, str) or not isinstance(jti, str) or len(jti) > 64:
+        return None
+    return username, jti
+
+
+def use_ticket(session: Session, jti: str, now: dt.datetime | None = None) -> bool:
+    """Mark a ticket used; False when it already was (a replay). The unique index decides,
+    so two processes given the same ticket cannot both accept it."""
+    now = now or utcnow()
+    session.execute(
+        delete(LoginTicket).where(
+            LoginTicket.used_at < literal(now - dt.timedelta(seconds=10 * TICKET_SECONDS), UTCDateTime())
+        )
+    )
+    try:
+        with session.begin_nested():
+            session.add(LoginTicket(jti=jti, used_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def usable_user(session: Session, username: str, now: dt.datetime | None = None) -> User | None:
+    """The active, unlocked account of that name, if any."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == username, User.deleted_at.is_(None)))
+    if user is None or not user.active or (user.locked_until is not None and user.locked_until > now):
         return None
     return user
 

@@ -77,13 +77,14 @@ def run_anonymous() -> None:
         st.markdown(f"### {t('app.title')}")
         language_switch(None)
     demo_banner()
+    auth.show_redirect_message(keep=True)
     show_flashes()
     nav.run()
 
 
 def _login_for(slug: str) -> Callable[[], None]:
     def login() -> None:
-        auth.login_page()
+        auth.login_page("/" + navigation.page(slug).url_path)  # a deep link lands there after sign-in
 
     login.__name__ = f"login_{slug}"  # Streamlit names a function page after its function
     return login
@@ -101,7 +102,7 @@ def run_signed_in(actor: Actor) -> None:
     nav = st.navigation(list(pages.values()), position="hidden")
     sidebar(actor, pages)
     demo_banner()
-    auth.sync_cookie()
+    auth.show_redirect_message(keep=False)
     show_flashes()
     nav.run()
 
@@ -215,7 +216,7 @@ def require_page(slug: str) -> Actor:
     if actor is None:
         # Reached without the entry script's gate (a page file served on its own):
         # the same login form, and nothing else.
-        auth.login_page()
+        auth.login_page("/" + navigation.page(slug).url_path)
         st.stop()
     if not navigation.may_open(actor.role, slug):
         st.error(t("page.refused"))
