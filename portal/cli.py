@@ -174,6 +174,7 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
     importing.add_argument("file", metavar="FILE", help=t("cli.help.import_file", lang))
     importing.add_argument("--upsert", action="store_true", help=t("cli.help.upsert", lang))
     importing.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run", lang))
+    importing.add_argument("--skip-duplicates", action="store_true", help=t("cli.help.skip_duplicates", lang))
     acting_as(importing)
     exporting = command(commands, "export", "cli.help.export", cmd_export, options)
     record_type(exporting)
@@ -433,10 +434,16 @@ def cmd_import(args: argparse.Namespace, engine: Engine) -> int:
                 _err(t("cli.row_error", lang, row=error.row, column=error.column, message=error.message))
             return EXIT_USAGE
         counts = {"created": preview.to_create, "updated": preview.to_update, "unchanged": preview.unchanged}
+        if preview.duplicates:
+            rows = ", ".join(str(n) for n in list(preview.duplicates)[:20])
+            key = "cli.import_duplicates_skipped" if args.skip_duplicates else "cli.import_duplicates"
+            _err(t(key, lang, count=len(preview.duplicates), rows=rows))
         if args.dry_run:
             print(t("cli.import_checked", lang, **counts))
             return EXIT_OK
-        counts["created"], counts["updated"] = records_io.apply_import(session, actor, spec, preview)
+        counts["created"], counts["updated"] = records_io.apply_import(
+            session, actor, spec, preview, skip_duplicates=args.skip_duplicates
+        )
     print(t("cli.import_done", lang, **counts))
     return EXIT_OK
 

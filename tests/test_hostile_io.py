@@ -20,7 +20,7 @@ from db.models import HeActivity
 from portal import config
 from portal.i18n import t
 from portal.org import users
-from portal.org.scope import Actor
+from portal.org.scope import SYSTEM, Actor
 from portal.programmes.education.specs import HeActivitySpec as HE
 from portal.records import io as rio
 from tests.conftest import make_user
@@ -248,3 +248,63 @@ def test_a_csv_row_with_too_many_cells_is_refused(engine, staff):
     with pytest.raises(rio.ImportFileError) as info:
         check(engine, staff, data, "f.csv")
     assert info.value.key == "io.too_many_columns"
+
+
+# --------------------------------------------------------------------------- 11. existence oracle
+
+
+def test_out_of_scope_reads_the_same_whether_or_not_the_row_exists(engine, tree):
+    from portal.metrics import library as indicator_library
+    from portal.metrics import targets as tg
+
+    with transaction(engine) as s:
+        indicator_library.ensure_builtin(s)
+        tg.assign(s, SYSTEM, "HE-01", "2026", {tree["t2"]: 4})  # exists in another township
+    t1head = make_user(engine, "t1head", "head", tree["t1"])
+    data = "指标编码,机构,期间,目标值\nHE-01,t2,2026,9\nHE-01,t2,2025,9\n".encode()  # existing, then missing
+    with transaction(engine) as s:
+        preview = rio.check_import(s, t1head, tg.TargetSpec, data, "targets.csv", upsert=True)
+    by_row = {e.row: (e.column, e.message.replace("2026", "Y").replace("2025", "Y")) for e in preview.errors}
+    assert set(by_row) == {2, 3}
+    assert by_row[2] == by_row[3], by_row
+    assert "已存在" not in by_row[2][1]
+
+
+# --------------------------------------------------------------------------- 12. duplicate rows
+
+
+DUPLICATED = (
+    "开展单位,活动日期,活动形式,活动主题,受教育人数\n"
+    "t1,2026-03-24,健康讲座,讲座,12\n"
+    "t1,2026-03-25,健康讲座,讲座,12\n"
+    "t1,2026-03-24,健康讲座,讲座,12\n"
+    " t1 ,2026-03-24,健康讲座,讲座 ,12\n"
+).encode()
+
+
+def test_identical_rows_in_a_file_are_named_in_the_preview(engine, staff):
+    preview = check(engine, staff, DUPLICATED, "f.csv")
+    assert preview.ok
+    assert preview.duplicates == {4: 2, 5: 2}  # row -> the first row it repeats
+
+
+def test_the_user_chooses_to_import_duplicates_or_skip_them(engine, staff):
+    preview = check(engine, staff, DUPLICATED, "f.csv")
+    with transaction(engine) as s:
+        assert rio.apply_import(s, staff, HE, preview, skip_duplicates=True) == (2, 0)
+    assert count(engine) == 2
+    with transaction(engine) as s:
+        assert rio.apply_import(s, staff, HE, preview) == (4, 0)  # all of them, when asked
+    assert count(engine) == 6
+
+
+def test_the_cli_warns_about_duplicates_and_can_skip_them(engine, tree, tmp_path, monkeypatch, capsys):
+    from portal.cli import main
+
+    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    path = tmp_path / "dup.csv"
+    path.write_bytes(DUPLICATED)
+    assert main(["import", "he_activities", str(path), "--skip-duplicates"]) == 0
+    out = capsys.readouterr()
+    assert "4" in out.err and "5" in out.err  # the rows named in the warning
+    assert count(engine) == 2

@@ -145,3 +145,23 @@ def test_the_records_screen_logs_no_widget_state_warning(county, caplog):
         logging.getLogger("streamlit.elements.lib.policies").removeHandler(caplog.handler)
     assert not at.exception
     assert not [r for r in caplog.records if "default value" in r.getMessage()]
+
+
+def test_the_import_preview_warns_about_repeated_rows_and_lets_the_user_skip_them(county):
+    from sqlalchemy import func, select
+
+    from db.models import HeActivity
+
+    engine, entry, _ids = county
+    data = "活动日期,活动形式,活动主题,开展单位\n2026-04-01,宣传栏更换,重复行,t1\n2026-04-01,宣传栏更换,重复行,t1\n"
+    at = open_page(entry, "staff", "pages/education.py")
+    at.file_uploader(key="he_activities.import.file_0").set_value(("dup.csv", data.encode(), "text/csv"))
+    at.run()
+    assert t("records.import_duplicates", count=1, rows="3") in [w.value for w in at.warning]
+    at.radio(key="he_activities.import.duplicates").set_value("skip")
+    at.run()
+    at.button(key="he_activities.import.confirm").click()
+    at.run()
+    assert not at.exception
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(HeActivity).where(HeActivity.title == "重复行")) == 1

@@ -109,6 +109,9 @@ class ImportPreview:
     row_numbers: list[int] = field(default_factory=list)
     cells: list[list[Any]] = field(default_factory=list)  # the file's rows, as read
     header_row: int = 1
+    # Rows identical to an earlier row of the file (row -> that first row): imported
+    # unless apply_import is asked to skip them; the preview says so and lets the user pick.
+    duplicates: dict[int, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -434,7 +437,22 @@ def check_import(
         row_numbers=[r.number for r in rows],
         cells=[c for _, c in table.rows],
         header_row=table.header_row,
+        duplicates=_duplicates(rows),
     )
+
+
+def _duplicates(rows: list[_Row]) -> dict[int, int]:
+    """Rows whose every imported cell equals an earlier row's (spaces around text and
+    blank versus empty do not count as a difference)."""
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    found: dict[int, int] = {}
+    for row in rows:
+        key = tuple(sorted((k, "" if _blank(v) else str(v).strip()) for k, v in row.raw.items()))
+        if key in first:
+            found[row.number] = first[key]
+        else:
+            first[key] = row.number
+    return found
 
 
 def _require_import(spec: Spec, actor: Actor, upsert: bool) -> None:
@@ -628,8 +646,10 @@ def _find_existing(ctx: _Context, row: _Row, key: tuple[Any, ...]) -> bool:
     )
     column = ctx.spec.natural_key[-1]
     if visible is None:
-        ctx.add(row, column, t("io.out_of_scope", ctx.lang, value=_key_text(ctx, row)))
-        return False
+        # Out of scope reads exactly as absent: the row is checked as a new record, and
+        # whatever that says (the unit is not yours) is what a missing row would get, so
+        # an import cannot be used to learn which rows exist elsewhere.
+        return True
     if match.deleted_at is not None:
         ctx.add(row, column, t("io.in_trash", ctx.lang, value=_key_text(ctx, row)))
         return False
@@ -687,9 +707,17 @@ def _error_text(exc: BaseException, lang: str) -> str:
 
 
 def apply_import(
-    session: Session, actor: Actor, spec: Spec, preview: ImportPreview, progress: Progress | None = None
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    preview: ImportPreview,
+    progress: Progress | None = None,
+    *,
+    skip_duplicates: bool = False,
 ) -> tuple[int, int]:
     """Save every row of a clean preview in the caller's transaction; (created, updated).
+    With skip_duplicates, rows identical to an earlier row of the file (preview.duplicates)
+    are left out.
 
     Each row goes through service.create / service.update again (validated, audited).
     If anything changed since the check and a row now fails, ImportRowError is raised and
@@ -707,6 +735,8 @@ def apply_import(
     numbers = preview.row_numbers or list(range(2, total + 2))
     for i, (number, raw) in enumerate(zip(numbers, preview.rows)):
         ctx.budget.tick()
+        if skip_duplicates and number in preview.duplicates:
+            continue
         row = _Row(number, dict(raw))
         try:
             _plan(ctx, row, write=True, catch=False)

@@ -822,8 +822,25 @@ def import_section(ctx: Ctx) -> None:
     )
     if len(preview.rows) > 20:
         st.caption(t("records.preview_more", shown=20, rows=len(preview.rows)))
+    skip = False
+    if preview.duplicates:
+        shown = "、".join(str(n) for n in list(preview.duplicates)[:20]) + ("…" if len(preview.duplicates) > 20 else "")
+        st.warning(
+            t("records.import_duplicates", count=len(preview.duplicates), rows=shown), icon=":material/content_copy:"
+        )
+        skip = (
+            st.radio(
+                t("records.import_duplicates_choice"),
+                ["all", "skip"],
+                key=ctx.k("import", "duplicates"),
+                format_func=lambda v: t(f"records.import_duplicates_{v}"),
+                label_visibility="collapsed",
+            )
+            == "skip"
+        )
+    rows = len(preview.rows) - (len(preview.duplicates) if skip else 0)
     if st.button(
-        t("records.import_confirm", rows=len(preview.rows)),
+        t("records.import_confirm", rows=rows),
         key=ctx.k("import", "confirm"),
         type="primary",
         icon=":material/upload:",
@@ -834,7 +851,12 @@ def import_section(ctx: Ctx) -> None:
             def apply() -> tuple[int, int]:
                 with unit_of_work() as session:
                     return records_io.apply_import(
-                        session, ctx.actor, spec, preview, progress=lambda f: bar.progress(min(max(f, 0.0), 1.0))
+                        session,
+                        ctx.actor,
+                        spec,
+                        preview,
+                        progress=lambda f: bar.progress(min(max(f, 0.0), 1.0)),
+                        skip_duplicates=skip,
                     )
 
             done = attempt(apply)
