@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import ORG_UNIT_TYPES, POPULATION_KINDS, OrgUnit, OrgUnitPopulation
 from portal.errors import FieldError, NotFound, ValidationError
@@ -222,9 +224,12 @@ class OrgUnitSpec(RecordSpec):
     @classmethod
     def after_save(cls, session: Any, obj: Any, creating: bool, actor: Any) -> None:
         if creating:
+            # The path needs the new id. Written directly, not as an ORM change, so the
+            # create stays one version (an ORM update would make it version 2).
             parent = session.get(OrgUnit, obj.parent_id) if obj.parent_id else None
-            obj.path = f"{parent.path if parent else '/'}{obj.id}/"
-            session.flush()
+            path = f"{parent.path if parent else '/'}{obj.id}/"
+            session.execute(sql_update(OrgUnit).where(OrgUnit.id == obj.id).values(path=path))
+            set_committed_value(obj, "path", path)
 
     @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:

@@ -371,6 +371,11 @@ class MonthlyReportSpec(RecordSpec):
             return [FieldError("summary", "validation.report_not_editable")]
         return []
 
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        if creating:  # in the same INSERT: set afterwards, it would be a second version
+            obj.due_date = due_for(session, session.get_one(OrgUnit, obj.org_unit_id), obj.month)
+
 
 # -- the cycle ---------------------------------------------------------------------------------
 
@@ -407,7 +412,6 @@ def report_for(session: Session, actor: Actor, unit_id: int, month: str, create:
     )
     if report is None and create:
         report = records.create(session, actor, MonthlyReportSpec, {"org_unit_id": unit.id, "month": month})
-        report.due_date = due_for(session, unit, month)
     return report
 
 
@@ -608,7 +612,7 @@ def carry_over(session: Session, actor: Actor, unit_id: int, month: str) -> int:
     for item in items_of(session, actor, unit_id, month):
         if item.status not in UNFINISHED or item.id in done:
             continue
-        copy = records.create(
+        records.create(
             session,
             actor,
             PlanItemSpec,
@@ -621,8 +625,8 @@ def carry_over(session: Session, actor: Actor, unit_id: int, month: str) -> int:
                 "actual_qty": item.actual_qty,
                 "notes": item.notes,
             },
+            preset={"carried_over": True, "carried_from_id": item.id},
         )
-        copy.carried_over, copy.carried_from_id = True, item.id
         if not is_locked(session, item.org_unit_id, month) and item.status != "postponed":
             records.update(session, actor, PlanItemSpec, item.id, {"status": "postponed"}, None)
         count += 1
