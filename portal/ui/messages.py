@@ -12,6 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from db.engine import DatabaseFileError
 from portal.errors import PortalError, ValidationError
+from portal.records.display import md_escape
 from portal.ui.i18n import lang, t
 
 log = logging.getLogger("portal")
@@ -39,9 +40,9 @@ def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T 
         if errors is not None:
             for err in exc.errors:
                 errors.setdefault(err.field, []).append(err.message(lang()))
-        st.error(t("error.validation", count=len(exc.errors)) if errors is not None else exc.message(lang()))
+        st.error(t("error.validation", count=len(exc.errors)) if errors is not None else md_escape(exc.message(lang())))
     except PortalError as exc:
-        st.error(exc.message(lang()))
+        st.error(md_escape(exc.message(lang())))  # messages quote values the user typed
     except (DatabaseFileError, OperationalError, InterfaceError) as exc:
         st.error(database_problem(exc))
     except Exception:  # the trace goes to the log, never to the screen
@@ -66,4 +67,4 @@ def database_problem(exc: DatabaseFileError | OperationalError | InterfaceError)
 def field_errors(slot: Any, messages: list[str] | None) -> None:
     """Fill a placeholder under a form field with that field's errors."""
     if messages:
-        slot.error(" ".join(messages))
+        slot.error(md_escape(" ".join(messages)))

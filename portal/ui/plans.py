@@ -28,7 +28,7 @@ from portal.records import service as records
 from portal.records.display import md_escape
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
@@ -94,9 +94,11 @@ def render() -> None:
     ctx = attempt(load)
     if ctx is None:
         return
-    st.caption(t("plans.caption", unit=ctx.unit_name, month=ctx.month_label))
+    st.caption(tm("plans.caption", unit=ctx.unit_name, month=ctx.month_label))
     if month != selected_period():
-        st.caption(t("plans.month_from_period", period=periods.label(selected_period(), lang()), month=ctx.month_label))
+        st.caption(
+            tm("plans.month_from_period", period=periods.label(selected_period(), lang()), month=ctx.month_label)
+        )
     if ctx.locked:
         st.warning(t("plans.locked_banner", month=ctx.month_label), icon=":material/lock:")
     views: list[tuple[str, Callable[[Ctx], None]]] = [
@@ -332,12 +334,12 @@ def progress_form(ctx: Ctx) -> None:
         for name in ("item", "note", "quantity", "pct"):
             st.session_state.pop(k("progress", name), None)
         title = next((c.title for c in open_cards if c.id == item_id), "")
-        flash(t("plans.progress.saved", title=md_escape(title)))
+        flash(tm("plans.progress.saved", title=title))
         st.rerun()
     for name, slot in slots.items():
         field_errors(slot, errors.pop(name, None))
     for messages in errors.values():  # the month locked meanwhile, an item gone...
-        st.error(" ".join(messages))
+        st.error(md_escape(" ".join(messages)))
 
 
 # -- items ----------------------------------------------------------------------------------
@@ -529,22 +531,22 @@ def _report_status(ctx: Ctx) -> None:
         help=i18n.local_time(state.submitted_at) if state.submitted_at else None,
     )
     if state.submitted_by:
-        cols[2].caption(t("plans.report.by", name=state.submitted_by))
+        cols[2].caption(tm("plans.report.by", name=state.submitted_by))
     flag = "—" if state.on_time is None else (f"✓ {t('plans.on_time')}" if state.on_time else f"✗ {t('plans.late')}")
     cols[3].metric(t("plans.report.on_time"), flag)
     if state.status == "returned":
         st.warning(
-            t("plans.report.returned", by=state.reviewed_by or "—", comment=md_escape(state.review_comment or "—")),
+            tm("plans.report.returned", by=state.reviewed_by or "—", comment=state.review_comment or "—"),
             icon=":material/undo:",
         )
     elif state.status == "approved":
         st.success(
-            t(
+            tm(
                 "plans.report.approved",
                 by=state.reviewed_by or "—",
                 time=i18n.local_time(state.reviewed_at) if state.reviewed_at else "—",
             )
-            + (t("plans.report.comment", comment=md_escape(state.review_comment)) if state.review_comment else ""),
+            + (tm("plans.report.comment", comment=state.review_comment) if state.review_comment else ""),
             icon=":material/verified:",
         )
     elif state.status == "submitted":
@@ -632,7 +634,7 @@ def review_view(ctx: Ctx) -> None:
     pending = [r for r in rows if r.status == "submitted"]
     if pending:
         listed = t("plans.draft.sep").join(
-            t("plans.review.pending_item", unit=r.unit, month=periods.label(r.month, lang())) for r in pending[:6]
+            tm("plans.review.pending_item", unit=r.unit, month=periods.label(r.month, lang())) for r in pending[:6]
         )
         st.info(
             t("plans.review.pending", count=len(pending), list=listed + ("…" if len(pending) > 6 else "")),
@@ -718,7 +720,7 @@ def review_view(ctx: Ctx) -> None:
 
     if attempt(run, errors if give_back else None) is not None:
         st.session_state.pop(k("review", "comment"), None)
-        flash(t(done_key, unit=md_escape(names[unit_id]), month=periods.label(month, lang())))
+        flash(tm(done_key, unit=names[unit_id], month=periods.label(month, lang())))
         st.rerun()
     if errors:
         st.error(t("plans.review.comment_required"))

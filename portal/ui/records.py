@@ -32,7 +32,7 @@ from portal.records.service import Filters, Spec, StaleRecord
 from portal.records.spec import PAGE_SIZES
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
 
 if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export it at the top
@@ -418,7 +418,7 @@ def _request_reload(prefix: str) -> None:
 def _show_stale(ctx: Ctx, stale: dict[str, Any], names: dict[int, str]) -> None:
     by = stale.get("by")
     when = i18n.local_time(stale["at"]) if stale.get("at") else ""
-    text = t("records.stale_by", by=by, when=when) if by else t("records.stale")
+    text = tm("records.stale_by", by=by, when=when) if by else t("records.stale")
     st.warning(text, icon=":material/sync_problem:")
     rows = stale.get("rows") or []
     if rows:
@@ -658,8 +658,8 @@ def _errors_without_slot(ctx: Ctx, errors: dict[str, list[str]]) -> None:
             label = ctx.spec.field(name).label(ctx.lang)
         except KeyError:
             label = ""
-        text = " ".join(messages)
-        st.error(f"{label}{t('records.colon')}{text}" if label else text)
+        text = display.md_escape(" ".join(messages))  # a message may quote what the user typed
+        st.error(f"{display.md_escape(label)}{t('records.colon')}{text}" if label else text)
 
 
 # -- trash ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from portal.org import users
 from portal.org.scope import Actor
 from portal.ui import auth
 from portal.ui.db import engine, unit_of_work
-from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t
+from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t, tm
 from portal.ui.messages import database_problem, show_flashes
 
 log = logging.getLogger("portal")
@@ -121,7 +121,7 @@ def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
         language_switch(actor)
         st.divider()
         st.caption(
-            t(
+            tm(
                 "app.signed_in_as",
                 name=actor.display_name,
                 role=t(f"role.{actor.role}"),
