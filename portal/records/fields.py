@@ -20,6 +20,10 @@ FALSE_WORDS = {"0", "false", "no", "n", "否", "停用", "×", "f"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 # Integer columns are 32-bit on PostgreSQL: a field without its own bounds gets these.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# A number field without its own bounds: no count, quantity or target is larger, and
+# within this a number keeps all FLOAT_DIGITS digits through a spreadsheet.
+FLOAT_MIN, FLOAT_MAX = -1e15, 1e15
+FLOAT_DIGITS = 15
 # Characters no field stores: C0 controls (a longtext keeps tab and newline), DEL, C1
 # controls, lone surrogates (not encodable) and the noncharacters U+FFFE/U+FFFF. They are
 # invisible on screen, and Word and Excel files refuse them.
@@ -134,6 +138,9 @@ class Field:
         if self.type == "int":
             low = INT_MIN if low is None else low
             high = INT_MAX if high is None else high
+        elif self.type == "float":
+            low = FLOAT_MIN if low is None else low
+            high = FLOAT_MAX if high is None else high
         if low is not None and isinstance(value, (int, float)) and value < low:
             return FieldError(self.key, "validation.min", {"min": _num(low)})
         if high is not None and isinstance(value, (int, float)) and value > high:
@@ -198,7 +205,9 @@ def _float(f: Field, raw: Any) -> float:
     value = float(str(raw).replace(",", "").rstrip("%")) if isinstance(raw, str) else float(raw)
     if math.isnan(value) or math.isinf(value):
         raise ValueError("nan")
-    return value
+    # Kept to 15 significant digits, what a spreadsheet holds: an export then imports back
+    # to exactly the stored number (a 17-digit one would come back changed).
+    return float(f"{value:.{FLOAT_DIGITS}g}")
 
 
 def _date(f: Field, raw: Any) -> dt.date:

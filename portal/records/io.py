@@ -28,7 +28,6 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -41,7 +40,7 @@ from portal.errors import FieldError, PermissionDenied, PortalError, ValidationE
 from portal.i18n import t
 from portal.org.scope import Actor, org_filter
 from portal.records import service
-from portal.records.fields import Field
+from portal.records.fields import Field, printable
 from portal.records.service import Filters, Spec
 
 PROGRESS_EVERY = 500
@@ -597,7 +596,7 @@ def _save(ctx: _Context, row: _Row, payload: dict[str, Any], write: bool) -> Non
         row.action = "create"
         return
     values = service.validate(session, actor, spec, payload, existing=row.existing)
-    if all(getattr(row.existing, k) == v for k, v in values.items() if not spec.field(k).write_only):
+    if service.unchanged(spec, row.existing, values):
         row.action = "unchanged"
         return
     if write:
@@ -911,8 +910,9 @@ def _xlsx_bytes(title: str, headers: list[str], fields: Iterable[Field], rows: I
 
 
 def _xlsx_value(value: Any) -> Any:
-    # Control characters make openpyxl refuse the whole file; they carry no meaning here.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    # Characters an .xlsx cannot hold (rows saved before fields refused them) would make
+    # the whole file fail; they carry no meaning, so they are dropped.
+    return printable(value) if isinstance(value, str) else value
 
 
 def _sheet_title(title: str) -> str:

@@ -351,7 +351,7 @@ def update(
     obj = get(session, actor, spec, record_id)
     check_version(session, spec, obj, expected_version)
     values = validate(session, actor, spec, raw, existing=obj)
-    if all(getattr(obj, k) == v for k, v in values.items() if not spec.field(k).write_only):
+    if unchanged(spec, obj, values):
         return obj  # nothing changed: no new version, no audit entry
     before = audit.snapshot(obj)
     _apply(spec, obj, values)
@@ -364,6 +364,18 @@ def update(
     audit.record(session, actor, action, spec.slug, obj.id, _org_id(spec, obj), before, after)
     spec.on_change(before, after, actor)
     return obj
+
+
+def unchanged(spec: Spec, obj: Any, values: Mapping[str, Any]) -> bool:
+    """True when saving values would change nothing the user can see. A blank text is
+    blank whether stored as "" or NULL (an export writes both as an empty cell)."""
+
+    def same(f: Field, stored: Any, new: Any) -> bool:
+        if f.type in ("text", "longtext"):
+            return (stored or None) == (new or None)
+        return bool(stored == new)
+
+    return all(same(spec.field(k), getattr(obj, k), v) for k, v in values.items() if not spec.field(k).write_only)
 
 
 def check_version(session: Session, spec: Spec, obj: Any, expected_version: int | None) -> None:
