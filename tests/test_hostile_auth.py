@@ -127,7 +127,18 @@ def test_parallel_successful_logins_of_one_user_all_succeed(engine, tree):
 # --------------------------------------------------------------------------- 14. unknown names
 
 
-def test_an_unknown_name_is_throttled_and_answered_like_a_real_one(engine, tree):
+@pytest.fixture
+def test_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unknown names are checked at the test accounts' bcrypt cost."""
+    monkeypatch.setattr(auth, "DUMMY_ROUNDS", 4)
+
+
+def test_an_unknown_name_costs_what_a_real_password_check_costs():
+    assert auth.DUMMY_ROUNDS == users._HASH_ROUNDS.get() == 12  # the product cost of every account
+    assert auth._dummy_hash(4).startswith("$2b$04$")
+
+
+def test_an_unknown_name_is_throttled_and_answered_like_a_real_one(engine, tree, test_cost):
     make_user(engine, "jan", "staff", tree["t1"], password="right-password")
     now = dt.datetime(2026, 10, 8, 9, 0, tzinfo=dt.UTC)
     real, ghost = [], []
@@ -143,7 +154,7 @@ def test_an_unknown_name_is_throttled_and_answered_like_a_real_one(engine, tree)
         assert auth.authenticate(s, "nobody-here", "wrong", later).reason == "bad_credentials"
 
 
-def test_the_throttle_of_unknown_names_is_shared_through_the_database(engine, tree):
+def test_the_throttle_of_unknown_names_is_shared_through_the_database(engine, tree, test_cost):
     now = dt.datetime(2026, 10, 8, 9, 0, tzinfo=dt.UTC)
     results = race(auth.MAX_FAILED_ATTEMPTS, lambda i: attempt_at(engine, "ghost", now))
     assert not [r for r in results if isinstance(r, Exception)], results

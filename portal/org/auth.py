@@ -8,6 +8,7 @@ server on every run, including the first run after a browser refresh.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
@@ -30,9 +31,15 @@ from portal.records import audit
 log = logging.getLogger("portal.org.auth")
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
-# A valid-looking hash to compare against when the username is unknown, so a missing
-# account costs as much time as a wrong password and timing tells nothing.
-_DUMMY_HASH = bcrypt.hashpw(b"dummy-password", bcrypt.gensalt(rounds=4)).decode()
+# The bcrypt cost of a hash compared against when the username is unknown: the accounts'
+# own (users are hashed at 12), so a missing account costs as much time as a wrong
+# password and timing tells nothing. Made once, on the first unknown name.
+DUMMY_ROUNDS = 12
+
+
+@functools.cache
+def _dummy_hash(rounds: int) -> str:
+    return bcrypt.hashpw(b"dummy-password", bcrypt.gensalt(rounds=rounds)).decode()
 
 
 def hash_password(password: str, rounds: int = 12) -> str:
@@ -160,7 +167,7 @@ def _unknown_name(session: Session, username: str, password: str, now: dt.dateti
     locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.name_hash == key))
     if locked_until is not None and locked_until > now:
         return LoginResult(False, "locked", None, locked_until)
-    check_password(password, _DUMMY_HASH)  # costs what a wrong password costs
+    check_password(password, _dummy_hash(DUMMY_ROUNDS))  # costs what a wrong password costs
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     counted = _counted(table.c.failed_attempts, table.c.locked_until, now)
     row = session.execute(
