@@ -9,8 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT ?= 8501
-# what ruff reads; mypy's paths (portal, db, app.py) are in pyproject.toml
-LINT_PATHS := portal db app.py pages tests
+# what ruff reads; mypy's paths (portal, db, app.py, serve.py) are in pyproject.toml
+LINT_PATHS := portal db app.py serve.py pages tests
 
 .PHONY: install run test lint format migrate demo bench clean
 
@@ -29,7 +29,7 @@ demo: migrate
 	$(PY) -m portal demo --if-empty
 
 run: demo
-	PORTAL_DEMO=1 $(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
+	PORTAL_DEMO=1 $(VENV)/bin/streamlit run serve.py --server.headless true --server.port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
@@ -20,11 +23,60 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+class MigrationError(Exception):
+    """A migration would leave rows pointing at rows that are gone."""
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a whole migration run, on every backend.
+
+    On SQLite two things differ from the app's connections. Batch operations copy a table
+    and drop the original, which other tables' foreign keys refuse once it has rows; so,
+    as Alembic's documentation says, foreign keys are off while migrating - set before the
+    transaction begins, since SQLite ignores the pragma inside one - then checked before
+    the commit and switched back on. And Python's sqlite3 would commit each CREATE or DROP
+    on its own, so a failed step left a half-done migration (an `_alembic_tmp_` table)
+    behind; here the driver's own transaction handling is off and BEGIN is explicit, so a
+    failure rolls every step back."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        raw: Any = conn.connection.driver_connection
+        legacy = raw.isolation_level
+        raw.isolation_level = None  # no implicit BEGIN / COMMIT from the driver
+        raw.execute("PRAGMA foreign_keys=OFF")
+
+        def begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        event.listen(conn, "begin", begin)
+        try:
+            with conn.begin():
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise MigrationError(f"rows would point at missing rows: {broken[:5]}")
+        finally:
+            event.remove(conn, "begin", begin)
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.isolation_level = legacy
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    cfg = alembic_config(engine)
+    with migration_connection(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
 
 
 def check(engine: Engine) -> None:

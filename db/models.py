@@ -101,6 +101,34 @@ class User(RecordModel):
     org_unit: Mapped[OrgUnit] = relationship()
 
 
+class LoginThrottle(Base):
+    """Failed sign-ins under a name that is no account, counted like a real account's, so
+    an unknown name is throttled too and the lockout message tells nobody which names
+    exist. In the database, so every server process agrees. Keyed by a SHA-256 of the
+    name: people type their password into the username box by mistake."""
+
+    __tablename__ = "login_throttles"
+    __audit__ = False  # bookkeeping: failed sign-ins under unknown names are audited as events
+
+    id: Mapped[intpk]
+    name_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class LoginTicket(Base):
+    """Sign-in tickets already exchanged for a login cookie (serve.py's /_portal/login):
+    each works once. A ticket lives a minute, so older rows are deleted as new ones come."""
+
+    __tablename__ = "login_tickets"
+    __audit__ = False  # bookkeeping: which one-minute tickets were used
+
+    id: Mapped[intpk]
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after; written in the same
     transaction as the change itself."""

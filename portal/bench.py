@@ -280,7 +280,7 @@ def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, An
     if url is None:
         folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
         url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     try:
         migrate.upgrade(engine)
         t0 = time.perf_counter()

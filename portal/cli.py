@@ -26,10 +26,11 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, Ope
 from sqlalchemy.orm import Session
 
 from db import migrate
-from db.engine import make_engine, transaction
+from db.engine import DatabaseFileError, make_engine, transaction
 from db.models import ROLES, OrgUnit, User
 from portal import apps, demo, periods
 from portal.apps import ReportDef, ReportRequest
+from portal.config import ConfigError
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, t
 from portal.metrics import library as indicator_library
@@ -75,7 +76,9 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     """Run one command, turning expected failures into a message and an exit code."""
     lang: str = args.lang
     try:
-        engine = make_engine()
+        # Only `init` may create the embedded database file; any other command on a
+        # missing file says so instead of leaving an empty database behind.
+        engine = make_engine(create=getattr(args, "creates_database", False))
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         _err(t("cli.bad_database_url", lang, error=_first_line(exc)))
         return EXIT_FAILED
@@ -87,11 +90,17 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     except (UsageError, records_io.ImportFileError) as exc:
         _err(exc.message(lang))
         return EXIT_USAGE
+    except ConfigError as exc:
+        _err(t(exc.key, lang, **exc.params))
+        return EXIT_FAILED
     except PortalError as exc:
         _err(exc.message(lang))
         return EXIT_FAILED
+    except DatabaseFileError as exc:
+        _err(t("startup.db_missing" if exc.reason == "missing" else "error.db_file_gone", lang, file=str(exc.path)))
+        return EXIT_FAILED
     except (OperationalError, InterfaceError) as exc:
-        # Unreachable server, missing file, wrong password: the driver's first line says which.
+        # Unreachable server, read-only file, wrong password: the driver's first line says which.
         _err(t("startup.db_unreachable", lang))
         _err(_first_line(exc.orig or exc))
         return EXIT_FAILED
@@ -136,7 +145,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler, subparser=sub, options=options or {})
         return sub
 
-    command(commands, "init", "cli.help.init", cmd_init)
+    command(commands, "init", "cli.help.init", cmd_init).set_defaults(creates_database=True)
     demo_cmd = command(commands, "demo", "cli.help.demo", cmd_demo)
     demo_cmd.add_argument("--if-empty", action="store_true", help=t("cli.help.if_empty", lang))
     _add_user_commands(command(commands, "user", "cli.help.user"), command, lang)
@@ -165,6 +174,7 @@ def _add_record_commands(commands: Any, command: Any, lang: str) -> None:
     importing.add_argument("file", metavar="FILE", help=t("cli.help.import_file", lang))
     importing.add_argument("--upsert", action="store_true", help=t("cli.help.upsert", lang))
     importing.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run", lang))
+    importing.add_argument("--skip-duplicates", action="store_true", help=t("cli.help.skip_duplicates", lang))
     acting_as(importing)
     exporting = command(commands, "export", "cli.help.export", cmd_export, options)
     record_type(exporting)
@@ -436,10 +446,16 @@ def cmd_import(args: argparse.Namespace, engine: Engine) -> int:
                 _err(t("cli.row_error", lang, row=error.row, column=error.column, message=error.message))
             return EXIT_USAGE
         counts = {"created": preview.to_create, "updated": preview.to_update, "unchanged": preview.unchanged}
+        if preview.duplicates:
+            rows = ", ".join(str(n) for n in list(preview.duplicates)[:20])
+            key = "cli.import_duplicates_skipped" if args.skip_duplicates else "cli.import_duplicates"
+            _err(t(key, lang, count=len(preview.duplicates), rows=rows))
         if args.dry_run:
             print(t("cli.import_checked", lang, **counts))
             return EXIT_OK
-        counts["created"], counts["updated"] = records_io.apply_import(session, actor, spec, preview)
+        counts["created"], counts["updated"] = records_io.apply_import(
+            session, actor, spec, preview, skip_duplicates=args.skip_duplicates
+        )
     print(t("cli.import_done", lang, **counts))
     return EXIT_OK
 
@@ -480,8 +496,16 @@ def cmd_report(args: argparse.Namespace, engine: Engine) -> int:
     period = None
     if definition.subject == "unit_period":
         period = args.period.strip()
-        if definition.period_kind and not periods.is_key(period, definition.period_kind):
-            raise UsageError(f"report.error.{definition.period_kind}", value=period)
+        kind = definition.period_kind
+        if kind and not periods.is_key(period, kind):
+            if periods.shape(period) == kind:  # written right, but 9999-12 or 0001-01
+                low, high = (
+                    (f"{periods.FIRST_YEAR}-01", f"{periods.LAST_YEAR}-12")
+                    if kind == "month"
+                    else (periods.FIRST_YEAR, periods.LAST_YEAR)
+                )
+                raise UsageError("report.error.window", value=period, min=low, max=high)
+            raise UsageError(f"report.error.{kind}", value=period)
     _require_current_schema(engine)
     with transaction(engine) as session:
         actor = _acting_as(session, args.as_user)
@@ -542,7 +566,9 @@ def _record_spec(name: str) -> type[RecordSpec]:
 
 
 def _read_file(name: str) -> bytes:
+    """The file's bytes, refused unread when it is over the upload limit."""
     try:
+        records_io.check_size(Path(name).stat().st_size)
         return Path(name).read_bytes()
     except FileNotFoundError:
         raise UsageError("cli.file_not_found", file=name) from None

@@ -7,7 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from portal.errors import FieldError
 from portal.i18n import t
+
+# The window every date and period must fall in (forms, imports, the CLI, reports): wide
+# enough for any real plan, narrow enough that "9999-12" or "0001-01" is a typo, not a
+# month whose neighbours overflow the calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
@@ -24,7 +31,8 @@ def month_key(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def kind(key: str | None) -> str:
+def shape(key: str | None) -> str | None:
+    """The kind of period a key is written as, whatever its year (None: not a key)."""
     for name, regex in (
         ("month", MONTH_RE),
         ("quarter", QUARTER_RE),
@@ -34,7 +42,15 @@ def kind(key: str | None) -> str:
     ):
         if regex.match(key or ""):
             return name
-    raise ValueError(f"not a period key: {key!r}")
+    return None
+
+
+def kind(key: str | None) -> str:
+    """The kind of a period key inside the window (FIRST_YEAR to LAST_YEAR)."""
+    found = shape(key)
+    if found is None or not FIRST_YEAR <= int((key or "")[:4]) <= LAST_YEAR:
+        raise ValueError(f"not a period key: {key!r}")
+    return found
 
 
 def is_key(key: str, of_kind: str | None = None) -> bool:
@@ -43,6 +59,26 @@ def is_key(key: str, of_kind: str | None = None) -> bool:
     except ValueError:
         return False
     return of_kind is None or found == of_kind
+
+
+def key_error(field: str, value: object, of_kind: str | None = None) -> FieldError | None:
+    """A field's period key: None when valid, else the error naming why (written wrong,
+    or a year outside the window)."""
+    text = value if isinstance(value, str) else ""
+    if is_key(text, of_kind):
+        return None
+    written = shape(text)
+    if written is not None and (of_kind is None or written == of_kind):
+        low, high = (f"{FIRST_YEAR}-01", f"{LAST_YEAR}-12") if written == "month" else (FIRST_YEAR, LAST_YEAR)
+        return FieldError(field, "validation.period_window", {"min": low, "max": high})
+    return FieldError(field, "validation.month" if of_kind == "month" else "validation.period", {"value": value})
+
+
+def window_text(of_kind: str | None, lang: str) -> str:
+    """The window as a message says it (CLI, reports)."""
+    if of_kind == "month":
+        return t("validation.period_window", lang, min=f"{FIRST_YEAR}-01", max=f"{LAST_YEAR}-12")
+    return t("validation.period_window", lang, min=FIRST_YEAR, max=LAST_YEAR)
 
 
 def _first_month_and_length(key: str) -> tuple[int, int, int]:

@@ -54,7 +54,8 @@ def healthy(url: str) -> bool:
 
 @contextmanager
 def streamlit_server(prefix: str, seed: Callable[[Engine], Any]) -> Iterator[Server]:
-    """A migrated, seeded SQLite database and app.py served on it in demo mode."""
+    """A migrated, seeded SQLite database and the portal served on it in demo mode,
+    through serve.py as `make run` does (the login cookie comes from its routes)."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     engine = fresh_engine("sqlite", tmp)
     try:
@@ -73,7 +74,7 @@ def streamlit_server(prefix: str, seed: Callable[[Engine], Any]) -> Iterator[Ser
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "serve.py",
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -32,7 +32,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 def fresh_engine(backend: str, tmp_path: Path) -> Engine:
     """An empty database migrated to head."""
     if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+        engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}", create=True)
     else:
         engine = make_engine(PG_URL)
         try:

@@ -243,3 +243,30 @@ def test_staff_typing_the_admin_url_is_refused(context):
     assert login_button(page).count() == 0
     assert title("admin") not in menu_labels(page)
     no_exception(page, "staff /admin")
+
+
+def test_the_login_cookie_is_http_only_and_a_deep_link_survives_sign_in(context):
+    """Issue 8, defect 14: serve.py's route sets the cookie; script in the page cannot
+    read it; the page typed before signing in is the one shown after; signing out
+    deletes it (script could not)."""
+    page = context.new_page()
+    open_url(page, "/plans")  # asked for before signing in
+    wait_visible(page, page.locator(PASSWORD_INPUT), "the login form")
+    page.get_by_label(TEXTS["login.username"], exact=True).fill("head")
+    page.get_by_label(TEXTS["login.password"], exact=True).fill(PASSWORD)
+    login_button(page).click()
+    wait_heading(page, title("plans"))
+    settle(page)
+    assert urlparse(page.url).path == "/plans", page.url
+    [cookie] = [c for c in page.context.cookies() if c["name"] == COOKIE_NAME]
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert COOKIE_NAME not in page.evaluate("document.cookie")
+    page.reload()  # a new session: only the cookie signs it in
+    wait_heading(page, title("plans"))
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name=TEXTS["shell.logout"]).click()
+    wait_visible(page, page.locator(PASSWORD_INPUT), "the login form after signing out")
+    settle(page)
+    assert not [c for c in page.context.cookies() if c["name"] == COOKIE_NAME]
+    assert page.get_by_text(TEXTS["shell.logged_out"]).count() == 1
+    no_exception(page, "after signing out")

@@ -72,9 +72,12 @@ def test_recorded_days_override_the_fallback():
     assert not WorkCalendar.library_covers(2027) and WorkCalendar.library_covers(2026)
 
 
-def test_bad_rule_is_refused():
-    with pytest.raises(ValueError):
-        due_date(CAL, "2026-10", "every other tuesday")
+def test_bad_rule_is_refused_by_the_form_and_read_as_the_default():
+    from portal.org.calendars import DEFAULT_DUE_RULE, valid_rule
+
+    assert not valid_rule("every other tuesday")
+    # a stored one (written before the check) must not break a page: the default applies
+    assert due_date(CAL, "2026-10", "every other tuesday") == due_date(CAL, "2026-10", DEFAULT_DUE_RULE)
 
 
 def rule(code):

@@ -33,7 +33,7 @@ def _dump() -> dict[str, Any]:
 
 def _engine_at(backend: str, tmp_path: Path, revision: str) -> Engine:
     if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}", create=True)
     else:
         engine = make_engine(PG_URL)
         with engine.begin() as conn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,8 +93,10 @@ def open_plans(entry: str, username: str, unit: int | None = None, lang: str = "
 
 
 def texts(at: AppTest, *kinds: str) -> str:
+    """The text as a reader sees it: markdown's backslash escapes (user text is escaped,
+    portal.records.display.md_escape) dropped."""
     kinds = kinds or ("markdown", "caption", "error", "info", "warning", "success")
-    return "\n".join(str(m.value) for kind in kinds for m in getattr(at, kind))
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(m.value) for kind in kinds for m in getattr(at, kind)))
 
 
 def item(engine, unit: int, title: str, month: str = MONTH) -> PlanItem:

@@ -174,7 +174,7 @@ def test_read_table_separators_blank_rows_and_unreadable_files(monkeypatch):
         with pytest.raises(rio.ImportFileError) as info:
             rio.read_table(data, name)
         assert info.value.key == key, name
-    monkeypatch.setattr(rio, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setenv("PORTAL_MAX_IMPORT_ROWS", "3")
     with pytest.raises(rio.ImportFileError) as info:
         rio.read_table(csv_bytes(["a"], [["1"]] * 4), "x.csv")
     assert info.value.key == "io.too_many_rows" and "3" in info.value.message("zh-CN")

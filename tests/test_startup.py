@@ -14,6 +14,8 @@ from portal.i18n import t
 from tests.conftest import fresh_engine, make_tree
 
 ROOT = Path(__file__).resolve().parents[1]
+# The demo key that used to be in the repository (issue 8, defect 10): it signs nothing now.
+OLD_DEMO_KEY = "demo-mode-cookie-key-not-for-production"
 
 
 @pytest.mark.parametrize(
@@ -22,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ({}, False, "startup.cookie_key_missing"),
         ({"PORTAL_COOKIE_KEY": config.SAMPLE_COOKIE_KEY}, False, "startup.cookie_key_sample"),
         ({"PORTAL_COOKIE_KEY": "short"}, False, "startup.cookie_key_sample"),
-        ({"PORTAL_COOKIE_KEY": config.DEMO_COOKIE_KEY}, False, "startup.cookie_key_sample"),
+        ({"PORTAL_COOKIE_KEY": OLD_DEMO_KEY}, False, "startup.cookie_key_sample"),
+        ({"PORTAL_COOKIE_KEY": OLD_DEMO_KEY}, True, "startup.cookie_key_sample"),
     ],
 )
 def test_unsafe_keys_are_refused(monkeypatch, env, demo, key):
@@ -31,16 +34,19 @@ def test_unsafe_keys_are_refused(monkeypatch, env, demo, key):
     monkeypatch.setattr(config, "read_secrets", dict)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    if demo:
+        monkeypatch.setenv("PORTAL_DEMO", "1")
     with pytest.raises(config.ConfigError) as info:
         config.cookie_settings()
     assert info.value.key == key
 
 
-def test_demo_mode_and_a_real_key_are_accepted(monkeypatch):
+def test_demo_mode_and_a_real_key_are_accepted(monkeypatch, tmp_path):
     monkeypatch.setattr(config, "read_secrets", dict)
     monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
     monkeypatch.setenv("PORTAL_DEMO", "1")
-    assert config.cookie_settings().key == config.DEMO_COOKIE_KEY
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    assert len(config.cookie_settings().key) >= 32
     monkeypatch.delenv("PORTAL_DEMO")
     monkeypatch.setenv("PORTAL_COOKIE_KEY", "a-long-random-production-key-123")
     assert config.cookie_settings().key == "a-long-random-production-key-123"
@@ -81,3 +87,44 @@ def test_demo_mode_shows_the_banner_and_an_outdated_schema_is_named(tmp_path, mo
     at = app(tmp_path)
     at.run()
     assert t("startup.db_outdated") in at.error[0].value
+
+
+def test_demo_mode_makes_its_own_key_beside_the_database_and_keeps_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "read_secrets", dict)
+    monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'a' / 'portal.sqlite3'}")
+    (tmp_path / "a").mkdir()
+    first = config.cookie_settings().key
+    stored = tmp_path / "a" / ".demo-cookie-key"
+    assert stored.read_text().strip() == first
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert config.cookie_settings().key == first  # a restart keeps demo logins
+    assert first != OLD_DEMO_KEY and len(first) >= 32
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'b' / 'portal.sqlite3'}")
+    (tmp_path / "b").mkdir()
+    assert config.cookie_settings().key != first  # another demo database, another key
+
+
+def test_a_cookie_signed_with_the_old_demo_key_opens_nothing(engine, tree, monkeypatch, tmp_path):
+    from db.engine import transaction
+    from portal.org import auth
+    from tests.conftest import make_user
+
+    make_user(engine, "admin", "admin", tree["county"])
+    monkeypatch.setattr(config, "read_secrets", dict)
+    monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    settings = config.cookie_settings()
+    forged = auth.encode_token("admin", OLD_DEMO_KEY, 7)
+    with transaction(engine) as s:
+        assert auth.user_from_token(s, forged, settings.key, settings.expiry_days) is None
+        genuine = auth.encode_token("admin", settings.key, 7)
+        assert auth.user_from_token(s, genuine, settings.key, settings.expiry_days) is not None
+
+
+def test_the_demo_key_file_is_not_committed():
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8")
+    assert ".demo-cookie-key" in ignored
+    assert OLD_DEMO_KEY not in "".join(p.read_text("utf-8") for p in (ROOT / "portal").rglob("*.py"))

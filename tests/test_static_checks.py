@@ -15,7 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "pyproject.toml"
 BIN = Path(sys.executable).parent
-CHECKED = [ROOT / "app.py", *(p for d in ("portal", "db", "pages", "tests") for p in (ROOT / d).rglob("*.py"))]
+CHECKED = [
+    ROOT / "app.py",
+    ROOT / "serve.py",
+    *(p for d in ("portal", "db", "pages", "tests") for p in (ROOT / d).rglob("*.py")),
+]
 
 NOQA = re.compile(r"#\s*noqa\b(?P<rest>.*)", re.IGNORECASE)
 NOQA_OK = re.compile(r"^: [A-Z]+[0-9]+(?:, [A-Z]+[0-9]+)* - \S")  # ": BLE001 - the reason" follows

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 import db.models  # noqa: F401 - registers the tables on Base.metadata
 from db.base import Base
 from db.engine import make_engine
+from db.migrate import migration_connection
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,7 +32,7 @@ def run_migrations_online() -> None:
         run(connection)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or None)
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:  # foreign keys off on SQLite, one transaction
         run(conn)
     engine.dispose()
 

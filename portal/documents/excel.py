@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from portal.formatting import PERCENT_FORMAT
+from portal.records.fields import printable
 
 
 class Book:
@@ -33,14 +34,14 @@ class Book:
 
         ws = self.wb.worksheets[0] if self.first else self.wb.create_sheet()  # a new book has one sheet
         self.first = False
-        ws.title = title
-        ws.append(list(headers))
+        ws.title = printable(title, lines=False)
+        ws.append([printable(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
             cell.alignment = Alignment(horizontal="center", vertical="center")
         for values in rows:
-            ws.append([neutralise(v) if isinstance(v, str) else v for v in values])
+            ws.append([neutralise(printable(v)) if isinstance(v, str) else v for v in values])
         for index, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(index)].width = width
         for column in percent_columns:

@@ -1,11 +1,15 @@
 """Word documents that read like an office's own: A4, 宋体 for the East Asian text, a
-centred title, numbered lists and grid tables. Every report builder writes through this."""
+centred title, numbered lists and grid tables. Every report builder writes through this;
+text a .docx cannot hold (control characters from rows saved before fields refused them)
+is dropped here, so a report never fails on it."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 from typing import Any
+
+from portal.records.fields import printable
 
 
 class WordDoc:
@@ -26,6 +30,7 @@ class WordDoc:
         latin = "Times New Roman" if lang == "en" else "SimSun"
         for name, size in (("Normal", 12), ("Heading 1", 14), ("Heading 2", 12), ("Title", 16)):
             self._font(self.doc.styles[name], latin, size)
+        title = printable(title, lines=False)
         self.doc.core_properties.title = title
         self.doc.core_properties.language = lang
         heading = self.doc.add_paragraph(style="Title")
@@ -52,9 +57,10 @@ class WordDoc:
                     ppr.remove(border)
 
     def heading(self, text: str) -> None:
-        self.doc.add_paragraph(text, style="Heading 1")
+        self.doc.add_paragraph(printable(text, lines=False), style="Heading 1")
 
     def para(self, text: str, *, bold: bool = False, center: bool = False, indent: bool = True) -> None:
+        text = printable(text or "")
         if not text:
             return
         for line in text.splitlines() or [text]:
@@ -74,7 +80,7 @@ class WordDoc:
             self.para(f"{n}. {line}")
 
     def right(self, text: str) -> None:
-        p = self.doc.add_paragraph(text)
+        p = self.doc.add_paragraph(printable(text))
         p.alignment = self.align.RIGHT
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> None:
@@ -85,13 +91,13 @@ class WordDoc:
         table.autofit = False
         for cell, text in zip(table.rows[0].cells, headers):
             cell.text = ""
-            run = cell.paragraphs[0].add_run(text)
+            run = cell.paragraphs[0].add_run(printable(text))
             run.bold = True
             cell.paragraphs[0].alignment = self.align.CENTER
         for values in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, values):
-                cell.text = "" if value is None else str(value)
+                cell.text = "" if value is None else printable(str(value))
         for column, width in zip(table.columns, widths):
             column.width = Cm(width)  # the grid: what LibreOffice and WPS lay out by
         for row in table.rows:

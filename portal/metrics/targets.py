@@ -34,7 +34,7 @@ HEADS = frozenset({"admin", "head"})
 
 
 def _period_error(key: str, value: Any) -> FieldError | None:
-    return None if periods.is_key(value) else FieldError(key, "validation.period", {"value": value})
+    return periods.key_error(key, value)
 
 
 class TargetSpec(RecordSpec):

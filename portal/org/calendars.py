@@ -10,10 +10,11 @@ always win, so a late State Council notice can be entered before the library cat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import chinese_calendar
 from sqlalchemy import select
@@ -88,6 +89,21 @@ class WorkCalendar:
             if day.month != month:
                 raise ValueError(f"{year}-{month:02d} has fewer than {n} working days")
 
+    def nth_workday_or_last(self, year: int, month: int, n: int) -> dt.date:
+        """The n-th working day of a month; its last working day when it has fewer (its
+        last day when it has none)."""
+        day = dt.date(year, month, 1)
+        found = None
+        seen = 0
+        while day.month == month:
+            if self.is_workday(day):
+                seen += 1
+                found = day
+                if seen == n:
+                    return day
+            day += ONE_DAY
+        return found or day - ONE_DAY
+
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after start (start itself does not count)."""
         day, left = start, n
@@ -111,24 +127,45 @@ class WorkCalendar:
 # "month_end" = the last day of the period's own month (001 篇四 "每月30日").
 RULE_RE = re.compile(r"^(workday:(?P<n>[1-9]\d?)|day:(?P<d>[1-9]\d?)|month_end)$")
 DEFAULT_DUE_RULE = "workday:5"
+# A rule must be one every month can meet. day:N stops at 28 (February); the last day is
+# month_end's job. The fewest working days a month has had is 16 (February 2011, 2022 and
+# 2026, Spring Festival), so workday:N stops at 15, one recorded holiday to spare.
+MAX_DAY_RULE = 28
+MAX_WORKDAY_RULE = 15
+log = logging.getLogger("portal.org.calendars")
+_warned: set[str] = set()
+_DEFAULT_MATCH = cast(re.Match[str], RULE_RE.match(DEFAULT_DUE_RULE))
 
 
 def valid_rule(rule: str) -> bool:
-    return bool(RULE_RE.match(rule or ""))
-
-
-def due_date(calendar: WorkCalendar, month_key: str, rule: str = DEFAULT_DUE_RULE) -> dt.date:
-    """When a month's report is due under a rule (see RULE_RE)."""
+    """A rule the form accepts: well formed and met by every month."""
     match = RULE_RE.match(rule or "")
     if not match:
-        raise ValueError(f"unknown due rule {rule!r}")
+        return False
+    if match.group("n"):
+        return int(match.group("n")) <= MAX_WORKDAY_RULE
+    if match.group("d"):
+        return int(match.group("d")) <= MAX_DAY_RULE
+    return True
+
+
+def due_date(calendar: WorkCalendar, month_key: str, rule: str | None = DEFAULT_DUE_RULE) -> dt.date:
+    """When a month's report is due under a rule (see RULE_RE). Never raises for a stored
+    rule, however it got there: day:N is clamped to the month's last day, workday:N falls
+    back to the month's last working day (or its last day), and an unreadable rule reads
+    as the default (logged once)."""
+    match = RULE_RE.match(rule or "") or _DEFAULT_MATCH
+    if match is _DEFAULT_MATCH and rule and rule not in _warned:
+        _warned.add(rule)
+        log.warning("unreadable due rule %r; using %s", rule, DEFAULT_DUE_RULE)
     year, month = int(month_key[:4]), int(month_key[5:7])
     next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    if rule == "month_end":
+    last = dt.date(next_year + (next_month == 12), next_month % 12 + 1, 1) - ONE_DAY
+    if match.group(0) == "month_end":
         return dt.date(next_year, next_month, 1) - ONE_DAY
     if match.group("n"):
-        return calendar.nth_workday(next_year, next_month, int(match.group("n")))
-    return dt.date(next_year, next_month, int(match.group("d")))
+        return calendar.nth_workday_or_last(next_year, next_month, int(match.group("n")))
+    return min(dt.date(next_year, next_month, 1) + dt.timedelta(days=int(match.group("d")) - 1), last)
 
 
 def load_calendar(session: Session) -> WorkCalendar:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import ORG_UNIT_TYPES, POPULATION_KINDS, OrgUnit, OrgUnitPopulation
 from portal.errors import FieldError, NotFound, ValidationError
@@ -122,9 +124,11 @@ def by_code(session: Session, actor: Actor, code: str) -> OrgUnit:
 
 
 def _due_rule_error(key: str, value: Any) -> FieldError | None:
-    from portal.org.calendars import valid_rule  # calendars imports the record engine too
+    from portal.org.calendars import MAX_DAY_RULE, MAX_WORKDAY_RULE, valid_rule  # calendars imports the engine too
 
-    return None if valid_rule(value) else FieldError(key, "validation.due_rule", {"value": value})
+    if valid_rule(value):
+        return None
+    return FieldError(key, "validation.due_rule", {"value": value, "days": MAX_DAY_RULE, "workdays": MAX_WORKDAY_RULE})
 
 
 def _type_choices() -> tuple[Choice, ...]:
@@ -206,14 +210,26 @@ class OrgUnitSpec(RecordSpec):
         errors = []
         if existing is None and values.get("parent_id") is None and not actor.sees_everything:
             errors.append(FieldError("parent_id", "validation.required"))
+        # A unit's deadline is set from above (the head who reviews its reports), never by
+        # the unit's own head; scope already keeps everyone else out.
+        if (
+            existing is not None
+            and not actor.sees_everything
+            and existing.id == actor.org_unit_id
+            and values.get("report_due_rule") != existing.report_due_rule
+        ):
+            errors.append(FieldError("report_due_rule", "validation.due_rule_not_above"))
         return errors
 
     @classmethod
     def after_save(cls, session: Any, obj: Any, creating: bool, actor: Any) -> None:
         if creating:
+            # The path needs the new id. Written directly, not as an ORM change, so the
+            # create stays one version (an ORM update would make it version 2).
             parent = session.get(OrgUnit, obj.parent_id) if obj.parent_id else None
-            obj.path = f"{parent.path if parent else '/'}{obj.id}/"
-            session.flush()
+            path = f"{parent.path if parent else '/'}{obj.id}/"
+            session.execute(sql_update(OrgUnit).where(OrgUnit.id == obj.id).values(path=path))
+            set_committed_value(obj, "path", path)
 
     @classmethod
     def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import LANGUAGES, ROLES, OrgUnit, User
 from portal import clock
-from portal.errors import FieldError, NotFound, StaleEdit, ValidationError
+from portal.errors import FieldError, NotFound, PortalError, StaleEdit, ValidationError
 from portal.i18n import t
 from portal.org import auth
 from portal.org.scope import Actor, get_unit_in_scope, org_filter, require_role
@@ -249,11 +249,26 @@ def reset_password(
     return _change(session, actor, user, "reset_password", expected_version, apply)
 
 
+class AccountLocked(PortalError):
+    """Too many wrong passwords: the account is locked (the message is the login's)."""
+
+    key = "login.locked"
+
+
 def change_own_password(session: Session, actor: Actor, current: str, new: str, confirm: str) -> User:
+    """A user's own password change. A wrong current password counts towards the login
+    lockout (in its own transaction, so it is kept although this change is refused) and
+    is audited: the form must not be a way round the lockout."""
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("error.not_found")
+    now = clock.now()
+    if user.locked_until is not None and user.locked_until > now:
+        raise _locked(user.locked_until)
     if not auth.check_password(current or "", user.password_hash):
+        result = auth.record_failure_apart(session, user.id, "password_failed")
+        if result.reason == "locked" and result.locked_until is not None:
+            raise _locked(result.locked_until)
         raise ValidationError([FieldError("current_password", "validation.current_password")])
     raise_if_any([password("new_password", new)])
     if new != confirm:
@@ -266,6 +281,10 @@ def change_own_password(session: Session, actor: Actor, current: str, new: str, 
         auth.revoke_tokens(u)
 
     return _change(session, actor, user, "change_password", None, apply)
+
+
+def _locked(until: Any) -> AccountLocked:
+    return AccountLocked(attempts=auth.MAX_FAILED_ATTEMPTS, until=clock.local_time(until, "%H:%M"))
 
 
 def set_language(session: Session, actor: Actor, language: str) -> User:

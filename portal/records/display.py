@@ -20,7 +20,10 @@ from portal.records.service import Change, Filters, Spec
 
 # Audit snapshots carry bookkeeping columns that are not part of what a user edits.
 HIDDEN_KEYS = frozenset({"id", "version", "created_at", "updated_at", "deleted_at", "path", "password_hash"})
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Every ASCII punctuation character: CommonMark lets a backslash make any of them literal,
+# and escaping them all also stops what escaping a few misses (":red[...]" and
+# ":material/...:" directives, bare http:// and www. links, e-mail autolinks, entities).
+MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 class Names(dict[int, str]):
@@ -97,9 +100,12 @@ def column_label(spec: Spec, key: str, lang: str) -> str:
         return key if text == f"records.col.{key}" else text
 
 
-def md_escape(text: str) -> str:
-    """Text safe to put inside st.markdown (user data must not become formatting)."""
-    return MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+def md_escape(text: object) -> str:
+    """User text safe anywhere Streamlit renders markdown (st.markdown, captions, titles,
+    alerts, widget labels and help, metric values, tab and radio labels): it shows as
+    typed and never becomes a link or formatting. The one escaping helper; the pages reach
+    it through portal.ui.i18n.tm() or call it directly."""
+    return MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
 
 
 # -- tables ------------------------------------------------------------------------------

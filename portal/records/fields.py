@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal import clock
+from portal import clock, periods
+from portal.config import limits
 from portal.errors import FieldError
 
 FIELD_TYPES = ("text", "longtext", "int", "float", "date", "datetime", "bool", "choice", "org_unit", "ref", "images")
@@ -20,6 +21,18 @@ ON_DELETE = ("protect", "allow")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "对", "启用", "√", "t"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "停用", "×", "f"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+# Integer columns are 32-bit on PostgreSQL: a field without its own bounds gets these.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# A number field without its own bounds: no count, quantity or target is larger, and
+# within this a number keeps all FLOAT_DIGITS digits through a spreadsheet.
+FLOAT_MIN, FLOAT_MAX = -1e15, 1e15
+FLOAT_DIGITS = 15
+# Characters no field stores: C0 controls (a longtext keeps tab and newline), DEL, C1
+# controls, lone surrogates (not encodable) and the noncharacters U+FFFE/U+FFFF. They are
+# invisible on screen, and Word and Excel files refuse them.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+CONTROL_RE = re.compile(f"[{_CONTROLS}\t\n\r]")
+CONTROL_IN_LINES_RE = re.compile(f"[{_CONTROLS}]")
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,12 @@ class Field:
             raw = raw.strip()
             if raw == "":
                 return None, None
+            if self.type in ("text", "longtext"):
+                if self.type == "longtext":
+                    raw = raw.replace("\r\n", "\n").replace("\r", "\n")  # Windows, old Mac
+                bad = control_char(raw, lines=self.type == "longtext")
+                if bad is not None:
+                    return None, FieldError(self.key, "validation.control_char", bad)
         try:
             return _PARSERS[self.type](self, raw), None
         except (ValueError, TypeError, OverflowError):
@@ -128,15 +147,55 @@ class Field:
         """Bounds, length and choices of an already typed value."""
         if value is None:
             return FieldError(self.key, "validation.required") if self.required else None
-        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
-            return FieldError(self.key, "validation.too_long", {"max": self.max_length})
-        if self.min is not None and isinstance(value, (int, float)) and value < self.min:
-            return FieldError(self.key, "validation.min", {"min": _num(self.min)})
-        if self.max is not None and isinstance(value, (int, float)) and value > self.max:
-            return FieldError(self.key, "validation.max", {"max": _num(self.max)})
+        if isinstance(value, str) and self.type in ("text", "longtext"):
+            cap = limits().text_chars  # the operator's limit applies to every text field
+            longest = min(self.max_length, cap) if self.max_length is not None else cap
+            if len(value) > longest:
+                return FieldError(self.key, "validation.too_long", {"max": longest})
+        low, high = self.min, self.max
+        if self.type == "int":
+            low = INT_MIN if low is None else low
+            high = INT_MAX if high is None else high
+        elif self.type == "float":
+            low = FLOAT_MIN if low is None else low
+            high = FLOAT_MAX if high is None else high
+        if low is not None and isinstance(value, (int, float)) and value < low:
+            return FieldError(self.key, "validation.min", {"min": _num(low)})
+        if high is not None and isinstance(value, (int, float)) and value > high:
+            return FieldError(self.key, "validation.max", {"max": _num(high)})
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if (
+            self.type in ("date", "datetime")
+            and isinstance(day, dt.date)
+            and not periods.FIRST_DAY <= day <= periods.LAST_DAY
+        ):
+            return FieldError(
+                self.key,
+                "validation.date_window",
+                {"min": periods.FIRST_DAY.isoformat(), "max": periods.LAST_DAY.isoformat()},
+            )
         if self.type == "choice" and value not in self._choice_values:
             return FieldError(self.key, "validation.choice", {"value": value})
         return self.validator(self.key, value) if self.validator else None
+
+
+def control_char(text: str, lines: bool = False) -> dict[str, Any] | None:
+    """Where the first character no field stores is, as a message's parameters
+    (position counted from 1, code as U+XXXX); None when there is none. With lines, tab
+    and newline are allowed (a longtext field)."""
+    found = (CONTROL_IN_LINES_RE if lines else CONTROL_RE).search(text)
+    if found is None:
+        return None
+    return {"position": found.start() + 1, "code": f"U+{ord(found.group()):04X}"}
+
+
+def printable(text: str, lines: bool = True) -> str:
+    """The text without the characters control_char() refuses: for rows written before
+    the check existed, so a report or an export never fails on them."""
+    if lines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return CONTROL_IN_LINES_RE.sub("", text)
+    return CONTROL_RE.sub("", text)
 
 
 def _num(value: float) -> int | float:
@@ -169,7 +228,9 @@ def _float(f: Field, raw: Any) -> float:
     value = float(str(raw).replace(",", "").rstrip("%")) if isinstance(raw, str) else float(raw)
     if math.isnan(value) or math.isinf(value):
         raise ValueError("nan")
-    return value
+    # Kept to 15 significant digits, what a spreadsheet holds: an export then imports back
+    # to exactly the stored number (a 17-digit one would come back changed).
+    return float(f"{value:.{FLOAT_DIGITS}g}")
 
 
 def _date(f: Field, raw: Any) -> dt.date:

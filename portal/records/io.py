@@ -17,15 +17,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+import time
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -33,14 +35,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit
+from portal.config import Limits, limits
 from portal.errors import FieldError, PermissionDenied, PortalError, ValidationError
 from portal.i18n import t
 from portal.org.scope import Actor, org_filter
 from portal.records import refs, service
-from portal.records.fields import Field
+from portal.records.fields import Field, printable
 from portal.records.service import Filters, Spec
 
-MAX_IMPORT_ROWS = 200_000
 PROGRESS_EVERY = 500
 EXPORT_CHUNK = 1000
 FORMATS = ("csv", "xlsx")
@@ -52,6 +54,9 @@ BOM = "\ufeff"
 _GUARDED = re.compile(r"^'*[=+\-@]")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary Excel format (OLE2)
+# A workbook has a few dozen parts; the ratio limit applies to parts big enough to matter.
+_XLSX_MAX_PARTS = 10_000
+_RATIO_FLOOR = 1024 * 1024
 
 Progress = Callable[[float], object]  # told the share done so far; what it returns is ignored
 
@@ -103,6 +108,9 @@ class ImportPreview:
     row_numbers: list[int] = field(default_factory=list)
     cells: list[list[Any]] = field(default_factory=list)  # the file's rows, as read
     header_row: int = 1
+    # Rows identical to an earlier row of the file (row -> that first row): imported
+    # unless apply_import is asked to skip them; the preview says so and lets the user pick.
+    duplicates: dict[int, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -125,28 +133,62 @@ class _Table:
     rows: list[tuple[int, list[Any]]]  # (row number as the spreadsheet shows it, cells)
 
 
+class Budget:
+    """What one import may still spend (config.Limits): cells read and time. Shared by
+    reading, checking and saving, so a slow step anywhere stops the import."""
+
+    def __init__(self, bounds: Limits | None = None) -> None:
+        self.limits = bounds or limits()
+        self.deadline = time.monotonic() + self.limits.import_seconds
+        self.cells = 0
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ImportFileError("io.too_slow", seconds=_number(self.limits.import_seconds))
+
+    def row(self, width: int) -> None:
+        """One row read, `width` cells wide as parsed (a blank row costs one)."""
+        self.cells += max(width, 1)
+        if self.cells > self.limits.import_cells:
+            raise ImportFileError("io.too_many_cells", max=f"{self.limits.import_cells:,}")
+        self.tick()
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def check_size(size: int, bounds: Limits | None = None) -> None:
+    """Refuse a file over the upload limit before reading it (the CLI checks the file's
+    size on disk; the pages check the uploaded bytes)."""
+    bounds = bounds or limits()
+    if size > bounds.upload_bytes:
+        raise ImportFileError("io.too_big", mb=_number(bounds.upload_mb))
+
+
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
     """Headers and the non-blank rows of a CSV or XLSX file."""
-    table = _read(data, filename)
+    table = _read(data, filename, Budget())
     return table.headers, [cells for _, cells in table.rows]
 
 
-def _read(data: bytes, filename: str) -> _Table:
+def _read(data: bytes, filename: str, budget: Budget) -> _Table:
+    check_size(len(data), budget.limits)
     if not data or not data.strip():
         raise ImportFileError("io.empty_file")
     name = filename.lower()
     if data.startswith(_XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-        numbered = _xlsx_rows(data)
+        numbered = _xlsx_rows(data, budget)
     elif data.startswith(_XLS_MAGIC) or name.endswith(".xls"):
         raise ImportFileError("io.xls_unsupported")
     elif name.endswith((".csv", ".txt", ".tsv")) or "." not in name:
-        numbered = _csv_rows(_decode(data))
+        numbered = _csv_rows(_decode(data), budget)
     else:
         raise ImportFileError("io.unsupported_type", name=filename)
-    return _table(numbered)
+    return _table(numbered, budget.limits)
 
 
-def _table(numbered: Iterable[tuple[int, list[Any]]]) -> _Table:
+def _table(numbered: Iterable[tuple[int, list[Any]]], bounds: Limits) -> _Table:
     """The first non-blank row is the header; blank rows are skipped but keep counting,
     so row numbers match what the user sees in the spreadsheet."""
     header: tuple[int, list[Any]] | None = None
@@ -154,11 +196,13 @@ def _table(numbered: Iterable[tuple[int, list[Any]]]) -> _Table:
     for number, cells in numbered:
         if all(_blank(c) for c in cells):
             continue
+        if len(cells) > bounds.import_columns:
+            raise ImportFileError("io.too_many_columns", row=number, max=bounds.import_columns)
         if header is None:
             header = (number, cells)
             continue
-        if len(rows) >= MAX_IMPORT_ROWS:
-            raise ImportFileError("io.too_many_rows", max=MAX_IMPORT_ROWS)
+        if len(rows) >= bounds.import_rows:
+            raise ImportFileError("io.too_many_rows", max=f"{bounds.import_rows:,}")
         rows.append((number, cells))
     if header is None:
         raise ImportFileError("io.empty_file")
@@ -190,30 +234,71 @@ def _decode(data: bytes) -> str:
     raise ImportFileError("io.bad_encoding")
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(text: str, budget: Budget) -> Iterator[tuple[int, list[Any]]]:
     first_line = text.split("\n", 1)[0]
     # Cheaper and steadier than csv.Sniffer: the header line says which separator is used.
     delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
-    try:
-        yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1)
-    except csv.Error as exc:
-        raise ImportFileError("io.bad_csv", error=str(exc)) from None
+    # strict: a quote left open reads to the end of the file otherwise, swallowing every
+    # row after it into one cell (reported as a wrong value on some later row).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    for number in itertools.count(1):
+        start = reader.line_num + 1  # the line this record starts on
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            key = "io.cell_too_long" if "field limit" in str(exc) else "io.malformed_csv"
+            raise ImportFileError(key, line=start, max=f"{csv.field_size_limit():,}") from None
+        budget.row(len(cells))
+        while cells and not cells[-1].strip():  # separators at the end of a line widen nothing
+            cells.pop()
+        yield number, list(cells)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(data: bytes, budget: Budget) -> Iterator[tuple[int, list[Any]]]:
+    _inspect_zip(data, budget.limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - a broken or encrypted file fails in many ways
         raise ImportFileError("io.bad_xlsx") from None
     try:
         sheet = workbook.worksheets[0]
+        # The sheet's own <dimension> may claim A1:XFD1048576; openpyxl would pad every row
+        # (and add every missing row) to it. Without it, a row is as wide as its last cell.
+        sheet.reset_dimensions()
         for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
+            budget.row(len(cells))
             values = [_xlsx_cell(c) for c in cells]
             while values and values[-1] is None:  # formatted but empty cells widen every row
                 values.pop()
             yield number, values
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - a part that lies about its size or content
+        raise ImportFileError("io.bad_xlsx") from None
     finally:
         workbook.close()
+
+
+def _inspect_zip(data: bytes, bounds: Limits) -> None:
+    """Refuse a workbook from its zip directory alone, before a byte is inflated: too many
+    parts, too large unpacked, or a part that inflates more than any spreadsheet does
+    (a zip bomb: a 1 MB file whose sheet is 1 GB of spaces). zipfile never inflates a
+    part past the size its directory declares, so these sizes bound the parsing too."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportFileError("io.bad_xlsx") from None
+    if len(parts) > _XLSX_MAX_PARTS:
+        raise ImportFileError("io.bad_xlsx")
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if part.file_size > _RATIO_FLOOR and part.file_size > bounds.xlsx_ratio * max(part.compress_size, 1):
+            raise ImportFileError("io.xlsx_ratio", ratio=bounds.xlsx_ratio)
+    if total > bounds.xlsx_unpacked_bytes:
+        raise ImportFileError("io.xlsx_unpacked", mb=_number(bounds.xlsx_unpacked_mb))
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -322,14 +407,15 @@ def check_import(
     in the actor's scope updates that record; otherwise every row creates a record.
     """
     _require_import(spec, actor, upsert)
-    table = _read(data, filename)
+    budget = Budget()
+    table = _read(data, filename, budget)
     columns, errors = _map_headers(spec, table, lang)
     by_key = {key: table.headers[i] for i, key in columns.items()}
     missing = {
         f.key for f in spec.writable_fields(creating=True) if f.required and f.default is None and f.key not in by_key
     }
     rows = [_Row(number, _raw(cells, columns)) for number, cells in table.rows]
-    ctx = _Context(session, actor, spec, lang, by_key, missing, upsert, errors)
+    ctx = _Context(session, actor, spec, lang, by_key, missing, upsert, errors, budget=budget)
     _check_rows(ctx, rows, progress)
     creates = sum(r.action == "create" for r in rows)
     if missing and any(r.existing is None for r in rows):  # some row would be created
@@ -350,7 +436,22 @@ def check_import(
         row_numbers=[r.number for r in rows],
         cells=[c for _, c in table.rows],
         header_row=table.header_row,
+        duplicates=_duplicates(rows),
     )
+
+
+def _duplicates(rows: list[_Row]) -> dict[int, int]:
+    """Rows whose every imported cell equals an earlier row's (spaces around text and
+    blank versus empty do not count as a difference)."""
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    found: dict[int, int] = {}
+    for row in rows:
+        key = tuple(sorted((k, "" if _blank(v) else str(v).strip()) for k, v in row.raw.items()))
+        if key in first:
+            found[row.number] = first[key]
+        else:
+            first[key] = row.number
+    return found
 
 
 def _require_import(spec: Spec, actor: Actor, upsert: bool) -> None:
@@ -382,6 +483,7 @@ class _Context:
     errors: list[RowError]
     seen: dict[tuple[Any, ...], int] = field(default_factory=dict)  # natural key -> first row
     units: dict[str, OrgUnit] | None = None  # live units in scope, by code
+    budget: Budget = field(default_factory=Budget)
 
     def unit_id(self, code: str) -> int | None:
         """The id of a live unit in the actor's scope with this code. Handing the service
@@ -425,6 +527,7 @@ class _Context:
 def _check_rows(ctx: _Context, rows: list[_Row], progress: Progress | None) -> None:
     if not _refers_to_itself(ctx.spec):
         for i, row in enumerate(rows):
+            ctx.budget.tick()
             _plan(ctx, row, write=False)
             _tick(progress, i, len(rows))
         return
@@ -434,6 +537,7 @@ def _check_rows(ctx: _Context, rows: list[_Row], progress: Progress | None) -> N
     savepoint = ctx.session.begin_nested()
     try:
         for i, row in enumerate(rows):
+            ctx.budget.tick()
             nested = ctx.session.begin_nested()
             _plan(ctx, row, write=True)
             if row.action == "error":
@@ -492,7 +596,7 @@ def _save(ctx: _Context, row: _Row, payload: dict[str, Any], write: bool) -> Non
         return
     values = service.validate(session, actor, spec, payload, existing=row.existing)
     _check_computed(ctx, row, values)
-    if all(getattr(row.existing, k) == v for k, v in values.items() if not spec.field(k).write_only):
+    if service.unchanged(spec, row.existing, values):
         row.action = "unchanged"
         return
     if write:
@@ -564,8 +668,10 @@ def _find_existing(ctx: _Context, row: _Row, key: tuple[Any, ...]) -> bool:
     )
     column = ctx.spec.natural_key[-1]
     if visible is None:
-        ctx.add(row, column, t("io.out_of_scope", ctx.lang, value=_key_text(ctx, row)))
-        return False
+        # Out of scope reads exactly as absent: the row is checked as a new record, and
+        # whatever that says (the unit is not yours) is what a missing row would get, so
+        # an import cannot be used to learn which rows exist elsewhere.
+        return True
     if match.deleted_at is not None:
         ctx.add(row, column, t("io.in_trash", ctx.lang, value=_key_text(ctx, row)))
         return False
@@ -627,9 +733,17 @@ def _error_text(exc: BaseException, lang: str) -> str:
 
 
 def apply_import(
-    session: Session, actor: Actor, spec: Spec, preview: ImportPreview, progress: Progress | None = None
+    session: Session,
+    actor: Actor,
+    spec: Spec,
+    preview: ImportPreview,
+    progress: Progress | None = None,
+    *,
+    skip_duplicates: bool = False,
 ) -> tuple[int, int]:
     """Save every row of a clean preview in the caller's transaction; (created, updated).
+    With skip_duplicates, rows identical to an earlier row of the file (preview.duplicates)
+    are left out.
 
     Each row goes through service.create / service.update again (validated, audited).
     If anything changed since the check and a row now fails, ImportRowError is raised and
@@ -646,6 +760,9 @@ def apply_import(
     total = len(preview.rows)
     numbers = preview.row_numbers or list(range(2, total + 2))
     for i, (number, raw) in enumerate(zip(numbers, preview.rows)):
+        ctx.budget.tick()
+        if skip_duplicates and number in preview.duplicates:
+            continue
         row = _Row(number, dict(raw))
         try:
             _plan(ctx, row, write=True, catch=False)
@@ -859,8 +976,9 @@ def _xlsx_bytes(title: str, headers: list[str], fields: Iterable[Field], rows: I
 
 
 def _xlsx_value(value: Any) -> Any:
-    # Control characters make openpyxl refuse the whole file; they carry no meaning here.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    # Characters an .xlsx cannot hold (rows saved before fields refused them) would make
+    # the whole file fail; they carry no meaning, so they are dropped.
+    return printable(value) if isinstance(value, str) else value
 
 
 def _sheet_title(title: str) -> str:

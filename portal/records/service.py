@@ -271,9 +271,10 @@ def validate(
         errors += _unique_natural_key(session, spec, {**(system or {}), **values}, existing)
     if not errors:
         merged = {**(values_of(spec, existing) if existing is not None else {}), **(system or {}), **values}
-        errors += spec.clean(merged, existing, actor)
-        if not errors:
-            errors += spec.clean_db(session, merged, existing, actor)
+        with session.no_autoflush:  # see _hooks
+            errors += spec.clean(merged, existing, actor)
+            if not errors:
+                errors += spec.clean_db(session, merged, existing, actor)
         if not errors:
             errors += _lock_errors(session, spec, merged, existing)
         if not errors:
@@ -399,6 +400,14 @@ def _flush(session: Session) -> None:
         raise StaleRecord([], None, None) from exc
 
 
+def _hooks(session: Session) -> Any:
+    """The context every spec hook runs in. Without autoflush: a hook that reads the
+    database (an owner's account, a parent's path) would otherwise write the half-changed
+    record early, and the save's own flush would then bump its version a second time under
+    one audit entry. One save is one version and one audit entry, whatever a spec does."""
+    return session.no_autoflush
+
+
 def create(
     session: Session, actor: Actor, spec: Spec, raw: Mapping[str, Any], system: Mapping[str, Any] | None = None
 ) -> Any:
@@ -418,14 +427,15 @@ def _new(session: Session, actor: Actor, spec: Spec, values: dict[str, Any], sys
     _apply(spec, obj, values)
     for key, value in (system or {}).items():
         setattr(obj, key, value)
-    with session.no_autoflush:  # a hook's query must not write the half-made row early
+    with _hooks(session):
         spec.before_save(session, obj, values, True, actor)
     session.add(obj)
     return obj
 
 
 def _created(session: Session, actor: Actor, spec: Spec, obj: Any) -> Any:
-    spec.after_save(session, obj, True, actor)
+    with _hooks(session):
+        spec.after_save(session, obj, True, actor)
     after = audit.snapshot(obj)
     audit.record(session, actor, "create", spec.slug, obj.id, _org_id(spec, obj), None, after)
     spec.on_change(None, after, actor)
@@ -456,8 +466,8 @@ def update(
 
 
 def _changes(spec: Spec, obj: Any, values: dict[str, Any], system: Mapping[str, Any] | None) -> bool:
-    fields = {k: v for k, v in values.items() if not spec.field(k).write_only}
-    return any(getattr(obj, k) != v for k, v in {**fields, **(system or {})}.items())
+    """Whether saving would change anything (a field the user sees, or a system column)."""
+    return not unchanged(spec, obj, values) or any(getattr(obj, k) != v for k, v in (system or {}).items())
 
 
 def _changed(
@@ -467,17 +477,30 @@ def _changed(
     _apply(spec, obj, values)
     for key, value in (system or {}).items():
         setattr(obj, key, value)
-    with session.no_autoflush:
+    with _hooks(session):
         spec.before_save(session, obj, values, False, actor)
     return before
 
 
 def _updated(session: Session, actor: Actor, spec: Spec, obj: Any, before: dict[str, Any], action: str) -> Any:
-    spec.after_save(session, obj, False, actor)
+    with _hooks(session):
+        spec.after_save(session, obj, False, actor)
     after = audit.snapshot(obj)
     audit.record(session, actor, action, spec.slug, obj.id, _org_id(spec, obj), before, after)
     spec.on_change(before, after, actor)
     return obj
+
+
+def unchanged(spec: Spec, obj: Any, values: Mapping[str, Any]) -> bool:
+    """True when saving values would change nothing the user can see. A blank text is
+    blank whether stored as "" or NULL (an export writes both as an empty cell)."""
+
+    def same(f: Field, stored: Any, new: Any) -> bool:
+        if f.type in ("text", "longtext"):
+            return (stored or None) == (new or None)
+        return bool(stored == new)
+
+    return all(same(spec.field(k), getattr(obj, k), v) for k, v in values.items() if not spec.field(k).write_only)
 
 
 def check_version(session: Session, spec: Spec, obj: Any, expected_version: int | None) -> None:
@@ -511,7 +534,8 @@ def delete(session: Session, actor: Actor, spec: Spec, record_id: int, expected_
     errors += _referred_errors(session, spec, obj.id)
     if errors:
         raise ValidationError(errors, labels={f.key: f for f in spec.fields})
-    spec.before_delete(session, obj, actor)
+    with _hooks(session):
+        spec.before_delete(session, obj, actor)
     return _set_deleted(session, actor, spec, obj, clock.now(), "delete")
 
 
@@ -708,7 +732,8 @@ def _apply_rows(
     for change, obj, values in planned:
         if change.delete:
             if obj is not None:
-                spec.before_delete(session, obj, actor)
+                with _hooks(session):
+                    spec.before_delete(session, obj, actor)
                 removed.append((obj, audit.snapshot(obj)))
                 obj.deleted_at = clock.now()
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.org import users
+from portal.records.display import md_escape
 from portal.ui.auth import renew_cookie
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import t
@@ -20,7 +21,7 @@ def render() -> None:
     st.subheader(t("account.profile"))
     st.markdown(
         f"- {t('col.username')}: `{actor.username}`\n"
-        f"- {t('col.display_name')}: {actor.display_name}\n"
+        f"- {t('col.display_name')}: {md_escape(actor.display_name)}\n"
         f"- {t('col.role')}: {t('role.' + actor.role)}"
     )
     st.subheader(t("account.change_password"))

@@ -21,7 +21,7 @@ from portal.org.users import UserSpec
 from portal.records import audit, display, registry
 from portal.records.spec import RecordSpec
 from portal.ui.db import unit_of_work
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_unit_id
@@ -105,7 +105,7 @@ def manage_user(actor: Actor) -> None:
                     return users.set_active(session, actor, user_id, not active, version)
 
             if attempt(toggle) is not None:
-                flash(t("admin.user_disabled" if active else "admin.user_enabled", username=name))
+                flash(tm("admin.user_disabled" if active else "admin.user_enabled", username=name))
                 st.rerun()
         with st.form("admin.form.reset", clear_on_submit=False):
             st.text_input(t("field.password"), type="password", key="admin.input.reset_password")
@@ -121,7 +121,7 @@ def manage_user(actor: Actor) -> None:
 
             if attempt(do_reset, errors) is not None:
                 st.session_state.pop("admin.input.reset_password", None)
-                flash(t("admin.password_reset", username=name))
+                flash(tm("admin.password_reset", username=name))
                 st.rerun()
             field_errors(slot, errors.get("password"))
 

@@ -1,28 +1,32 @@
 """Login glue: the only module that imports streamlit_authenticator.
 
-The library draws the login form and sets the cookie. Two things are done differently:
+The library draws the login form; everything else is done here:
 - passwords are checked against the database with lockout (portal.org.auth.authenticate),
   plugged in as the library model's check_credentials;
-- the login cookie is read and verified on the server from st.context.cookies on every
-  run, so a browser refresh is signed in on its first run, without waiting for the
-  library's cookie component to round-trip (which can leave a blank or signed-out page).
+- the login cookie is set and deleted by the server (serve.py's routes, HttpOnly), never
+  by script in the page: after the password check the browser is sent to /_portal/login
+  with a one-minute ticket, and to /_portal/logout on signing out;
+- the cookie is read and verified on the server from st.context.cookies on every run, so
+  a browser refresh or a deep link is signed in on its first run.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy import select
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from db.models import User
 from portal import clock
 from portal.config import CookieSettings, cookie_settings
 from portal.org import auth, users
 from portal.org.scope import Actor, actor_for
+from portal.ui import launcher
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import set_lang, t
 from portal.ui.messages import flash
@@ -30,10 +34,9 @@ from portal.ui.messages import flash
 log = logging.getLogger("portal.org.auth")
 ACTOR_KEY = "auth.actor"
 RESULT_KEY = "auth.login_result"
-PENDING_SET = "auth.pending_cookie"
-PENDING_DELETE = "auth.pending_cookie_delete"
+REDIRECT_MESSAGE = "auth.redirect_message"
 _LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
-TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+_warned_no_launcher: list[bool] = []
 
 
 def current_actor() -> Actor | None:
@@ -48,7 +51,7 @@ def current_actor() -> Actor | None:
             )
             if user is not None and not _usable(user):
                 user = None
-        elif not st.session_state.get(PENDING_DELETE):
+        else:
             token = _cookie(settings.name)
             user = auth.user_from_token(session, token, settings.key, settings.expiry_days)
         actor = actor_for(session, user) if user is not None else None
@@ -91,9 +94,12 @@ def _authenticator(settings: CookieSettings) -> Any:
     )
     model = authenticator.authentication_controller.authentication_model
     model.check_credentials = lambda username, password: _check_credentials(model, username, password)
-    # Cookies are verified in current_actor(); the library must not re-admit a cookie
-    # that the server has revoked.
+    # Cookies are verified in current_actor() and written by the server (serve.py): the
+    # library must neither re-admit a cookie the server revoked nor write its own copy
+    # from script, which could not be HttpOnly.
     authenticator.cookie_controller.get_cookie = lambda: None
+    authenticator.cookie_controller.set_cookie = lambda: None
+    authenticator.cookie_controller.delete_cookie = lambda: None
     return authenticator
 
 
@@ -116,13 +122,11 @@ def _check_credentials(model: Any, username: str, password: str) -> bool:
     return result.ok
 
 
-def login_page() -> None:
-    """The only page an anonymous visitor gets, whatever URL they asked for."""
+def login_page(next_path: str = "/") -> None:
+    """The only page an anonymous visitor gets, whatever URL they asked for; next_path is
+    that URL's path, where a successful sign-in lands."""
     settings = cookie_settings()
     authenticator = _authenticator(settings)
-    if st.session_state.pop(PENDING_DELETE, False):
-        # already worthless (revoked on the server); this removes it from the browser too
-        _cookie_script(f"{settings.name}=; path=/; max-age=0; SameSite=Strict")
     st.title(t("app.title"))
     st.caption(t("login.intro"))
     fields = {
@@ -139,10 +143,12 @@ def login_page() -> None:
         return
     status = st.session_state.get("authentication_status")
     if status:
-        st.session_state[PENDING_SET] = auth.encode_token(
-            st.session_state["username"], settings.key, settings.expiry_days
-        )
         st.session_state.pop(RESULT_KEY, None)
+        if launcher.active():
+            ticket = auth.make_ticket(st.session_state["username"], settings.key)
+            redirect(launcher.login_url(ticket, next_path))
+            st.stop()  # the browser leaves for the cookie and comes back signed in
+        _no_launcher()
         st.rerun()
     elif status is False:
         _show_login_failure()
@@ -158,41 +164,55 @@ def _show_login_failure() -> None:
         st.error(t("login.bad_credentials"))
 
 
-def sync_cookie() -> None:
-    """After a sign-in, write the cookie from the first settled run with a script that
-    runs as soon as it arrives: the library's write, made in the login run, can be cut
-    short by the rerun that follows, and its cookie component's reply triggers another
-    rerun that can unmount a second component before it writes. The token is ours
-    (a signed JWT), checked against the JWT alphabet before it goes into the page."""
-    # Kept and re-sent on every run of this session until the browser is known to hold
-    # it (its cookies as sent when the session opened): a rerun that outruns the script
-    # only delays the write. Writing the same cookie again is harmless.
-    token = st.session_state.get(PENDING_SET)
-    settings = cookie_settings()
-    if token and TOKEN_RE.fullmatch(token) and _cookie(settings.name) != token:
-        max_age = int(settings.expiry_days * 86400)
-        with st.sidebar:
-            _cookie_script(f"{settings.name}={token}; path=/; max-age={max_age}; SameSite=Strict")
+def redirect(url: str) -> None:
+    """Send the browser to url (a full page load): the message st.login and st.logout use,
+    which the page follows with window.location, so no script of ours runs in the page."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    msg = ForwardMsg()
+    msg.auth_redirect.url = url
+    ctx.enqueue(msg)
 
 
-def _cookie_script(cookie: str) -> None:
-    st.html(f"<script>document.cookie = '{cookie}';</script>", unsafe_allow_javascript=True)
+def _no_launcher() -> None:
+    if not _warned_no_launcher:
+        _warned_no_launcher.append(True)
+        log.warning("started without serve.py: no login cookie can be set, so a sign-in lasts for this browser tab")
+
+
+def show_redirect_message(keep: bool) -> None:
+    """The sentence a redirect brought along (?portal_msg=...). With keep (the login
+    page), it stays for the session: the login widget's own component reruns the page
+    once it loads, which would wipe a message shown only once."""
+    try:
+        arrived = launcher.MESSAGES.get(st.query_params.get(launcher.MESSAGE_PARAM) or "")
+    except Exception:  # noqa: BLE001 - no browser context (bare script run)
+        return
+    if arrived:
+        del st.query_params[launcher.MESSAGE_PARAM]
+        st.session_state[REDIRECT_MESSAGE] = arrived
+    key = st.session_state.get(REDIRECT_MESSAGE) if keep else st.session_state.pop(REDIRECT_MESSAGE, None)
+    if key:
+        (st.info if key == "shell.logged_out" else st.success)(t(key))
 
 
 def logout(actor: Actor) -> None:
     """Sign out everywhere: the server revokes every cookie this user holds, then the
-    browser's copy is deleted on the login page."""
+    browser's copy is deleted by /_portal/logout (script cannot delete an HttpOnly one)."""
     with unit_of_work() as session:
         users.logout(session, actor)
     _forget()
-    st.session_state.pop(PENDING_SET, None)
-    st.session_state[PENDING_DELETE] = True
+    if launcher.active():
+        redirect(launcher.logout_url("signed_out"))
+        st.stop()
     flash(t("shell.logged_out"), "info")
     st.rerun()
 
 
 def renew_cookie(actor: Actor) -> None:
     """Give this browser a fresh cookie after the user's others were revoked (a password
-    change signs out other devices, not this one)."""
-    settings = cookie_settings()
-    st.session_state[PENDING_SET] = auth.encode_token(actor.username, settings.key, settings.expiry_days)
+    change signs out other devices, not this one): a round trip through /_portal/login."""
+    if launcher.active():
+        ticket = auth.make_ticket(actor.username, cookie_settings().key)
+        redirect(launcher.login_url(ticket, "/account", "password_changed"))

@@ -160,7 +160,8 @@ def _list(grid: PivotGrid, f: Field) -> None:
             extra = " · ".join(v for v in row.extra.values() if v)
             head = f"**{display.md_escape(row.label)}**"
             st.markdown(head + (f"  \n:gray[{display.md_escape(extra)}]" if extra else ""))
-            for column, label in grid.columns:
+            for column, heading in grid.columns:
+                label = display.md_escape(heading)  # a widget label is markdown: an admin's text stays text
                 cell = (row.key, column)
                 wkey = _cell_key(grid, row.key, column)
                 if wkey not in st.session_state:

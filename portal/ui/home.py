@@ -13,7 +13,7 @@ from portal.org import units as orgunits
 from portal.org.scope import org_filter
 from portal.records import registry
 from portal.ui.db import unit_of_work
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.shell import require_page, selected_period, selected_unit_id
 
 
@@ -30,16 +30,16 @@ def render() -> None:
             )
             or 0
         )
-    st.title(t("home.welcome", name=actor.display_name))
+    st.title(tm("home.welcome", name=actor.display_name))
     home = next((u for u in units if u.id == actor.org_unit_id), None)
     if actor.sees_everything:
         st.write(t("home.scope_all", count=len(units)))
     elif home is not None:
-        st.write(t("home.scope", unit=i18n.label(lang(), home.name_zh, home.name_en), count=len(units) - 1))
+        st.write(tm("home.scope", unit=i18n.label(lang(), home.name_zh, home.name_en), count=len(units) - 1))
     chosen = next((u for u in units if u.id == selected_unit_id()), home)
     if chosen is not None:
         st.subheader(
-            t(
+            tm(
                 "home.selection",
                 unit=i18n.label(lang(), chosen.name_zh, chosen.name_en),
                 period=periods.label(selected_period(), lang()),

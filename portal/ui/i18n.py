@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from portal import i18n
+from portal.records.display import md_escape
 
 LANG_KEY = "lang"  # plain state: survives pages that do not render the switch
 SWITCH_KEY = "shell.language"  # the sidebar widget
@@ -37,3 +38,9 @@ def set_lang(value: str) -> None:
 
 def t(key: str, **params: Any) -> str:
     return i18n.t(key, lang(), **params)
+
+
+def tm(key: str, **params: Any) -> str:
+    """t() for text Streamlit renders as markdown: the parameters (names, titles, any
+    user text) are escaped, the catalogue's own formatting is kept."""
+    return i18n.t(key, lang(), **{k: v if isinstance(v, int | float) else md_escape(v) for k, v in params.items()})

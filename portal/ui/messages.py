@@ -8,8 +8,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from db.engine import DatabaseFileError
 from portal.errors import FieldError, PortalError, ValidationError
+from portal.records.display import md_escape
 from portal.ui.i18n import lang, t
 
 log = logging.getLogger("portal")
@@ -40,9 +43,11 @@ def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T 
                     errors.setdefault(ROWS_KEY, []).append(row_message(err))
                 else:
                     errors.setdefault(err.field, []).append(err.message(lang()))
-        st.error(t("error.validation", count=len(exc.errors)) if errors is not None else exc.message(lang()))
+        st.error(t("error.validation", count=len(exc.errors)) if errors is not None else md_escape(exc.message(lang())))
     except PortalError as exc:
-        st.error(exc.message(lang()))
+        st.error(md_escape(exc.message(lang())))  # messages quote values the user typed
+    except (DatabaseFileError, OperationalError, InterfaceError) as exc:
+        st.error(database_problem(exc))
     except Exception:  # the trace goes to the log, never to the screen
         log.exception("unexpected failure")
         st.error(t("error.generic"))
@@ -65,7 +70,20 @@ def row_message(err: FieldError) -> str:
     return t("records.row_error", type=kind, row=err.row, field=label, message=err.message(lang()))
 
 
+def database_problem(exc: DatabaseFileError | OperationalError | InterfaceError) -> str:
+    """What to tell a user when the database itself fails, with the log line that goes
+    with it: the file gone or replaced (already logged where it was noticed), a
+    read-only database, or a server that does not answer."""
+    if isinstance(exc, DatabaseFileError):
+        return t("error.db_file_gone")
+    if "readonly" in str(exc.orig or exc).replace("-", "").replace(" ", "").lower():
+        log.error("the database is read-only; nothing can be saved: %s", exc.orig or exc)
+        return t("error.db_readonly")
+    log.exception("database unavailable")
+    return t("error.db_unavailable")
+
+
 def field_errors(slot: Any, messages: list[str] | None) -> None:
     """Fill a placeholder under a form field with that field's errors."""
     if messages:
-        slot.error(" ".join(messages))
+        slot.error(md_escape(" ".join(messages)))

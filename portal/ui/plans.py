@@ -30,7 +30,8 @@ from portal.records.display import md_escape
 from portal.ui import children
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
-from portal.ui.i18n import lang, t
+from portal.ui.downloads import download_button
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
@@ -96,9 +97,11 @@ def render() -> None:
     ctx = attempt(load)
     if ctx is None:
         return
-    st.caption(t("plans.caption", unit=ctx.unit_name, month=ctx.month_label))
+    st.caption(tm("plans.caption", unit=ctx.unit_name, month=ctx.month_label))
     if month != selected_period():
-        st.caption(t("plans.month_from_period", period=periods.label(selected_period(), lang()), month=ctx.month_label))
+        st.caption(
+            tm("plans.month_from_period", period=periods.label(selected_period(), lang()), month=ctx.month_label)
+        )
     if ctx.locked:
         st.warning(t("plans.locked_banner", month=ctx.month_label), icon=":material/lock:")
     views: list[tuple[str, Callable[[Ctx], None]]] = [
@@ -334,12 +337,12 @@ def progress_form(ctx: Ctx) -> None:
         for name in ("item", "note", "quantity", "pct"):
             st.session_state.pop(k("progress", name), None)
         title = next((c.title for c in open_cards if c.id == item_id), "")
-        flash(t("plans.progress.saved", title=md_escape(title)))
+        flash(tm("plans.progress.saved", title=title))
         st.rerun()
     for name, slot in slots.items():
         field_errors(slot, errors.pop(name, None))
     for messages in errors.values():  # the month locked meanwhile, an item gone...
-        st.error(" ".join(messages))
+        st.error(md_escape(" ".join(messages)))
 
 
 # -- items ----------------------------------------------------------------------------------
@@ -576,22 +579,22 @@ def _report_status(ctx: Ctx) -> None:
         help=clock.local_time(state.submitted_at) if state.submitted_at else None,
     )
     if state.submitted_by:
-        cols[2].caption(t("plans.report.by", name=state.submitted_by))
+        cols[2].caption(tm("plans.report.by", name=state.submitted_by))
     flag = "—" if state.on_time is None else (f"✓ {t('plans.on_time')}" if state.on_time else f"✗ {t('plans.late')}")
     cols[3].metric(t("plans.report.on_time"), flag)
     if state.status == "returned":
         st.warning(
-            t("plans.report.returned", by=state.reviewed_by or "—", comment=md_escape(state.review_comment or "—")),
+            tm("plans.report.returned", by=state.reviewed_by or "—", comment=state.review_comment or "—"),
             icon=":material/undo:",
         )
     elif state.status == "approved":
         st.success(
-            t(
+            tm(
                 "plans.report.approved",
                 by=state.reviewed_by or "—",
                 time=clock.local_time(state.reviewed_at) if state.reviewed_at else "—",
             )
-            + (t("plans.report.comment", comment=md_escape(state.review_comment)) if state.review_comment else ""),
+            + (tm("plans.report.comment", comment=state.review_comment) if state.review_comment else ""),
             icon=":material/verified:",
         )
     elif state.status == "submitted":
@@ -645,21 +648,16 @@ def _downloads(ctx: Ctx, row: Any) -> None:
     for fmt, maker, mime in (("docx", module.monthly_report_docx, DOCX), ("xlsx", module.monthly_report_xlsx, XLSX)):
 
         def make(maker: Callable[..., bytes] = maker) -> bytes:
-            try:
-                with unit_of_work() as session:
-                    return maker(session, actor, unit_id, month, language)
-            except Exception:  # logged; an empty file beats a trace
-                log.exception("monthly report download failed")
-                return b""
+            with unit_of_work() as session:
+                return maker(session, actor, unit_id, month, language)
 
-        row.download_button(
+        download_button(
+            row,
             t(f"plans.report.download_{fmt}"),
             make,
             file_name=t("plans.report.file_name", unit=ctx.unit_name, month=month) + f".{fmt}",
             mime=mime,
             key=k("report", f"download_{fmt}"),
-            icon=":material/download:",
-            on_click="ignore",
         )
 
 
@@ -684,7 +682,7 @@ def review_view(ctx: Ctx) -> None:
     pending = [r for r in rows if r.status == "submitted"]
     if pending:
         listed = t("plans.draft.sep").join(
-            t("plans.review.pending_item", unit=r.unit, month=periods.label(r.month, lang())) for r in pending[:6]
+            tm("plans.review.pending_item", unit=r.unit, month=periods.label(r.month, lang())) for r in pending[:6]
         )
         st.info(
             t("plans.review.pending", count=len(pending), list=listed + ("…" if len(pending) > 6 else "")),
@@ -748,9 +746,9 @@ def review_view(ctx: Ctx) -> None:
         ctx.actor,
         report,
         key=k("review", "report"),
-        message=lambda step: t(
+        message=lambda step: tm(
             done.get(step, "workflow.done"),
-            unit=md_escape(names[unit_id]),
+            unit=names[unit_id],
             month=periods.label(month, lang()),
             step=step,
         ),

@@ -9,7 +9,6 @@ prefix is the spec's slug unless the page passes another.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import logging
@@ -21,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import clock, i18n, periods
+from portal.config import limits
 from portal.errors import NotFound, ValidationError
 from portal.org import units as orgunits
 from portal.org.scope import Actor
@@ -32,7 +32,8 @@ from portal.records.spec import PAGE_SIZES
 from portal.ui import children, photos
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
-from portal.ui.i18n import lang, t
+from portal.ui.downloads import download_button
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import ROWS_KEY, attempt, field_errors, flash
 from portal.ui.stats import stats_view
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export i
     from streamlit.elements.arrow import DataframeStateInput
 
 log = logging.getLogger("portal")
-MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+MIN_DATE, MAX_DATE = periods.FIRST_DAY, periods.LAST_DAY  # the window every date field accepts
 TRASH_PAGE = 25
 ROW_PX = 35
 
@@ -188,9 +189,13 @@ def _filter_widget(ctx: Ctx, f: Field) -> None:
             placeholder=t("records.all"),
         )
     elif f.type == "date":
+        # An empty range to start with, given through session state rather than value=[]:
+        # a default next to a value Streamlit itself put into session state (it does after
+        # a rerun from a form) makes it log a warning on every such run.
+        if wkey not in st.session_state:
+            st.session_state[wkey] = ()
         st.date_input(
             label,
-            value=[],  # an empty range: no dates picked yet
             key=wkey,
             min_value=MIN_DATE,
             max_value=MAX_DATE,
@@ -223,7 +228,9 @@ def list_view(ctx: Ctx) -> None:
     sig = display.signature(filters, per_page)
     if st.session_state.get(ctx.k("page", "filters")) != sig:  # new filters: back to page 1
         st.session_state[ctx.k("page", "filters")] = sig
-        st.session_state[page_key] = 1
+        # Dropped, not set to 1: the pager takes its page from `default` below, and a
+        # value set through session state as well makes Streamlit warn of the conflict.
+        st.session_state.pop(page_key, None)
     wanted = st.session_state.get(page_key) or 1
     with unit_of_work() as session:
         page = attempt(lambda: service.list_page(session, ctx.actor, spec, filters, wanted, per_page))
@@ -429,7 +436,7 @@ def _request_reload(prefix: str) -> None:
 def _show_stale(ctx: Ctx, stale: dict[str, Any], names: dict[int, str]) -> None:
     by = stale.get("by")
     when = clock.local_time(stale["at"]) if stale.get("at") else ""
-    text = t("records.stale_by", by=by, when=when) if by else t("records.stale")
+    text = tm("records.stale_by", by=by, when=when) if by else t("records.stale")
     st.warning(text, icon=":material/sync_problem:")
     rows = stale.get("rows") or []
     if rows:
@@ -542,7 +549,7 @@ def add_view(ctx: Ctx) -> None:
             st.session_state[wkey] = defaults[f.key]
     st.caption(t("records.required_hint"))
     generation = st.session_state.get(ctx.k("add", "generation"), 0)
-    with st.form(ctx.k("form", f"add{generation or ''}"), clear_on_submit=False, enter_to_submit=False):
+    with st.form(ctx.k("form", "add"), clear_on_submit=False, enter_to_submit=False):
         slots = _field_widgets(ctx, fields, "add", current=None)
         tables = _inline_editors(ctx, None, editable=True, generation=generation)
         submitted = st.form_submit_button(t("records.add_submit"), type="primary", icon=":material/add:")
@@ -708,14 +715,14 @@ def _errors_without_slot(ctx: Ctx, errors: dict[str, list[str]]) -> None:
     for name, messages in errors.items():
         if name == ROWS_KEY:
             for message in messages:
-                st.error(message)
+                st.error(display.md_escape(message))
             continue
         try:
             label = ctx.spec.field(name).label(ctx.lang)
         except KeyError:
             label = ""
-        text = " ".join(messages)
-        st.error(f"{label}{t('records.colon')}{text}" if label else text)
+        text = display.md_escape(" ".join(messages))  # a message may quote what the user typed
+        st.error(f"{display.md_escape(label)}{t('records.colon')}{text}" if label else text)
 
 
 # -- trash ----------------------------------------------------------------------------------
@@ -766,9 +773,9 @@ def trash_view(ctx: Ctx) -> None:
                     flash(t("records.restored", record=display.md_escape(label)))
                     st.rerun()
     if page.pages > 1:
-        if st.session_state.get(page_key) != page.page:
-            st.session_state[page_key] = page.page
-        st.pagination(page.pages, key=page_key)
+        if st.session_state.get(page_key) not in (None, page.page):
+            st.session_state.pop(page_key)  # past the last page: start again where we are
+        st.pagination(page.pages, default=page.page, key=page_key)
 
 
 # -- import and export ----------------------------------------------------------------------
@@ -785,20 +792,6 @@ def io_view(ctx: Ctx) -> None:
         import_section(ctx)
 
 
-def _bytes_later(make: Callable[[], bytes]) -> Callable[[], bytes]:
-    """Download contents made when the button is clicked (on Streamlit's download thread,
-    so a failure is logged and an empty file is better than a trace on screen)."""
-
-    def run() -> bytes:
-        try:
-            return make()
-        except Exception:  # logged, never shown
-            log.exception("download failed")
-            return b""
-
-    return run
-
-
 def export_section(ctx: Ctx) -> None:
     spec, today = ctx.spec, clock.today()
     st.subheader(t("records.export_title"))
@@ -812,31 +805,30 @@ def export_section(ctx: Ctx) -> None:
             with unit_of_work() as session:
                 return records_io.export(session, actor, spec, filters, fmt, language)
 
-        row.download_button(
+        download_button(
+            row,
             t(f"records.export_{fmt}"),
-            _bytes_later(make),
+            make,
             file_name=display.export_filename(spec, language, fmt, today),
             mime=MIME[fmt],
             key=ctx.k("export", fmt),
-            icon=":material/download:",
-            on_click="ignore",
         )
 
 
 def import_section(ctx: Ctx) -> None:
     spec, language = ctx.spec, ctx.lang
     st.subheader(t("records.import_title"))
-    st.caption(t("records.import_help", mb=st.get_option("server.maxUploadSize")))
+    st.caption(t("records.import_help", mb=upload_limit_mb()))
     row = st.container(horizontal=True)
     for fmt in ("csv", "xlsx"):
-        row.download_button(
+        download_button(
+            row,
             t(f"records.template_{fmt}"),
-            _bytes_later(functools.partial(records_io.template, spec, fmt, language)),
+            functools.partial(records_io.template, spec, fmt, language),
             file_name=display.export_filename(spec, language, fmt, clock.today(), True),
             mime=MIME[fmt],
             key=ctx.k("template", fmt),
             icon=":material/description:",
-            on_click="ignore",
         )
     upsert = False
     if spec.natural_key and ctx.may("edit"):
@@ -893,8 +885,25 @@ def import_section(ctx: Ctx) -> None:
     )
     if len(preview.rows) > 20:
         st.caption(t("records.preview_more", shown=20, rows=len(preview.rows)))
+    skip = False
+    if preview.duplicates:
+        shown = "、".join(str(n) for n in list(preview.duplicates)[:20]) + ("…" if len(preview.duplicates) > 20 else "")
+        st.warning(
+            t("records.import_duplicates", count=len(preview.duplicates), rows=shown), icon=":material/content_copy:"
+        )
+        skip = (
+            st.radio(
+                t("records.import_duplicates_choice"),
+                ["all", "skip"],
+                key=ctx.k("import", "duplicates"),
+                format_func=lambda v: t(f"records.import_duplicates_{v}"),
+                label_visibility="collapsed",
+            )
+            == "skip"
+        )
+    rows = len(preview.rows) - (len(preview.duplicates) if skip else 0)
     if st.button(
-        t("records.import_confirm", rows=len(preview.rows)),
+        t("records.import_confirm", rows=rows),
         key=ctx.k("import", "confirm"),
         type="primary",
         icon=":material/upload:",
@@ -905,7 +914,12 @@ def import_section(ctx: Ctx) -> None:
             def apply() -> tuple[int, int]:
                 with unit_of_work() as session:
                     return records_io.apply_import(
-                        session, ctx.actor, spec, preview, progress=lambda f: bar.progress(min(max(f, 0.0), 1.0))
+                        session,
+                        ctx.actor,
+                        spec,
+                        preview,
+                        progress=lambda f: bar.progress(min(max(f, 0.0), 1.0)),
+                        skip_duplicates=skip,
                     )
 
             done = attempt(apply)
@@ -917,6 +931,12 @@ def import_section(ctx: Ctx) -> None:
         st.session_state[ctx.k("import", "generation")] = generation + 1  # a fresh, empty uploader
         flash(t("records.imported", created=done[0], updated=done[1]))
         st.rerun()
+
+
+def upload_limit_mb() -> int | float:
+    """What a user may upload: the portal's limit, or the server's own cap when lower."""
+    mb = min(float(limits().upload_mb), float(st.get_option("server.maxUploadSize")))
+    return int(mb) if mb.is_integer() else mb
 
 
 def _import_errors(ctx: Ctx, preview: Any) -> None:

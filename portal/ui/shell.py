@@ -5,23 +5,25 @@ gate each page script passes through."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from db import migrate
+from db.engine import DatabaseFileError
 from portal import clock, i18n, navigation, periods
-from portal.config import ConfigError, cookie_settings, demo_mode
+from portal.config import ConfigError, cookie_settings, demo_mode, limits
 from portal.navigation import PageDef
 from portal.org import units as orgunits
 from portal.org import users
 from portal.org.scope import Actor
 from portal.ui import auth
 from portal.ui.db import engine, unit_of_work
-from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t
-from portal.ui.messages import show_flashes
+from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t, tm
+from portal.ui.messages import database_problem, show_flashes
 
 log = logging.getLogger("portal")
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,18 +34,21 @@ VISIBLE_KEY = "shell.visible_pages"
 
 def startup_check() -> None:
     """Stop with one clear sentence when the portal cannot safely run."""
-    key = None
+    key, params = None, {}
     try:
         cookie_settings()
+        limits()
         if not st.session_state.get("shell.startup_ok") and not migrate.is_current(engine()):
             key = "startup.db_outdated"
     except ConfigError as exc:
-        key = exc.key
+        key, params = exc.key, exc.params
+    except DatabaseFileError as exc:
+        key, params = ("startup.db_missing" if exc.reason == "missing" else "error.db_file_gone"), {"file": exc.path}
     except SQLAlchemyError:
         log.exception("database unreachable")
         key = "startup.db_unreachable"
     if key:
-        st.error(f"**{t('startup.title')}**  \n{t(key)}")
+        st.error(f"**{t('startup.title')}**  \n{t(key, **params)}")
         st.stop()
     st.session_state["shell.startup_ok"] = True
 
@@ -71,13 +76,14 @@ def run_anonymous() -> None:
         st.markdown(f"### {t('app.title')}")
         language_switch(None)
     demo_banner()
+    auth.show_redirect_message(keep=True)
     show_flashes()
     nav.run()
 
 
 def _login_for(slug: str) -> Callable[[], None]:
     def login() -> None:
-        auth.login_page()
+        auth.login_page("/" + navigation.page(slug).url_path)  # a deep link lands there after sign-in
 
     login.__name__ = f"login_{slug}"  # Streamlit names a function page after its function
     return login
@@ -95,7 +101,7 @@ def run_signed_in(actor: Actor) -> None:
     nav = st.navigation(list(pages.values()), position="hidden")
     sidebar(actor, pages)
     demo_banner()
-    auth.sync_cookie()
+    auth.show_redirect_message(keep=False)
     show_flashes()
     nav.run()
 
@@ -114,7 +120,7 @@ def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
         language_switch(actor)
         st.divider()
         st.caption(
-            t(
+            tm(
                 "app.signed_in_as",
                 name=actor.display_name,
                 role=t(f"role.{actor.role}"),
@@ -209,7 +215,7 @@ def require_page(slug: str) -> Actor:
     if actor is None:
         # Reached without the entry script's gate (a page file served on its own):
         # the same login form, and nothing else.
-        auth.login_page()
+        auth.login_page("/" + navigation.page(slug).url_path)
         st.stop()
     if not navigation.may_open(actor.role, slug):
         st.error(t("page.refused"))
@@ -222,5 +228,16 @@ def _startup_failed() -> bool:
     try:
         cookie_settings()
         return not (st.session_state.get("shell.startup_ok") or migrate.is_current(engine()))
-    except (ConfigError, SQLAlchemyError):
+    except (ConfigError, SQLAlchemyError, DatabaseFileError):
         return True
+
+
+@contextmanager
+def database_guard() -> Iterator[None]:
+    """Around a whole run (app.py): when the database fails mid-page - the file gone, the
+    server down - one sentence in place of Streamlit's error box; the log has the rest.
+    Streamlit's own rerun and stop signals are not Exceptions and pass through."""
+    try:
+        yield
+    except (DatabaseFileError, OperationalError, InterfaceError) as exc:
+        st.error(database_problem(exc), icon=":material/database:")

@@ -18,11 +18,12 @@ from portal.org import units as orgunits
 from portal.org.scope import Actor
 from portal.records import registry
 from portal.records import service as records
+from portal.records.display import md_escape
 from portal.records.fields import Field
 from portal.records.service import Filters
 from portal.ui.db import unit_of_work
 from portal.ui.grid import GridRow, PivotGrid, pivot_editor
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
@@ -57,7 +58,7 @@ def progress_view(actor: Actor) -> None:
     ready = [i for i in indicator_list if _available(i)]
     pending = [i for i in indicator_list if not _available(i)]
     st.caption(
-        t(
+        tm(
             "targets.caption",
             unit=unit.name(lang()),
             period=periods.label(selected_period(), lang()),
@@ -76,13 +77,13 @@ def progress_view(actor: Actor) -> None:
         format_func=lambda c: f"{c} {tg.indicator_name(by_code[c], lang())}",
     )
     indicator = by_code[code]
-    st.caption(t("targets.source", source=indicator.source or "-"))
+    st.caption(tm("targets.source", source=indicator.source or "-"))
     rows_units = [unit, *children]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     with unit_of_work() as session:
         progress = tg.progress(session, indicator, [u.ref for u in rows_units], selected_period(), today)
     period = progress[0].period
-    st.subheader(t("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
+    st.subheader(tm("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
     shown = progress[1:] or progress  # the units below; a unit with none shows itself
     st.altair_chart(charts.bullet_chart(tg.chart_rows(shown, names, indicator, lang()), lang()), width="stretch")
@@ -92,11 +93,11 @@ def progress_view(actor: Actor) -> None:
     if actor.role in tg.HEADS and children:
         _assign(actor, indicator, period, children)
     if pending:
-        st.caption(t("targets.pending", codes="、".join(f"{i.code} {tg.indicator_name(i, lang())}" for i in pending)))
+        st.caption(tm("targets.pending", codes="、".join(f"{i.code} {tg.indicator_name(i, lang())}" for i in pending)))
 
 
 def _summary(p: tg.Progress, indicator: Indicator) -> None:
-    unit = tg.unit_label(indicator, lang())
+    unit = md_escape(tg.unit_label(indicator, lang()))  # metric values are markdown
     cols = st.columns(4)
     cols[0].metric(t("targets.actual"), f"{formatting.number(p.actual)} {unit}")
     cols[1].metric(t("targets.target"), f"{formatting.number(p.target)} {unit}" if p.target is not None else "—")
@@ -131,7 +132,7 @@ def _cumulative(indicator: Indicator, unit: tg.UnitView, today: dt.date) -> None
         )
     if not actual:
         return
-    st.subheader(t("targets.cumulative", unit=unit.name(lang())))
+    st.subheader(tm("targets.cumulative", unit=unit.name(lang())))
     chart = charts.cumulative_chart(
         [{"date": d, "value": v} for d, v in actual],
         [{"date": d, "value": v} for d, v in expected],

@@ -67,11 +67,11 @@ HEADS = frozenset({"admin", "head"})
 
 
 def _month_error(key: str, value: Any) -> FieldError | None:
-    return None if periods.is_key(value, "month") else FieldError(key, "validation.month", {"value": value})
+    return periods.key_error(key, value, "month")
 
 
 def _period_error(key: str, value: Any) -> FieldError | None:
-    return None if periods.is_key(value) else FieldError(key, "validation.period", {"value": value})
+    return periods.key_error(key, value)
 
 
 def is_locked(session: Session, unit_id: int, month: str) -> bool:
@@ -512,6 +512,11 @@ class MonthlyReportSpec(RecordSpec):
         ),
     )
 
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        if creating:  # in the same INSERT: set afterwards, it would be a second version
+            obj.due_date = due_for(session, session.get_one(OrgUnit, obj.org_unit_id), obj.month)
+
 
 # -- the cycle ---------------------------------------------------------------------------------
 
@@ -541,13 +546,7 @@ def report_for(session: Session, actor: Actor, unit_id: int, month: str, create:
         )
     )
     if report is None and create:
-        report = records.create(
-            session,
-            actor,
-            MonthlyReportSpec,
-            {"org_unit_id": unit.id, "month": month},
-            system={"due_date": due_for(session, unit, month)},
-        )
+        report = records.create(session, actor, MonthlyReportSpec, {"org_unit_id": unit.id, "month": month})
     return report
 
 
