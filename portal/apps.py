@@ -116,6 +116,9 @@ class Manifest:
     reports: documents offered by the CLI's ``report`` command.
     locales: folder with ``zh-CN.json`` and ``en.json``; merged into the catalogues.
     home: dotted path to ``todo(session, actor, today, lang) -> list[Todo]`` for the home page.
+    figures: named figures the indicator engine may compute (kind "figure"), as (name, dotted
+    path to ``fn(session, units, start, end) -> {unit_id: (numerator, denominator)}``): one
+    definition of a figure the area's own pages show too.
     """
 
     code: str
@@ -130,6 +133,7 @@ class Manifest:
     reports: tuple[ReportDef, ...] = ()
     locales: Path | None = None
     home: str | None = None
+    figures: tuple[tuple[str, str], ...] = ()
     programme: bool = field(default=True, compare=False)
 
     def title(self, lang: str) -> str:
@@ -177,6 +181,19 @@ def manifests() -> tuple[Manifest, ...]:
 def programmes() -> tuple[Manifest, ...]:
     """The programme areas only (education, plans, training, sanitation...)."""
     return tuple(m for m in manifests() if m.programme)
+
+
+def figure(name: str) -> Callable[..., Any]:
+    """A named figure from a manifest (an indicator definition can only name these)."""
+    for m in manifests():
+        for known, dotted in m.figures:
+            if known == name:
+                return loader(dotted)
+    raise KeyError(name)
+
+
+def figure_names() -> list[str]:
+    return [name for m in manifests() for name, _ in m.figures]
 
 
 def by_code(code: str) -> Manifest:

@@ -231,7 +231,7 @@ def indicator_times(engine: Engine) -> dict[str, float]:
         with transaction(engine) as s:
             for indicator in indicators:
                 definition = ind.definition_of(indicator)
-                if definition.kind == "ratio":
+                if definition.kind in ("ratio", "figure") or definition.numerator is None:
                     continue
                 series = ind.aggregate_series(
                     s, definition.numerator, every, dt.date(2026, 1, 1), dt.date(2026, 12, 31)

@@ -7,6 +7,8 @@ A definition is JSON, one of:
    "filters": {"activity_type": "lecture"}}
   {"kind": "ratio", "numerator": {...aggregate...}, "denominator": {...}, "factor": 100}
   {"kind": "per_population", "numerator": {...}, "population": "resident", "factor": 100}
+  {"kind": "figure", "name": "plans.reports_on_time", "factor": 100}: a figure an area
+    computes for its own pages too (its manifest names it), as numerator / denominator
 An aggregate is {"record", "agg": count|sum|distinct, "field" (for sum and distinct),
 "filters": {field: value | [values] | {"not": [values]}}}. A record type that does not
 exist yet (training, sanitation, plans) is allowed: the indicator reads as unavailable
@@ -35,7 +37,7 @@ from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 
 AGGS = ("count", "sum", "distinct")
-KINDS = ("aggregate", "ratio", "per_population")
+KINDS = ("aggregate", "ratio", "per_population", "figure")
 # One per programme area, from the manifests.
 AREAS = tuple(Choice(m.area, m.title_zh, m.title_en) for m in apps.programmes() if m.area)
 PERIOD_TYPES = (
@@ -59,10 +61,11 @@ class Aggregate:
 @dataclass(frozen=True)
 class Definition:
     kind: str
-    numerator: Aggregate
+    numerator: Aggregate | None
     denominator: Aggregate | None = None
     population: str | None = None
     factor: float = 1.0
+    figure: str | None = None
 
 
 def _aggregate(data: Any, where: str) -> Aggregate:
@@ -109,6 +112,11 @@ def parse_definition(text: str | dict[str, Any]) -> Definition:
     factor = data.get("factor", 1)
     if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor <= 0:
         raise ValueError("'factor' must be a positive number")
+    if kind == "figure":
+        name = data.get("name")
+        if name not in apps.figure_names():
+            raise ValueError(f"'name' must be one of {', '.join(apps.figure_names())}")
+        return Definition(kind, None, factor=factor, figure=name)
     if kind == "aggregate":
         return Definition(kind, _aggregate(data.get("numerator", data), "aggregate"), factor=factor)
     numerator = _aggregate(data.get("numerator"), "numerator")
@@ -328,6 +336,15 @@ def compute(
     session: Session, definition: Definition, units: list[UnitRef], start: dt.date, end: dt.date
 ) -> dict[int, Value]:
     """The indicator for each unit's subtree over [start, end]."""
+    if definition.kind == "figure":
+        found = apps.figure(definition.figure or "")(session, units, start, end)
+        out_figure = {}
+        for u in units:
+            num, den = found.get(u.id, (0.0, 0.0))
+            out_figure[u.id] = Value(num / den * definition.factor if den else None, num, den)
+        return out_figure
+    if definition.numerator is None:  # parse_definition gives every other kind one
+        raise ValueError("a definition needs a numerator")
     paths = _paths(session)
     numerators = aggregate_values(session, definition.numerator, units, start, end, paths)
     if numerators is None:

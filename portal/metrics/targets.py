@@ -267,8 +267,8 @@ def cumulative_series(
     start, end = periods.bounds(period)
     definition = ind.definition_of(indicator)
     target = targets_for(session, indicator, [unit.id], period)[unit.id]
-    if definition.kind == "ratio":
-        return [], [], [], target
+    if definition.kind in ("ratio", "figure") or definition.numerator is None:
+        return [], [], [], target  # a rate has no running total to draw
     series = ind.aggregate_series(session, definition.numerator, [unit], start, end) or {unit.id: {}}
     denominator = 1.0
     if definition.kind == "per_population":
@@ -459,8 +459,11 @@ def drill_filters(indicator: Indicator, unit_id: int, selected: str) -> tuple[st
     period = indicator_period(indicator, selected)
     start, end = periods.bounds(period)
     values: dict[str, Any] = {}
-    for name, wanted in definition.numerator.filters.items():
+    numerator = definition.numerator
+    if numerator is None:  # a figure: the records behind it are its area's own page
+        return "", values, (start, end)
+    for name, wanted in numerator.filters.items():
         if isinstance(wanted, dict):
             continue  # "not in" filters are not offered by the table's filter set
         values[name] = wanted if isinstance(wanted, list) else [wanted]
-    return definition.numerator.record, values, (start, end)
+    return numerator.record, values, (start, end)

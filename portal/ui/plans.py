@@ -767,7 +767,7 @@ def charts_view(ctx: Ctx) -> None:
     with unit_of_work() as session:
         completion = pv.completion_by_month(session, ctx.actor, ctx.unit_id, months, ctx.today)
         units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
-        grid = pv.review_grid(session, ctx.actor, units, months, ctx.today)
+        ontime = pv.ontime_by_unit(session, ctx.actor, units, months, ctx.today)
         below = pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
     cards = [card for _, card in below]
     for row in completion:
@@ -803,7 +803,7 @@ def charts_view(ctx: Ctx) -> None:
         st.caption(t("plans.chart.subtree_note", count=len(cards)))
     first, last = periods.label(months[0], lang()), periods.label(months[-1], lang())
     st.altair_chart(
-        pc.ontime_chart(pv.ontime_by_unit(grid), lang(), t("plans.chart.ontime_title", first=first, last=last)),
+        pc.ontime_chart(ontime, lang(), t("plans.chart.ontime_title", first=first, last=last)),
         width="stretch",
         key=k("chart", "ontime"),
     )

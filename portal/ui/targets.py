@@ -115,7 +115,8 @@ def _status_text(p: tg.Progress) -> str:
 def _available(indicator: Indicator) -> bool:
     try:
         definition = ind.definition_of(indicator)
-        registry.get(definition.numerator.record)
+        if definition.numerator is not None:
+            registry.get(definition.numerator.record)
     except (KeyError, ValueError):
         return False
     return True

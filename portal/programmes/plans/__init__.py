@@ -41,4 +41,5 @@ MANIFEST = Manifest(
         ),
     ),
     locales=Path(__file__).parent / "locales",
+    figures=(("plans.reports_on_time", "portal.programmes.plans.figures:on_time_figure"),),
 )

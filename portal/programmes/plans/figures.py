@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -431,14 +432,15 @@ def year_data(session: Session, actor: Actor, unit_id: int, year: int | str, tod
         )
     }
     cal = calendars.load_calendar(session)
+    first = first_months(session).get(unit.id)  # it owes a report for every month from its first plan on
     carried_on = {i.carried_from_id for i in items if i.carried_from_id}
     month_rows, problems, closed = [], [], set()
     for month in months:
         own = [i for i in items if i.month == month]
         info = _report_info(session, unit, month, reports.get(month), cal)
         status = info.display_status(today)
-        if not own and not info.exists:
-            status = "none"
+        if not own and not info.exists and (first is None or month < first or status != "overdue"):
+            status = "none"  # nothing planned and nothing owed yet (reports_on_time's rule)
         elif status == "draft" and today <= periods.bounds(month)[1]:
             status = "not_due"
         month_rows.append(
@@ -478,3 +480,87 @@ def year_data(session: Session, actor: Actor, unit_id: int, year: int | str, tod
         today,
         max(closed, default=None),
     )
+
+
+# --------------------------------------------------------------------------- punctuality
+
+
+def reports_on_time(
+    session: Session, units: Sequence[Any], months: Sequence[str], today: dt.date
+) -> dict[int, tuple[int, int]]:
+    """Per unit (its subtree), over the given report months: the reports due so far and
+    those sent on time. One definition for every page, chart, report and indicator: a
+    unit that plans (it has items or a report row that month) owes that month's report;
+    a report sent counts by its on-time flag; one never sent counts as late once its due
+    date has passed; a month not yet due counts only if it was already sent."""
+    months = list(months)
+    if not months or not units:
+        return {int(getattr(u, "id", u)): (0, 0) for u in units}
+    reports = {
+        (r.org_unit_id, r.month): r
+        for r in session.scalars(
+            select(MonthlyReport).where(MonthlyReport.month.in_(months), MonthlyReport.deleted_at.is_(None))
+        )
+    }
+    starts = first_months(session)
+    owing = {(unit_id, month) for unit_id, first in starts.items() for month in months if month >= first}
+    unit_rows = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({uid for uid, _ in owing})))}
+    calendar = calendars.load_calendar(session)
+    per_unit: dict[int, list[int]] = {}
+    for unit_id, month in owing:
+        unit = unit_rows.get(unit_id)
+        if unit is None or unit.deleted_at is not None:
+            continue
+        report = reports.get((unit_id, month))
+        tally = per_unit.setdefault(unit_id, [0, 0])
+        if report is not None and report.submitted_at is not None:
+            tally[1] += 1
+            tally[0] += bool(report.on_time)
+        elif today > calendars.due_date(calendar, month, unit.report_due_rule or calendars.DEFAULT_DUE_RULE):
+            tally[1] += 1  # never sent and past due: late
+    paths = {uid: unit.path for uid, unit in unit_rows.items()}
+    out: dict[int, tuple[int, int]] = {}
+    for u in units:
+        uid, path = (u.id, u.path) if hasattr(u, "path") else (u, None)
+        if path is None:
+            path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == uid)) or ""
+        on_time = due = 0
+        for leaf, (good, owed) in per_unit.items():
+            if paths.get(leaf, "").startswith(path):
+                on_time, due = on_time + good, due + owed
+        out[uid] = (on_time, due)
+    return out
+
+
+def first_months(session: Session) -> dict[int, str]:
+    """Each unit's first planned month: from then on it owes a monthly report."""
+    firsts: dict[int, str] = {}
+    for model in (PlanItem, MonthlyReport):
+        rows = session.execute(
+            select(model.org_unit_id, func.min(model.month))
+            .where(model.deleted_at.is_(None))
+            .group_by(model.org_unit_id)
+        )
+        for unit_id, month in rows:
+            if month and (unit_id not in firsts or month < firsts[unit_id]):
+                firsts[unit_id] = month
+    return firsts
+
+
+def report_months_due_in(start: dt.date, end: dt.date) -> list[str]:
+    """The months whose reports fall due between start and end: a month's report is due
+    early the next month, so a year covers December of the year before to November."""
+    first = periods.month_key(start.replace(day=1) - dt.timedelta(days=1))
+    months, month = [], first
+    while periods.bounds(month)[0] < end.replace(day=1):
+        months.append(month)
+        month = plans.next_month(month)
+    return months
+
+
+def on_time_figure(
+    session: Session, units: Sequence[Any], start: dt.date, end: dt.date
+) -> dict[int, tuple[float, float]]:
+    """The indicator engine's entry (kind "figure", name "plans.reports_on_time")."""
+    found = reports_on_time(session, units, report_months_due_in(start, end), clock.today())
+    return {uid: (float(good), float(owed)) for uid, (good, owed) in found.items()}

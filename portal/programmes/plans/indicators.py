@@ -37,8 +37,8 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         "Monthly reports on time",
         PCT,
         "year",
-        ratio(agg("monthly_reports", on_time=True), agg("monthly_reports", on_time=[True, False])),
+        {"kind": "figure", "name": "plans.reports_on_time", "factor": 100},
         100,
-        "002 篇二：“于次月初5个工作日内上报县卫生监督所”",
+        "002 篇二：“于次月初5个工作日内上报县卫生监督所”（未上报的按逾期计）",
     ),
 )

@@ -433,16 +433,16 @@ def owner_load(
     ]
 
 
-def ontime_by_unit(rows: list[GridRow]) -> list[dict[str, Any]]:
-    """Per unit over the grid's months: reports due so far, and those in on time (a report
-    still missing after its due date counts as late)."""
-    out: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        entry = out.setdefault(row.unit_id, {"unit": row.unit, "due": 0, "on_time": 0})
-        if row.on_time is not None or row.status == "overdue":
-            entry["due"] += 1
-            entry["on_time"] += bool(row.on_time)
-    return list(out.values())
+def ontime_by_unit(
+    session: Session, actor: Actor, units: list[tuple[int, str]], months: list[str], today: dt.date
+) -> list[dict[str, Any]]:
+    """Per unit over the months: reports due so far, and those in on time, by the one
+    definition every page and the MP-ONTIME indicator share (figures.reports_on_time): a
+    report still missing after its due date counts as late."""
+    for unit_id, _ in units:
+        get_unit_in_scope(session, actor, unit_id)
+    found = figures.reports_on_time(session, [uid for uid, _ in units], months, today)
+    return [{"unit": name, "due": found[uid][1], "on_time": found[uid][0]} for uid, name in units]
 
 
 def grid_cells(rows: list[GridRow], lang: str) -> list[dict[str, Any]]:
