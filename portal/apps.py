@@ -102,6 +102,19 @@ class Todo:
 
 
 @dataclass(frozen=True)
+class OverviewColumn:
+    """One figure per unit in a head's table of the units below (home page): the text to
+    show and a severity for its colour (ok | info | warning | error | none — "none" is
+    "no data", never red). ``page`` is where the figure is worked on."""
+
+    key: str
+    title: str
+    values: dict[int, str]
+    severity: dict[int, str]
+    page: str = "home"
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What one area (or shared package) brings. Every attribute is optional but ``code``.
 
@@ -116,6 +129,8 @@ class Manifest:
     reports: documents offered by the CLI's ``report`` command.
     locales: folder with ``zh-CN.json`` and ``en.json``; merged into the catalogues.
     home: dotted path to ``todo(session, actor, today, lang) -> list[Todo]`` for the home page.
+    overview: dotted path to ``overview(session, actor, unit_ids, today, lang) ->
+    list[OverviewColumn]``: the area's columns in a head's table of the units below.
     figures: named figures the indicator engine may compute (kind "figure"), as (name, dotted
     path to ``fn(session, units, start, end) -> {unit_id: (numerator, denominator)}``): one
     definition of a figure the area's own pages show too.
@@ -133,6 +148,7 @@ class Manifest:
     reports: tuple[ReportDef, ...] = ()
     locales: Path | None = None
     home: str | None = None
+    overview: str | None = None
     figures: tuple[tuple[str, str], ...] = ()
     programme: bool = field(default=True, compare=False)
 

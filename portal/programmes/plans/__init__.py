@@ -41,5 +41,7 @@ MANIFEST = Manifest(
         ),
     ),
     locales=Path(__file__).parent / "locales",
+    home="portal.programmes.plans.home:todo",
+    overview="portal.programmes.plans.home:overview",
     figures=(("plans.reports_on_time", "portal.programmes.plans.figures:on_time_figure"),),
 )
