@@ -355,7 +355,7 @@ def items_view(ctx: Ctx) -> None:
         st.caption(t("plans.items.locked"))
     elif ctx.writer:
         month_table(ctx)
-    with st.expander(t("plans.items.all_fields"), icon=":material/table_view:", expanded=not ctx.writer):
+    with st.expander(t("plans.items.all_fields"), icon=":material/table_view:", expanded=not ctx.writer or ctx.locked):
         render_records(pl.PlanItemSpec, ctx.actor, key="plan_items", unit_id=ctx.unit_id, period=ctx.month)
 
 
