@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from db.models import MonthlyReport
-from portal import clock, formatting, i18n, periods
+from portal import clock, formatting, home, i18n, periods
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import charts as pc
 from portal.programmes.plans import specs as pl
@@ -34,7 +34,7 @@ from portal.ui.downloads import download_button
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
-from portal.ui.shell import require_page, selected_period, selected_unit_id
+from portal.ui.shell import arrival_view, require_page, selected_period, selected_unit_id
 
 log = logging.getLogger("portal")
 KEY = "plans"
@@ -57,6 +57,7 @@ class Ctx:
     today: dt.date
     state: pv.ReportState
     cards: list[pv.Card]
+    has_below: bool = False
 
     @property
     def locked(self) -> bool:
@@ -92,6 +93,7 @@ def render() -> None:
                 today,
                 pv.report_state(session, actor, unit.id, month, today),
                 pv.board(session, actor, unit.id, month, today),
+                bool(home.units_below(session, actor, unit.id)),
             )
 
     ctx = attempt(load)
@@ -105,15 +107,22 @@ def render() -> None:
     if ctx.locked:
         st.warning(t("plans.locked_banner", month=ctx.month_label), icon=":material/lock:")
     views: list[tuple[str, Callable[[Ctx], None]]] = [
-        (t("plans.tab.board"), board_view),
-        (t("plans.tab.items"), items_view),
-        (t("plans.tab.report"), report_view),
-        (t("plans.tab.close"), close_view),
+        ("board", board_view),
+        ("items", items_view),
+        ("report", report_view),
+        ("close", close_view),
     ]
     if actor.role in pl.HEADS:
-        views.append((t("plans.tab.review"), review_view))
-    views.append((t("plans.tab.charts"), charts_view))
-    tabs = st.tabs([label for label, _ in views], key=k("tabs", "view"))
+        views.append(("review", review_view))
+    views.append(("charts", charts_view))
+    labels = {code: t(f"plans.tab.{code}") for code, _ in views}
+    key = k("tabs", "view")
+    wanted = arrival_view(list(labels))  # a home-page link: ?view=review&month=2026-10
+    if wanted is None and key not in st.session_state and ctx.has_below and actor.role in pl.HEADS:
+        wanted = "review"  # a head of units below opens on their grid
+    if wanted is not None:
+        st.session_state[key] = labels[wanted]
+    tabs = st.tabs(list(labels.values()), key=key, on_change="rerun")
     for tab, (_, draw) in zip(tabs, views):
         with tab:
             draw(ctx)

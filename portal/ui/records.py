@@ -35,6 +35,7 @@ from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import ROWS_KEY, attempt, field_errors, flash
+from portal.ui.shell import arrival_view
 from portal.ui.stats import stats_view
 
 if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export it at the top
@@ -106,17 +107,24 @@ def render_records(
     ctx = Ctx(spec, actor, key or spec.slug, unit_id, period, lang())
     with unit_of_work() as session:
         ctx.units = orgunits.tree(session, actor)
-    views: list[tuple[str, Callable[[], None]]] = [*extra_tabs, (t("records.tab.list"), lambda: list_view(ctx))]
+    views: list[tuple[str, str, Callable[[], None]]] = [
+        *((label, label, draw) for label, draw in extra_tabs),
+        ("list", t("records.tab.list"), lambda: list_view(ctx)),
+    ]
     if ctx.may("create"):
-        views.append((t("records.tab.add"), lambda: add_view(ctx)))
+        views.append(("add", t("records.tab.add"), lambda: add_view(ctx)))
     if spec.stats is not None:
-        views.append((t("records.tab.stats"), lambda: stats_view(spec, actor, ctx.filters, ctx.prefix)))
+        views.append(("stats", t("records.tab.stats"), lambda: stats_view(spec, actor, ctx.filters, ctx.prefix)))
     if ctx.may("export") or ctx.may("import"):
-        views.append((t("records.tab.io"), lambda: io_view(ctx)))
+        views.append(("io", t("records.tab.io"), lambda: io_view(ctx)))
     if ctx.may("delete"):
-        views.append((t("records.tab.trash"), lambda: trash_view(ctx)))
-    tabs = st.tabs([label for label, _ in views], key=ctx.k("tabs", "view"))
-    for tab, (_, draw) in zip(tabs, views):
+        views.append(("trash", t("records.tab.trash"), lambda: trash_view(ctx)))
+    key = ctx.k("tabs", "view")
+    wanted = arrival_view([code for code, _, _ in views])  # a home-page link: ?view=add
+    if wanted is not None:
+        st.session_state[key] = next(label for code, label, _ in views if code == wanted)
+    tabs = st.tabs([label for _, label, _ in views], key=key, on_change="rerun")
+    for tab, (_, _, draw) in zip(tabs, views):
         with tab:
             draw()
 

@@ -115,6 +115,7 @@ def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
         st.markdown(f"### {t('app.title')}")
         menu(visible, pages)
         st.divider()
+        arrive(units)
         unit_picker(actor, units)
         period_picker()
         language_switch(actor)
@@ -138,6 +139,33 @@ def menu(visible: list[PageDef], pages: dict[str, st.Page]) -> None:
             section = p.section_key
             st.caption(t(section))
         st.page_link(pages[p.slug], label=t(p.title_key), icon=p.icon)
+
+
+def arrive(units: list[orgunits.UnitRow]) -> None:
+    """A link from the home page may carry ``unit`` and ``month``: they choose the sidebar's
+    unit and period (when the user may see them) and leave the URL; ``view`` stays for the
+    page (see arrival_view)."""
+    params = st.query_params
+    unit = params.get("unit")
+    if unit is not None:
+        if unit.isdigit() and int(unit) in {u.id for u in units}:
+            st.session_state[UNIT_KEY] = int(unit)
+        del params["unit"]
+    month = params.get("month")
+    if month is not None:
+        if month in periods.picker_options(clock.today()):
+            st.session_state[PERIOD_KEY] = month
+        del params["month"]
+
+
+def arrival_view(views: list[str]) -> str | None:
+    """The view a link asked for (``?view=review``), once: it leaves the URL when read."""
+    params = st.query_params
+    view = params.get("view")
+    if view is None:
+        return None
+    del params["view"]
+    return view if view in views else None
 
 
 def _unit_name(units: list[orgunits.UnitRow], unit_id: int | None) -> str:
