@@ -48,7 +48,7 @@ def render() -> None:
             )
         )
     todo_list(actor)
-    if chosen is not None:
+    if chosen is not None and actor.role in HEADS:
         units_overview(actor, chosen.id)
     cols = st.columns(3)
     cols[0].metric(t("home.units"), f"{len(units):,}")
@@ -101,6 +101,7 @@ def activity_labels(language: str) -> dict[str, str]:
     return {c.value: c.label(language) for c in spec.field("activity_type").choices}
 
 
+HEADS = frozenset({"admin", "head"})  # who gets the table of the units below
 ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
 COLOURS = {  # a figure's severity as a cell colour; "none" (no data) is grey, never red
     "ok": "background-color: #e6f4ea",
