@@ -119,3 +119,12 @@ def test_a_theme_day_link_opens_the_add_form(county) -> None:
     _, entry = county
     at = open_page(entry, "staff", "pages/education.py", query={"view": "add"})
     assert at.session_state["he_activities.tabs.view"] == t("records.tab.add", "zh-CN")
+
+
+def test_a_plan_item_s_month_is_picked_and_defaults_to_the_sidebar_s(county) -> None:
+    _, entry = county
+    at = open_page(entry, "staff", "pages/plans.py", query={"month": "2026-10"})
+    picker = at.selectbox(key="plan_items.add.month")
+    assert picker.value == "2026-10"
+    assert picker.options[0] == "2026年12月" and "2026年11月" in picker.options  # next month first, then back
+    assert not [w for w in at.text_input if w.key == "plan_items.add.month"]

@@ -9,6 +9,7 @@ prefix is the spec's slug unless the page passes another.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -552,6 +553,9 @@ def add_view(ctx: Ctx) -> None:
     sidebar_moved = st.session_state.get(follow, ctx.unit_id) != ctx.unit_id
     st.session_state[follow] = ctx.unit_id
     for f in fields:
+        if f.period == "month" and not defaults[f.key]:  # the sidebar's month, else this month
+            chosen = ctx.period if ctx.period and periods.is_key(ctx.period, "month") else None
+            defaults[f.key] = chosen or periods.month_key(clock.today())
         wkey = ctx.k("add", f.key)
         if wkey not in st.session_state or (sidebar_moved and f.type == "org_unit"):
             st.session_state[wkey] = defaults[f.key]
@@ -624,7 +628,10 @@ def _field_widgets(ctx: Ctx, fields: Sequence[Field], purpose: str, current: dic
 def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> None:
     label = f.label(ctx.lang) + (" *" if f.required else "")
     help_text = f.help(ctx.lang)
-    if f.type == "text":
+    if f.type == "text" and f.period == "month":
+        months = month_options(clock.today(), (current or {}).get(f.key))
+        _selectbox(label, months, wkey, None, f.required, lambda v: periods.label(v, ctx.lang))
+    elif f.type == "text":
         st.text_input(
             label, key=wkey, max_chars=f.max_length, help=help_text, type="password" if f.write_only else "default"
         )
@@ -664,6 +671,16 @@ def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> No
     elif f.type == "ref":
         choices = _ref_choices(ctx, f, current)
         _selectbox(label, list(choices), wkey, help_text, f.required, lambda v: choices.get(v, f"#{v}"))
+
+
+def month_options(today: dt.date, held: Any = None) -> list[str]:
+    """A month field's picker: next month, then this month back to January last year (and
+    the month the record holds, if older)."""
+    nxt = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    months = [periods.month_key(nxt), *(k for k in periods.picker_options(today) if periods.is_key(k, "month"))]
+    if isinstance(held, str) and held and held not in months:
+        months.append(held)
+    return months
 
 
 def _ref_choices(ctx: Ctx, f: Field, current: dict[str, Any] | None) -> dict[int, str]:
