@@ -840,6 +840,15 @@ def export_section(ctx: Ctx) -> None:
         )
 
 
+def template_file(ctx: Ctx, fmt: str) -> bytes:
+    """The import template, its guide listing the user's own units and references."""
+    allowed: dict[str, list[str]] = {}
+    if fmt == "xlsx":
+        with unit_of_work() as session:
+            allowed = records_io.allowed_values(session, ctx.actor, ctx.spec, ctx.lang)
+    return records_io.template(ctx.spec, fmt, ctx.lang, allowed)
+
+
 def import_section(ctx: Ctx) -> None:
     spec, language = ctx.spec, ctx.lang
     st.subheader(t("records.import_title"))
@@ -849,7 +858,7 @@ def import_section(ctx: Ctx) -> None:
         download_button(
             row,
             t(f"records.template_{fmt}"),
-            functools.partial(records_io.template, spec, fmt, language),
+            functools.partial(template_file, ctx, fmt),
             file_name=display.export_filename(spec, language, fmt, clock.today(), True),
             mime=MIME[fmt],
             key=ctx.k("template", fmt),
