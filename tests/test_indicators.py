@@ -209,6 +209,7 @@ def test_expected_share_between_milestones_is_linear():
         (0, 4, 3.6, ">=", False, "not_started"),
         (3, 4, 4.0, ">=", True, "missed"),
         (None, None, None, ">=", False, "no_target"),
+        (None, 90, 90, ">=", True, "no_data"),  # nothing to measure: grey, not "missed"
         (0, 0, 0, "<=", False, "on_track"),
         (2, 0, 0, "<=", True, "missed"),
         (2, 5, 1.0, "<=", True, "met"),

@@ -141,7 +141,9 @@ def status_of(
         return "unavailable"
     if target is None:
         return "no_target"
-    value = actual or 0.0
+    if actual is None:  # nothing to measure (no reports owed, no population): grey, never red
+        return "no_data"
+    value = actual
     if comparator == "<=":
         if value <= target:
             return "met" if period_over else "on_track"
