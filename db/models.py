@@ -361,3 +361,38 @@ class Attachment(RecordModel):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     thumb: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# -- reminders -----------------------------------------------------------------------------
+
+
+class ReminderChannel(RecordModel):
+    """Where a unit's daily digest goes: a WeCom (企业微信) or DingTalk (钉钉) group robot's
+    webhook. The URL is a secret of the office's: kept in the database, never in git, never
+    shown back, exported or written to the audit trail."""
+
+    __tablename__ = "reminder_channels"
+    __secret__ = ("url",)  # never copied into the audit trail (portal.records.audit)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    url: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReminderDelivery(Base):
+    """One attempt to send a unit's digest: sent, failed (with the reason) or skipped
+    (demo mode, nothing due). Bookkeeping, shown to admins."""
+
+    __tablename__ = "reminder_deliveries"
+    __audit__ = False  # bookkeeping: the log of attempts is itself the record
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text, default="")

@@ -74,6 +74,11 @@ SAMPLES: dict[str, Sample] = {
         {"name_zh": "本地健康日"},
         {"code": "local-2", "name_zh": "本地二日", "name_en": "Local 2", "rule": "fixed", "month": 5, "day": 3},
     ),
+    "reminder_channels": lambda c: (
+        {"org_unit_id": c.tree["t1"], "kind": "wecom", "url": "https://qyapi.example.invalid/send?key=1"},
+        {"kind": "dingtalk"},
+        {"org_unit_id": "t2", "kind": "钉钉群机器人", "url": "https://oapi.example.invalid/robot/send?t=2"},
+    ),
     "calendar_days": lambda c: (
         {"day": dt.date(2031, 1, 2), "workday": False, "name_zh": "调休"},
         {"name_zh": "元旦调休"},

@@ -126,9 +126,10 @@ def test_head_admin_page_lists_only_scope_and_users_are_read_only(app_db):
     units = at.dataframe[0].value
     assert len(units) == 7  # the whole county tree
     assert t("admin.read_only") in texts(at)
-    # heads may add and edit org units in their area; users are managed by admins only
+    # heads may add and edit org units (and their group robots) in their area; users are
+    # managed by admins only
     forms = [f.proto.form.form_id for f in at.get("form")]
-    assert forms == ["org_units.form.add"]
+    assert forms == ["org_units.form.add", "reminder_channels.form.add"]
     assert not [b for b in at.button if b.key and b.key.startswith("admin.manage")]
 
 
