@@ -412,9 +412,10 @@ class ItemScoreSpec(RecordSpec):
             return [FieldError("inspection_id", "sanitation.error.score_moved")]
         if item.checklist_id != inspection.checklist_id:
             return [FieldError("item_id", "sanitation.error.item_not_on_checklist", {"item": item.criterion})]
-        same = existing is not None and existing.item_id == item.id
-        criterion = existing.criterion if same and existing.criterion else item.criterion
-        top = existing.max_points if same and existing.max_points is not None else item.max_points
+        criterion, top = item.criterion, item.max_points
+        if existing is not None and existing.item_id == item.id:  # as it was scored, whatever the checklist says now
+            criterion = existing.criterion or criterion
+            top = existing.max_points if existing.max_points is not None else top
         score = values.get("score")
         if score is not None and score > top:
             return [

@@ -34,7 +34,7 @@ from db.models import (
     SanitationZone,
 )
 from portal import i18n, periods
-from portal.errors import FieldError, NotFound, ValidationError
+from portal.errors import FieldError, ValidationError
 from portal.org.scope import Actor
 from portal.programmes.sanitation import specs as sp
 from portal.records import service as records
@@ -407,3 +407,62 @@ def summary(session: Session, actor: Actor, campaign_id: int, today: dt.date) ->
         sum(r.status in sp.OPEN_STATES for r in rects),
         sum(sp.is_overdue(r, today) for r in rects),
     )
+
+
+@dataclass(frozen=True)
+class WeekFigure:
+    start: dt.date
+    label: str
+    inspections: int
+    mean: float | None
+
+
+def week_figures(session: Session, actor: Actor, campaign_id: int, today: dt.date) -> list[WeekFigure]:
+    """Inspections done and their mean score per week of the campaign, up to today."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    base = records.scoped(sp.InspectionSpec, actor, session=session).where(
+        SanitationInspection.campaign_id == campaign.id, SanitationInspection.score.is_not(None)
+    )
+    rows = session.execute(
+        base.with_only_columns(SanitationInspection.inspection_date, func.count(), func.avg(SanitationInspection.score))
+        .group_by(SanitationInspection.inspection_date)
+        .order_by(None)
+    ).all()
+    out = []
+    for start, end in weeks(campaign, today):
+        days = [(n, mean) for day, n, mean in rows if start <= _day(day) <= end]
+        count = sum(int(n) for n, _ in days)
+        total = sum(float(mean) * int(n) for n, mean in days)
+        out.append(WeekFigure(start, start.strftime("%m-%d"), count, round(total / count, 1) if count else None))
+    return out
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class InspectionRow:
+    id: int
+    label: str
+
+
+def inspections_of(session: Session, actor: Actor, campaign_id: int, limit: int = 100) -> list[InspectionRow]:
+    """A campaign's latest inspections the actor may see, labelled date · zone · score."""
+    stmt = (
+        records.scoped(sp.InspectionSpec, actor, session=session)
+        .where(SanitationInspection.campaign_id == campaign_id)
+        .order_by(SanitationInspection.inspection_date.desc(), SanitationInspection.id.desc())
+        .limit(limit)
+    )
+    found = list(session.scalars(stmt))
+    zones = dict(
+        session.execute(
+            select(SanitationZone.id, SanitationZone.name).where(SanitationZone.id.in_({i.zone_id for i in found}))
+        ).all()
+    )
+    out = []
+    for i in found:
+        score = "—" if i.score is None else f"{i.score:g}"
+        out.append(InspectionRow(i.id, f"{i.inspection_date.isoformat()} · {zones.get(i.zone_id, '')} · {score}"))
+    return out
