@@ -183,7 +183,7 @@ def test_the_same_check_holds_for_a_grid_save_and_an_item_of_another_checklist(e
             {},
             children={sp.ItemScoreSpec.slug: [RowChange(values={"item_id": foreign.id, "score": 5})]},
         )
-    assert stray.value.errors[0].key == "sanitation.error.item_not_on_checklist"
+    assert stray.value.errors[0].key == "validation.ref_missing"  # not even offered: another checklist's item
 
 
 def test_an_edited_checklist_leaves_old_scores_as_scored(engine, world):
@@ -429,3 +429,33 @@ def _path(s, unit_id: int) -> str:
 
 def _at(y: int, m: int, d: int) -> dt.datetime:
     return dt.datetime(y, m, d, 10, 0, tzinfo=dt.UTC)
+
+
+def test_the_charts_carry_the_ranking_the_flag_and_the_weeks(engine, world):
+    from portal.programmes.sanitation import charts as sc
+
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91
+    inspect(engine, w["t1staff"], w, "street", D(2026, 4, 7), [30, 18, 25, 20])  # 93
+    inspect(engine, w["t1staff"], w, "village", D(2026, 4, 14), [20, 15, 20, 20])  # 75
+    with transaction(engine) as s:
+        result = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        weeks = sv.week_figures(s, w["t1head"], w["campaign"], D(2026, 4, 20))
+    spec = sc.ranking_chart(result.rows, "zh-CN", target=85).to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert [(d["zone"], d["mean"], d["rank"]) for d in data] == [
+        ("★ 东关主街", 93.0, 1),
+        ("东关农贸市场", 91.0, 2),
+        ("东关村", 75.0, 3),
+    ]
+    assert spec["layer"][0]["encoding"]["color"]["value"] == sc.BAR_COLOUR
+    assert spec["layer"][0]["encoding"]["color"]["condition"]["value"] == sc.FLAG_COLOUR
+    assert [(x.start, x.inspections, x.mean) for x in weeks] == [
+        (D(2026, 4, 1), 0, None),
+        (D(2026, 4, 6), 2, 92.0),
+        (D(2026, 4, 13), 1, 75.0),
+        (D(2026, 4, 20), 0, None),
+    ]
+    progress = sc.progress_chart(weeks, "en").to_dict()
+    assert progress["title"] == "Inspections and mean score per week"
+    assert [d["count"] for d in next(iter(progress["datasets"].values()))] == [0, 2, 1, 0]

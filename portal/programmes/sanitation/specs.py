@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -435,6 +435,15 @@ class ItemScoreSpec(RecordSpec):
         if session.scalar(twin.limit(1)) is not None:
             return [FieldError("item_id", "sanitation.error.item_twice", {"item": criterion})]
         return []
+
+    @classmethod
+    def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
+        """An item of the inspection's own checklist (the picker lists no other)."""
+        inspection_id = values.get("inspection_id")
+        if key != "item_id" or not isinstance(inspection_id, int):
+            return stmt
+        checklist = select(SanitationInspection.checklist_id).where(SanitationInspection.id == inspection_id)
+        return stmt.where(SanitationChecklistItem.checklist_id.in_(checklist))
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
