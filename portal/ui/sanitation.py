@@ -89,19 +89,19 @@ def _summary(actor: Actor, campaign_id: int, today: dt.date) -> None:
         figures = attempt(lambda: sv.summary(session, actor, campaign_id, today))
     if figures is None:
         return
-    cols = st.columns(4)
-    cols[0].metric(
+    row = st.container(horizontal=True)  # wraps two by two on a phone
+    row.metric(
         t("sanitation.summary.inspections"),
         figures.inspections,
         help=t("sanitation.summary.planned", n=figures.planned) if figures.planned else None,
     )
-    cols[1].metric(t("sanitation.summary.mean"), formatting.number(figures.mean))
-    cols[2].metric(
+    row.metric(t("sanitation.summary.mean"), formatting.number(figures.mean))
+    row.metric(
         t("sanitation.summary.closure"),
         formatting.pct(figures.closure_rate),
         help=t("sanitation.summary.closure_help", verified=figures.rect_verified, total=figures.rect_total),
     )
-    cols[3].metric(t("sanitation.summary.overdue"), figures.rect_overdue)
+    row.metric(t("sanitation.summary.overdue"), figures.rect_overdue)
 
 
 # -- scoring ---------------------------------------------------------------------------------------

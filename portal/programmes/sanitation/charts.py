@@ -35,11 +35,13 @@ def ranking_chart(rows: Sequence[RankRow], lang: str, target: float | None = Non
         }
     )
     order = list(data["zone"])
+    low = max(0.0, (min(data["mean"]) if len(data) else 0.0) - 10)
+    low = min(low, target - 5) if target is not None else low
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("mean:Q", title=t("sanitation.chart.score", lang), scale=alt.Scale(domain=[0, 100])),
+            x=alt.X("mean:Q", title=t("sanitation.chart.score", lang), scale=alt.Scale(domain=[low, 100], clamp=True)),
             y=alt.Y("zone:N", title=t("sanitation.chart.zone", lang), sort=order),
             color=alt.condition(alt.datum.flag != "", alt.value(FLAG_COLOUR), alt.value(BAR_COLOUR)),
             tooltip=[
@@ -59,7 +61,7 @@ def ranking_chart(rows: Sequence[RankRow], lang: str, target: float | None = Non
         )
         layers.append(rule)
     chart: alt.LayerChart = alt.LayerChart(layer=layers).properties(
-        title=t("sanitation.chart.ranking", lang), height=max(80, ROW_PX * len(ranked)), width="container"
+        title=t("sanitation.chart.ranking", lang), height=alt.Step(ROW_PX), width="container"
     )
     return chart
 
