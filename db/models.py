@@ -483,3 +483,19 @@ class SanitationRectification(RecordModel):
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
     verified_by: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class SanitationPublication(RecordModel):
+    """One period's ranking of a campaign made public (公示): anyone with its link sees the
+    zones, scores, ranks and red flags, nothing else; deleting it unpublishes at once."""
+
+    __tablename__ = "sanitation_publications"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("sanitation_campaigns.id"))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    published_by: Mapped[str | None] = mapped_column(String(64))

@@ -219,6 +219,16 @@ SAMPLES: dict[str, Sample] = {
         {"score": 9},
         None,  # scored on the inspection's sheet, never imported
     ),
+    "sanitation_publications": lambda c: (
+        {
+            "campaign_id": _san(c)["campaign"],
+            "period_start": dt.date(2031, 4, 1),
+            "period_end": dt.date(2031, 4, 7),
+            "title": "第一周卫生评比结果",
+        },
+        {"title": "第一周卫生评比结果公示"},
+        None,  # published from the page, never imported
+    ),
     "sanitation_rectifications": lambda c: (
         {"org_unit_id": c.tree["t1"], "inspection_id": _san(c)["inspection"], "description": "垃圾未清运"},
         {"description": "垃圾未及时清运"},

@@ -459,3 +459,41 @@ def test_the_charts_carry_the_ranking_the_flag_and_the_weeks(engine, world):
     progress = sc.progress_chart(weeks, "en").to_dict()
     assert progress["title"] == "Inspections and mean score per week"
     assert [d["count"] for d in next(iter(progress["datasets"].values()))] == [0, 2, 1, 0]
+
+
+def test_a_published_ranking_shows_only_its_period_and_goes_when_withdrawn(engine, world):
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91, week of 6 April
+    inspect(engine, w["t1staff"], w, "street", D(2026, 4, 14), [30, 20, 25, 25])  # 100, the next week
+    with pytest.raises(PermissionDenied), transaction(engine) as s:  # staff never publish
+        sv.publish(s, w["t1staff"], w["campaign"], D(2026, 4, 6), D(2026, 4, 12), "第一周")
+    with pytest.raises(ValidationError) as other, transaction(engine) as s:  # nor a head of another township
+        t2head = make_user(engine, "t2head", "head", w["tree"]["t2"])
+        sv.publish(s, t2head, w["campaign"], D(2026, 4, 6), D(2026, 4, 12), "第一周")
+    assert other.value.errors[0].key == "validation.ref_missing"
+    with transaction(engine) as s:
+        pub = sv.publish(s, w["t1head"], w["campaign"], D(2026, 4, 6), D(2026, 4, 12), "东关镇第一周卫生评比结果")
+        token, pub_id = pub.token, pub.id
+    assert len(token) >= 24 and str(pub_id) not in token
+    with transaction(engine) as s:
+        shown = sv.public_ranking(s, token, "zh-CN")
+        assert shown is not None and shown.title == "东关镇第一周卫生评比结果"
+        assert [(r.rank, r.zone, r.unit, r.mean, r.flag) for r in shown.rows] == [
+            (1, "东关农贸市场", "东关镇卫生院", 91.0, True),
+            (None, "东关主街", "东关镇卫生院", None, False),  # its 100 is in another week: not shown
+            (None, "东关村", "东关村卫生室", None, False),
+        ]
+        assert shown.holders == ["东关农贸市场"]
+        fields = {f for r in shown.rows for f in vars(r)}
+        assert fields == {"rank", "tied", "zone", "unit", "mean", "flag"}  # no ids, inspectors, notes or photos
+        for guess in (None, "", str(pub_id), token[:-1], token + "x", token.upper(), "' OR 1=1 --" + "x" * 10):
+            assert sv.public_ranking(s, guess, "zh-CN") is None
+        sv.unpublish(s, w["t1head"], pub_id)
+    with transaction(engine) as s:
+        assert sv.public_ranking(s, token, "zh-CN") is None  # withdrawn: gone at once
+        actions = s.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.record_type == "sanitation_publications", AuditEntry.record_id == pub_id
+            )
+        ).all()
+        assert actions == ["create", "delete"]

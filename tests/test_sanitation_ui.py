@@ -19,8 +19,11 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
-from db.models import SanitationCampaign, SanitationInspection, SanitationItemScore
+from db.models import SanitationCampaign, SanitationInspection, SanitationItemScore, SanitationPublication, User
+from portal import clock
 from portal.demo import load_demo
+from portal.org.scope import actor_for
+from portal.programmes.sanitation import view as sv
 from tests.conftest import fresh_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,3 +138,74 @@ def test_another_township_sees_none_of_it(san_db) -> None:
     with transaction(engine) as s:
         names = {c.name for c in s.scalars(select(SanitationCampaign))}
     assert {"城关镇爱国卫生月", "第一中学爱国卫生月卫生评比"} <= names  # they exist, unseen
+
+
+PUBLIC = str(ROOT / "pages/sanitation_results.py")
+
+
+def open_public(entry: str, token: str | None) -> AppTest:
+    """An anonymous visitor (no session, no cookie) opening the public link."""
+    at = AppTest.from_file(entry, default_timeout=90)
+    at.run()
+    at.switch_page(PUBLIC)
+    if token is not None:
+        at.query_params["t"] = token
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_an_anonymous_visitor_sees_only_the_published_ranking(san_db) -> None:
+    engine, entry = san_db
+    with transaction(engine) as s:
+        campaign = s.scalar(select(SanitationCampaign).where(SanitationCampaign.name == "城关镇爱国卫生月"))
+        head = actor_for(s, s.scalar(select(User).where(User.username == "head")))
+        weeks = sv.weeks(campaign, clock.today())
+        start, end = weeks[-2]  # last week
+        pub = sv.publish(s, head, campaign.id, start, end, "城关镇爱国卫生月 上周卫生评比结果")
+        token, pub_id = pub.token, pub.id
+        expected = sv.ranking(s, head, campaign.id, start, end)
+        inspectors = set(s.scalars(select(SanitationInspection.inspector)))
+    at = open_public(entry, token)
+    assert [x.value for x in at.title] == ["城关镇爱国卫生月 上周卫生评比结果"]
+    assert not at.text_input and not at.button and not at.get("page_link")  # no login form, no menu, no actions
+    (table,) = [df.value for df in at.dataframe]
+    assert list(table["区域"]) == [r.zone for r in expected.rows]
+    assert list(table["红旗"]).count("★") == len(expected.holders) >= 1
+    shown = texts(at) + table.to_csv()
+    assert not any(name in shown for name in inspectors)  # no inspector names
+    assert "检查情况" not in shown and "照片" not in shown
+    # a wrong link, an id, and the same link once withdrawn read alike: nothing published
+    for guess in (token[:-2], str(pub_id), None):
+        nothing = open_public(entry, guess)
+        assert nothing.info[0].value == "没有找到公示内容：链接有误，或该公示已撤销。" and not nothing.dataframe
+    with transaction(engine) as s:
+        sv.unpublish(s, head, pub_id)
+    gone = open_public(entry, token)
+    assert not gone.dataframe and gone.info[0].value.startswith("没有找到公示内容")
+    # the rest of the portal still wants a sign-in
+    other = AppTest.from_file(entry, default_timeout=90)
+    other.switch_page(str(ROOT / "pages/sanitation.py"))  # before the first run, as a typed URL
+    other.query_params["t"] = token
+    other.run()
+    assert [w.label for w in other.text_input][:2] == ["用户名", "密码"] and not other.dataframe
+
+
+def test_a_head_publishes_the_ranking_shown_from_the_page(san_db) -> None:
+    engine, entry = san_db
+    at = open_page(entry, "head")
+    [button] = [b for b in at.button if b.label == "公示"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        pub = s.scalars(
+            select(SanitationPublication)
+            .where(SanitationPublication.deleted_at.is_(None), SanitationPublication.published_by == "李秀英")
+            .order_by(SanitationPublication.id.desc())
+        ).first()
+        assert pub is not None
+        campaign = s.get_one(SanitationCampaign, pub.campaign_id)
+        assert (pub.period_start, pub.period_end) == (campaign.start_date, campaign.end_date)  # the period shown
+    assert f"/results?t={pub.token}" in [c.value for c in at.code]
+    staff = open_page(entry, "staff")
+    assert "公示" not in [b.label for b in staff.button]  # staff never publish

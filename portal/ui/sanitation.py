@@ -24,7 +24,7 @@ from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
 from portal.records.grid import Saved
-from portal.ui import photos
+from portal.ui import photos, sanitation_public
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
@@ -34,6 +34,7 @@ from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
 
 KEY = "sanitation"
+PUBLIC_PATH = "results"  # the public page's url_path (the manifest's PageDef)
 RECT_SHOWN = 40
 RECORD_SPECS = (
     sp.InspectionSpec,
@@ -279,6 +280,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         campaign = session.get_one(SanitationCampaign, campaign_id)
         weeks = sv.weeks(campaign, today)
         start, end, target = campaign.start_date, campaign.end_date, campaign.target_score
+        campaign_name = campaign.name
     options: dict[str, tuple[dt.date, dt.date]] = {"whole": (start, end)}
     for w_start, w_end in reversed(weeks):
         options[w_start.isoformat()] = (w_start, w_end)
@@ -325,6 +327,8 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key=k("table", "ranking"))
     if any(r.mean is not None for r in result.rows):
         st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
+    if sp.PublicationSpec.allows(actor.role, "create"):
+        _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
     st.subheader(t("sanitation.rank.history"))
     st.dataframe(
         pd.DataFrame(
@@ -346,6 +350,50 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         width="stretch",
         key=k("table", "history"),
     )
+
+
+def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str) -> None:
+    """A head publishes the period shown (公示) and may withdraw what was published."""
+    with st.expander(t("sanitation.publish.title"), icon=":material/campaign:"):
+        key = k("publish", f"{campaign_id}.{span[0].isoformat()}.{span[1].isoformat()}")
+        title = st.text_input(
+            t("sanitation.publish.heading"),
+            value=t("sanitation.publish.default", campaign=name, period=label),
+            key=f"{key}.title",
+            max_chars=200,
+        )
+        if st.button(t("sanitation.publish.button"), key=f"{key}.go", type="primary", icon=":material/publish:"):
+            errors: dict[str, list[str]] = {}
+
+            def run() -> str:
+                with unit_of_work() as session:
+                    token: str = sv.publish(session, actor, campaign_id, span[0], span[1], title).token
+                    return token
+
+            if attempt(run, errors) is not None:
+                flash(t("sanitation.publish.done"))
+                st.rerun()
+            _show_errors(errors)
+        with unit_of_work() as session:
+            published = [(p.id, p.title, p.token) for p in sv.publications(session, actor, campaign_id)]
+        if published:
+            st.markdown(f"**{t('sanitation.publish.list')}**")
+        for pid, heading, token in published:
+            st.markdown(md_escape(heading))
+            st.caption(t("sanitation.publish.link"))
+            st.code(f"/{PUBLIC_PATH}?{sanitation_public.LINK_PARAM}={token}", language=None)
+            if st.button(
+                t("sanitation.publish.withdraw"), key=k("publish", f"withdraw.{pid}"), icon=":material/unpublished:"
+            ):
+
+                def withdraw(publication: int = pid) -> bool:
+                    with unit_of_work() as session:
+                        sv.unpublish(session, actor, publication)
+                    return True
+
+                if attempt(withdraw):
+                    flash(t("sanitation.publish.withdrawn"))
+                    st.rerun()
 
 
 # -- rectifications ----------------------------------------------------------------------------------

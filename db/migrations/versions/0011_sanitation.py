@@ -1,4 +1,5 @@
-"""sanitation: campaigns, zones, checklists and their items, inspections with item scores, rectifications
+"""sanitation: campaigns, zones, checklists and their items, inspections with item scores, rectifications,
+published rankings
 
 Revision ID: 0011_sanitation
 Revises: 0008
@@ -155,6 +156,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sanitation_inspections_zone_id"), ["zone_id"], unique=False)
 
     op.create_table(
+        "sanitation_publications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_unit_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("published_by", sa.String(length=64), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["sanitation_campaigns.id"],
+            name=op.f("fk_sanitation_publications_campaign_id_sanitation_campaigns"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_units.id"], name=op.f("fk_sanitation_publications_org_unit_id_org_units")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sanitation_publications")),
+        sa.UniqueConstraint("token", name=op.f("uq_sanitation_publications_token")),
+    )
+    with op.batch_alter_table("sanitation_publications", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sanitation_publications_deleted_at"), ["deleted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sanitation_publications_org_unit_id"), ["org_unit_id"], unique=False)
+
+    op.create_table(
         "sanitation_item_scores",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("org_unit_id", sa.Integer(), nullable=False),
@@ -234,6 +264,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sanitation_item_scores_deleted_at"))
 
     op.drop_table("sanitation_item_scores")
+    with op.batch_alter_table("sanitation_publications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sanitation_publications_org_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_sanitation_publications_deleted_at"))
+
+    op.drop_table("sanitation_publications")
     with op.batch_alter_table("sanitation_inspections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sanitation_inspections_zone_id"))
         batch_op.drop_index(batch_op.f("ix_sanitation_inspections_org_unit_id"))

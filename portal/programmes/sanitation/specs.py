@@ -16,6 +16,7 @@ audited like any other record; the page only lays it out.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any, ClassVar
 
 from sqlalchemy import Select, func, select
@@ -28,6 +29,7 @@ from db.models import (
     SanitationChecklistItem,
     SanitationInspection,
     SanitationItemScore,
+    SanitationPublication,
     SanitationRectification,
     SanitationZone,
 )
@@ -612,3 +614,55 @@ class RectificationSpec(RecordSpec):
 def is_overdue(rect: Any, today: dt.date) -> bool:
     """Still open (or sent back) and past its deadline."""
     return rect.status in OPEN_STATES and rect.due_date is not None and rect.due_date < today
+
+
+# -- published rankings (公示) ----------------------------------------------------------------------
+
+
+class PublicationSpec(RecordSpec):
+    """Published rankings (排名公示): one period of a campaign, readable by anyone with its
+    link (a random token, never an id). A head publishes; deleting unpublishes at once."""
+
+    slug = "sanitation_publications"
+    model = SanitationPublication
+    title_zh, title_en = "排名公示", "Published rankings"
+    fields = (
+        Field("org_unit_id", "org_unit", "单位", "Unit", readonly=True),
+        Field(
+            "campaign_id", "ref", "卫生活动", "Campaign", ref="sanitation_campaigns", required=True, create_only=True
+        ),
+        Field("period_start", "date", "期间开始", "From", required=True, create_only=True),
+        Field("period_end", "date", "期间结束", "To", required=True, create_only=True),
+        Field("title", "text", "公示标题", "Title", required=True, max_length=200),
+        Field("token", "text", "公示链接码", "Link code", readonly=True),
+        Field("published_by", "text", "发布人", "Published by", readonly=True),
+    )
+    list_display = ("title", "campaign_id", "period_start", "period_end", "published_by")
+    list_filter = ("campaign_id",)
+    search_fields = ("title",)
+    ordering = ("-period_end", "-id")
+    label_fields = ("title",)
+    date_field = "period_end"
+    can_import = False
+    can_export = False  # the links are handed out one by one, not in files
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": HEADS,
+        "edit": HEADS,
+        "delete": HEADS,
+        "revert": HEADS,
+    }
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        start, end = values.get("period_start"), values.get("period_end")
+        if start and end and end < start:
+            return [FieldError("period_end", "sanitation.error.end_before_start")]
+        return []
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        if creating:
+            obj.org_unit_id = session.get(SanitationCampaign, obj.campaign_id).org_unit_id
+            obj.token = secrets.token_urlsafe(18)
+            obj.published_by = actor.display_name or actor.username

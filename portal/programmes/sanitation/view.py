@@ -30,12 +30,13 @@ from db.models import (
     SanitationChecklistItem,
     SanitationInspection,
     SanitationItemScore,
+    SanitationPublication,
     SanitationRectification,
     SanitationZone,
 )
 from portal import i18n, periods
 from portal.errors import FieldError, ValidationError
-from portal.org.scope import Actor
+from portal.org.scope import SYSTEM, Actor
 from portal.programmes.sanitation import specs as sp
 from portal.records import service as records
 from portal.records.grid import Cell, Pivot, RowChange, Saved
@@ -466,3 +467,78 @@ def inspections_of(session: Session, actor: Actor, campaign_id: int, limit: int 
         score = "—" if i.score is None else f"{i.score:g}"
         out.append(InspectionRow(i.id, f"{i.inspection_date.isoformat()} · {zones.get(i.zone_id, '')} · {score}"))
     return out
+
+
+# -- the public results page (公示) ----------------------------------------------------------------
+
+
+def publish(
+    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, title: str
+) -> SanitationPublication:
+    """A head makes one period's ranking public; the link carries a random token."""
+    found: SanitationPublication = records.create(
+        session,
+        actor,
+        sp.PublicationSpec,
+        {"campaign_id": campaign_id, "period_start": start, "period_end": end, "title": title},
+    )
+    return found
+
+
+def unpublish(session: Session, actor: Actor, publication_id: int) -> None:
+    records.delete(session, actor, sp.PublicationSpec, publication_id)
+
+
+def publications(session: Session, actor: Actor, campaign_id: int) -> list[SanitationPublication]:
+    return list(
+        session.scalars(
+            records.scoped(sp.PublicationSpec, actor, session=session)
+            .where(SanitationPublication.campaign_id == campaign_id)
+            .order_by(SanitationPublication.period_end.desc(), SanitationPublication.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    rank: int | None
+    tied: bool
+    zone: str
+    unit: str
+    mean: float | None
+    flag: bool
+
+
+@dataclass(frozen=True)
+class PublicRanking:
+    title: str
+    start: dt.date
+    end: dt.date
+    rows: list[PublicRow]
+
+    @property
+    def holders(self) -> list[str]:
+        return [r.zone for r in self.rows if r.flag]
+
+
+def public_ranking(session: Session, token: str | None, lang: str) -> PublicRanking | None:
+    """What the public page shows for a link: the published period's zones, units, scores,
+    ranks and flags, and nothing else (no inspector, note, photo, id or other period).
+    None for a token that is unknown, malformed or unpublished: all read alike."""
+    text = (token or "").strip()
+    if not 16 <= len(text) <= 64:
+        return None
+    found = session.scalar(
+        select(SanitationPublication).where(
+            SanitationPublication.token == text, SanitationPublication.deleted_at.is_(None)
+        )
+    )
+    if found is None:
+        return None
+    campaign = session.get(SanitationCampaign, found.campaign_id)
+    if campaign is None or campaign.deleted_at is not None:
+        return None
+    result = ranking(session, SYSTEM, campaign.id, found.period_start, found.period_end)
+    units = unit_names(session, {r.unit_id for r in result.rows}, lang)
+    rows = [PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag) for r in result.rows]
+    return PublicRanking(found.title, found.period_start, found.period_end, rows)
