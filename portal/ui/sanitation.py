@@ -186,7 +186,9 @@ def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
     if sheet is None:
         return
     inspection = sheet.inspection
-    st.subheader(t("sanitation.sheet.title", zone=sheet.zone, date=formatting.date(inspection.inspection_date)))
+    st.subheader(
+        t("sanitation.sheet.title", zone=md_escape(sheet.zone), date=formatting.date(inspection.inspection_date))
+    )
     if not sheet.items:
         st.info(t("sanitation.sheet.no_items"))
         return
