@@ -206,6 +206,6 @@ def test_a_head_publishes_the_ranking_shown_from_the_page(san_db) -> None:
         assert pub is not None
         campaign = s.get_one(SanitationCampaign, pub.campaign_id)
         assert (pub.period_start, pub.period_end) == (campaign.start_date, campaign.end_date)  # the period shown
-    assert f"/results?t={pub.token}" in [c.value for c in at.code]
+    assert f"/sanitation_results?t={pub.token}" in [c.value for c in at.code]
     staff = open_page(entry, "staff")
     assert "公示" not in [b.label for b in staff.button]  # staff never publish

@@ -34,7 +34,7 @@ from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_period, selected_unit_id
 
 KEY = "sanitation"
-PUBLIC_PATH = "results"  # the public page's url_path (the manifest's PageDef)
+PUBLIC_PATH = "sanitation_results"  # the public page's url_path: its file's name, so a fresh server finds it too
 RECT_SHOWN = 40
 RECORD_SPECS = (
     sp.InspectionSpec,

@@ -1,5 +1,5 @@
 """The public results page (公示): one published ranking, for anyone with its link
-(``/results?t=TOKEN``), signed in or not. It shows the period's zones, units, mean scores,
+(``/sanitation_results?t=TOKEN``), signed in or not. It shows the period's zones, units, mean scores,
 ranks and red flags, and nothing else: no inspector, note, photo or id, no other period,
 no menu. An unknown, malformed or unpublished link reads the same: nothing published.
 

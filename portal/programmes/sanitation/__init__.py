@@ -27,7 +27,7 @@ MANIFEST = Manifest(
             "nav.sanitation_results",
             ":material/campaign:",
             "nav.section.programmes",
-            url_path="results",
+            url_path="sanitation_results",  # the file's name: a freshly started server serves it by name
             order=31,
             public=True,
         ),
