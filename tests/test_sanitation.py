@@ -497,3 +497,29 @@ def test_a_published_ranking_shows_only_its_period_and_goes_when_withdrawn(engin
             )
         ).all()
         assert actions == ["create", "delete"]
+
+
+def test_the_home_page_lists_rectifications_overdue_open_and_to_verify(engine, world):
+    from portal.programmes.sanitation import home
+
+    w = world
+    rid = inspect(engine, w["t1staff"], w, "village", D(2026, 4, 9), [20, 15, 20, 20])
+    with transaction(engine) as s:
+        late = sv.raise_rectification(s, w["t1staff"], rid, "垃圾未清").id  # due 16 April
+        sv.raise_rectification(s, w["t1staff"], rid, "杂物乱堆", due=D(2026, 4, 30))
+        done = sv.raise_rectification(s, w["t1staff"], rid, "边沟积水").id
+        rs.transition(s, w["t1v1staff"], sp.RectificationSpec, done, "rectify", "已疏通")
+    with transaction(engine) as s:
+        village = {x.kind: x for x in home.todo(s, w["t1v1staff"], D(2026, 4, 20), "zh-CN")}
+        assert (village["rectification_overdue"].count, village["rectification_open"].count) == (1, 1)
+        assert village["rectification_overdue"].title == "1 个卫生问题逾期未整改"
+        assert (
+            village["rectification_overdue"].severity == "error" and "东关村" in village["rectification_overdue"].detail
+        )
+        assert "rectification_to_verify" not in village  # staff never verify
+        head = {x.kind: x for x in home.todo(s, w["t1head"], D(2026, 4, 20), "en")}
+        assert head["rectification_to_verify"].title == "1 rectification to verify"
+        assert head["rectification_to_verify"].page == "sanitation"
+        assert home.todo(s, w["t2staff"], D(2026, 4, 20), "zh-CN") == []  # another township: nothing
+        assert home.todo(s, w["viewer"], D(2026, 4, 20), "zh-CN") == []
+        assert late

@@ -35,6 +35,7 @@ MANIFEST = Manifest(
     indicators="portal.programmes.sanitation.indicators:TEMPLATES",
     demo="portal.programmes.sanitation.demo:load",
     locales=Path(__file__).parent / "locales",
+    home="portal.programmes.sanitation.home:todo",
     figures=(
         ("sanitation.inspections_planned", "portal.programmes.sanitation.figures:planned_figure"),
         ("sanitation.rectifications_overdue", "portal.programmes.sanitation.figures:overdue_figure"),
