@@ -1,6 +1,6 @@
 """Demo sanitation data, relative to the demo's day: the middle school's 爱国卫生月 with its
-six classrooms scored weekly against the classroom checklist (000 篇一-e's standards), so
-the rankings and the red flag's history have something to show; 城关镇's 爱国卫生月 over
+six classrooms scored at each week's big inspection against the classroom checklist (000
+篇一-e's standards), so the rankings and the red flag's history have something to show; 城关镇's 爱国卫生月 over
 its villages, market and main street, with rectifications verified, awaiting review, sent
 back, open and overdue; and a short campaign in 东关镇 to show scoping. Written through the
 record engine, so every row is validated and audited; deterministic up to the day.
@@ -25,13 +25,11 @@ if TYPE_CHECKING:
 
 # 000 篇一-e: "地面无纸屑…桌椅摆放整齐" — a classroom's standards, on 100 points.
 CLASSROOM = (
-    ("地面", "地面无纸屑、无痰迹、无积水", 20.0, 2.0),
-    ("墙面", "墙壁无脚印、无乱张贴乱涂画", 15.0, 1.0),
-    ("桌椅", "桌椅摆放整齐、无刻画", 15.0, 1.0),
-    ("门窗", "门窗玻璃洁净、窗台无灰尘", 15.0, 1.0),
-    ("讲台", "讲台黑板整洁，粉笔盒摆放有序", 10.0, 1.0),
-    ("工具", "卫生工具摆放整齐，垃圾及时倒掉", 10.0, 1.0),
-    ("包干区", "包干区无垃圾杂物、无积水", 15.0, 2.0),
+    ("地面", "地面无纸屑、无痰迹、无积水", 25.0, 2.0),
+    ("门窗", "墙壁无脚印，门窗玻璃洁净、窗台无灰尘", 20.0, 2.0),
+    ("桌椅", "桌椅摆放整齐，讲台黑板整洁", 20.0, 2.0),
+    ("工具", "卫生工具摆放整齐，垃圾及时倒掉", 15.0, 1.0),
+    ("包干区", "包干区无垃圾杂物、无积水", 20.0, 2.0),
 )
 # 000 篇三 / 003 武功镇: village roads, garbage, markets, toilets.
 VILLAGE = (
@@ -41,6 +39,8 @@ VILLAGE = (
     ("公厕", "公厕清洁、无蚊蝇孳生", 15.0, 5.0),
     ("病媒", "鼠、蚊、蝇、蟑螂防制设施完好", 15.0, 5.0),
 )
+# What becomes of the recent ones, in turn: every stage shows (the older ones are verified).
+FATES = ("open", "rectified", "returned", "open", "verified", "rectified")
 PROBLEMS = {
     "道路": "村内道路有垃圾堆积，边沟积存污水",
     "垃圾": "垃圾收集点满溢，未及时清运",
@@ -183,11 +183,6 @@ class _Loader:
                 if day == self.today - dt.timedelta(days=1) or (self.today - day).days <= 7:
                     self._rectify(rid, day, lost, verified=False)
             week += dt.timedelta(weeks=1)
-        last_week = self.today - dt.timedelta(days=self.today.weekday() + 7)
-        for offset in range(4):  # last week's daily checks, Monday to Thursday (000 篇一-a "天天检查、打分")
-            day = last_week + dt.timedelta(days=offset)
-            for zone, zone_care in zones:
-                self._inspect(campaign, zone, day, checklist, "daily", "值周班干部", zone_care)
 
     def _township(
         self,
@@ -212,22 +207,25 @@ class _Loader:
             week += dt.timedelta(weeks=1)
 
     def _rectify(self, inspection: int, day: dt.date, lost: list[tuple[str, float, float]], verified: bool) -> None:
-        """A rectification for the worst item when it lost two steps or more; older ones
-        closed, recent ones at every stage (some left open past their deadline)."""
+        """A rectification for the worst item when it lost two steps or more (or the sheet lost 10
+        points or more): older ones verified, recent ones at every stage (some open past their
+        deadline)."""
         worst = max(lost, key=lambda x: x[1] / x[2], default=None)
-        if worst is None or worst[1] < 2 * worst[2] or worst[0] not in PROBLEMS:
+        if worst is None or worst[0] not in PROBLEMS:
             return
+        if worst[1] < 2 * worst[2] and sum(points for _, points, _ in lost) < 10:
+            return  # a point here and there: noted on the sheet, no rectification
         rect = sv.raise_rectification(self.s, SYSTEM, inspection, PROBLEMS[worst[0]])
         self.counts["sanitation_rectifications"] += 1
-        fate = self.rng.random()
-        if not verified and fate < 0.45:
-            return  # still open (overdue once its deadline has passed)
+        fate = "verified" if verified else FATES[self.counts["sanitation_rectifications"] % len(FATES)]
+        if fate == "open":
+            return  # still to do (overdue once its deadline has passed)
         done = min(self.today, rect.due_date - dt.timedelta(days=self.rng.choice((0, 1, 2))))
-        at = dt.datetime.combine(max(done, day), dt.time(16, 0), tzinfo=dt.UTC)
+        at = dt.datetime.combine(max(done, day), dt.time(8, 0), tzinfo=dt.UTC)
         records.transition(self.s, SYSTEM, sp.RectificationSpec, rect.id, "rectify", "已按要求整改，附整改照片", now=at)
-        if verified or fate > 0.8:
+        if fate == "verified":
             records.transition(self.s, SYSTEM, sp.RectificationSpec, rect.id, "verify", now=at)
-        elif fate > 0.7:
+        elif fate == "returned":
             records.transition(
                 self.s, SYSTEM, sp.RectificationSpec, rect.id, "send_back", "整改不彻底，请重新整改", now=at
             )

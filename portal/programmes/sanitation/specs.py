@@ -48,6 +48,7 @@ WRITERS = frozenset({"admin", "head", "inspector", "staff"})  # who records insp
 REVIEWERS = frozenset({"admin", "head", "inspector"})  # who keeps checklists and verifies rectifications
 HEADS = frozenset({"admin", "head"})
 RECTIFY_WORKDAYS = 5  # a rectification's default deadline: 5 working days after it is raised
+BATCH = "sanitation.scoring"  # session.info: the inspections whose sheet is being saved (rescored once, at the end)
 
 CAMPAIGN_TYPES = (
     Choice("patriotic_month", "爱国卫生月", "Patriotic Health Month"),
@@ -456,7 +457,8 @@ class ItemScoreSpec(RecordSpec):
 
     @classmethod
     def after_save(cls, session: Any, obj: Any, creating: bool, actor: Any) -> None:
-        rescore(session, actor, obj.inspection_id)
+        if obj.inspection_id not in session.info.get(BATCH, ()):  # a whole sheet rescores once, at its end
+            rescore(session, actor, obj.inspection_id)
 
 
 def rescore(session: Session, actor: Any, inspection_id: int) -> SanitationInspection:

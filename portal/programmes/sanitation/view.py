@@ -133,7 +133,12 @@ def score_sheet(
     if not changes:
         return Saved()
     saved = Saved()
-    records.save(session, actor, sp.InspectionSpec, inspection_id, {}, children={sp.ItemScoreSpec.slug: changes})
+    batch: set[int] = session.info.setdefault(sp.BATCH, set())
+    batch.add(inspection_id)
+    try:
+        records.save(session, actor, sp.InspectionSpec, inspection_id, {}, children={sp.ItemScoreSpec.slug: changes})
+    finally:
+        batch.discard(inspection_id)
     for change in changes:
         if change.id is None:
             saved.created += 1
