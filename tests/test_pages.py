@@ -80,7 +80,7 @@ def menu(at: AppTest) -> list[str]:
 # --- anonymous -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])  # public: test_sanitation_ui
 def test_anonymous_sees_only_the_login_form(app_db, page):
     at = open_app(page=page)
     assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
@@ -89,7 +89,7 @@ def test_anonymous_sees_only_the_login_form(app_db, page):
     assert t("admin.title") not in [x.value for x in at.title]
 
 
-@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])  # public: test_sanitation_ui
 def test_page_script_run_alone_refuses_without_login(app_db, page):
     # What a freshly started server could serve from pages/ before st.navigation ran.
     at = AppTest.from_file(str(ROOT / page), default_timeout=30)
