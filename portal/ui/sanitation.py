@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models import SanitationCampaign
-from portal import clock, formatting
+from portal import clock, formatting, i18n
 from portal.org.scope import Actor
 from portal.programmes.sanitation import charts as sc
 from portal.programmes.sanitation import specs as sp
@@ -304,7 +304,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         history = sv.flag_history(session, actor, campaign_id, today)
     holders = result.holders
     if holders:
-        zones = "、".join(h.zone for h in holders)
+        zones = i18n.join((h.zone for h in holders), lang())
         mean = formatting.number(holders[0].mean or 0)
         message = "sanitation.rank.flag_shared" if result.shared_flag else "sanitation.rank.flag"
         st.success(md_escape(t(message, zones=zones, mean=mean)), icon=":material/flag:")
@@ -340,7 +340,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
                     for h in history
                 ],
                 t("sanitation.rank.col.holders"): [
-                    ("、".join(h.holders) + (t("sanitation.rank.tied") if h.shared else ""))
+                    (i18n.join(h.holders, lang()) + (t("sanitation.rank.tied") if h.shared else ""))
                     if h.holders
                     else t("sanitation.rank.none")
                     for h in history

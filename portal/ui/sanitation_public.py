@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from portal import formatting
+from portal import formatting, i18n
 from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
 from portal.ui.db import unit_of_work
@@ -32,7 +32,9 @@ def render() -> None:
     st.title(md_escape(found.title))
     st.caption(t("sanitation.public.period", start=formatting.date(found.start), end=formatting.date(found.end)))
     if found.holders:
-        st.success(md_escape(t("sanitation.public.flag", zones="、".join(found.holders))), icon=":material/flag:")
+        st.success(
+            md_escape(t("sanitation.public.flag", zones=i18n.join(found.holders, lang()))), icon=":material/flag:"
+        )
     st.dataframe(
         pd.DataFrame(
             {

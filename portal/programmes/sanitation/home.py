@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from db.models import OrgUnit
 from portal.apps import Todo
-from portal.i18n import t
+from portal.i18n import join, t
 from portal.org.scope import Actor
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
@@ -28,7 +28,7 @@ def todo(session: Session, actor: Actor, today: dt.date, lang: str) -> list[Todo
             Todo(
                 "rectification_overdue",
                 t("sanitation.home.overdue", lang, count=len(overdue)),
-                "、".join(dict.fromkeys(f"{r.unit} {r.zone}".strip() for r in overdue[:5])),
+                join(dict.fromkeys(f"{r.unit} {r.zone}".strip() for r in overdue[:5]), lang),
                 page="sanitation",
                 count=len(overdue),
                 severity="error",
@@ -58,7 +58,7 @@ def todo(session: Session, actor: Actor, today: dt.date, lang: str) -> list[Todo
                 Todo(
                     "rectification_to_verify",
                     t("sanitation.home.verify", lang, count=len(waiting)),
-                    "、".join(dict.fromkeys(r.unit for r in waiting[:5])),
+                    join(dict.fromkeys(r.unit for r in waiting[:5]), lang),
                     page="sanitation",
                     count=len(waiting),
                     severity="info",
