@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from portal.apps import Manifest
+from portal.apps import Manifest, PageDef
 
 MANIFEST = Manifest(
     code="training",
@@ -10,6 +10,19 @@ MANIFEST = Manifest(
     title_zh="培训",
     title_en="Training",
     order=20,
+    specs=("portal.programmes.training.specs",),
+    pages=(
+        PageDef(
+            "training",
+            "pages/training.py",
+            "nav.training",
+            ":material/school:",
+            "nav.section.programmes",
+            url_path="training",
+            order=20,
+        ),
+    ),
     indicators="portal.programmes.training.indicators:TEMPLATES",
+    demo="portal.programmes.training.demo:load",
     locales=Path(__file__).parent / "locales",
 )
