@@ -160,7 +160,7 @@ def _roster_labels(session: Session, run: TrainingSession) -> dict[int, str]:
     stmt = select(TrainingEnrolment.id, TrainingEnrolment.person_name).where(
         TrainingEnrolment.session_id == run.id, TrainingEnrolment.deleted_at.is_(None)
     )
-    return {int(i): str(name) for i, name in session.execute(stmt).tuples()}
+    return {int(i): str(name) for i, name in session.execute(stmt)}
 
 
 def save_attendance(

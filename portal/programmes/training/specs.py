@@ -126,6 +126,10 @@ SESSION_STATES = (
 HALF_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}/(am|pm)$")
 
 
+def _get(session: Session, model: Any, key: Any) -> Any:
+    return session.get(model, key) if key is not None else None
+
+
 # -- pure rules: the half-days of a session, a grade from bands, hours from a mark --------------
 
 
@@ -277,7 +281,9 @@ class TrainingQuotaSpec(RecordSpec):
     title_zh, title_en = "培训名额", "Training quotas"
     org_field = None
     fields = (
-        Field("programme_id", "ref", "培训项目", "Programme", ref="training_programmes", readonly=True),
+        Field(
+            "programme_id", "ref", "培训项目", "Programme", ref="training_programmes", required=True, create_only=True
+        ),
         Field("unit_id", "org_unit", "单位", "Unit", help_zh="只对该单位", help_en="This unit only"),
         Field("unit_type", "choice", "单位类型", "Unit type", choices=UNIT_TYPES, help_zh="该类型的每个单位"),
         Field("quota", "int", "名额", "Quota", required=True, min=0, max=10000),
@@ -372,7 +378,7 @@ class TrainingSessionSpec(RecordSpec):
 
     @classmethod
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
-        programme = session.get(TrainingProgramme, values.get("programme_id"))
+        programme = _get(session, TrainingProgramme, values.get("programme_id"))
         errors = _organiser_error(session, actor, programme.organiser_unit_id if programme else None)
         if existing is not None:
             errors += _organiser_error(session, actor, existing.organiser_unit_id)
@@ -459,8 +465,8 @@ class TrainingEnrolmentSpec(RecordSpec):
         is refused naming the unit, the quota and who holds the places."""
         if values.get("status") not in HOLDING:
             return []
-        run = session.get(TrainingSession, values.get("session_id"))
-        unit = session.get(OrgUnit, values.get("org_unit_id"))
+        run = _get(session, TrainingSession, values.get("session_id"))
+        unit = _get(session, OrgUnit, values.get("org_unit_id"))
         if run is None or unit is None:
             return []
         mine = existing.id if existing is not None else None
@@ -509,7 +515,7 @@ def _from_enrolment(session: Session, obj: Any) -> TrainingEnrolment | None:
 
 
 def _roster_errors(session: Session, values: dict[str, Any]) -> list[FieldError]:
-    enrolment = session.get(TrainingEnrolment, values.get("enrolment_id"))
+    enrolment = _get(session, TrainingEnrolment, values.get("enrolment_id"))
     if enrolment is None or enrolment.deleted_at is not None:
         return [FieldError("enrolment_id", "training.not_on_roster")]
     if values.get("session_id") is not None and enrolment.session_id != values["session_id"]:
@@ -567,7 +573,7 @@ class TrainingAttendanceSpec(RecordSpec):
         if existing is not None:
             return []
         errors = _roster_errors(session, values)
-        run = session.get(TrainingSession, values.get("session_id"))
+        run = _get(session, TrainingSession, values.get("session_id"))
         if not errors and run is not None and values.get("half_day") not in half_days(run.start_date, run.half_days):
             errors.append(FieldError("half_day", "training.half_day_outside", {"value": values.get("half_day")}))
         return errors
@@ -629,6 +635,9 @@ class TrainingAssessmentSpec(RecordSpec):
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
         if creating:
             _from_enrolment(session, obj)
+            if obj.assessed_on is None:
+                run = session.get(TrainingSession, obj.session_id)
+                obj.assessed_on = (run.end_date or run.start_date) if run is not None else None
 
 
 def live_count(session: Session, model: Any, *where: Any) -> int:

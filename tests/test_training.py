@@ -1,0 +1,373 @@
+"""Training (issue 11): quotas and capacity on the roster, grades and hours computed, the
+attendance and score grids saved all-or-nothing and audited, scoping by unit, the
+session's and the units' figures, the hours ledger and the TR indicators."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from db.engine import transaction
+from db.models import AuditEntry, TrainingAssessment, TrainingAttendance, TrainingEnrolment
+from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.metrics import indicators
+from portal.org.scope import SYSTEM, Actor
+from portal.programmes.training import service as training
+from portal.programmes.training import specs as tr
+from portal.records import service as records
+from portal.records.service import RowsRefused, StaleRows
+from tests.conftest import make_user
+
+START = dt.date(2026, 4, 13)  # a Monday; two days = four half-days
+AM1, PM1, AM2, PM2 = tr.half_days(START, 4)
+
+
+@dataclass
+class World:
+    engine: Engine
+    tree: dict[str, int]
+    head: Actor
+    trainer: Actor  # the county's trainer, the session's account
+    t1_trainer: Actor
+    t2_trainer: Actor
+    t1_staff: Actor
+    programme: int
+    run: int
+    people: dict[str, int]  # name -> enrolment id
+
+
+def enrol(engine: Engine, actor: Actor, run: int, unit: int, name: str, **extra: Any) -> int:
+    with transaction(engine) as s:
+        row = records.create(
+            s,
+            actor,
+            tr.TrainingEnrolmentSpec,
+            {"session_id": run, "org_unit_id": unit, "person_name": name, "category": "assistant", **extra},
+        )
+        return int(row.id)
+
+
+@pytest.fixture
+def world(engine: Engine, tree: dict[str, int]) -> World:
+    head = make_user(engine, "tr_head", "head", tree["county"])
+    trainer = make_user(engine, "tr_trainer", "trainer", tree["county"])
+    t1_trainer = make_user(engine, "tr_t1", "trainer", tree["t1"])
+    t2_trainer = make_user(engine, "tr_t2", "trainer", tree["t2"])
+    t1_staff = make_user(engine, "tr_t1_staff", "staff", tree["t1"])
+    with transaction(engine) as s:
+        programme = records.save(
+            s,
+            head,
+            tr.TrainingProgrammeSpec,
+            None,
+            {
+                "organiser_unit_id": tree["county"],
+                "year": 2026,
+                "title": "卫生监督协管员培训",
+                "category": "assistant",
+                "hours": 12,
+            },
+            children={
+                "training_quotas": [
+                    records_row(unit_type="township_hc", quota=2),
+                    records_row(unit_id=tree["t2"], quota=3),
+                ]
+            },
+        )
+        run = records.create(
+            s,
+            head,
+            tr.TrainingSessionSpec,
+            {
+                "programme_id": programme.id,
+                "title": "协管员培训第一期",
+                "start_date": START,
+                "half_days": 4,
+                "hours_per_half_day": 3,
+                "trainer_user_id": trainer.id,
+            },
+        )
+        programme_id, run_id = int(programme.id), int(run.id)
+    people = {
+        "甲": enrol(engine, t1_staff, run_id, tree["t1"], "甲", phone="13800001111"),
+        "乙": enrol(engine, t1_staff, run_id, tree["t1v1"], "乙"),
+        "丙": enrol(engine, head, run_id, tree["t2"], "丙", category="supervisor"),
+    }
+    return World(engine, tree, head, trainer, t1_trainer, t2_trainer, t1_staff, programme_id, run_id, people)
+
+
+def records_row(**values: Any) -> Any:
+    from portal.records.grid import RowChange
+
+    return RowChange(values=values)
+
+
+def mark(world: World, actor: Actor, edits: dict[tuple[int, str], Any]) -> Any:
+    with transaction(world.engine) as s:
+        run = training.get_session(s, actor, world.run)
+        loaded = training.attendance_cells(s, actor, run)
+    with transaction(world.engine) as s:
+        return training.save_attendance(s, actor, world.run, loaded, edits)
+
+
+def score(world: World, actor: Actor, edits: dict[tuple[int, int], Any]) -> Any:
+    with transaction(world.engine) as s:
+        run = training.get_session(s, actor, world.run)
+        loaded = training.score_cells(s, actor, run)
+    with transaction(world.engine) as s:
+        return training.save_scores(s, actor, world.run, loaded, edits)
+
+
+# -- the declarations ----------------------------------------------------------------------------
+
+
+def test_half_days_and_end_date_are_computed(world: World) -> None:
+    assert (AM1, PM1, AM2, PM2) == ("2026-04-13/am", "2026-04-13/pm", "2026-04-14/am", "2026-04-14/pm")
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.head, world.run)
+        assert run.end_date == dt.date(2026, 4, 14)
+        assert run.organiser_unit_id == world.tree["county"]
+        assert run.status == "planned"
+
+
+@pytest.mark.parametrize(
+    ("score_", "grade"),
+    [(100, "excellent"), (90, "excellent"), (89.5, "good"), (80, "good"), (79, "pass"), (60, "pass"), (59.9, "fail")],
+)
+def test_grade_from_the_default_bands(score_: float, grade: str) -> None:
+    assert tr.grade(score_) == grade
+
+
+def test_quota_refusal_names_the_unit_the_quota_and_the_holders(world: World) -> None:
+    # 东关镇卫生院 (a township centre: 2 places by type) holds 甲 and 乙 already (乙's clinic
+    # is its own unit with no quota line, so only 甲 counts): one more place, then full.
+    enrol(world.engine, world.t1_staff, world.run, world.tree["t1"], "丁")
+    with pytest.raises(ValidationError) as refused, transaction(world.engine) as s:
+        records.create(
+            s,
+            world.t1_staff,
+            tr.TrainingEnrolmentSpec,
+            {"session_id": world.run, "org_unit_id": world.tree["t1"], "person_name": "戊", "category": "assistant"},
+        )
+    message = refused.value.message("zh-CN")
+    assert "东关镇卫生院的名额为 2 人，已由 甲、丁 占满" in message
+    assert "quota is 2, already held by 甲、丁" in refused.value.message("en")
+    with transaction(world.engine) as s:
+        assert s.scalar(select(func.count()).where(TrainingEnrolment.person_name == "戊")) == 0
+    # A withdrawal frees the place.
+    with transaction(world.engine) as s:
+        row = s.scalar(select(TrainingEnrolment).where(TrainingEnrolment.person_name == "丁"))
+        assert row is not None
+        records.update(s, world.t1_staff, tr.TrainingEnrolmentSpec, row.id, {"status": "withdrawn"}, row.version)
+    enrol(world.engine, world.t1_staff, world.run, world.tree["t1"], "戊")
+
+
+def test_a_units_own_quota_wins_over_its_type_and_capacity_is_checked(world: World) -> None:
+    for name in ("丙2", "丙3"):  # 西河 has its own line: 3
+        enrol(world.engine, world.head, world.run, world.tree["t2"], name)
+    with pytest.raises(ValidationError) as refused, transaction(world.engine) as s:
+        records.create(
+            s,
+            world.head,
+            tr.TrainingEnrolmentSpec,
+            {"session_id": world.run, "org_unit_id": world.tree["t2"], "person_name": "丙4", "category": "doctor"},
+        )
+    assert "西河镇卫生院的名额为 3 人，已由 丙、丙2、丙3 占满" in refused.value.message("zh-CN")
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.head, world.run)
+        records.update(s, world.head, tr.TrainingSessionSpec, run.id, {"capacity": 5}, run.version)
+    with pytest.raises(ValidationError) as full, transaction(world.engine) as s:
+        records.create(
+            s,
+            world.head,
+            tr.TrainingEnrolmentSpec,
+            {"session_id": world.run, "org_unit_id": world.tree["school"], "person_name": "校医", "category": "doctor"},
+        )
+    assert "容量 5 人已满" in full.value.message("zh-CN")
+
+
+def test_a_township_cannot_change_the_countys_programme(world: World) -> None:
+    with pytest.raises(ValidationError) as refused, transaction(world.engine) as s:
+        programme = records.get(s, world.t1_trainer, tr.TrainingProgrammeSpec, world.programme)
+        records.update(s, world.t1_trainer, tr.TrainingProgrammeSpec, programme.id, {"hours": 1}, programme.version)
+    assert "示范县卫生健康局" in refused.value.message("zh-CN")
+
+
+# -- scoping ----------------------------------------------------------------------------------------
+
+
+def test_a_township_trainer_sees_only_their_townships_roster(world: World) -> None:
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.t1_trainer, world.run)  # the calendar is public
+        assert {e.name for e in training.roster(s, world.t1_trainer, run)} == {"甲", "乙"}
+        assert {e.name for e in training.roster(s, world.t2_trainer, run)} == {"丙"}
+        assert {e.name for e in training.roster(s, world.trainer, run)} == {"甲", "乙", "丙"}  # the session's trainer
+        listed = records.list_page(s, world.t2_trainer, tr.TrainingEnrolmentSpec).rows
+        assert [r.person_name for r in listed] == ["丙"]
+        with pytest.raises(NotFound):
+            records.get(s, world.t2_trainer, tr.TrainingEnrolmentSpec, world.people["甲"])
+
+
+def test_only_who_runs_the_session_marks_it(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        mark(world, world.t1_trainer, {(world.people["甲"], AM1): "present"})
+    with pytest.raises(PermissionDenied):
+        mark(world, world.t1_staff, {(world.people["甲"], AM1): "present"})
+    with transaction(world.engine) as s:
+        assert s.scalar(select(func.count()).select_from(TrainingAttendance)) == 0
+
+
+# -- the attendance grid ----------------------------------------------------------------------------
+
+
+def test_attendance_grid_saves_audited_marks_with_hours(world: World) -> None:
+    p = world.people
+    saved = mark(
+        world,
+        world.trainer,
+        {
+            (p["甲"], AM1): "present",
+            (p["甲"], PM1): "late",
+            (p["乙"], AM1): "early",
+            (p["乙"], PM1): "absent",
+            (p["丙"], AM1): "leave",
+        },
+    )
+    assert (saved.created, saved.updated) == (5, 0)
+    with transaction(world.engine) as s:
+        rows = {(m.enrolment_id, m.half_day): m for m in s.scalars(select(TrainingAttendance))}
+        assert rows[(p["甲"], AM1)].hours == 3 and rows[(p["甲"], AM1)].present
+        assert rows[(p["甲"], PM1)].hours == 3 and rows[(p["甲"], PM1)].present
+        assert rows[(p["乙"], AM1)].hours == 1.5
+        assert rows[(p["乙"], PM1)].hours == 0 and not rows[(p["乙"], PM1)].present
+        assert rows[(p["丙"], AM1)].org_unit_id == world.tree["t2"]
+        assert rows[(p["丙"], AM1)].category == "supervisor"
+        assert rows[(p["甲"], AM1)].day == START
+        assert rows[(p["甲"], AM1)].person_id.endswith(":甲:1111")
+        audited = s.scalars(
+            select(AuditEntry).where(AuditEntry.record_type == "training_attendance", AuditEntry.action == "create")
+        ).all()
+        assert len(audited) == 5 and {e.actor_name for e in audited} == {"tr_trainer"}
+    # A change of status is one update (hours follow); unchanged cells write nothing.
+    saved = mark(world, world.trainer, {(p["乙"], PM1): "present", (p["甲"], AM1): "present"})
+    assert (saved.created, saved.updated) == (0, 1)
+    with transaction(world.engine) as s:
+        row = s.scalar(
+            select(TrainingAttendance).where(
+                TrainingAttendance.enrolment_id == p["乙"], TrainingAttendance.half_day == PM1
+            )
+        )
+        assert row is not None and row.hours == 3 and row.version == 2
+
+
+def test_attendance_grid_is_all_or_nothing(world: World) -> None:
+    p = world.people
+    with pytest.raises(RowsRefused) as refused:
+        mark(world, world.trainer, {(p["甲"], AM1): "present", (p["乙"], "2026-05-01/am"): "present"})
+    assert [e.row for e in refused.value.errors] == [2]
+    assert "不在本场次的日程内" in refused.value.errors[0].message("zh-CN")
+    with transaction(world.engine) as s:
+        assert s.scalar(select(func.count()).select_from(TrainingAttendance)) == 0
+        assert s.scalar(select(func.count()).where(AuditEntry.record_type == "training_attendance")) == 0
+
+
+def test_two_trainers_saving_one_grid_the_second_is_refused(world: World) -> None:
+    p = world.people
+    mark(world, world.trainer, {(p["甲"], AM1): "present"})
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.head, world.run)
+        seen_by_head = training.attendance_cells(s, world.head, run)
+    mark(world, world.trainer, {(p["甲"], AM1): "late"})
+    with pytest.raises(StaleRows) as stale, transaction(world.engine) as s:
+        training.save_attendance(s, world.head, world.run, seen_by_head, {(p["甲"], AM1): "absent"})
+    assert stale.value.rows[0][1] == "甲" and stale.value.rows[0][2] == "tr_trainer"
+    with transaction(world.engine) as s:
+        assert s.scalar(select(TrainingAttendance.status)) == "late"
+
+
+def test_a_summarised_session_freezes_its_marks(world: World) -> None:
+    p = world.people
+    mark(world, world.trainer, {(p["甲"], AM1): "present"})
+    with transaction(world.engine) as s:
+        for step in ("open", "finish", "summarise"):
+            run = training.get_session(s, world.trainer, world.run)
+            records.transition(s, world.trainer, tr.TrainingSessionSpec, run.id, step)
+    with pytest.raises(RowsRefused):
+        mark(world, world.trainer, {(p["甲"], AM1): "absent"})
+
+
+# -- scores, figures, ledger, indicators ------------------------------------------------------------
+
+
+def test_scores_grade_and_figures(world: World) -> None:
+    p = world.people
+    saved = score(world, world.trainer, {(p["甲"], 1): 95, (p["乙"], 1): 82, (p["丙"], 1): 55})
+    assert saved.created == 3
+    with transaction(world.engine) as s:
+        grades = {a.enrolment_id: (a.grade, a.passed, a.assessed_on) for a in s.scalars(select(TrainingAssessment))}
+    assert grades[p["甲"]] == ("excellent", True, dt.date(2026, 4, 14))
+    assert grades[p["乙"]][:2] == ("good", True)
+    assert grades[p["丙"]][:2] == ("fail", False)
+    mark(
+        world,
+        world.trainer,
+        {(p["甲"], AM1): "present", (p["乙"], AM1): "absent", (p["丙"], AM1): "late", (p["甲"], PM1): "present"},
+    )
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.head, world.run)
+        figures = training.session_figures(s, world.head, run)
+        assert (figures.marks, figures.present) == (4, 3)
+        assert figures.attendance_rate == pytest.approx(75.0)
+        assert figures.pass_rate == pytest.approx(200 / 3)
+        assert figures.grade_share("excellent") == pytest.approx(100 / 3)
+        per_unit = dict(training.unit_figures(s, world.head, 2026))
+        assert per_unit["东关镇卫生院"].attendance_rate == pytest.approx(200 / 3)  # 甲 ×2 present, 乙 absent
+        assert per_unit["西河镇卫生院"].pass_rate == 0
+        # a township trainer's figures are their township's
+        t1 = training.session_figures(s, world.t1_trainer, run)
+        assert (t1.marks, t1.results) == (3, 2)
+
+
+def test_hours_ledger_and_tr_indicators(world: World) -> None:
+    p = world.people
+    mark(world, world.trainer, {(p["甲"], h): "present" for h in (AM1, PM1, AM2, PM2)} | {(p["丙"], AM1): "early"})
+    score(world, world.trainer, {(p["甲"], 1): 91, (p["乙"], 1): 70})
+    with transaction(world.engine) as s:
+        ledger = training.hours_ledger(s, world.head, 2026)
+        assert [(line.name, line.hours, line.minimum, line.below) for line in ledger] == [
+            ("丙", 1.5, 40.0, True),
+            ("甲", 12.0, 20.0, True),
+        ]
+        assert [line.name for line in training.hours_ledger(s, world.t1_staff, 2026)] == ["甲"]
+        library_values = _indicator_values(s, world.tree["county"])
+    assert library_values["TR-PASS"] == pytest.approx(100.0)
+    assert library_values["TR-EXCELLENT"] == pytest.approx(50.0)
+    assert library_values["TR-ATTEND"] == pytest.approx(100.0)
+    assert library_values["TR-HOURS-20"] == pytest.approx(12.0)
+    assert library_values["TR-HOURS-40"] == pytest.approx(1.5)
+
+
+def _indicator_values(s: Any, unit_id: int) -> dict[str, float | None]:
+    from db.models import OrgUnit
+    from portal.metrics import library
+
+    library.ensure_builtin(s)
+    unit = s.get(OrgUnit, unit_id)
+    ref = indicators.UnitRef(unit_id, unit.path)
+    out = {}
+    for indicator in indicators.active_indicators(s):
+        if indicator.area == "tr":
+            definition = indicators.definition_of(indicator)
+            found = indicators.compute(s, definition, [ref], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+            out[indicator.code] = found[unit_id].actual
+    return out
+
+
+def test_system_actor_sees_every_roster(world: World) -> None:
+    with transaction(world.engine) as s:
+        run = training.get_session(s, SYSTEM, world.run)
+        assert len(training.roster(s, SYSTEM, run)) == 3
