@@ -306,7 +306,7 @@ def tops_order(tops: dict[int, OrgUnit], uid: int) -> str:
 
 def _top_units(session: Session, actor: Actor, units: dict[int, OrgUnit]) -> dict[int, OrgUnit]:
     """Each unit's ancestor one level below the actor's unit (or itself)."""
-    depth = len(actor.org_path.strip("/").split("/")) if actor.org_path.strip("/") else 0
+    depth = max(1, len(actor.org_path.strip("/").split("/")) if actor.org_path.strip("/") else 0)
     parts = {u.id: u.path.strip("/").split("/") for u in units.values()}
     wanted = {int(p[depth]) if len(p) > depth else uid for uid, p in parts.items()}
     found = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))}

@@ -212,6 +212,15 @@ def _organiser_error(session: Session, actor: Actor, unit_id: int | None) -> lis
     ]
 
 
+def _runs_guard(session: Session, actor: Any, record: Any) -> FieldError | None:
+    """A session is run (its steps taken, its text changed) by its trainer or by users
+    whose subtree holds its organiser unit."""
+    if getattr(actor, "id", None) is not None and record.trainer_user_id == actor.id:
+        return None
+    errors = _organiser_error(session, actor, record.organiser_unit_id)
+    return errors[0] if errors else None
+
+
 # -- programmes and their quotas ------------------------------------------------------------------
 
 
@@ -354,11 +363,24 @@ class TrainingSessionSpec(RecordSpec):
     workflow = Workflow(
         states=SESSION_STATES,
         transitions=(
-            Transition("open", "开始签到", "Open", ("planned",), "open", TRAINERS, primary=True),
-            Transition("finish", "结束培训", "Finish", ("open",), "finished", TRAINERS, primary=True),
-            Transition("reopen", "重新开放", "Reopen", ("finished",), "open", TRAINERS),
-            Transition("summarise", "完成总结", "Summarise", ("finished",), "summarised", TRAINERS, primary=True),
-            Transition("unlock", "解除锁定", "Unlock", ("summarised",), "finished", HEADS, comment=True),
+            Transition("open", "开始签到", "Open", ("planned",), "open", TRAINERS, guard=_runs_guard, primary=True),
+            Transition(
+                "finish", "结束培训", "Finish", ("open",), "finished", TRAINERS, guard=_runs_guard, primary=True
+            ),
+            Transition("reopen", "重新开放", "Reopen", ("finished",), "open", TRAINERS, guard=_runs_guard),
+            Transition(
+                "summarise",
+                "完成总结",
+                "Summarise",
+                ("finished",),
+                "summarised",
+                TRAINERS,
+                guard=_runs_guard,
+                primary=True,
+            ),
+            Transition(
+                "unlock", "解除锁定", "Unlock", ("summarised",), "finished", HEADS, guard=_runs_guard, comment=True
+            ),
         ),
         locks=(
             Lock("training_attendance", (("session_id", "id"),), ("summarised",)),
@@ -378,10 +400,13 @@ class TrainingSessionSpec(RecordSpec):
 
     @classmethod
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        """A new session belongs under a programme the actor's subtree organises; an
+        existing one is changed by its trainer or by users above its organiser."""
+        if existing is not None:
+            refusal = _runs_guard(session, actor, existing)
+            return [refusal] if refusal is not None else []
         programme = _get(session, TrainingProgramme, values.get("programme_id"))
         errors = _organiser_error(session, actor, programme.organiser_unit_id if programme else None)
-        if existing is not None:
-            errors += _organiser_error(session, actor, existing.organiser_unit_id)
         return [FieldError("programme_id", e.key, e.params) for e in errors[:1]]
 
     @classmethod
