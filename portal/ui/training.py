@@ -1,0 +1,371 @@
+"""The /training page: a trainer picks a session (today's own first) and takes attendance
+on the engine's grid (roster × one half-day, "全部出勤", then the exceptions, one audited
+save), enters scores, and sees the roster; the year's figures with the progress chart and
+the hours ledger; and the generic record screens for programmes, sessions and rosters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import select
+
+from db.models import OrgUnit, TrainingSession
+from portal import clock, formatting
+from portal.org.scope import Actor
+from portal.programmes.training import charts as tc
+from portal.programmes.training import service as training
+from portal.programmes.training import specs as tr
+from portal.records.display import md_escape
+from portal.ui import workflow as workflow_ui
+from portal.ui.db import unit_of_work
+from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
+from portal.ui.i18n import lang, t, tm
+from portal.ui.messages import attempt
+from portal.ui.records import render_records
+from portal.ui.shell import require_page, selected_unit_id
+
+KEY = "training"
+
+
+def render() -> None:
+    actor = require_page("training")
+    st.title(t("nav.training"))
+    today = clock.today()
+    tabs = st.tabs(
+        [
+            t("training.tab.session"),
+            t("training.tab.figures"),
+            t("training.tab.ledger"),
+            tr.TrainingProgrammeSpec.title(lang()),
+            tr.TrainingSessionSpec.title(lang()),
+            tr.TrainingEnrolmentSpec.title(lang()),
+        ],
+        key=f"{KEY}.tabs",
+    )
+    with tabs[0]:
+        session_view(actor, today)
+    with tabs[1]:
+        figures_view(actor, today)
+    with tabs[2]:
+        ledger_view(actor, today)
+    with tabs[3]:
+        render_records(tr.TrainingProgrammeSpec, actor, key=f"{KEY}.programmes")
+    with tabs[4]:
+        render_records(tr.TrainingSessionSpec, actor, key=f"{KEY}.sessions")
+    with tabs[5]:
+        render_records(tr.TrainingEnrolmentSpec, actor, key=f"{KEY}.roster", unit_id=selected_unit_id())
+
+
+# -- one session: attendance, scores, roster ---------------------------------------------------
+
+
+def _session_label(run: TrainingSession, today: dt.date) -> str:
+    state = tr.TrainingSessionSpec.field("status").choice_label(run.status, lang())
+    end = run.end_date or run.start_date
+    when = formatting.date(run.start_date) + ("" if end == run.start_date else f"–{formatting.date(end)}")
+    running = run.start_date <= today <= end
+    return f"{'● ' if running else ''}{run.title} · {when} · {state}"
+
+
+def session_view(actor: Actor, today: dt.date) -> None:
+    def load() -> list[TrainingSession]:
+        with unit_of_work() as session:
+            return training.sessions_for(session, actor, today)
+
+    runs = attempt(load) or []
+    if not runs:
+        st.info(t("training.no_sessions"))
+        return
+    labels = {run.id: _session_label(run, today) for run in runs}
+    chosen = st.selectbox(
+        t("training.pick_session"),
+        list(labels),
+        format_func=lambda i: labels.get(i, str(i)),
+        key=f"{KEY}.session",
+    )
+
+    def open_run() -> tuple[TrainingSession, bool, list[training.RosterEntry], dict[int, str]]:
+        with unit_of_work() as session:
+            run = training.get_session(session, actor, chosen)
+            entries = training.roster(session, actor, run, lang())
+            paths = {
+                int(i): str(p)
+                for i, p in session.execute(
+                    select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_({e.unit_id for e in entries}))
+                )
+            }
+            return run, training.runs_session(session, actor, run), entries, paths
+
+    opened = attempt(open_run)
+    if opened is None:
+        return
+    run, runs_it, entries, paths = opened
+    head = st.container(horizontal=True, vertical_alignment="center")
+    with head:
+        workflow_ui.state_badge(tr.TrainingSessionSpec, run.status)
+        st.caption(
+            tm(
+                "training.session_caption",
+                venue=run.venue or "—",
+                lecturers=run.lecturers or "—",
+                hours=formatting.number(run.hours_per_half_day),
+            )
+        )
+    if runs_it:
+        workflow_ui.actions(tr.TrainingSessionSpec, actor, run, key=f"{KEY}.run.{run.id}", on_done=lambda _: st.rerun())
+    else:
+        st.info(t("training.read_only"), icon=":material/visibility:")
+    holding = [e for e in entries if e.status in tr.HOLDING]
+    attendance_tab, scores_tab, roster_tab = st.tabs(
+        [t("training.tab.attendance"), t("training.tab.scores"), t("training.tab.roster")], key=f"{KEY}.session.tabs"
+    )
+    with attendance_tab:
+        attendance_view(actor, run, holding, runs_it, today)
+    with scores_tab:
+        scores_view(actor, run, holding, runs_it)
+    with roster_tab:
+        roster_view(actor, entries, paths)
+
+
+def _half_day_label(key: str) -> str:
+    day = dt.date.fromisoformat(key[:10])
+    return t(f"training.half_day.{key[-2:]}", date=f"{day.month}-{day.day:02d}")
+
+
+def _default_half_day(keys: list[str], today: dt.date) -> str:
+    now = clock.now()
+    wanted = f"{today.isoformat()}/{'am' if now.hour < 12 else 'pm'}"
+    if wanted in keys:
+        return wanted
+    todays = [k for k in keys if k.startswith(today.isoformat())]
+    return todays[0] if todays else keys[0]
+
+
+def _grid_rows(entries: list[training.RosterEntry]) -> list[GridRow]:
+    category = tr.TrainingEnrolmentSpec.field("category")
+    return [
+        GridRow(e.id, e.name, {"unit": e.unit, "category": category.choice_label(e.category, lang())}) for e in entries
+    ]
+
+
+def attendance_view(
+    actor: Actor, run: TrainingSession, entries: list[training.RosterEntry], runs_it: bool, today: dt.date
+) -> None:
+    if not entries:
+        st.info(t("training.roster_empty"))
+        return
+    keys = tr.half_days(run.start_date, run.half_days)
+    picked = st.segmented_control(
+        t("training.half_day"),
+        [*keys, "all"],
+        default=_default_half_day(keys, today),
+        format_func=lambda k: t("training.all_half_days") if k == "all" else _half_day_label(k),
+        key=f"{KEY}.half.{run.id}",
+    )
+    columns = keys if picked in (None, "all") else [picked]
+
+    def load() -> dict[Any, Any]:
+        with unit_of_work() as session:
+            return dict(training.attendance_cells(session, actor, run))
+
+    cells = attempt(load)
+    if cells is None:
+        return
+    totals = st.container()
+    grid = PivotGrid(
+        key=f"{KEY}.attendance.{run.id}.{'-'.join(columns)}",
+        spec=tr.TrainingAttendanceSpec,
+        pivot=training.ATTENDANCE,
+        rows=_grid_rows(entries),
+        columns=[(k, _half_day_label(k)) for k in columns],
+        cells=cells,
+        shared={"session_id": run.id, "half_day_hours": run.hours_per_half_day},
+        editable=runs_it and run.status != "summarised",
+        fill="present",
+        fill_label=t("training.all_present"),
+        layout="list" if len(columns) == 1 else "auto",
+        save=lambda session, who, edits: training.save_attendance(session, who, run.id, cells, edits),
+    )
+    pivot_editor(grid)
+    with totals:
+        _attendance_totals(grid, entries, columns)
+
+
+def _attendance_totals(grid: PivotGrid, entries: list[training.RosterEntry], columns: list[str]) -> None:
+    """Live totals (unsaved edits included): by status, and present by sex and category."""
+    values = current(grid)
+    by_status: Counter[str] = Counter()
+    present_by: Counter[str] = Counter()
+    people = {e.id: e for e in entries}
+    status_field = tr.TrainingAttendanceSpec.field("status")
+    category = tr.TrainingEnrolmentSpec.field("category")
+    sex = tr.TrainingEnrolmentSpec.field("sex")
+    for (row, column), value in values.items():
+        if column not in columns:
+            continue
+        by_status[value or "unmarked"] += 1
+        if value in tr.PRESENT and row in people:
+            person = people[row]
+            present_by[sex.choice_label(person.sex, lang()) or "?"] += 1
+            present_by[category.choice_label(person.category, lang())] += 1
+    parts = [f"{status_field.choice_label(c.value, lang())} {by_status.get(c.value, 0)}" for c in tr.MARKS]
+    parts.append(f"{t('training.unmarked')} {by_status.get('unmarked', 0)}")
+    st.markdown("**" + md_escape(" · ".join(parts)) + "**")
+    if present_by:
+        st.caption(md_escape(t("training.present_by") + " " + " · ".join(f"{k} {n}" for k, n in present_by.items())))
+
+
+def scores_view(actor: Actor, run: TrainingSession, entries: list[training.RosterEntry], runs_it: bool) -> None:
+    if not entries:
+        st.info(t("training.roster_empty"))
+        return
+
+    def load() -> tuple[dict[Any, Any], training.Figures]:
+        with unit_of_work() as session:
+            return dict(training.score_cells(session, actor, run)), training.session_figures(session, actor, run)
+
+    loaded = attempt(load)
+    if loaded is None:
+        return
+    cells, figures = loaded
+    _figure_metrics(figures)
+    st.caption(t("training.bands_help"))
+    grid = PivotGrid(
+        key=f"{KEY}.scores.{run.id}",
+        spec=tr.TrainingAssessmentSpec,
+        pivot=training.SCORES,
+        rows=_grid_rows(entries),
+        columns=[(1, t("training.score"))],
+        cells=cells,
+        shared={"session_id": run.id},
+        editable=runs_it and run.status != "summarised",
+        layout="auto",
+        save=lambda session, who, edits: training.save_scores(session, who, run.id, cells, edits),
+    )
+    pivot_editor(grid)
+
+
+def _figure_metrics(figures: training.Figures) -> None:
+    row = st.container(horizontal=True)
+    row.metric(t("training.chart.attendance"), formatting.pct(figures.attendance_rate))
+    row.metric(t("training.chart.pass"), formatting.pct(figures.pass_rate))
+    row.metric(t("training.chart.excellent"), formatting.pct(figures.grade_share("excellent")))
+    row.metric(t("training.chart.good"), formatting.pct(figures.grade_share("good")))
+
+
+def roster_view(actor: Actor, entries: list[training.RosterEntry], paths: dict[int, str]) -> None:
+    if not entries:
+        st.info(t("training.roster_empty"))
+        return
+    spec = tr.TrainingEnrolmentSpec
+    language = lang()
+    frame = pd.DataFrame(
+        {
+            spec.field("person_name").label(language): [e.name for e in entries],
+            spec.field("org_unit_id").label(language): [e.unit for e in entries],
+            spec.field("category").label(language): [
+                spec.field("category").choice_label(e.category, language) for e in entries
+            ],
+            spec.field("sex").label(language): [spec.field("sex").choice_label(e.sex, language) for e in entries],
+            spec.field("phone").label(language): [
+                training.mask_phone(e.phone, actor, paths.get(e.unit_id)) for e in entries
+            ],
+            spec.field("status").label(language): [
+                spec.field("status").choice_label(e.status, language) for e in entries
+            ],
+        }
+    )
+    st.caption(t("training.roster_count", count=sum(e.status in tr.HOLDING for e in entries)))
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+# -- the year's figures, the chart, the ledger ---------------------------------------------------
+
+
+def _year_picker(key: str, today: dt.date) -> int:
+    year = st.selectbox(t("training.year"), [today.year, today.year - 1], key=f"{KEY}.{key}.year")
+    return int(year or today.year)
+
+
+def figures_view(actor: Actor, today: dt.date) -> None:
+    year = _year_picker("figures", today)
+
+    def load() -> tuple[list[tuple[str, training.Figures]], list[training.LedgerLine]]:
+        with unit_of_work() as session:
+            return training.unit_figures(session, actor, year, lang()), training.hours_ledger(
+                session, actor, year, lang()
+            )
+
+    loaded = attempt(load)
+    if loaded is None:
+        return
+    units, ledger = loaded
+    total = training.Figures()
+    for _, f in units:
+        total.marks += f.marks
+        total.present += f.present
+        total.results += f.results
+        total.passed += f.passed
+        for grade, n in f.by_grade.items():
+            total.by_grade[grade] = total.by_grade.get(grade, 0) + n
+    _figure_metrics(total)
+    st.altair_chart(tc.targets_chart(total, ledger, lang(), t("training.chart.title", year=year)), width="stretch")
+    st.caption(t("training.chart.note"))
+    if units:
+        language = lang()
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("training.col.unit"): [name for name, _ in units],
+                    t("training.chart.attendance"): [formatting.pct(f.attendance_rate) for _, f in units],
+                    t("training.col.results"): [f.results for _, f in units],
+                    t("training.chart.pass"): [formatting.pct(f.pass_rate) for _, f in units],
+                    t("training.chart.excellent"): [formatting.pct(f.grade_share("excellent")) for _, f in units],
+                    t("training.chart.good"): [formatting.pct(f.grade_share("good")) for _, f in units],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.altair_chart(
+            tc.units_chart(units, "attendance", language, t("training.chart.units_attendance")), width="stretch"
+        )
+        st.altair_chart(tc.units_chart(units, "pass", language, t("training.chart.units_pass")), width="stretch")
+
+
+def ledger_view(actor: Actor, today: dt.date) -> None:
+    year = _year_picker("ledger", today)
+    below_only = st.toggle(t("training.below_only"), value=True, key=f"{KEY}.ledger.below")
+
+    def load() -> list[training.LedgerLine]:
+        with unit_of_work() as session:
+            return training.hours_ledger(session, actor, year, lang())
+
+    lines = attempt(load)
+    if lines is None:
+        return
+    shown = [line for line in lines if line.below] if below_only else lines
+    st.caption(t("training.ledger_count", people=len(lines), below=sum(line.below for line in lines)))
+    if not shown:
+        st.info(t("training.ledger_empty"))
+        return
+    category = tr.TrainingEnrolmentSpec.field("category")
+    language = lang()
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("training.col.name"): [line.name for line in shown],
+                t("training.col.unit"): [line.unit for line in shown],
+                t("training.col.category"): [category.choice_label(line.category, language) for line in shown],
+                t("training.col.hours"): [line.hours for line in shown],
+                t("training.col.minimum"): [line.minimum for line in shown],
+                t("training.col.short"): [max(0.0, line.minimum - line.hours) for line in shown],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
