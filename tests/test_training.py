@@ -371,3 +371,87 @@ def test_system_actor_sees_every_roster(world: World) -> None:
     with transaction(world.engine) as s:
         run = training.get_session(s, SYSTEM, world.run)
         assert len(training.roster(s, SYSTEM, run)) == 3
+
+
+# -- paper: the sign-in register and the training summary ---------------------------------------
+
+
+def _docx_text(data: bytes) -> tuple[str, list[list[list[str]]]]:
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    tables = [[[c.text for c in row.cells] for row in table.rows] for table in doc.tables]
+    return "\n".join(p.text for p in doc.paragraphs), tables
+
+
+def test_signin_register_lists_the_roster_with_a_signature_column_per_half_day(world: World) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.programmes.training import reports
+
+    with transaction(world.engine) as s:
+        docx = reports.signin_sheet(s, world.trainer, world.run, "docx")
+        xlsx = reports.signin_sheet(s, world.trainer, world.run, "xlsx")
+        township = reports.signin_sheet(s, world.t1_trainer, world.run, "docx")
+    text, tables = _docx_text(docx)
+    assert "协管员培训第一期 签到表" in text and "共 3 人" in text
+    header, *rows = tables[0]
+    assert header[-4:] == ["04-13 上午 签名", "04-13 下午 签名", "04-14 上午 签名", "04-14 下午 签名"]
+    assert [r[1] for r in rows] == ["甲", "乙", "丙"]
+    assert all(cell == "" for r in rows for cell in r[-4:])
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet["A1"].value == "协管员培训第一期 签到表"
+    assert [sheet.cell(row=r, column=2).value for r in (4, 5, 6)] == ["甲", "乙", "丙"]
+    # a township trainer's register holds only their township's people
+    assert [r[1] for r in _docx_text(township)[1][0][1:]] == ["甲", "乙"]
+    with pytest.raises(Exception, match="bad_format|不支持"), transaction(world.engine) as s:
+        reports.signin_sheet(s, world.trainer, world.run, "pdf")
+
+
+def test_training_summary_has_the_figures_and_the_narrative(world: World) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.programmes.training import reports
+
+    p = world.people
+    mark(world, world.trainer, {(p["甲"], AM1): "present", (p["乙"], AM1): "absent", (p["丙"], AM1): "late"})
+    score(world, world.trainer, {(p["甲"], 1): 95, (p["乙"], 1): 85, (p["丙"], 1): 70})
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.trainer, world.run)
+        records.update(s, world.trainer, tr.TrainingSessionSpec, run.id, {"summary": "培训效果良好。"}, run.version)
+    with transaction(world.engine) as s:
+        docx = reports.summary(s, world.trainer, world.run, "docx")
+        xlsx = reports.summary(s, world.trainer, world.run, "xlsx")
+    text, tables = _docx_text(docx)
+    assert "协管员培训第一期 培训总结" in text and "培训效果良好。" in text
+    assert "共登记考勤 3 人次：出勤 1，迟到 1，早退 0，请假 0，缺勤 1。" in text
+    assert "参加结业考核 3 人：优秀 1，良好 1，合格 1，不合格 0。" in text
+    overview = dict((row[0], row[1]) for row in tables[0])
+    assert overview["参训人数"] == "3" and overview["合格率"] == "100%" and overview["出勤率"] == "67%"
+    by_unit = {row[0]: row[1:] for row in tables[1][1:]}
+    assert by_unit["东关镇卫生院"] == ["1", "100%", "1", "100%"]
+    assert by_unit["东关村卫生室"] == ["1", "0%", "1", "100%"]
+    book = load_workbook(io.BytesIO(xlsx))
+    roster = book.worksheets[2]
+    assert [c.value for c in roster[2]][:6] == ["甲", "东关镇卫生院", "协管员", 3, 95, "优秀"]
+
+
+def test_report_commands_write_the_files(world: World, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.cli import main
+
+    monkeypatch.setenv("PORTAL_DATABASE_URL", world.engine.url.render_as_string(hide_password=False))
+    out = tmp_path / "summary.docx"
+    assert main(["report", "training-summary", "--session", str(world.run), "-o", str(out)]) == 0
+    assert "培训总结" in _docx_text(out.read_bytes())[0]
+    sheet = tmp_path / "signin.xlsx"
+    assert main(["report", "signin-sheet", "--session", str(world.run), "--as", "tr_t2", "-o", str(sheet)]) == 0
+    from openpyxl import load_workbook
+
+    names = [c.value for c in load_workbook(sheet).active["B"]][3:]
+    assert names == ["丙"]  # seen as 西河's trainer: only 西河's people

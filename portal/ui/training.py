@@ -17,11 +17,13 @@ from db.models import OrgUnit, TrainingSession
 from portal import clock, formatting
 from portal.org.scope import Actor
 from portal.programmes.training import charts as tc
+from portal.programmes.training import reports
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
 from portal.records.display import md_escape
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
+from portal.ui.downloads import download_button
 from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt
@@ -29,6 +31,8 @@ from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_unit_id
 
 KEY = "training"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render() -> None:
@@ -129,6 +133,7 @@ def session_view(actor: Actor, today: dt.date) -> None:
         scores_view(actor, run, holding, runs_it)
     with roster_tab:
         roster_view(actor, entries, paths)
+        downloads(actor, run)
 
 
 def _half_day_label(key: str) -> str:
@@ -281,6 +286,32 @@ def roster_view(actor: Actor, entries: list[training.RosterEntry], paths: dict[i
     )
     st.caption(t("training.roster_count", count=sum(e.status in tr.HOLDING for e in entries)))
     st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def downloads(actor: Actor, run: TrainingSession) -> None:
+    """The sign-in register and the training summary, as the actor sees the roster."""
+    st.subheader(t("training.downloads"))
+    row = st.container(horizontal=True)
+    docs = (
+        ("signin", reports.signin_sheet, "签到表" if lang() != "en" else "sign-in"),
+        ("summary", reports.summary, "培训总结" if lang() != "en" else "summary"),
+    )
+    for name, build, stem in docs:
+        for fmt, mime in (("docx", DOCX), ("xlsx", XLSX)):
+
+            def make(build: Any = build, fmt: str = fmt) -> bytes:
+                with unit_of_work() as session:
+                    data: bytes = build(session, actor, run.id, fmt, lang())
+                    return data
+
+            download_button(
+                row,
+                t(f"training.download.{name}_{fmt}"),
+                make,
+                file_name=f"{run.title}-{stem}.{fmt}",
+                mime=mime,
+                key=f"{KEY}.download.{name}.{fmt}.{run.id}",
+            )
 
 
 # -- the year's figures, the chart, the ledger ---------------------------------------------------

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from portal.apps import Manifest, PageDef
+from portal.apps import Manifest, PageDef, ReportDef
 
 MANIFEST = Manifest(
     code="training",
@@ -24,5 +24,21 @@ MANIFEST = Manifest(
     ),
     indicators="portal.programmes.training.indicators:TEMPLATES",
     demo="portal.programmes.training.demo:load",
+    reports=(
+        ReportDef(
+            "signin-sheet",
+            "cli.help.signin_sheet",
+            "portal.programmes.training.reports:build_signin",
+            subject="record",
+            id_option="--session",
+        ),
+        ReportDef(
+            "training-summary",
+            "cli.help.training_summary",
+            "portal.programmes.training.reports:build_summary",
+            subject="record",
+            id_option="--session",
+        ),
+    ),
     locales=Path(__file__).parent / "locales",
 )
