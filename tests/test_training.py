@@ -456,3 +456,27 @@ def test_report_commands_write_the_files(world: World, tmp_path: Any, monkeypatc
 
     names = [c.value for c in load_workbook(sheet).active["B"]][3:]
     assert names == ["丙"]  # seen as 西河's trainer: only 西河's people
+
+
+def test_a_grid_save_cannot_reach_another_sessions_marks(world: World) -> None:
+    from portal.records.grid import Cell
+
+    p = world.people
+    mark(world, world.trainer, {(p["甲"], AM1): "present"})
+    with transaction(world.engine) as s:
+        other = records.create(
+            s,
+            world.head,
+            tr.TrainingSessionSpec,
+            {"programme_id": world.programme, "title": "第二期", "start_date": dt.date(2026, 5, 11)},
+        )
+        other_id = int(other.id)
+        first_mark = s.scalar(select(TrainingAttendance))
+        assert first_mark is not None
+        forged = {(0, "2026-05-11/am"): Cell(first_mark.id, first_mark.version, "present")}
+    newcomer = enrol(world.engine, world.head, other_id, world.tree["t2"], "庚")
+    forged = {(newcomer, key[1]): cell for key, cell in forged.items()}
+    with pytest.raises(NotFound), transaction(world.engine) as s:  # the first session's mark, passed as the second's
+        training.save_attendance(s, world.head, other_id, forged, {(newcomer, "2026-05-11/am"): "absent"})
+    with transaction(world.engine) as s:
+        assert list(s.scalars(select(TrainingAttendance.status))) == ["present"]

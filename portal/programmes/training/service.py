@@ -163,6 +163,17 @@ def _roster_labels(session: Session, run: TrainingSession) -> dict[int, str]:
     return {int(i): str(name) for i, name in session.execute(stmt)}
 
 
+def _check_loaded(session: Session, model: Any, run: TrainingSession, loaded: Mapping[Any, Cell]) -> None:
+    """The cells a grid loaded must be this session's rows: the widened actor writes no
+    other session's marks or results, whatever a caller passes."""
+    ids = {cell.id for cell in loaded.values()}
+    if not ids:
+        return
+    mine = set(session.scalars(select(model.id).where(model.id.in_(ids), model.session_id == run.id)))
+    if ids - mine:
+        raise NotFound("error.not_found")
+
+
 def save_attendance(
     session: Session,
     actor: Actor,
@@ -179,6 +190,7 @@ def save_attendance(
     strays = [row for row, _ in edits if row not in labels]
     if strays:
         raise NotFound("training.not_on_roster")
+    _check_loaded(session, TrainingAttendance, run, loaded)
     shared = {"session_id": run.id, "half_day_hours": run.hours_per_half_day}
     changes = pivot_changes(ATTENDANCE, shared, loaded, edits, labels)
     return records.save_rows(session, wide, tr.TrainingAttendanceSpec, changes)
@@ -197,6 +209,7 @@ def save_scores(
     labels = _roster_labels(session, run)
     if any(row not in labels for row, _ in edits):
         raise NotFound("training.not_on_roster")
+    _check_loaded(session, TrainingAssessment, run, loaded)
     programme = session.get(tr.TrainingProgramme, run.programme_id)
     shared = {
         "session_id": run.id,
