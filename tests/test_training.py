@@ -480,3 +480,26 @@ def test_a_grid_save_cannot_reach_another_sessions_marks(world: World) -> None:
         training.save_attendance(s, world.head, other_id, forged, {(newcomer, "2026-05-11/am"): "absent"})
     with transaction(world.engine) as s:
         assert list(s.scalars(select(TrainingAttendance.status))) == ["present"]
+
+
+def test_home_lists_the_session_the_trainer_runs_today(world: World) -> None:
+    from portal import clock
+    from portal.programmes.training import home
+
+    p = world.people
+    with clock.frozen(START):  # 10:00: the morning
+        mark(world, world.trainer, {(p["甲"], AM1): "present"})
+        with transaction(world.engine) as s:
+            lines = home.todo(s, world.trainer, START, "zh-CN")
+            assert [(x.kind, x.title, x.detail, x.query, x.count) for x in lines] == [
+                (
+                    "session_today",
+                    "今天的培训：协管员培训第一期",
+                    "— · 本半天已签到 1/3 人",
+                    {"session": str(world.run)},
+                    2,
+                )
+            ]
+            assert home.todo(s, world.t1_trainer, START, "zh-CN") == []  # not theirs to run
+            assert home.todo(s, world.t1_staff, START, "zh-CN") == []
+            assert home.todo(s, world.trainer, START + dt.timedelta(days=2), "zh-CN") == []

@@ -85,6 +85,9 @@ def session_view(actor: Actor, today: dt.date) -> None:
         st.info(t("training.no_sessions"))
         return
     labels = {run.id: _session_label(run, today) for run in runs}
+    asked = st.query_params.get("session")  # a link from the home page: ?session=ID
+    if asked and asked.isdigit() and int(asked) in labels and f"{KEY}.session" not in st.session_state:
+        st.session_state[f"{KEY}.session"] = int(asked)
     chosen = st.selectbox(
         t("training.pick_session"),
         list(labels),

@@ -41,4 +41,5 @@ MANIFEST = Manifest(
         ),
     ),
     locales=Path(__file__).parent / "locales",
+    home="portal.programmes.training.home:todo",
 )
