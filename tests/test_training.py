@@ -503,3 +503,26 @@ def test_home_lists_the_session_the_trainer_runs_today(world: World) -> None:
             assert home.todo(s, world.t1_trainer, START, "zh-CN") == []  # not theirs to run
             assert home.todo(s, world.t1_staff, START, "zh-CN") == []
             assert home.todo(s, world.trainer, START + dt.timedelta(days=2), "zh-CN") == []
+
+
+def test_a_gbk_roster_imports_with_office_headings_and_a_second_import_doubles_nobody(world: World) -> None:
+    from portal.records import io as records_io
+
+    label = "协管员培训第一期 · 2026-04-13"
+    csv_text = f"场次,姓名,性别,单位,岗位,手机\n{label},钱七,女,西河村卫生室,信息员,13900007777\n{label},孙八,男,西河镇卫生院,协管员,\n"
+    data = csv_text.encode("gbk")
+    with transaction(world.engine) as s:
+        preview = records_io.check_import(s, world.head, tr.TrainingEnrolmentSpec, data, "名单.csv")
+        assert preview.ok, [e.message for e in preview.errors]
+        assert records_io.apply_import(s, world.head, tr.TrainingEnrolmentSpec, preview) == (2, 0)
+    with transaction(world.engine) as s:
+        added = {
+            r.person_name: (r.sex, r.category, r.phone)
+            for r in s.scalars(select(TrainingEnrolment).where(TrainingEnrolment.person_name.in_(["钱七", "孙八"])))
+        }
+    assert added == {"钱七": ("f", "informant", "13900007777"), "孙八": ("m", "assistant", None)}
+    with transaction(world.engine) as s:
+        again = records_io.check_import(s, world.head, tr.TrainingEnrolmentSpec, data, "名单.csv")
+    assert not again.ok
+    assert sorted(e.row for e in again.errors) == [2, 3]
+    assert "钱七 已在本场次的名单中" in " ".join(str(e.message) for e in again.errors)

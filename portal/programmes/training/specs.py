@@ -445,6 +445,30 @@ def _holders(session: Session, *where: Any, exclude: int | None) -> list[str]:
     return list(session.scalars(stmt))
 
 
+def _same_person(session: Session, values: dict[str, Any], existing: Any | None) -> str | None:
+    """The person already on this session's roster: the same name and phone, or (when
+    either has no phone) the same name and unit. A second import of a roster then names
+    its rows instead of doubling anyone."""
+    name = (values.get("person_name") or "").strip()
+    if not name or values.get("session_id") is None:
+        return None
+    stmt = select(TrainingEnrolment).where(
+        TrainingEnrolment.session_id == values["session_id"],
+        TrainingEnrolment.person_name == name,
+        TrainingEnrolment.deleted_at.is_(None),
+    )
+    if existing is not None:
+        stmt = stmt.where(TrainingEnrolment.id != existing.id)
+    phone = (values.get("phone") or "").strip()
+    for other in session.scalars(stmt.limit(20)):
+        if phone and other.phone:
+            if other.phone.strip() == phone:
+                return name
+        elif other.org_unit_id == values.get("org_unit_id"):
+            return name
+    return None
+
+
 class TrainingEnrolmentSpec(RecordSpec):
     """A roster entry (报名): a person of a unit on a session, nominated within the unit's
     quota for the programme and the session's capacity."""
@@ -488,6 +512,9 @@ class TrainingEnrolmentSpec(RecordSpec):
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         """A place past the unit's quota for the programme, or past the session's capacity,
         is refused naming the unit, the quota and who holds the places."""
+        twin = _same_person(session, values, existing)
+        if twin:
+            return [FieldError("person_name", "training.already_on_roster", {"name": twin})]
         if values.get("status") not in HOLDING:
             return []
         run = _get(session, TrainingSession, values.get("session_id"))
