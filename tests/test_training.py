@@ -509,7 +509,11 @@ def test_a_gbk_roster_imports_with_office_headings_and_a_second_import_doubles_n
     from portal.records import io as records_io
 
     label = "协管员培训第一期 · 2026-04-13"
-    csv_text = f"场次,姓名,性别,单位,岗位,手机\n{label},钱七,女,西河村卫生室,信息员,13900007777\n{label},孙八,男,西河镇卫生院,协管员,\n"
+    csv_text = (
+        "场次,姓名,性别,单位,岗位,手机\n"
+        f"{label},钱七,女,西河村卫生室,信息员,13900007777\n"
+        f"{label},孙八,男,西河镇卫生院,协管员,\n"
+    )
     data = csv_text.encode("gbk")
     with transaction(world.engine) as s:
         preview = records_io.check_import(s, world.head, tr.TrainingEnrolmentSpec, data, "名单.csv")
