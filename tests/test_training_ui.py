@@ -189,3 +189,25 @@ def _chart_rows(chart: Any) -> list[dict[str, Any]]:
     for values in (spec.get("datasets") or {}).values():
         return list(values)
     return list((spec.get("data") or {}).get("values") or [])
+
+
+def test_the_trainer_writes_the_summary_and_downloads_the_paper(training_db: Any) -> None:
+    engine, entry = training_db
+    run = today_session(engine)
+    at = open_training(entry, "trainer")
+    at.text_area(key=f"training.narrative.{run.id}").input("第二期培训按计划开展。").run()
+    at.button(key=f"training.narrative.{run.id}.save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        saved = s.get(TrainingSession, run.id)
+        assert saved is not None and saved.summary == "第二期培训按计划开展。"
+        entries = s.scalar(
+            select(func.count()).where(
+                AuditEntry.record_type == "training_sessions",
+                AuditEntry.record_id == run.id,
+                AuditEntry.actor_name == "trainer",
+            )
+        )
+        assert entries == 1
+    labels = {b.label for b in at.get("download_button")}
+    assert {"签到表（Word）", "签到表（Excel）", "培训总结（Word）", "培训总结（Excel）"} <= labels

@@ -20,13 +20,14 @@ from portal.programmes.training import charts as tc
 from portal.programmes.training import reports
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
+from portal.records import service as records
 from portal.records.display import md_escape
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
 from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
 from portal.ui.i18n import lang, t, tm
-from portal.ui.messages import attempt
+from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
 from portal.ui.shell import require_page, selected_unit_id
 
@@ -136,6 +137,8 @@ def session_view(actor: Actor, today: dt.date) -> None:
         scores_view(actor, run, holding, runs_it)
     with roster_tab:
         roster_view(actor, entries, paths)
+        if runs_it:
+            narrative(actor, run)
         downloads(actor, run)
 
 
@@ -289,6 +292,35 @@ def roster_view(actor: Actor, entries: list[training.RosterEntry], paths: dict[i
     )
     st.caption(t("training.roster_count", count=sum(e.status in tr.HOLDING for e in entries)))
     st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def narrative(actor: Actor, run: TrainingSession) -> None:
+    """The trainer's written summary (培训总结), saved on the session like any edit."""
+    key = f"{KEY}.narrative.{run.id}"
+    field = tr.TrainingSessionSpec.field("summary")
+    text = st.text_area(
+        field.label(lang()),
+        value=run.summary or "",
+        key=key,
+        height=140,
+        disabled=run.status == "summarised",
+        max_chars=8000,
+    )
+    if run.status == "summarised" or (text or "") == (run.summary or ""):
+        return
+    errors: dict[str, list[str]] = {}
+
+    def save() -> object:
+        with unit_of_work() as session:
+            return records.update(session, actor, tr.TrainingSessionSpec, run.id, {"summary": text}, run.version)
+
+    if st.button(t("training.save_narrative"), key=f"{key}.save", icon=":material/save:") and (
+        attempt(save, errors) is not None
+    ):
+        flash(t("training.narrative_saved"))
+        st.rerun()
+    for messages in errors.values():
+        st.error(md_escape(" ".join(messages)))
 
 
 def downloads(actor: Actor, run: TrainingSession) -> None:
