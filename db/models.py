@@ -490,3 +490,48 @@ class TrainingAssessment(RecordModel):
     grade: Mapped[str] = mapped_column(String(10), default="")
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     certificate_no: Mapped[str | None] = mapped_column(String(40))
+
+
+class TrainingSigninWindow(Base):
+    """A self sign-in window (扫码签到) a trainer opened for one half-day of a session: the
+    secret its rotating codes derive from. Opening and closing are audited on the session."""
+
+    __tablename__ = "training_signin_windows"
+    __audit__ = False  # bookkeeping: the open and close steps are audit entries of the session
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
+    half_day: Mapped[str] = mapped_column(String(13))
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    secret: Mapped[str] = mapped_column(String(64))
+    opened_by: Mapped[str] = mapped_column(String(64))
+
+
+class TrainingSigninAttempt(Base):
+    """One self sign-in attempt, for the rate limits per session and per client."""
+
+    __tablename__ = "training_signin_attempts"
+    __audit__ = False  # bookkeeping: the marks an attempt writes are audited
+    __table_args__ = (Index("ix_training_signin_attempts_window", "window_id", "at"),)
+
+    id: Mapped[intpk]
+    window_id: Mapped[int] = mapped_column(ForeignKey("training_signin_windows.id"))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    matched: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TrainingWalkin(Base):
+    """Someone who signed in but matched nobody on the roster, waiting for the trainer to
+    accept (added to the roster and marked present, both audited) or reject."""
+
+    __tablename__ = "training_walkins"
+    __audit__ = False  # bookkeeping: accepting one writes an audited roster entry and mark
+
+    id: Mapped[intpk]
+    window_id: Mapped[int] = mapped_column(ForeignKey("training_signin_windows.id"), index=True)
+    person_name: Mapped[str] = mapped_column(String(60))
+    phone_tail: Mapped[str] = mapped_column(String(4))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected
