@@ -53,6 +53,12 @@ def enrol(engine: Engine, actor: Actor, run: int, unit: int, name: str, **extra:
 
 @pytest.fixture
 def world(engine: Engine, tree: dict[str, int]) -> World:
+    return make_world(engine, tree)
+
+
+def make_world(engine: Engine, tree: dict[str, int]) -> World:
+    """Users at the county and two townships, the county's 协管员 programme (township
+    centres 2 places each, 西河 3) and its first session with 甲, 乙 (东关) and 丙 (西河)."""
     head = make_user(engine, "tr_head", "head", tree["county"])
     trainer = make_user(engine, "tr_trainer", "trainer", tree["county"])
     t1_trainer = make_user(engine, "tr_t1", "trainer", tree["t1"])

@@ -150,9 +150,13 @@ def score_cells(session: Session, actor: Actor, run: TrainingSession) -> dict[tu
     return {(a.enrolment_id, a.attempt): Cell(a.id, a.version, a.score) for a in session.scalars(stmt)}
 
 
-def _writer(session: Session, actor: Actor, run: TrainingSession) -> Actor:
+def check_runs(session: Session, actor: Actor, run: TrainingSession) -> None:
     if not runs_session(session, actor, run):
         raise PermissionDenied("training.not_your_session")
+
+
+def _writer(session: Session, actor: Actor, run: TrainingSession) -> Actor:
+    check_runs(session, actor, run)
     return session_actor(session, actor, run)
 
 
