@@ -44,6 +44,10 @@ class PageDef:
     roles: frozenset[str] = ALL_ROLES
     url_path: str = ""
     order: int = 100
+    # A page anyone may open without signing in (the training self sign-in): served as
+    # itself to an anonymous visitor instead of the login form, and never in a menu (give
+    # it no roles). Its script does not call require_page and shows no record data.
+    public: bool = False
 
     @property
     def default(self) -> bool:

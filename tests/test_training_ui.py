@@ -211,3 +211,93 @@ def test_the_trainer_writes_the_summary_and_downloads_the_paper(training_db: Any
         assert entries == 1
     labels = {b.label for b in at.get("download_button")}
     assert {"签到表（Word）", "签到表（Excel）", "培训总结（Word）", "培训总结（Excel）"} <= labels
+
+
+SIGNIN = str(ROOT / "pages/signin.py")
+
+
+def open_signin(entry: str, query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(entry, default_timeout=60)
+    at.session_state["lang"] = "zh-CN"
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(SIGNIN)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_trainee_signs_in_anonymously_and_learns_nothing_else(training_db: Any) -> None:
+    from portal.programmes.training import signin
+
+    engine, entry = training_db
+    run = today_session(engine)
+    with transaction(engine) as s:
+        trainer = s.scalar(select(User).where(User.username == "trainer"))
+        assert trainer is not None
+        window = signin.open_window(s, actor_for(s, trainer), run.id, f"{DEMO_DAY.isoformat()}/pm", 30)
+        window_id, code = window.id, signin.current_code(window)
+        people = list(s.scalars(select(TrainingEnrolment).where(TrainingEnrolment.session_id == run.id)))
+    person = people[3]
+    roster_names = {p.person_name for p in people}
+    at = open_signin(entry, {"w": str(window_id), "c": code})
+    assert at.subheader[0].value == run.title
+    assert [w.label for w in at.text_input] == ["姓名", "手机号后四位", "签到码（屏幕上显示的 6 位数字）"]
+    assert at.text_input(key="signin.code").value == code
+    shown = texts(at) + " ".join(str(x.value) for x in at.subheader)
+    assert not {n for n in roster_names if n in shown}
+    # a stranger: please see the trainer, and still no names
+    at.text_input(key="signin.name").input("路人甲")
+    at.text_input(key="signin.tail").input("0000")
+    at.button[0].click().run()
+    assert "未能自动签到，请找培训老师确认。" in texts(at)
+    assert not {n for n in roster_names if n in texts(at)}
+    # the person on the roster
+    at.text_input(key="signin.name").input(person.person_name)
+    at.text_input(key="signin.tail").input((person.phone or "")[-4:])
+    at.button[0].click().run()
+    assert "签到成功。" in texts(at)
+    with transaction(engine) as s:
+        mark = s.scalar(
+            select(TrainingAttendance).where(
+                TrainingAttendance.enrolment_id == person.id,
+                TrainingAttendance.half_day == f"{DEMO_DAY.isoformat()}/pm",
+            )
+        )
+        assert mark is not None and (mark.status, mark.method) == ("present", "self")
+    # no window, or a guessed one: nothing but "not open"
+    for query in ({}, {"w": "987654"}, {"w": "abc"}):
+        at = open_signin(entry, query)
+        assert "签到未开放或已结束" in texts(at) and not at.text_input
+
+
+def test_the_trainer_sees_the_code_and_accepts_a_walk_in(training_db: Any) -> None:
+    from db.models import TrainingSigninWindow, TrainingWalkin
+    from portal.programmes.training import signin
+
+    engine, entry = training_db
+    run = today_session(engine)
+    with transaction(engine) as s:
+        window = s.scalar(select(TrainingSigninWindow).where(TrainingSigninWindow.session_id == run.id))
+        assert window is not None  # opened by the test before
+        code = signin.current_code(window)
+        walkin = s.scalar(select(TrainingWalkin).where(TrainingWalkin.person_name == "路人甲"))
+        assert walkin is not None and walkin.status == "pending"
+    at = open_training(entry, "trainer")
+    assert code in [str(m.value) for m in at.metric]
+    assert f"/signin?w={window.id}&c={code}" in texts(at)
+    assert "路人甲 · ****0000" in texts(at)
+    at.selectbox(key=f"training.walkin.category.{walkin.id}").set_value("informant").run()
+    at.button(key=f"training.walkin.accept.{walkin.id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        added = s.scalar(
+            select(TrainingEnrolment).where(
+                TrainingEnrolment.session_id == run.id, TrainingEnrolment.person_name == "路人甲"
+            )
+        )
+        assert added is not None and added.category == "informant"
+        assert s.get(TrainingWalkin, walkin.id).status == "accepted"
+        mark = s.scalar(select(TrainingAttendance).where(TrainingAttendance.enrolment_id == added.id))
+        assert mark is not None and mark.half_day == window.half_day and mark.status == "present"

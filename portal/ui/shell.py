@@ -62,7 +62,9 @@ def run_anonymous() -> None:
     # Every URL is registered, each showing the login form: a deep link gets the form (not
     # Streamlit's English "page not found" box) and, once signed in, its own page.
     pages = [
-        st.Page(
+        st.Page(str(ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path or None)
+        if p.public
+        else st.Page(
             _login_for(p.slug),
             title=t("nav.login"),
             icon=":material/login:",
@@ -222,6 +224,19 @@ def require_page(slug: str) -> Actor:
         st.caption(t("page.refused_hint"))
         st.stop()
     return actor
+
+
+def public_page() -> None:
+    """What a public page's script (PageDef.public) starts with instead of require_page:
+    served on its own, switch to app.py's navigation; a failed startup says why and stops.
+    No login is asked for, and the page must show nothing a visitor may not see."""
+    if _served_alone():
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    if _startup_failed():
+        startup_check()
 
 
 def _startup_failed() -> bool:

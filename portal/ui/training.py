@@ -17,7 +17,7 @@ from db.models import OrgUnit, TrainingSession
 from portal import clock, formatting
 from portal.org.scope import Actor
 from portal.programmes.training import charts as tc
-from portal.programmes.training import reports
+from portal.programmes.training import reports, signin
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
 from portal.records import service as records
@@ -204,6 +204,124 @@ def attendance_view(
     pivot_editor(grid)
     with totals:
         _attendance_totals(grid, entries, columns)
+    if runs_it and run.status != "summarised":
+        signin_panel(actor, run, picked if picked in keys else _default_half_day(keys, today))
+
+
+def signin_panel(actor: Actor, run: TrainingSession, half_day: str) -> None:
+    """扫码签到: open a window for the half-day; while it is open, the rotating code and the
+    link (shown on the hall's screen), and the walk-ins to accept or reject."""
+    with st.expander(t("training.signin.panel"), icon=":material/how_to_reg:"):
+
+        def load() -> Any:
+            with unit_of_work() as session:
+                return signin.open_window_of(session, actor, run.id)
+
+        window = attempt(load)
+        if window is None:
+            row = st.container(horizontal=True, vertical_alignment="bottom")
+            minutes = row.selectbox(
+                t("training.signin.minutes"), [10, 15, 30, 60], index=1, key=f"{KEY}.signin.minutes.{run.id}"
+            )
+            if row.button(
+                t("training.signin.open", half=_half_day_label(half_day)),
+                key=f"{KEY}.signin.open.{run.id}",
+                type="primary",
+                icon=":material/play_arrow:",
+            ):
+
+                def start() -> object:
+                    with unit_of_work() as session:
+                        return signin.open_window(session, actor, run.id, half_day, int(minutes or 15))
+
+                if attempt(start) is not None:
+                    st.rerun()
+        else:
+            _code_view(window)
+            if st.button(t("training.signin.close"), key=f"{KEY}.signin.close.{run.id}", icon=":material/stop:"):
+
+                def stop() -> object:
+                    with unit_of_work() as session:
+                        signin.close_window(session, actor, window.id)
+                        return True
+
+                if attempt(stop) is not None:
+                    st.rerun()
+        _walkins(actor, run)
+
+
+@st.fragment(run_every=5)
+def _code_view(window: Any) -> None:
+    code = signin.current_code(window)
+    st.metric(
+        t("training.signin.code_now", half=_half_day_label(window.half_day)),
+        code,
+        help=t("training.signin.code_help"),
+    )
+    st.caption(
+        t(
+            "training.signin.link",
+            link=f"/signin?w={window.id}&c={code}",
+            seconds=signin.seconds_left(),
+            until=clock.local_time(window.closes_at, "%H:%M"),
+        )
+    )
+
+
+def _walkins(actor: Actor, run: TrainingSession) -> None:
+    def load() -> tuple[list[Any], dict[int, str]]:
+        with unit_of_work() as session:
+            waiting = signin.walkins(session, actor, run.id)
+            wide = training.session_actor(session, actor, run)
+            units = {
+                int(i): str(n)
+                for i, n in session.execute(
+                    select(OrgUnit.id, OrgUnit.name_zh)
+                    .where(OrgUnit.deleted_at.is_(None), OrgUnit.path.startswith(wide.org_path, autoescape=True))
+                    .order_by(OrgUnit.path)
+                )
+            }
+            return waiting, units
+
+    loaded = attempt(load)
+    if not loaded or not loaded[0]:
+        return
+    waiting, units = loaded
+    st.markdown("**" + md_escape(t("training.signin.walkins", count=len(waiting))) + "**")
+    category = tr.TrainingEnrolmentSpec.field("category")
+    for walkin in waiting:
+        with st.container(border=True):
+            st.markdown(md_escape(f"{walkin.person_name} · ****{walkin.phone_tail}"))
+            row = st.container(horizontal=True, vertical_alignment="bottom")
+            unit = row.selectbox(
+                t("training.col.unit"), list(units), format_func=units.__getitem__, key=f"{KEY}.walkin.unit.{walkin.id}"
+            )
+            kind = row.selectbox(
+                t("training.col.category"),
+                [c.value for c in category.choices],
+                format_func=lambda v: category.choice_label(v, lang()),
+                key=f"{KEY}.walkin.category.{walkin.id}",
+            )
+            errors: dict[str, list[str]] = {}
+            if row.button(t("training.signin.accept"), key=f"{KEY}.walkin.accept.{walkin.id}", type="primary"):
+
+                def accept(walkin_id: int = walkin.id, unit_id: int = int(unit), chosen: str = str(kind)) -> object:
+                    with unit_of_work() as session:
+                        return signin.accept_walkin(session, actor, walkin_id, unit_id, chosen)
+
+                if attempt(accept, errors) is not None:
+                    st.rerun()
+            if row.button(t("training.signin.reject"), key=f"{KEY}.walkin.reject.{walkin.id}"):
+
+                def reject(walkin_id: int = walkin.id) -> object:
+                    with unit_of_work() as session:
+                        signin.reject_walkin(session, actor, walkin_id)
+                        return True
+
+                if attempt(reject) is not None:
+                    st.rerun()
+            for messages in errors.values():
+                st.error(md_escape(" ".join(messages)))
 
 
 def _attendance_totals(grid: PivotGrid, entries: list[training.RosterEntry], columns: list[str]) -> None:

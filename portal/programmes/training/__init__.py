@@ -21,6 +21,17 @@ MANIFEST = Manifest(
             url_path="training",
             order=20,
         ),
+        PageDef(
+            "signin",
+            "pages/signin.py",
+            "nav.signin",
+            ":material/how_to_reg:",
+            "nav.section.programmes",
+            roles=frozenset(),  # in nobody's menu: trainees reach it by the trainer's link
+            url_path="signin",
+            order=21,
+            public=True,
+        ),
     ),
     indicators="portal.programmes.training.indicators:TEMPLATES",
     demo="portal.programmes.training.demo:load",

@@ -1,0 +1,3 @@
+from portal.ui.training_signin import render
+
+render()
