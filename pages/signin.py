@@ -1,3 +1,3 @@
-from portal.ui.training_signin import render
+from portal.ui.shell import run_public
 
-render()
+run_public("portal.ui.training:render_signin")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from db import migrate
 from db.engine import DatabaseFileError
-from portal import clock, i18n, navigation, periods
+from portal import apps, clock, i18n, navigation, periods
 from portal.config import ConfigError, cookie_settings, demo_mode, limits
 from portal.navigation import PageDef
 from portal.org import units as orgunits
@@ -237,6 +237,14 @@ def public_page() -> None:
         st.rerun()
     if _startup_failed():
         startup_check()
+
+
+def run_public(renderer: str) -> None:
+    """A public page's script: ``run_public("portal.ui.training:render_signin")``. The
+    renderer is an area's, reached through the manifests' loader (pages import only the
+    shared UI, and shared modules name areas only as data)."""
+    public_page()
+    apps.loader(renderer)()
 
 
 def _startup_failed() -> bool:
