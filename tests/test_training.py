@@ -302,8 +302,16 @@ def test_a_summarised_session_freezes_its_marks(world: World) -> None:
         for step in ("open", "finish", "summarise"):
             run = training.get_session(s, world.trainer, world.run)
             records.transition(s, world.trainer, tr.TrainingSessionSpec, run.id, step)
+    with pytest.raises(RowsRefused) as refused:
+        mark(world, world.trainer, {(p["甲"], AM1): "absent", (p["乙"], AM1): "present"})
+    assert {e.row for e in refused.value.errors} == {1, 2}
+    assert "“协管员培训第一期”已总结锁定" in refused.value.errors[0].message("zh-CN")
+    with pytest.raises(ValidationError):  # clearing a mark is a delete: refused too
+        mark(world, world.trainer, {(p["甲"], AM1): None})
     with pytest.raises(RowsRefused):
-        mark(world, world.trainer, {(p["甲"], AM1): "absent"})
+        score(world, world.trainer, {(p["甲"], 1): 90})
+    with transaction(world.engine) as s:
+        assert list(s.scalars(select(TrainingAttendance.status))) == ["present"]
 
 
 # -- scores, figures, ledger, indicators ------------------------------------------------------------

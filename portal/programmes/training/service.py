@@ -161,10 +161,12 @@ def _writer(session: Session, actor: Actor, run: TrainingSession) -> Actor:
 
 
 def _roster_labels(session: Session, run: TrainingSession) -> dict[int, str]:
-    stmt = select(TrainingEnrolment.id, TrainingEnrolment.person_name).where(
+    """The session's roster entries by id, loaded whole: the per-row checks and hooks of the
+    save then find them in the session instead of asking the database once per mark."""
+    stmt = select(TrainingEnrolment).where(
         TrainingEnrolment.session_id == run.id, TrainingEnrolment.deleted_at.is_(None)
     )
-    return {int(i): str(name) for i, name in session.execute(stmt)}
+    return {e.id: e.person_name for e in session.scalars(stmt)}
 
 
 def _check_loaded(session: Session, model: Any, run: TrainingSession, loaded: Mapping[Any, Cell]) -> None:

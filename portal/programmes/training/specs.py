@@ -30,7 +30,7 @@ from db.models import (
     TrainingQuota,
     TrainingSession,
 )
-from portal.errors import FieldError
+from portal.errors import FieldError, ValidationError
 from portal.org.scope import Actor, in_scope
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
@@ -382,11 +382,10 @@ class TrainingSessionSpec(RecordSpec):
                 "unlock", "解除锁定", "Unlock", ("summarised",), "finished", HEADS, guard=_runs_guard, comment=True
             ),
         ),
-        locks=(
-            Lock("training_attendance", (("session_id", "id"),), ("summarised",)),
-            Lock("training_assessments", (("session_id", "id"),), ("summarised",)),
-            Lock("training_enrolments", (("session_id", "id"),), ("summarised",)),
-        ),
+        # A summarised session freezes its roster (a declared lock). Its marks and results
+        # are frozen by their own specs' checks (``_frozen_errors``), which read the session
+        # from the unit of work once per save instead of querying once per row of a grid.
+        locks=(Lock("training_enrolments", (("session_id", "id"),), ("summarised",)),),
     )
     permissions: ClassVar[Permissions] = {
         "view": ALL,
@@ -566,6 +565,19 @@ def _from_enrolment(session: Session, obj: Any) -> TrainingEnrolment | None:
     return enrolment
 
 
+def _frozen_errors(session: Session, session_id: int | None) -> list[FieldError]:
+    run = _get(session, TrainingSession, session_id)
+    if run is not None and run.status == "summarised":
+        return [FieldError("session_id", "training.session_summarised", {"title": run.title})]
+    return []
+
+
+def _refuse_if_frozen(session: Session, obj: Any) -> None:
+    errors = _frozen_errors(session, obj.session_id)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _roster_errors(session: Session, values: dict[str, Any]) -> list[FieldError]:
     enrolment = _get(session, TrainingEnrolment, values.get("enrolment_id"))
     if enrolment is None or enrolment.deleted_at is not None:
@@ -622,13 +634,18 @@ class TrainingAttendanceSpec(RecordSpec):
 
     @classmethod
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
-        if existing is not None:
-            return []
+        frozen = _frozen_errors(session, values.get("session_id"))
+        if frozen or existing is not None:
+            return frozen
         errors = _roster_errors(session, values)
         run = _get(session, TrainingSession, values.get("session_id"))
         if not errors and run is not None and values.get("half_day") not in half_days(run.start_date, run.half_days):
             errors.append(FieldError("half_day", "training.half_day_outside", {"value": values.get("half_day")}))
         return errors
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        _refuse_if_frozen(session, obj)
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
@@ -681,7 +698,14 @@ class TrainingAssessmentSpec(RecordSpec):
 
     @classmethod
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
-        return [] if existing is not None else _roster_errors(session, values)
+        frozen = _frozen_errors(session, values.get("session_id"))
+        if frozen or existing is not None:
+            return frozen
+        return _roster_errors(session, values)
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        _refuse_if_frozen(session, obj)
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
