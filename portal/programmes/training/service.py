@@ -358,31 +358,27 @@ def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN")
     """学时台账: each person's hours in the year from the marks the actor may see (people
     of the actor's subtree), against the minimum for their category; lowest first."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    stmt = (
+    grouped = (
         records.scoped(tr.TrainingAttendanceSpec, actor, session=session)
         .where(TrainingAttendance.day >= start, TrainingAttendance.day <= end)
         .with_only_columns(
-            TrainingAttendance.person_id,
-            TrainingAttendance.org_unit_id,
-            TrainingAttendance.category,
-            func.sum(TrainingAttendance.hours),
-            func.max(TrainingAttendance.enrolment_id),
+            TrainingAttendance.person_id.label("person"),
+            TrainingAttendance.org_unit_id.label("unit"),
+            TrainingAttendance.category.label("category"),
+            func.sum(TrainingAttendance.hours).label("hours"),
+            func.max(TrainingAttendance.enrolment_id).label("last"),
         )
         .group_by(TrainingAttendance.person_id, TrainingAttendance.org_unit_id, TrainingAttendance.category)
+        .subquery()
     )
-    rows = session.execute(stmt).all()
-    names = dict(
-        session.execute(
-            select(TrainingEnrolment.id, TrainingEnrolment.person_name).where(
-                TrainingEnrolment.id.in_({r[4] for r in rows})
-            )
-        ).all()
-    )
+    rows = session.execute(
+        select(
+            grouped.c.person, grouped.c.unit, grouped.c.category, grouped.c.hours, TrainingEnrolment.person_name
+        ).join(TrainingEnrolment, TrainingEnrolment.id == grouped.c.last)
+    ).all()
     units = {u.id: u.name(lang) for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({r[1] for r in rows})))}
     lines = [
-        LedgerLine(
-            person, names.get(last, ""), unit, units.get(unit, ""), category, float(hours or 0), minimum_hours(category)
-        )
-        for person, unit, category, hours, last in rows
+        LedgerLine(person, name, unit, units.get(unit, ""), category, float(hours or 0), minimum_hours(category))
+        for person, unit, category, hours, name in rows
     ]
     return sorted(lines, key=lambda line: (line.hours - line.minimum, line.unit_id, line.name))
