@@ -544,3 +544,28 @@ def test_a_gbk_roster_imports_with_office_headings_and_a_second_import_doubles_n
     assert not again.ok
     assert sorted(e.row for e in again.errors) == [2, 3]
     assert "钱七 已在本场次的名单中" in " ".join(str(e.message) for e in again.errors)
+
+
+def test_the_ledger_by_unit_and_its_workbook(world: World) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.programmes.training import reports
+
+    p = world.people
+    mark(world, world.trainer, {(p["甲"], AM1): "present", (p["乙"], AM1): "present", (p["丙"], AM1): "present"})
+    with transaction(world.engine) as s:
+        lines = training.hours_ledger(s, world.head, 2026)
+        assert training.ledger_by_unit(lines) == [
+            ("东关村卫生室", 1, 1),
+            ("东关镇卫生院", 1, 1),
+            ("西河镇卫生院", 1, 1),
+        ]
+        data = reports.ledger_xlsx(s, world.head, 2026)
+        mine = reports.ledger_xlsx(s, world.t2_trainer, 2026)
+    book = load_workbook(io.BytesIO(data))
+    people = [[c.value for c in row] for row in book.worksheets[1].iter_rows(min_row=2)]
+    assert sorted(r[0] for r in people) == ["丙", "乙", "甲"]
+    assert next(r for r in people if r[0] == "丙")[3:] == [3, 40, 37]
+    assert [r[0].value for r in load_workbook(io.BytesIO(mine)).worksheets[1].iter_rows(min_row=2)] == ["丙"]

@@ -543,6 +543,27 @@ def ledger_view(actor: Actor, today: dt.date) -> None:
     language = lang()
     st.dataframe(
         pd.DataFrame(
+            training.ledger_by_unit(lines),
+            columns=[t("training.col.unit"), t("training.col.people"), t("training.col.below")],
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+    def make() -> bytes:
+        with unit_of_work() as session:
+            return reports.ledger_xlsx(session, actor, year, language, below_only)
+
+    download_button(
+        st.container(),
+        t("training.download.ledger"),
+        make,
+        file_name=t("training.ledger_file", year=year) + ".xlsx",
+        mime=XLSX,
+        key=f"{KEY}.ledger.download",
+    )
+    st.dataframe(
+        pd.DataFrame(
             {
                 t("training.col.name"): [line.name for line in shown],
                 t("training.col.unit"): [line.unit for line in shown],

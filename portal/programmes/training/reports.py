@@ -232,3 +232,43 @@ def build_signin(session: Session, actor: Actor, request: ReportRequest) -> byte
 def build_summary(session: Session, actor: Actor, request: ReportRequest) -> bytes:
     """The manifest's entry for ``python -m portal report training-summary --session ID``."""
     return summary(session, actor, int(request.record_id or 0), request.fmt, request.lang)
+
+
+def ledger_xlsx(session: Session, actor: Actor, year: int, lang: str = "zh-CN", below_only: bool = False) -> bytes:
+    """学时台账 as a workbook: per unit (people, below the minimum), then per person."""
+    lines = training.hours_ledger(session, actor, year, lang)
+    if below_only:
+        lines = [line for line in lines if line.below]
+    category = tr.TrainingEnrolmentSpec.field("category")
+    book = Book()
+    per_unit = training.ledger_by_unit(lines)
+    book.sheet(
+        t("training.doc.by_unit", lang),
+        [t("training.col.unit", lang), t("training.col.people", lang), t("training.col.below", lang)],
+        [[unit, people, below] for unit, people, below in per_unit],
+        [28, 10, 14],
+    )
+    book.sheet(
+        t("training.tab.ledger", lang),
+        [
+            t("training.col.name", lang),
+            t("training.col.unit", lang),
+            t("training.col.category", lang),
+            t("training.col.hours", lang),
+            t("training.col.minimum", lang),
+            t("training.col.short", lang),
+        ],
+        [
+            [
+                line.name,
+                line.unit,
+                category.choice_label(line.category, lang),
+                line.hours,
+                line.minimum,
+                max(0.0, line.minimum - line.hours),
+            ]
+            for line in lines
+        ],
+        [12, 28, 14, 10, 10, 10],
+    )
+    return book.bytes()

@@ -382,3 +382,13 @@ def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN")
         for person, unit, category, hours, name in rows
     ]
     return sorted(lines, key=lambda line: (line.hours - line.minimum, line.unit_id, line.name))
+
+
+def ledger_by_unit(lines: list[LedgerLine]) -> list[tuple[str, int, int]]:
+    """(unit, people, people below their minimum) per unit, the most below first."""
+    people: Counter[str] = Counter()
+    below: Counter[str] = Counter()
+    for line in lines:
+        people[line.unit] += 1
+        below[line.unit] += line.below
+    return sorted(((u, people[u], below[u]) for u in people), key=lambda r: (-r[2], r[0]))
