@@ -77,12 +77,12 @@ def sessions_for(session: Session, actor: Actor, today: dt.date, limit: int = 20
         )
     )
 
-    def rank(run: TrainingSession) -> tuple[int, int]:
+    def rank(run: TrainingSession) -> int:
         running = run.start_date <= today <= (run.end_date or run.start_date)
         mine = actor.id is not None and run.trainer_user_id == actor.id
-        return (0 if running and mine else 1 if running else 2 if mine else 3, 0)
+        return 0 if running and mine else 1 if running else 2 if mine else 3
 
-    return sorted(rows, key=rank)
+    return sorted(rows, key=rank)  # stable: newest first within each rank
 
 
 # -- the roster -------------------------------------------------------------------------------
