@@ -9,6 +9,7 @@ Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -145,7 +146,6 @@ def test_a_trainer_marks_the_session_on_a_phone_and_a_trainee_signs_in(browser, 
         run_id = run.id
     now_half = f"{clock.today().isoformat()}/{'am' if clock.now().hour < 12 else 'pm'}"
     other_half = now_half[:-2] + ("pm" if now_half.endswith("am") else "am")
-    grid = f"training.attendance.{run_id}.{now_half}"
 
     trainer = phone(browser, server.url)
     page = trainer.new_page()
@@ -158,10 +158,10 @@ def test_a_trainer_marks_the_session_on_a_phone_and_a_trainee_signs_in(browser, 
     page.locator(MAIN).get_by_role("button", name=TEXTS["training.all_present"]).click()
     settle(page)
     for name, status in ((PEOPLE[3], "缺勤"), (PEOPLE[7], "迟到")):
-        row = page.locator(f'[class*="st-key-{grid}.row."]').filter(has_text=name)
+        row = page.locator('[data-testid="stVerticalBlock"]').filter(has=page.get_by_text(name, exact=True)).last
         row.get_by_role("button", name=status, exact=True).click()
         settle(page)
-    page.locator(f'[class*="st-key-{grid}.save"] button').click()
+    page.locator(MAIN).get_by_role("button", name=re.compile(r"^保存（\d+ 处修改）$")).click()
     expect(page, page.get_by_text("已保存：新增 12，修改 0，删除 0").first, "the saved message")
     elapsed = time.monotonic() - started
     wide = page.evaluate("document.documentElement.scrollWidth")
