@@ -159,7 +159,7 @@ def test_a_trainer_marks_the_session_on_a_phone_and_a_trainee_signs_in(browser, 
     settle(page)
     for name, status in ((PEOPLE[3], "缺勤"), (PEOPLE[7], "迟到")):
         row = page.locator('[data-testid="stVerticalBlock"]').filter(has=page.get_by_text(name, exact=True)).last
-        row.get_by_role("button", name=status, exact=True).click()
+        row.get_by_role("radio", name=status, exact=True).click()  # a segmented control's options
         settle(page)
     page.locator(MAIN).get_by_role("button", name=re.compile(r"^保存（\d+ 处修改）$")).click()
     expect(page, page.get_by_text("已保存：新增 12，修改 0，删除 0").first, "the saved message")
