@@ -158,7 +158,8 @@ def test_a_trainer_marks_the_session_on_a_phone_and_a_trainee_signs_in(browser, 
     page.locator(MAIN).get_by_role("button", name=TEXTS["training.all_present"]).click()
     settle(page)
     for name, status in ((PEOPLE[3], "缺勤"), (PEOPLE[7], "迟到")):
-        row = page.locator('[data-testid="stVerticalBlock"]').filter(has=page.get_by_text(name, exact=True)).last
+        # the attendance grid's row (the scores grid, in another tab, lists the same names)
+        row = page.locator('[class*="st-key-training-attendance-"][class*="-row-"]').filter(has_text=name)
         row.get_by_role("radio", name=status, exact=True).click()  # a segmented control's options
         settle(page)
     page.locator(MAIN).get_by_role("button", name=re.compile(r"^保存（\d+ 处修改）$")).click()
