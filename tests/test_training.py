@@ -569,3 +569,31 @@ def test_the_ledger_by_unit_and_its_workbook(world: World) -> None:
     assert sorted(r[0] for r in people) == ["丙", "乙", "甲"]
     assert next(r for r in people if r[0] == "丙")[3:] == [3, 40, 37]
     assert [r[0].value for r in load_workbook(io.BytesIO(mine)).worksheets[1].iter_rows(min_row=2)] == ["丙"]
+
+
+def test_an_office_roster_without_a_session_column_imports_into_the_session(world: World) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from portal.records import io as records_io
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "性别", "单位", "岗位", "手机"])
+    sheet.append(["周九", "男", "西河镇卫生院", "协管员", 13900009999])
+    sheet.append(["吴十", "女", "西河村卫生室", "村医", None])
+    data = io.BytesIO()
+    book.save(data)
+    with transaction(world.engine) as s:
+        run = training.get_session(s, world.head, world.run)
+        ready = training.roster_file(s, run, data.getvalue(), "名单.xlsx")
+        preview = records_io.check_import(s, world.head, tr.TrainingEnrolmentSpec, ready, "名单.csv")
+        assert preview.ok, [e.message for e in preview.errors]
+        assert records_io.apply_import(s, world.head, tr.TrainingEnrolmentSpec, preview) == (2, 0)
+    with transaction(world.engine) as s:
+        added = {
+            r.person_name: (r.session_id, r.category, r.phone)
+            for r in s.scalars(select(TrainingEnrolment).where(TrainingEnrolment.person_name.in_(["周九", "吴十"])))
+        }
+    assert added == {"周九": (world.run, "assistant", "13900009999"), "吴十": (world.run, "village_doctor", None)}

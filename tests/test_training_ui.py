@@ -301,3 +301,11 @@ def test_the_trainer_sees_the_code_and_accepts_a_walk_in(training_db: Any) -> No
         assert s.get(TrainingWalkin, walkin.id).status == "accepted"
         mark = s.scalar(select(TrainingAttendance).where(TrainingAttendance.enrolment_id == added.id))
         assert mark is not None and mark.half_day == window.half_day and mark.status == "present"
+
+
+def test_the_roster_upload_is_offered_to_who_may_import_only(training_db: Any) -> None:
+    # AppTest cannot send a file; the check and the import behind the box are the service's
+    # (test_training: an office roster without a session column, a GBK roster twice).
+    _engine, entry = training_db
+    assert open_training(entry, "trainer").get("file_uploader")
+    assert not open_training(entry, "viewer").get("file_uploader")

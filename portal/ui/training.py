@@ -22,6 +22,7 @@ from portal.programmes.training import charts as tc
 from portal.programmes.training import reports, signin
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
+from portal.records import io as records_io
 from portal.records import service as records
 from portal.records.display import md_escape
 from portal.ui import workflow as workflow_ui
@@ -139,6 +140,7 @@ def session_view(actor: Actor, today: dt.date) -> None:
         scores_view(actor, run, holding, runs_it)
     with roster_tab:
         roster_view(actor, entries, paths)
+        roster_import(actor, run)
         if runs_it:
             narrative(actor, run)
         downloads(actor, run)
@@ -412,6 +414,55 @@ def roster_view(actor: Actor, entries: list[training.RosterEntry], paths: dict[i
     )
     st.caption(t("training.roster_count", count=sum(e.status in tr.HOLDING for e in entries)))
     st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def roster_import(actor: Actor, run: TrainingSession) -> None:
+    """An office's roster file (姓名, 性别, 单位, 岗位, 手机; CSV or Excel, GBK too) into this
+    session, checked row by row before anything is saved (the engine's import)."""
+    if not tr.TrainingEnrolmentSpec.allows(actor.role, "import") or run.status == "summarised":
+        return
+    upload = st.file_uploader(
+        t("training.import.label"), type=["csv", "xlsx"], key=f"{KEY}.import.{run.id}", help=t("training.import.help")
+    )
+    if upload is None:
+        return
+    data, name = upload.getvalue(), upload.name
+
+    def check(write: bool) -> Any:
+        with unit_of_work() as session:
+            records_io.check_size(len(data))
+            fresh = training.get_session(session, actor, run.id)
+            importer = training.session_actor(session, actor, fresh)
+            ready = training.roster_file(session, fresh, data, name)
+            preview = records_io.check_import(session, importer, tr.TrainingEnrolmentSpec, ready, "roster.csv")
+            if write and preview.ok:
+                return records_io.apply_import(session, importer, tr.TrainingEnrolmentSpec, preview)
+            return preview
+
+    preview = attempt(lambda: check(False))
+    if preview is None:
+        return
+    if not preview.ok:
+        st.error(t("training.import.refused", count=len(preview.errors)), icon=":material/error:")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("training.import.row"): [e.row for e in preview.errors],
+                    t("training.import.column"): [e.column for e in preview.errors],
+                    t("training.import.reason"): [e.message for e in preview.errors],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        return
+    st.info(t("training.import.ready", count=preview.to_create), icon=":material/playlist_add_check:")
+    if st.button(t("training.import.apply"), key=f"{KEY}.import.apply.{run.id}", type="primary"):
+        done = attempt(lambda: check(True))
+        if isinstance(done, tuple):
+            flash(t("training.import.done", count=done[0]))
+            st.session_state.pop(f"{KEY}.import.{run.id}", None)
+            st.rerun()
 
 
 def narrative(actor: Actor, run: TrainingSession) -> None:

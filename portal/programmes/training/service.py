@@ -392,3 +392,30 @@ def ledger_by_unit(lines: list[LedgerLine]) -> list[tuple[str, int, int]]:
         people[line.unit] += 1
         below[line.unit] += line.below
     return sorted(((u, people[u], below[u]) for u in people), key=lambda r: (-r[2], r[0]))
+
+
+# -- a roster file as offices keep it --------------------------------------------------------------
+
+
+def roster_file(session: Session, run: TrainingSession, data: bytes, filename: str) -> bytes:
+    """An office's roster (姓名, 性别, 单位, 岗位, 手机; CSV in UTF-8 or GBK, or Excel) as a
+    file the engine's import reads for this session: a 场次 column naming it is added when
+    the file has none. Everything else (the checks, the per-row errors, the quota, the
+    duplicates) is the engine's import of roster entries."""
+    import csv
+    import io as text_io
+
+    from portal.records import io as records_io
+    from portal.records import refs
+
+    headers, rows = records_io.read_table(data, filename)
+    known = {h.strip().lower() for h in tr.TrainingEnrolmentSpec.field("session_id").headers()}
+    if any(str(h).strip().lower() in known for h in headers):
+        return data
+    label = refs.label_of(tr.TrainingSessionSpec, run, "zh-CN")
+    out = text_io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([tr.TrainingEnrolmentSpec.field("session_id").zh, *headers])
+    for cells in rows:
+        writer.writerow([label, *("" if c is None else c for c in cells)])
+    return out.getvalue().encode("utf-8")
