@@ -534,3 +534,177 @@ class SanitationPublication(RecordModel):
     title: Mapped[str] = mapped_column(String(200))
     token: Mapped[str] = mapped_column(String(64), unique=True)
     published_by: Mapped[str | None] = mapped_column(String(64))
+
+
+# -- Training (培训): programmes, sessions, rosters, attendance and scores ----------------------
+
+
+class TrainingProgramme(RecordModel):
+    """A training programme of one year (培训项目): who organises it, for whom, how many
+    学时 it is worth, the score bands of its test, and each unit's quota (its child rows)."""
+
+    __tablename__ = "training_programmes"
+
+    id: Mapped[intpk]
+    organiser_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    audience: Mapped[str | None] = mapped_column(String(200))
+    hours: Mapped[float | None] = mapped_column()
+    credit_type: Mapped[str | None] = mapped_column(String(60))
+    assessment: Mapped[str | None] = mapped_column(String(60))
+    pass_mark: Mapped[float] = mapped_column(default=60)
+    good_mark: Mapped[float] = mapped_column(default=80)
+    excellent_mark: Mapped[float] = mapped_column(default=90)
+    summary_due: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class TrainingQuota(RecordModel):
+    """How many people a unit (or every unit of a type) may nominate to a programme."""
+
+    __tablename__ = "training_quotas"
+
+    id: Mapped[intpk]
+    programme_id: Mapped[int] = mapped_column(ForeignKey("training_programmes.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    unit_type: Mapped[str | None] = mapped_column(String(20))
+    quota: Mapped[int] = mapped_column(Integer)
+
+
+class TrainingSession(RecordModel):
+    """One session (期/班) of a programme over consecutive half-days, with its trainer,
+    venue and state (planned → open → finished → summarised)."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[intpk]
+    programme_id: Mapped[int] = mapped_column(ForeignKey("training_programmes.id"), index=True)
+    organiser_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    session_no: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    half_days: Mapped[int] = mapped_column(Integer, default=2)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    hours_per_half_day: Mapped[float] = mapped_column(default=3)
+    format: Mapped[str] = mapped_column(String(20), default="lecture")
+    venue: Mapped[str | None] = mapped_column(String(120))
+    trainer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lecturers: Mapped[str | None] = mapped_column(String(200))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class TrainingEnrolment(RecordModel):
+    """One person on a session's roster (报名), nominated by their unit within its quota.
+    The person is named here (name, unit, category, phone): their hours add up by name,
+    unit and phone across rosters."""
+
+    __tablename__ = "training_enrolments"
+    __table_args__ = (Index("ix_training_enrolments_session", "session_id", "deleted_at", "org_unit_id"),)
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    person_name: Mapped[str] = mapped_column(String(60))
+    sex: Mapped[str | None] = mapped_column(String(6))
+    category: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="confirmed")
+
+
+class TrainingAttendance(RecordModel):
+    """One sign-in mark: a roster entry at one half-day of its session, and the 学时 it
+    earns. Unit, person and category are copied from the roster entry, so the hours add up
+    per unit and per category in SQL."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (
+        Index("ix_training_attendance_session", "session_id", "deleted_at"),
+        Index("ix_training_attendance_live_day", "deleted_at", "day", "org_unit_id"),
+    )
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolments.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    # The person as name, unit and phone (not an account): what the hours ledger and the
+    # indicators' distinct counts group by. Named person_id as the TR templates expect.
+    person_id: Mapped[str] = mapped_column(String(120), default="")
+    category: Mapped[str] = mapped_column(String(20), default="")
+    half_day: Mapped[str] = mapped_column(String(13))  # 2026-11-30/am
+    day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(10), default="grid")
+    half_day_hours: Mapped[float] = mapped_column(default=0)
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    hours: Mapped[float] = mapped_column(default=0)
+
+
+class TrainingAssessment(RecordModel):
+    """A roster entry's test result: the score, and the grade and pass computed from the
+    programme's bands (copied onto the row when it is saved)."""
+
+    __tablename__ = "training_assessments"
+    __table_args__ = (Index("ix_training_assessments_session", "session_id", "deleted_at"),)
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolments.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    score: Mapped[float] = mapped_column()
+    pass_mark: Mapped[float] = mapped_column(default=60)
+    good_mark: Mapped[float] = mapped_column(default=80)
+    excellent_mark: Mapped[float] = mapped_column(default=90)
+    grade: Mapped[str] = mapped_column(String(10), default="")
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    certificate_no: Mapped[str | None] = mapped_column(String(40))
+
+
+class TrainingSigninWindow(Base):
+    """A self sign-in window (扫码签到) a trainer opened for one half-day of a session: the
+    secret its rotating codes derive from. Opening and closing are audited on the session."""
+
+    __tablename__ = "training_signin_windows"
+    __audit__ = False  # bookkeeping: the open and close steps are audit entries of the session
+
+    id: Mapped[intpk]
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
+    half_day: Mapped[str] = mapped_column(String(13))
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    secret: Mapped[str] = mapped_column(String(64))
+    opened_by: Mapped[str] = mapped_column(String(64))
+
+
+class TrainingSigninAttempt(Base):
+    """One self sign-in attempt, for the rate limits per session and per client."""
+
+    __tablename__ = "training_signin_attempts"
+    __audit__ = False  # bookkeeping: the marks an attempt writes are audited
+    __table_args__ = (Index("ix_training_signin_attempts_window", "window_id", "at"),)
+
+    id: Mapped[intpk]
+    window_id: Mapped[int] = mapped_column(ForeignKey("training_signin_windows.id"))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    matched: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TrainingWalkin(Base):
+    """Someone who signed in but matched nobody on the roster, waiting for the trainer to
+    accept (added to the roster and marked present, both audited) or reject."""
+
+    __tablename__ = "training_walkins"
+    __audit__ = False  # bookkeeping: accepting one writes an audited roster entry and mark
+
+    id: Mapped[intpk]
+    window_id: Mapped[int] = mapped_column(ForeignKey("training_signin_windows.id"), index=True)
+    person_name: Mapped[str] = mapped_column(String(60))
+    phone_tail: Mapped[str] = mapped_column(String(4))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected

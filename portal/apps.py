@@ -44,8 +44,10 @@ class PageDef:
     roles: frozenset[str] = ALL_ROLES
     url_path: str = ""
     order: int = 100
-    # A page anyone may open without signing in (a published ranking): never in a menu; its
-    # script shows only what it was built to publish and never calls require_page.
+    # A page anyone may open without signing in (the training self sign-in, a published
+    # sanitation ranking): served as itself to an anonymous visitor instead of the login
+    # form, and never in a menu (give it no roles). Its script does not call require_page
+    # and shows only what it was built to publish.
     public: bool = False
 
     @property

@@ -6,6 +6,8 @@ the table page's server render time (AppTest rerun median) for a township user a
 the county head, the filtered count, 10k-row XLSX import and export, every built-in
 indicator for 200 units x 12 months, the township and county scorecards, peak memory,
 and the same page built the naive way (the whole table read into pandas) with the ratio.
+With as many training sign-in marks (sessions of 200 trainees): a session's attendance grid,
+a save of 200 changed marks, and the county's hours ledger for a year.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from portal.metrics import targets as tg
 from portal.org import units as orgunits
 from portal.org import users
 from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.training import bench as training_bench
 from portal.records import registry
 from portal.records import service as records
 from portal.records.grid import RowChange
@@ -312,6 +315,10 @@ def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, An
             result["import_10k_s"], result["export_10k_s"] = round(imp, 2), round(exp, 2)
         result.update({k: round(v, 1) for k, v in indicator_times(engine).items()})
         result["grid_save_500_ms"] = round(grid_save_time(engine, township), 1)
+        t0 = time.perf_counter()
+        last_session = training_bench.generate(engine, ids, rows)  # as many sign-in marks as activities
+        result["training_generate_s"] = round(time.perf_counter() - t0, 1)
+        result.update({k: round(v, 1) for k, v in training_bench.times(engine, county, last_session).items()})
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         return result
     finally:

@@ -239,7 +239,72 @@ SAMPLES: dict[str, Sample] = {
         {"description": "垃圾未及时清运"},
         {"org_unit_id": "t1", "raised_on": "2031-04-02", "description": "污水外溢"},
     ),
+    "training_programmes": lambda c: (
+        {"organiser_unit_id": c.tree["county"], "year": 2031, "title": "急救普及培训", "category": "first_aid"},
+        {"hours": 8},
+        {"organiser_unit_id": "county", "year": 2031, "title": "传染病防治培训", "category": "传染病防治培训"},
+    ),
+    "training_quotas": lambda c: (
+        {"programme_id": _training(c)["programme"], "unit_type": "township_hc", "quota": 6},
+        {"quota": 5},
+        {"programme_id": "样本培训项目", "unit_id": "t2", "quota": 3},
+    ),
+    "training_sessions": lambda c: (
+        {"programme_id": _training(c)["programme"], "title": "第二期", "start_date": dt.date(2031, 4, 1)},
+        {"venue": "县疾控中心会议室"},
+        {"programme_id": "样本培训项目", "title": "第三期", "start_date": "2031-05-06", "half_days": 4},
+    ),
+    "training_enrolments": lambda c: (
+        {
+            "session_id": _training(c)["session"],
+            "org_unit_id": c.tree["t1"],
+            "person_name": "王五",
+            "category": "assistant",
+        },
+        {"phone": "13900001234"},
+        {"session_id": "第一期 · 2031-03-03", "org_unit_id": "t1", "person_name": "赵六", "category": "协管员"},
+    ),
+    "training_attendance": lambda c: (
+        {"enrolment_id": _training(c)["enrolment"], "half_day": "2031-03-03/am", "status": "present"},
+        {"status": "late"},
+        None,  # marks come from the grid
+    ),
+    "training_assessments": lambda c: (
+        {"enrolment_id": _training(c)["enrolment"], "score": 88},
+        {"score": 92},
+        None,  # results come from the grid
+    ),
 }
+
+
+def _training(c: Ctx) -> dict[str, int]:
+    """A programme, a session and one roster entry for the training samples (made once)."""
+    made: dict[str, int] | None = getattr(c, "training", None)
+    if made is None:
+        from portal.programmes.training import specs as tr
+
+        with transaction(c.engine) as s:
+            programme = records.create(
+                s,
+                SYSTEM,
+                tr.TrainingProgrammeSpec,
+                {"organiser_unit_id": c.tree["county"], "year": 2031, "title": "样本培训项目", "category": "assistant"},
+            )
+            run = records.create(
+                s,
+                SYSTEM,
+                tr.TrainingSessionSpec,
+                {"programme_id": programme.id, "title": "第一期", "start_date": dt.date(2031, 3, 3)},
+            )
+            person = records.create(
+                s,
+                SYSTEM,
+                tr.TrainingEnrolmentSpec,
+                {"session_id": run.id, "org_unit_id": c.tree["t1"], "person_name": "样本", "category": "assistant"},
+            )
+            made = {"programme": programme.id, "session": run.id, "enrolment": person.id}
+        c.training = made  # type: ignore[attr-defined]  # a cache on the test's context
+    return made
 
 
 @pytest.fixture

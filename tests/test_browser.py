@@ -172,7 +172,9 @@ def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
     page = context.new_page()
     # Pages other than home first: on a fresh server Streamlit would serve pages/*.py for
     # their own URL until some run has called st.navigation.
-    for p in sorted((q for q in navigation.PAGES if not q.public), key=lambda p: p.default):  # public: results
+    # The public self sign-in (/signin) is the one page without the login form: its own
+    # browser check is below this loop.
+    for p in sorted((p for p in navigation.PAGES if not p.public), key=lambda p: p.default):
         page.goto(page_path(p))
         wait_visible(page, page.locator(PASSWORD_INPUT), "the login form")
         settle(page)
@@ -184,6 +186,15 @@ def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
         assert page.locator('[data-testid="stDataFrame"]').count() == 0, where
         assert page.locator('[data-testid="stMetric"]').count() == 0, where
         assert page.get_by_text(WELCOME).count() == 0, where
+        assert page.locator(MENU_LINKS).count() == 0, where
+        no_exception(page, where)
+    for p in (p for p in navigation.PAGES if p.public):  # no window named: "not open", nothing else
+        page.goto(page_path(p))
+        wait_visible(page, page.get_by_text(TEXTS["training.signin.closed"]), "the sign-in page")
+        where = f"anonymous {page_path(p)}"
+        assert page.locator(PASSWORD_INPUT).count() == 0, where
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0, where
+        assert page.locator('[data-testid="stMetric"]').count() == 0, where
         assert page.locator(MENU_LINKS).count() == 0, where
         no_exception(page, where)
 

@@ -80,7 +80,7 @@ def menu(at: AppTest) -> list[str]:
 # --- anonymous -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])  # public: test_sanitation_ui
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])
 def test_anonymous_sees_only_the_login_form(app_db, page):
     at = open_app(page=page)
     assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
@@ -89,7 +89,16 @@ def test_anonymous_sees_only_the_login_form(app_db, page):
     assert t("admin.title") not in [x.value for x in at.title]
 
 
-@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])  # public: test_sanitation_ui
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if p.public])
+def test_a_public_page_shows_no_login_and_no_data(app_db, page):
+    # The training self sign-in: without a window it says so, and nothing else.
+    at = open_app(page=page)
+    assert not at.exception
+    assert t("login.username") not in [w.label for w in at.text_input]
+    assert not at.dataframe and not at.metric and not menu(at)
+
+
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])
 def test_page_script_run_alone_refuses_without_login(app_db, page):
     # What a freshly started server could serve from pages/ before st.navigation ran.
     at = AppTest.from_file(str(ROOT / page), default_timeout=30)
@@ -113,7 +122,10 @@ def test_each_role_sees_exactly_its_pages(app_db, role):
 @pytest.mark.parametrize("page", navigation.PAGES, ids=lambda p: p.slug)
 def test_every_page_for_every_role(app_db, role, page):
     at = open_app(role, page.script)
-    if role in page.roles:
+    if page.public:  # the same for everyone, signed in or not
+        assert t("page.refused") not in texts(at) and at.title
+        assert not at.dataframe and not at.metric
+    elif role in page.roles:
         assert t("page.refused") not in texts(at)
         assert at.title, "the page rendered nothing"
     else:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from db import migrate
 from db.engine import DatabaseFileError
-from portal import clock, i18n, navigation, periods
+from portal import apps, clock, i18n, navigation, periods
 from portal.config import ConfigError, cookie_settings, demo_mode, limits
 from portal.navigation import PageDef
 from portal.org import units as orgunits
@@ -302,6 +302,27 @@ def require_page(slug: str) -> Actor:
         st.caption(t("page.refused_hint"))
         st.stop()
     return actor
+
+
+def public_page() -> None:
+    """What a public page's script (PageDef.public) starts with instead of require_page:
+    served on its own, switch to app.py's navigation; a failed startup says why and stops.
+    No login is asked for, and the page must show nothing a visitor may not see."""
+    if _served_alone():
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    if _startup_failed():
+        startup_check()
+
+
+def run_public(renderer: str) -> None:
+    """A public page's script: ``run_public("portal.ui.training:render_signin")``. The
+    renderer is an area's, reached through the manifests' loader (pages import only the
+    shared UI, and shared modules name areas only as data)."""
+    public_page()
+    apps.loader(renderer)()
 
 
 def _startup_failed() -> bool:

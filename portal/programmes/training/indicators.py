@@ -1,5 +1,7 @@
-"""Training indicator templates (TR-*), from the seed plans' quantified targets. They compute
-once the training record types exist; until then they show as pending."""
+"""Training indicator templates (TR-*), from the seed plans' quantified targets, computed
+over the training record types (portal.programmes.training.specs): results of the first
+test (attempt 1), sign-in marks, and the 学时 the marks earn per person (``person_id`` is
+the person's name, unit and phone), by category where the seed's minimum is for one."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         "Training pass rate",
         PCT,
         "year",
-        ratio(agg("training_assessments", passed=True), agg("training_assessments")),
+        ratio(agg("training_assessments", passed=True, attempt=1), agg("training_assessments", attempt=1)),
         100,
         "002 篇五：“合格率达100%，其中优秀29%、良好46%”",
     ),
@@ -26,7 +28,7 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         "Share graded excellent (优秀)",
         PCT,
         "year",
-        ratio(agg("training_assessments", grade="excellent"), agg("training_assessments")),
+        ratio(agg("training_assessments", grade="excellent", attempt=1), agg("training_assessments", attempt=1)),
         None,
         "002 篇五：“优秀29%”（实际值，作参照）",
     ),
@@ -37,7 +39,7 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         "Share graded good (良好)",
         PCT,
         "year",
-        ratio(agg("training_assessments", grade="good"), agg("training_assessments")),
+        ratio(agg("training_assessments", grade="good", attempt=1), agg("training_assessments", attempt=1)),
         None,
         "002 篇五：“良好46%”（实际值，作参照）",
     ),
@@ -60,8 +62,8 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         HOURS,
         "year",
         ratio(
-            agg("training_attendance", "sum", "hours", present=True),
-            agg("training_attendance", "distinct", "person_id", present=True),
+            agg("training_attendance", "sum", "hours", present=True, category="supervisor"),
+            agg("training_attendance", "distinct", "person_id", present=True, category="supervisor"),
             factor=1,
         ),
         40,
@@ -90,8 +92,8 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         HOURS,
         "year",
         ratio(
-            agg("training_attendance", "sum", "hours", present=True),
-            agg("training_attendance", "distinct", "person_id", present=True),
+            agg("training_attendance", "sum", "hours", present=True, category=["assistant", "informant"]),
+            agg("training_attendance", "distinct", "person_id", present=True, category=["assistant", "informant"]),
             factor=1,
         ),
         20,

@@ -1,0 +1,3 @@
+from portal.ui.training import render
+
+render()

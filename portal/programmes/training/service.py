@@ -1,0 +1,421 @@
+"""What the /training page does beyond the generic record screens: a session's roster,
+its attendance and score grids (saved through the engine's audited ``save_rows``), the
+session's figures, the figures per unit, and the yearly hours ledger.
+
+Who reaches a session's roster. Roster entries belong to the trainee's unit, so a county
+session's roster spans many units. Its trainer (the session's account) and the users whose
+subtree holds its organiser unit, with a trainer's or head's role, act on that session's
+roster county-wide (``session_actor``); everyone else sees only the entries of their own
+subtree, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import OrgUnit, TrainingAssessment, TrainingAttendance, TrainingEnrolment, TrainingSession
+from portal.errors import NotFound, PermissionDenied
+from portal.org.scope import Actor, in_scope
+from portal.programmes.training import specs as tr
+from portal.records import service as records
+from portal.records.grid import Cell, Pivot, Saved, pivot_changes
+
+ATTENDANCE = Pivot(row="enrolment_id", column="half_day", value="status", shared=("session_id", "half_day_hours"))
+SCORES = Pivot(
+    row="enrolment_id",
+    column="attempt",
+    value="score",
+    shared=("session_id", "assessed_on", "pass_mark", "good_mark", "excellent_mark"),
+)
+
+
+# -- the session and who may act on its roster -------------------------------------------------
+
+
+def get_session(session: Session, actor: Actor, session_id: int) -> TrainingSession:
+    run: TrainingSession = records.get(session, actor, tr.TrainingSessionSpec, session_id)
+    return run
+
+
+def runs_session(session: Session, actor: Actor, run: TrainingSession) -> bool:
+    """The session's trainer, or a trainer, head or admin above its organiser unit."""
+    if actor.role not in tr.TRAINERS:
+        return False
+    if actor.sees_everything or (actor.id is not None and run.trainer_user_id == actor.id):
+        return True
+    organiser = session.get(OrgUnit, run.organiser_unit_id)
+    return organiser is not None and in_scope(actor, organiser)
+
+
+def session_actor(session: Session, actor: Actor, run: TrainingSession) -> Actor:
+    """The actor widened to the whole tree for this session's roster when they run the
+    session; otherwise the actor as they are (their own subtree's entries only). Only
+    this module's session-bound reads and writes use it."""
+    if not runs_session(session, actor, run) or actor.sees_everything:
+        return actor
+    organiser = session.get(OrgUnit, run.organiser_unit_id)
+    root = "/" + (organiser.path.strip("/").split("/")[0] if organiser else "") + "/"
+    return dataclasses.replace(actor, org_path=root)
+
+
+def sessions_for(session: Session, actor: Actor, today: dt.date, limit: int = 200) -> list[TrainingSession]:
+    """Sessions to pick from: the actor's own sessions running today first, then the
+    others running today, then the rest by start date, newest first."""
+    rows = list(
+        session.scalars(
+            records.scoped(tr.TrainingSessionSpec, actor, session=session)
+            .order_by(TrainingSession.start_date.desc(), TrainingSession.id)
+            .limit(limit)
+        )
+    )
+
+    def rank(run: TrainingSession) -> int:
+        running = run.start_date <= today <= (run.end_date or run.start_date)
+        mine = actor.id is not None and run.trainer_user_id == actor.id
+        return 0 if running and mine else 1 if running else 2 if mine else 3
+
+    return sorted(rows, key=rank)  # stable: newest first within each rank
+
+
+# -- the roster -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    id: int
+    name: str
+    unit_id: int
+    unit: str
+    category: str
+    sex: str | None
+    phone: str | None
+    status: str
+
+
+def roster(session: Session, actor: Actor, run: TrainingSession, lang: str = "zh-CN") -> list[RosterEntry]:
+    """The session's roster entries the actor may see, places held first, by unit and name."""
+    wide = session_actor(session, actor, run)
+    stmt = (
+        records.scoped(tr.TrainingEnrolmentSpec, wide, session=session)
+        .where(TrainingEnrolment.session_id == run.id)
+        .order_by(TrainingEnrolment.org_unit_id, TrainingEnrolment.id)
+    )
+    rows = list(session.scalars(stmt))
+    units = {
+        u.id: u.name(lang)
+        for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({r.org_unit_id for r in rows})))
+    }
+    out = [
+        RosterEntry(
+            r.id, r.person_name, r.org_unit_id, units.get(r.org_unit_id, ""), r.category, r.sex, r.phone, r.status
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda e: (e.status not in tr.HOLDING, e.unit_id, e.id))
+
+
+def mask_phone(phone: str | None, actor: Actor, unit_path: str | None) -> str:
+    """A phone in full inside the person's own unit subtree, else 138****1234."""
+    if not phone:
+        return ""
+    if actor.sees_everything or (unit_path is not None and unit_path.startswith(actor.org_path)):
+        return phone
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+# -- the grids ----------------------------------------------------------------------------------
+
+
+def attendance_cells(session: Session, actor: Actor, run: TrainingSession) -> dict[tuple[int, str], Cell]:
+    wide = session_actor(session, actor, run)
+    stmt = records.scoped(tr.TrainingAttendanceSpec, wide, session=session).where(
+        TrainingAttendance.session_id == run.id
+    )
+    return {(m.enrolment_id, m.half_day): Cell(m.id, m.version, m.status) for m in session.scalars(stmt)}
+
+
+def score_cells(session: Session, actor: Actor, run: TrainingSession) -> dict[tuple[int, int], Cell]:
+    wide = session_actor(session, actor, run)
+    stmt = records.scoped(tr.TrainingAssessmentSpec, wide, session=session).where(
+        TrainingAssessment.session_id == run.id
+    )
+    return {(a.enrolment_id, a.attempt): Cell(a.id, a.version, a.score) for a in session.scalars(stmt)}
+
+
+def check_runs(session: Session, actor: Actor, run: TrainingSession) -> None:
+    if not runs_session(session, actor, run):
+        raise PermissionDenied("training.not_your_session")
+
+
+def _writer(session: Session, actor: Actor, run: TrainingSession) -> Actor:
+    check_runs(session, actor, run)
+    return session_actor(session, actor, run)
+
+
+def _roster_labels(session: Session, run: TrainingSession) -> dict[int, str]:
+    """The session's roster entries by id, loaded whole: the per-row checks and hooks of the
+    save then find them in the session instead of asking the database once per mark."""
+    stmt = select(TrainingEnrolment).where(
+        TrainingEnrolment.session_id == run.id, TrainingEnrolment.deleted_at.is_(None)
+    )
+    return {e.id: e.person_name for e in session.scalars(stmt)}
+
+
+def _check_loaded(session: Session, model: Any, run: TrainingSession, loaded: Mapping[Any, Cell]) -> None:
+    """The cells a grid loaded must be this session's rows: the widened actor writes no
+    other session's marks or results, whatever a caller passes."""
+    ids = {cell.id for cell in loaded.values()}
+    if not ids:
+        return
+    mine = set(session.scalars(select(model.id).where(model.id.in_(ids), model.session_id == run.id)))
+    if ids - mine:
+        raise NotFound("error.not_found")
+
+
+def save_attendance(
+    session: Session,
+    actor: Actor,
+    session_id: int,
+    loaded: Mapping[tuple[int, str], Cell],
+    edits: Mapping[tuple[int, str], Any],
+) -> Saved:
+    """The grid's edited cells as one all-or-nothing save: each mark created, changed or
+    cleared through ``save_rows`` (validated, version-checked against what the grid
+    loaded, one audit entry per changed mark); any refusal saves nothing."""
+    run = get_session(session, actor, session_id)
+    wide = _writer(session, actor, run)
+    labels = _roster_labels(session, run)
+    strays = [row for row, _ in edits if row not in labels]
+    if strays:
+        raise NotFound("training.not_on_roster")
+    _check_loaded(session, TrainingAttendance, run, loaded)
+    shared = {"session_id": run.id, "half_day_hours": run.hours_per_half_day}
+    changes = pivot_changes(ATTENDANCE, shared, loaded, edits, labels)
+    return records.save_rows(session, wide, tr.TrainingAttendanceSpec, changes)
+
+
+def save_scores(
+    session: Session,
+    actor: Actor,
+    session_id: int,
+    loaded: Mapping[tuple[int, int], Cell],
+    edits: Mapping[tuple[int, int], Any],
+) -> Saved:
+    """The score grid, saved like the attendance grid; grades follow from the programme's bands."""
+    run = get_session(session, actor, session_id)
+    wide = _writer(session, actor, run)
+    labels = _roster_labels(session, run)
+    if any(row not in labels for row, _ in edits):
+        raise NotFound("training.not_on_roster")
+    _check_loaded(session, TrainingAssessment, run, loaded)
+    programme = session.get(tr.TrainingProgramme, run.programme_id)
+    shared = {
+        "session_id": run.id,
+        "assessed_on": run.end_date or run.start_date,
+        "pass_mark": programme.pass_mark if programme else 60.0,
+        "good_mark": programme.good_mark if programme else 80.0,
+        "excellent_mark": programme.excellent_mark if programme else 90.0,
+    }
+    changes = pivot_changes(SCORES, shared, loaded, edits, labels)
+    return records.save_rows(session, wide, tr.TrainingAssessmentSpec, changes)
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Attendance and test figures over some marks and results."""
+
+    marks: int = 0
+    present: int = 0
+    by_status: dict[str, int] = dataclasses.field(default_factory=dict)
+    results: int = 0
+    passed: int = 0
+    by_grade: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return 100.0 * self.present / self.marks if self.marks else None
+
+    @property
+    def pass_rate(self) -> float | None:
+        return 100.0 * self.passed / self.results if self.results else None
+
+    def grade_share(self, grade: str) -> float | None:
+        return 100.0 * self.by_grade.get(grade, 0) / self.results if self.results else None
+
+
+def session_figures(session: Session, actor: Actor, run: TrainingSession) -> Figures:
+    """The session's figures over the marks and first results the actor may see."""
+    wide = session_actor(session, actor, run)
+    marks = (
+        records.scoped(tr.TrainingAttendanceSpec, wide, session=session)
+        .where(TrainingAttendance.session_id == run.id)
+        .with_only_columns(TrainingAttendance.status, func.count())
+        .group_by(TrainingAttendance.status)
+    )
+    results = (
+        records.scoped(tr.TrainingAssessmentSpec, wide, session=session)
+        .where(TrainingAssessment.session_id == run.id, TrainingAssessment.attempt == 1)
+        .with_only_columns(TrainingAssessment.grade, func.count())
+        .group_by(TrainingAssessment.grade)
+    )
+    return _figures(dict(session.execute(marks).all()), dict(session.execute(results).all()))
+
+
+def _figures(by_status: dict[str, int], by_grade: dict[str, int]) -> Figures:
+    return Figures(
+        marks=sum(by_status.values()),
+        present=sum(n for s, n in by_status.items() if s in tr.PRESENT),
+        by_status=by_status,
+        results=sum(by_grade.values()),
+        passed=sum(n for g, n in by_grade.items() if g in ("excellent", "good", "pass")),
+        by_grade=by_grade,
+    )
+
+
+def unit_figures(session: Session, actor: Actor, year: int, lang: str = "zh-CN") -> list[tuple[str, Figures]]:
+    """The year's figures per unit directly below the actor's unit (or per unit of the
+    actor's own level when it has none below), over the records the actor may see."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    marks = session.execute(
+        records.scoped(tr.TrainingAttendanceSpec, actor, session=session)
+        .where(TrainingAttendance.day >= start, TrainingAttendance.day <= end)
+        .with_only_columns(TrainingAttendance.org_unit_id, TrainingAttendance.status, func.count())
+        .group_by(TrainingAttendance.org_unit_id, TrainingAttendance.status)
+    ).all()
+    results = session.execute(
+        records.scoped(tr.TrainingAssessmentSpec, actor, session=session)
+        .where(
+            TrainingAssessment.assessed_on >= start,
+            TrainingAssessment.assessed_on <= end,
+            TrainingAssessment.attempt == 1,
+        )
+        .with_only_columns(TrainingAssessment.org_unit_id, TrainingAssessment.grade, func.count())
+        .group_by(TrainingAssessment.org_unit_id, TrainingAssessment.grade)
+    ).all()
+    ids = {u for u, _, _ in marks} | {u for u, _, _ in results}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    tops = _top_units(session, actor, units)
+    status: dict[int, Counter[str]] = defaultdict(Counter)
+    grades: dict[int, Counter[str]] = defaultdict(Counter)
+    for unit_id, value, n in marks:
+        status[tops[unit_id].id][value] += n
+    for unit_id, value, n in results:
+        grades[tops[unit_id].id][value] += n
+    named = {u.id: u.name(lang) for u in tops.values()}
+    return [
+        (named[uid], _figures(dict(status[uid]), dict(grades[uid])))
+        for uid in sorted(named, key=lambda i: (tops_order(tops, i), i))
+    ]
+
+
+def tops_order(tops: dict[int, OrgUnit], uid: int) -> str:
+    return next((u.path for u in tops.values() if u.id == uid), "")
+
+
+def _top_units(session: Session, actor: Actor, units: dict[int, OrgUnit]) -> dict[int, OrgUnit]:
+    """Each unit's ancestor one level below the actor's unit (or itself)."""
+    depth = max(1, len(actor.org_path.strip("/").split("/")) if actor.org_path.strip("/") else 0)
+    parts = {u.id: u.path.strip("/").split("/") for u in units.values()}
+    wanted = {int(p[depth]) if len(p) > depth else uid for uid, p in parts.items()}
+    found = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))}
+    return {uid: found[int(p[depth]) if len(p) > depth else uid] for uid, p in parts.items()}
+
+
+# -- the hours ledger ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    person: str
+    name: str
+    unit_id: int
+    unit: str
+    category: str
+    hours: float
+    minimum: float
+
+    @property
+    def below(self) -> bool:
+        return self.hours < self.minimum
+
+
+def minimum_hours(category: str) -> float:
+    return tr.MIN_HOURS.get(category, tr.DEFAULT_MIN_HOURS)
+
+
+def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN") -> list[LedgerLine]:
+    """学时台账: each person's hours in the year from the marks the actor may see (people
+    of the actor's subtree), against the minimum for their category; lowest first."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    grouped = (
+        records.scoped(tr.TrainingAttendanceSpec, actor, session=session)
+        .where(TrainingAttendance.day >= start, TrainingAttendance.day <= end)
+        .with_only_columns(
+            TrainingAttendance.person_id.label("person"),
+            TrainingAttendance.org_unit_id.label("unit"),
+            TrainingAttendance.category.label("category"),
+            func.sum(TrainingAttendance.hours).label("hours"),
+            func.max(TrainingAttendance.enrolment_id).label("last"),
+        )
+        .group_by(TrainingAttendance.person_id, TrainingAttendance.org_unit_id, TrainingAttendance.category)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            grouped.c.person, grouped.c.unit, grouped.c.category, grouped.c.hours, TrainingEnrolment.person_name
+        ).join(TrainingEnrolment, TrainingEnrolment.id == grouped.c.last)
+    ).all()
+    units = {u.id: u.name(lang) for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({r[1] for r in rows})))}
+    lines = [
+        LedgerLine(person, name, unit, units.get(unit, ""), category, float(hours or 0), minimum_hours(category))
+        for person, unit, category, hours, name in rows
+    ]
+    return sorted(lines, key=lambda line: (line.hours - line.minimum, line.unit_id, line.name))
+
+
+def ledger_by_unit(lines: list[LedgerLine]) -> list[tuple[str, int, int]]:
+    """(unit, people, people below their minimum) per unit, the most below first."""
+    people: Counter[str] = Counter()
+    below: Counter[str] = Counter()
+    for line in lines:
+        people[line.unit] += 1
+        below[line.unit] += line.below
+    return sorted(((u, people[u], below[u]) for u in people), key=lambda r: (-r[2], r[0]))
+
+
+# -- a roster file as offices keep it --------------------------------------------------------------
+
+
+def roster_file(session: Session, run: TrainingSession, data: bytes, filename: str) -> bytes:
+    """An office's roster (姓名, 性别, 单位, 岗位, 手机; CSV in UTF-8 or GBK, or Excel) as a
+    file the engine's import reads for this session: a 场次 column naming it is added when
+    the file has none. Everything else (the checks, the per-row errors, the quota, the
+    duplicates) is the engine's import of roster entries."""
+    import csv
+    import io as text_io
+
+    from portal.records import io as records_io
+    from portal.records import refs
+
+    headers, rows = records_io.read_table(data, filename)
+    known = {h.strip().lower() for h in tr.TrainingEnrolmentSpec.field("session_id").headers()}
+    if any(str(h).strip().lower() in known for h in headers):
+        return data
+    label = refs.label_of(tr.TrainingSessionSpec, run, "zh-CN")
+    out = text_io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([tr.TrainingEnrolmentSpec.field("session_id").zh, *headers])
+    for cells in rows:
+        writer.writerow([label, *("" if c is None else c for c in cells)])
+    return out.getvalue().encode("utf-8")
