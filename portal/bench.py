@@ -229,7 +229,7 @@ def demo_pages(rows: int) -> dict[str, Any]:
         load_demo(engine, fast=True)
         if rows:
             with transaction(engine) as s:
-                ids = {code: i for code, i in s.execute(select(OrgUnit.code, OrgUnit.id))}
+                ids: dict[str, int] = dict(s.execute(select(OrgUnit.code, OrgUnit.id)).tuples().all())
             generate(engine, ids, rows, only=[i for code, i in ids.items() if code != "county"])
         engine.dispose()
 

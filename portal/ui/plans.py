@@ -9,6 +9,7 @@ and says what the service answered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import importlib.util
 import logging
@@ -19,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from db.models import MonthlyReport
-from portal import clock, formatting, i18n, periods
+from portal import cache, clock, formatting, i18n, periods
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import charts as pc
 from portal.programmes.plans import specs as pl
@@ -28,6 +29,7 @@ from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 from portal.records.display import md_escape
 from portal.ui import children
+from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
@@ -113,10 +115,7 @@ def render() -> None:
     if actor.role in pl.HEADS:
         views.append((t("plans.tab.review"), review_view))
     views.append((t("plans.tab.charts"), charts_view))
-    tabs = st.tabs([label for label, _ in views], key=k("tabs", "view"))
-    for tab, (_, draw) in zip(tabs, views):
-        with tab:
-            draw(ctx)
+    ui_views.tabs([(label, functools.partial(draw, ctx)) for label, draw in views], k("tabs", "view"))
 
 
 # -- board ----------------------------------------------------------------------------------
@@ -146,11 +145,8 @@ def board_view(ctx: Ctx) -> None:
 def _units_below(ctx: Ctx) -> None:
     """How the units below stand this month, so a head's board is not empty."""
     with unit_of_work() as session:
-        below = [
-            (name, card)
-            for name, card in pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
-            if card.id not in {c.id for c in ctx.cards}
-        ]
+        cards = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
+        below = [(name, card) for name, card in cards if card.id not in {c.id for c in ctx.cards}]
     if not below:
         return
     st.subheader(t("plans.below.title", month=ctx.month_label))
@@ -668,7 +664,7 @@ def review_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
     with unit_of_work() as session:
         units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
-        rows = pv.review_grid(session, ctx.actor, units, months, ctx.today)
+        rows = cache.figure(session, pv.review_grid, ctx.actor, units, months, ctx.today)
     st.caption(t("plans.review.intro"))
     st.altair_chart(
         pc.report_grid_chart(pv.grid_cells(rows, lang()), lang(), t("plans.review.grid_title")),
@@ -765,10 +761,10 @@ def _badge_colour(status: str) -> str:
 def charts_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
     with unit_of_work() as session:
-        completion = pv.completion_by_month(session, ctx.actor, ctx.unit_id, months, ctx.today)
+        completion = cache.figure(session, pv.completion_by_month, ctx.actor, ctx.unit_id, months, ctx.today)
         units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
-        ontime = pv.ontime_by_unit(session, ctx.actor, units, months, ctx.today)
-        below = pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
+        ontime = cache.figure(session, pv.ontime_by_unit, ctx.actor, units, months, ctx.today)
+        below = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
     cards = [card for _, card in below]
     for row in completion:
         row["month"] = periods.label(row["month"], lang())

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models import Indicator
-from portal import clock, formatting, i18n, periods
+from portal import cache, clock, formatting, i18n, periods
 from portal.charts import progress as charts
 from portal.metrics import indicators as ind
 from portal.metrics import targets as tg
@@ -21,6 +21,7 @@ from portal.records import service as records
 from portal.records.display import md_escape
 from portal.records.fields import Field
 from portal.records.service import Filters
+from portal.ui import views as ui_views
 from portal.ui.db import unit_of_work
 from portal.ui.grid import GridRow, PivotGrid, pivot_editor
 from portal.ui.i18n import lang, t, tm
@@ -34,16 +35,19 @@ KEY = "targets"
 def render() -> None:
     actor = require_page("targets")
     st.title(t("targets.title"))
-    tab_progress, tab_indicators, tab_targets = st.tabs(
-        [t("targets.tab.progress"), t("targets.tab.indicators"), t("targets.tab.targets")], key=f"{KEY}.tabs"
-    )
-    with tab_progress:
-        progress_view(actor)
-    with tab_indicators:
+
+    def indicators() -> None:
         st.caption(t("targets.indicators_intro"))
         render_records(ind.IndicatorSpec, actor)
-    with tab_targets:
-        render_records(tg.TargetSpec, actor, unit_id=selected_unit_id())
+
+    ui_views.tabs(
+        [
+            (t("targets.tab.progress"), lambda: progress_view(actor)),
+            (t("targets.tab.indicators"), indicators),
+            (t("targets.tab.targets"), lambda: render_records(tg.TargetSpec, actor, unit_id=selected_unit_id())),
+        ],
+        f"{KEY}.tabs",
+    )
 
 
 def progress_view(actor: Actor) -> None:
@@ -81,7 +85,7 @@ def progress_view(actor: Actor) -> None:
     rows_units = [unit, *children]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     with unit_of_work() as session:
-        progress = tg.progress(session, indicator, [u.ref for u in rows_units], selected_period(), today)
+        progress = cache.figure(session, tg.progress, indicator, [u.ref for u in rows_units], selected_period(), today)
     period = progress[0].period
     st.subheader(tm("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
@@ -124,8 +128,9 @@ def _available(indicator: Indicator) -> bool:
 
 def _cumulative(indicator: Indicator, unit: tg.UnitView, today: dt.date) -> None:
     with unit_of_work() as session:
-        actual, expected, milestones, target = tg.cumulative_series(
+        actual, expected, milestones, target = cache.figure(
             session,
+            tg.cumulative_series,
             indicator,
             unit.ref,
             selected_period(),
@@ -157,7 +162,7 @@ def _scorecard(ready: list[Indicator], unit: tg.UnitView, children: list[tg.Unit
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     labels = {i.code: f"{i.code} {tg.indicator_name(i, lang())}" for i in ready}
     with unit_of_work() as session:
-        cells = tg.scorecard(session, ready, [u.ref for u in rows_units], selected_period(), today)
+        cells = cache.figure(session, tg.scorecard, ready, [u.ref for u in rows_units], selected_period(), today)
     st.subheader(t("targets.scorecard"))
     st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()), width="stretch")
 
