@@ -147,20 +147,20 @@ def figure(session: Session, fn: Callable[..., T], *args: Any) -> T:
     arguments: an actor counts by its scope and role (two heads of the same county share
     their figures), a database row by its table and id (its content is data: the version
     covers it), lists and dicts by their items."""
-    return FIGURES.get(session, (fn.__module__, fn.__qualname__, _key(args)), lambda: fn(session, *args))
+    return FIGURES.get(session, (fn.__module__, fn.__qualname__, key_of(args)), lambda: fn(session, *args))
 
 
-def _key(value: Any) -> Hashable:
+def key_of(value: Any) -> Hashable:
     if hasattr(value, "org_path") and hasattr(value, "role"):  # an Actor (portal.org.scope imports this module)
         return ("actor", value.org_path, value.sees_everything, value.role)
     if hasattr(value, "__table__"):
         return ("row", value.__table__.name, value.id)
     if isinstance(value, (list, tuple)):
-        return tuple(_key(v) for v in value)
+        return tuple(key_of(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _key(v)) for k, v in value.items()))
+        return tuple(sorted((k, key_of(v)) for k, v in value.items()))
     if isinstance(value, (set, frozenset)):
-        return frozenset(_key(v) for v in value)
+        return frozenset(key_of(v) for v in value)
     hash(value)  # anything else must be hashable as it is
     return value
 

@@ -21,6 +21,7 @@ from portal.records import service as records
 from portal.records.display import md_escape
 from portal.records.fields import Field
 from portal.records.service import Filters
+from portal.ui import figures
 from portal.ui import views as ui_views
 from portal.ui.db import unit_of_work
 from portal.ui.grid import GridRow, PivotGrid, pivot_editor
@@ -90,7 +91,13 @@ def progress_view(actor: Actor) -> None:
     st.subheader(tm("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
     shown = progress[1:] or progress  # the units below; a unit with none shows itself
-    st.altair_chart(charts.bullet_chart(tg.chart_rows(shown, names, indicator, lang()), lang()), width="stretch")
+    language = lang()
+    with unit_of_work() as session:
+        figures.chart(
+            session,
+            ("bullet", shown, names, indicator, language),
+            lambda: charts.bullet_chart(tg.chart_rows(shown, names, indicator, language), language),
+        )
     _cumulative(indicator, unit, today)
     _scorecard(ready, unit, children, today)
     _drill(actor, indicator, rows_units, progress)
@@ -136,25 +143,29 @@ def _cumulative(indicator: Indicator, unit: tg.UnitView, today: dt.date) -> None
             selected_period(),
             today,
         )
-    if not actual:
-        return
-    st.subheader(tm("targets.cumulative", unit=unit.name(lang())))
-    chart = charts.cumulative_chart(
-        [{"date": d, "value": v} for d, v in actual],
-        [{"date": d, "value": v} for d, v in expected],
-        [
-            {
-                "date": d,
-                "value": v,
-                "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0),
-            }
-            for d, v, m in milestones
-        ],
-        target,
-        lang(),
-        unit=tg.unit_label(indicator, lang()),
-    )
-    st.altair_chart(chart, width="stretch")
+        if not actual:
+            return
+        st.subheader(tm("targets.cumulative", unit=unit.name(lang())))
+        language = lang()
+        figures.chart(
+            session,
+            ("cumulative", indicator, unit.ref, selected_period(), today, language),
+            lambda: charts.cumulative_chart(
+                [{"date": d, "value": v} for d, v in actual],
+                [{"date": d, "value": v} for d, v in expected],
+                [
+                    {
+                        "date": d,
+                        "value": v,
+                        "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0),
+                    }
+                    for d, v, m in milestones
+                ],
+                target,
+                language,
+                unit=tg.unit_label(indicator, language),
+            ),
+        )
 
 
 def _scorecard(ready: list[Indicator], unit: tg.UnitView, children: list[tg.UnitView], today: dt.date) -> None:
@@ -163,19 +174,25 @@ def _scorecard(ready: list[Indicator], unit: tg.UnitView, children: list[tg.Unit
     labels = {i.code: f"{i.code} {tg.indicator_name(i, lang())}" for i in ready}
     with unit_of_work() as session:
         cells = cache.figure(session, tg.scorecard, ready, [u.ref for u in rows_units], selected_period(), today)
-    st.subheader(t("targets.scorecard"))
-    st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()), width="stretch")
+        st.subheader(t("targets.scorecard"))
+        language = lang()
+        figures.chart(
+            session,
+            ("scorecard", cells, names, labels, language),
+            lambda: charts.scorecard_chart(tg.score_cells(cells, names, labels), language),
+        )
 
 
 def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], progress: list[tg.Progress]) -> None:
     """The records behind a number, so nobody has to take a percentage on trust."""
     st.subheader(t("targets.drill"))
-    figures = {p.unit_id: p for p in progress}
+    by_unit = {p.unit_id: p for p in progress}
     options = [u.ref.id for u in rows_units]
-    names = {u.ref.id: u.name(lang()) for u in rows_units}
+    language = lang()
+    names = {u.ref.id: u.name(language) for u in rows_units}
 
     def label(uid: int) -> str:
-        p = figures[uid]
+        p = by_unit[uid]
         return f"{names[uid]} · {formatting.number(p.actual)}" + (
             f" / {formatting.number(p.target)}" if p.target is not None else ""
         )
@@ -190,20 +207,21 @@ def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], pr
         page = attempt(lambda: records.list_page(session, actor, spec, filters, per_page=100))
         if page is None:
             return
-        unit_names = {u.id: i18n.label(lang(), u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
-        shown = [spec.field(k) for k in spec.list_display if k in {f.key for f in spec.fields}]
+        unit_names = {u.id: i18n.label(language, u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
+        keys = {f.key for f in spec.fields}
+        shown = [(spec.field(k), spec.field(k).label(language)) for k in spec.list_display if k in keys]
         table = pd.DataFrame(
-            [{f.label(lang()): _display(f, getattr(r, f.key), unit_names) for f in shown} for r in page.rows]
+            [{label: _display(f, getattr(r, f.key), unit_names, language) for f, label in shown} for r in page.rows]
         )
     st.caption(t("targets.drill_count", count=page.total, shown=len(page.rows)))
     st.dataframe(table, hide_index=True, width="stretch", key=f"{KEY}.table.drill")
 
 
-def _display(f: Field, value: Any, names: dict[int, str]) -> str:
+def _display(f: Field, value: Any, names: dict[int, str], language: str) -> str:
     if value is None:
         return ""
     if f.type == "choice":
-        return f.choice_label(value, lang())
+        return f.choice_label(value, language)
     if f.type == "org_unit":
         return names.get(value, str(value))
     return str(value)
