@@ -143,7 +143,8 @@ def figures(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
 
 
 def figure(session: Session, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(session, *args)`` through the figures cache. The key is the function and its
+    """``fn(session, *args)`` through the figures cache; what it returns is shared by
+    every rerun that asks at the same version, so callers read it and never change it. The key is the function and its
     arguments: an actor counts by its scope and role (two heads of the same county share
     their figures), a database row by its table and id (its content is data: the version
     covers it), lists and dicts by their items."""

@@ -4,6 +4,7 @@ every other rerun."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -17,5 +18,5 @@ from portal.charts.spec import vega_lite
 def chart(session: Session, key: Hashable, build: Callable[[], Any], *, widget_key: str | None = None) -> None:
     """Draw `build()` (an Altair chart from portal.charts). `key` names everything the
     chart shows besides the data (the figures, the names, the language)."""
-    spec = cache.FIGURES.get(session, ("chart", cache.key_of(key)), lambda: vega_lite(build()))
-    st.vega_lite_chart(spec, width="stretch", key=widget_key)
+    kept = cache.FIGURES.get(session, ("chart", cache.key_of(key)), lambda: json.dumps(vega_lite(build())))
+    st.vega_lite_chart(json.loads(kept), width="stretch", key=widget_key)  # a fresh dict: Streamlit edits it

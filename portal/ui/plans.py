@@ -766,8 +766,7 @@ def charts_view(ctx: Ctx) -> None:
         ontime = cache.figure(session, pv.ontime_by_unit, ctx.actor, units, months, ctx.today)
         below = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
     cards = [card for _, card in below]
-    for row in completion:
-        row["month"] = periods.label(row["month"], lang())
+    completion = [{**row, "month": periods.label(row["month"], lang())} for row in completion]  # cached: not in place
     st.altair_chart(
         pc.completion_chart(completion, lang(), t("plans.chart.completion_title", unit=ctx.unit_name)),
         width="stretch",
