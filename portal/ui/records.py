@@ -116,7 +116,7 @@ def render_records(
         views.append((t("records.tab.io"), lambda: io_view(ctx)))
     if ctx.may("delete"):
         views.append((t("records.tab.trash"), lambda: trash_view(ctx)))
-    ui_views.tabs(views, ctx.k("tabs", "view"), on_leave=functools.partial(_keep_list, ctx))
+    ui_views.tabs(views, ctx.k("tabs", "view"))
 
 
 def _list_keys(ctx: Ctx) -> list[str]:
@@ -185,6 +185,7 @@ def filter_bar(ctx: Ctx) -> Filters:
             key=ctx.k("filter", "period"),
         )
     widgets = {key: st.session_state.get(ctx.k("filter", key)) for key in spec.list_filter}
+    _keep_list(ctx)
     return display.build_filters(
         spec, widgets, st.session_state.get(ctx.k("filter", "search")), ctx.period if use_period else None
     )
@@ -291,6 +292,7 @@ def list_view(ctx: Ctx) -> None:
                 format_func=lambda n: t("records.per_page_n", n=n),
                 label_visibility="collapsed",
             )
+    _keep_list(ctx)
     selected_view(ctx)
 
 

@@ -6,8 +6,8 @@ click. These tabs track which one is open (switching reruns the page) and draw o
 that one, so a rerun costs what it shows.
 
 A widget that is not drawn in a run loses its value at the end of that run; what a view
-wants to find again when it is opened again (the list's filters) is copied aside when
-the user switches away (``keep``) and put back by the view (``restore``).
+wants to find again when it is opened again (the list's filters) it copies aside on each
+run it draws (``keep``) and puts back when drawn again (``restore``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,10 @@ import streamlit as st
 KEPT = "views.kept"
 
 
-def tabs(
-    views: Sequence[tuple[str, Callable[[], None]]],
-    key: str,
-    on_leave: Callable[[], None] | None = None,
-) -> str:
-    """Draw the tab bar and run only the open tab's function; returns its label.
-    `on_leave` runs when the user switches tab, before the rerun (while the widgets of
-    the tab being left still hold their values)."""
+def tabs(views: Sequence[tuple[str, Callable[[], None]]], key: str) -> str:
+    """Draw the tab bar and run only the open tab's function; returns its label."""
     labels = [label for label, _ in views]
-    shown = st.tabs(labels, key=key, on_change=on_leave or "rerun")
+    shown = st.tabs(labels, key=key, on_change="rerun")
     opened = labels[0]
     for tab, (label, draw) in zip(shown, views):
         if tab.open:
