@@ -155,8 +155,10 @@ def grid_cells(at: AppTest) -> dict[tuple[str, str], str]:
     for chart in at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
         if (spec.get("title") or {}).get("text") == t("plans.review.grid_title"):
-            rows = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()  # the data travels as Arrow
-            return {(r["unit"], r["month"]): r["status"] for r in rows}
+            # the data travels as Arrow: the chart's own data, or its named datasets
+            blobs = [chart.proto.data.data] if chart.proto.data.data else [d.data.data for d in chart.proto.datasets]
+            rows = [r for blob in blobs for r in pa.ipc.open_stream(blob).read_all().to_pylist()]
+            return {(r["unit"], r["month"]): r["status"] for r in rows if "status" in r and "month" in r}
     raise AssertionError("no status grid on the page")
 
 

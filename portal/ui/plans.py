@@ -28,7 +28,7 @@ from portal.programmes.plans import view as pv
 from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 from portal.records.display import md_escape
-from portal.ui import children
+from portal.ui import children, figures
 from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
@@ -662,15 +662,17 @@ def _downloads(ctx: Ctx, row: Any) -> None:
 
 def review_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
+    language = lang()
     with unit_of_work() as session:
-        units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
+        units = pv.review_units(session, ctx.actor, ctx.unit_id, language)
         rows = cache.figure(session, pv.review_grid, ctx.actor, units, months, ctx.today)
-    st.caption(t("plans.review.intro"))
-    st.altair_chart(
-        pc.report_grid_chart(pv.grid_cells(rows, lang()), lang(), t("plans.review.grid_title")),
-        width="stretch",
-        key=k("chart", "grid"),
-    )
+        st.caption(t("plans.review.intro"))
+        figures.chart(
+            session,
+            ("plans.grid", rows, language),
+            lambda: pc.report_grid_chart(pv.grid_cells(rows, language), language, t("plans.review.grid_title")),
+            widget_key=k("chart", "grid"),
+        )
     st.caption(t("plans.review.legend"))
     st.subheader(t("plans.review.action_title"))
     choices = [uid for uid, _ in units] + ([ctx.unit_id] if ctx.unit_id not in {u for u, _ in units} else [])
@@ -760,45 +762,58 @@ def _badge_colour(status: str) -> str:
 
 def charts_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
+    language = lang()
     with unit_of_work() as session:
         completion = cache.figure(session, pv.completion_by_month, ctx.actor, ctx.unit_id, months, ctx.today)
-        units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
+        units = pv.review_units(session, ctx.actor, ctx.unit_id, language)
         ontime = cache.figure(session, pv.ontime_by_unit, ctx.actor, units, months, ctx.today)
-        below = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
-    cards = [card for _, card in below]
-    completion = [{**row, "month": periods.label(row["month"], lang())} for row in completion]  # cached: not in place
-    st.altair_chart(
-        pc.completion_chart(completion, lang(), t("plans.chart.completion_title", unit=ctx.unit_name)),
-        width="stretch",
-        key=k("chart", "completion"),
-    )
-    st.caption(t("plans.chart.completion_note"))
-    left, right = st.columns(2)
-    with left:
-        st.altair_chart(
-            pc.status_chart(pv.status_counts(cards), lang(), t("plans.chart.status_title", month=ctx.month_label)),
-            width="stretch",
-            key=k("chart", "status"),
-        )
-    with right:
+        below = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, language)
+        cards = [card for _, card in below]
         names = [name for name, _ in below]
-        owners = len({r["owner"] for r in pv.owner_load(cards, lang(), names)})
-        st.altair_chart(
-            pc.owner_chart(
-                pv.owner_load(cards, lang(), names, OWNERS_SHOWN),
-                lang(),
-                t("plans.chart.owner_title", month=ctx.month_label),
+        # each chart's spec is kept with its figures (portal.ui.figures): the key names
+        # what it shows besides the data
+        shown = (ctx.actor, ctx.unit_id, ctx.month, ctx.today, language)
+        figures.chart(
+            session,
+            ("plans.completion", *shown, months),
+            lambda: pc.completion_chart(
+                [{**row, "month": periods.label(row["month"], language)} for row in completion],  # cached: a copy
+                language,
+                t("plans.chart.completion_title", unit=ctx.unit_name),
             ),
-            width="stretch",
-            key=k("chart", "owner"),
+            widget_key=k("chart", "completion"),
         )
-        if owners > OWNERS_SHOWN:
-            st.caption(t("plans.chart.owners_more", shown=OWNERS_SHOWN, count=owners))
-    if len({name for name, _ in below}) > 1:
-        st.caption(t("plans.chart.subtree_note", count=len(cards)))
-    first, last = periods.label(months[0], lang()), periods.label(months[-1], lang())
-    st.altair_chart(
-        pc.ontime_chart(ontime, lang(), t("plans.chart.ontime_title", first=first, last=last)),
-        width="stretch",
-        key=k("chart", "ontime"),
-    )
+        st.caption(t("plans.chart.completion_note"))
+        left, right = st.columns(2)
+        with left:
+            figures.chart(
+                session,
+                ("plans.status", *shown),
+                lambda: pc.status_chart(
+                    pv.status_counts(cards), language, t("plans.chart.status_title", month=ctx.month_label)
+                ),
+                widget_key=k("chart", "status"),
+            )
+        with right:
+            owners = len({r["owner"] for r in pv.owner_load(cards, language, names)})
+            figures.chart(
+                session,
+                ("plans.owner", *shown),
+                lambda: pc.owner_chart(
+                    pv.owner_load(cards, language, names, OWNERS_SHOWN),
+                    language,
+                    t("plans.chart.owner_title", month=ctx.month_label),
+                ),
+                widget_key=k("chart", "owner"),
+            )
+            if owners > OWNERS_SHOWN:
+                st.caption(t("plans.chart.owners_more", shown=OWNERS_SHOWN, count=owners))
+        if len(set(names)) > 1:
+            st.caption(t("plans.chart.subtree_note", count=len(cards)))
+        first, last = periods.label(months[0], language), periods.label(months[-1], language)
+        figures.chart(
+            session,
+            ("plans.ontime", *shown, months),
+            lambda: pc.ontime_chart(ontime, language, t("plans.chart.ontime_title", first=first, last=last)),
+            widget_key=k("chart", "ontime"),
+        )
