@@ -86,7 +86,11 @@ def progress_view(actor: Actor) -> None:
     rows_units = [unit, *children]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     with unit_of_work() as session:
-        progress = cache.figure(session, tg.progress, indicator, [u.ref for u in rows_units], selected_period(), today)
+        # every ready indicator for the unit and the units below, computed once per data
+        # version: the chosen indicator's bars and the scorecard both read it, and picking
+        # another indicator is a cache hit
+        every = cache.figure(session, tg.scorecard, ready, [u.ref for u in rows_units], selected_period(), today)
+    progress = [p for p in every if p.indicator == indicator.code]
     period = progress[0].period
     st.subheader(tm("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
@@ -99,7 +103,7 @@ def progress_view(actor: Actor) -> None:
             lambda: charts.bullet_chart(tg.chart_rows(shown, names, indicator, language), language),
         )
     _cumulative(indicator, unit, today)
-    _scorecard(ready, unit, children, today)
+    _scorecard(ready, unit, children, every)
     _drill(actor, indicator, rows_units, progress)
     if actor.role in tg.HEADS and children:
         _assign(actor, indicator, period, children)
@@ -168,12 +172,14 @@ def _cumulative(indicator: Indicator, unit: tg.UnitView, today: dt.date) -> None
         )
 
 
-def _scorecard(ready: list[Indicator], unit: tg.UnitView, children: list[tg.UnitView], today: dt.date) -> None:
+def _scorecard(
+    ready: list[Indicator], unit: tg.UnitView, children: list[tg.UnitView], every: list[tg.Progress]
+) -> None:
     rows_units = children or [unit]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     labels = {i.code: f"{i.code} {tg.indicator_name(i, lang())}" for i in ready}
+    cells = [p for p in every if p.unit_id in names]  # the units below (or the unit alone)
     with unit_of_work() as session:
-        cells = cache.figure(session, tg.scorecard, ready, [u.ref for u in rows_units], selected_period(), today)
         st.subheader(t("targets.scorecard"))
         language = lang()
         figures.chart(
