@@ -270,3 +270,39 @@ def test_the_login_cookie_is_http_only_and_a_deep_link_survives_sign_in(context)
     assert not [c for c in page.context.cookies() if c["name"] == COOKIE_NAME]
     assert page.get_by_text(TEXTS["shell.logged_out"]).count() == 1
     no_exception(page, "after signing out")
+
+
+def sidebar_right(page) -> float:
+    return page.evaluate(
+        "(() => { const r = document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect();"
+        " return r.right; })()"
+    )
+
+
+@pytest.mark.parametrize("username", ["head", "staff"])
+def test_at_phone_width_no_page_is_wider_than_the_screen_and_the_menu_closes(browser, server, username):
+    ctx = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844}, locale="zh-CN")
+    ctx.set_default_timeout(SETTLE_MS)
+    try:
+        page = ctx.new_page()
+        log_in(page, username)
+        for p in navigation.pages_for(username if username == "head" else "staff"):
+            open_url(page, page_path(p), heading(p.slug))
+            shoot(page, f"phone-{username}-{p.slug}")
+            no_exception(page, f"{username} {page_path(p)} at 390 px")
+            # tables scroll inside their own frame; nothing else may push the page sideways
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, f"{page_path(p)} is {wide} px wide on a 390 px phone"
+        # the menu covers the page on a phone; after choosing a page it closes
+        page.locator('[data-testid="stExpandSidebarButton"]').first.click()
+        page.wait_for_function(
+            "document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right > 0"
+        )
+        page.locator(MENU_LINKS, has_text=title("home")).click()
+        wait_heading(page, heading("home"))
+        page.wait_for_function(
+            "document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right <= 0"
+        )
+        assert sidebar_right(page) <= 0
+    finally:
+        ctx.close()

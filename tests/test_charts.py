@@ -113,6 +113,7 @@ def test_status_colours_are_the_traffic_lights():
         "missed": "#c62828",
         "not_started": "#9e9e9e",
         "no_target": "#cfd8dc",
+        "no_data": "#eceff1",
     }
     assert list(STATUSES) == list(STATUS_COLOURS)
 
@@ -128,6 +129,7 @@ def test_status_legend_labels_come_from_the_catalogues():
         "missed": "未达标",
         "not_started": "未开展",
         "no_target": "未设目标",
+        "no_data": "无数据",
     }
     assert en == {
         "met": "Met",
@@ -136,6 +138,7 @@ def test_status_legend_labels_come_from_the_catalogues():
         "missed": "Missed",
         "not_started": "Not started",
         "no_target": "No target",
+        "no_data": "No data",
     }
     for lang in i18n.LANGUAGES:
         for status in STATUSES:

@@ -209,6 +209,7 @@ def test_expected_share_between_milestones_is_linear():
         (0, 4, 3.6, ">=", False, "not_started"),
         (3, 4, 4.0, ">=", True, "missed"),
         (None, None, None, ">=", False, "no_target"),
+        (None, 90, 90, ">=", True, "no_data"),  # nothing to measure: grey, not "missed"
         (0, 0, 0, "<=", False, "on_track"),
         (2, 0, 0, "<=", True, "missed"),
         (2, 5, 1.0, "<=", True, "met"),
@@ -257,6 +258,27 @@ def test_head_assigns_targets_to_townships_who_see_their_own(engine, tree, libra
         assert got == {tree["t1"]: 5, tree["t2"]: 4, tree["t2v1"]: 4, tree["county"]: 5}
         # a rate's default is a norm for everyone
         assert tg.targets_for(s, he05, [tree["t2"], tree["county"]], "2026") == {tree["t2"]: 50, tree["county"]: 50}
+
+
+def test_the_target_s_origin_is_told_and_a_parent_that_differs_from_its_units_shows(engine, tree, library):
+    head = make_user(engine, "county_head", "head", tree["county"])
+    with transaction(engine) as s:
+        tg.assign(s, head, "HE-01", "2026", {tree["t1"]: 6, tree["t2"]: 4})
+        he01 = s.scalar(select(Indicator).where(Indicator.code == "HE-01"))
+        origin = tg.target_origin(s, he01, tree["county"], "2026")
+        assert (origin.source, origin.below) == ("children", 10)  # the county adds up its townships
+        assert tg.targets_for(s, he01, [tree["county"]], "2026")[tree["county"]] == origin.below
+        assert tg.target_origin(s, he01, tree["t1"], "2026").source == "own"
+        assert tg.target_origin(s, he01, tree["t1v1"], "2026").source == "default"
+        rs.create(
+            s,
+            SYSTEM,
+            tg.TargetSpec,
+            {"indicator_code": "HE-01", "org_unit_id": tree["county"], "period": "2026", "value": 8},
+        )
+    with transaction(engine) as s:
+        origin = tg.target_origin(s, he01, tree["county"], "2026")
+        assert (origin.source, origin.below) == ("own", 10)  # own wins; the page says the units add to 10
 
 
 def test_targets_come_from_above(engine, tree, library):

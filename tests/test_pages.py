@@ -74,7 +74,7 @@ def texts(at: AppTest) -> str:
 
 
 def menu(at: AppTest) -> list[str]:
-    return [link.proto.label for link in at.get("page_link")]
+    return [link.proto.label for link in at.sidebar.get("page_link")]
 
 
 # --- anonymous -------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.engine import transaction
-from db.models import AuditEntry, MonthlyReport, PlanItem
+from db.models import AuditEntry, MonthlyReport, PlanItem, ProgressUpdate
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.org import units as orgunits
 from portal.org.calendars import CalendarDaySpec
@@ -186,6 +186,27 @@ def test_progress_updates_move_the_item(engine, tree, people):
     with pytest.raises(ValidationError) as info, transaction(engine) as s:
         rs.create(s, people["t2staff"], plans.ProgressUpdateSpec, {"item_id": rid, "note": "越权"})
     assert info.value.errors[0].field == "item_id"
+
+
+def test_a_double_click_does_not_add_progress_twice(engine, tree, people):
+    rid = item(engine, people["t1staff"], tree["t1"], target_qty=4, target_unit="次")
+    update = {"item_id": rid, "note": "开展讲座一场", "quantity": 1}
+    with transaction(engine) as s:
+        rs.create(s, people["t1staff"], plans.ProgressUpdateSpec, dict(update))
+    with pytest.raises(ValidationError) as info, transaction(engine) as s:
+        rs.create(s, people["t1staff"], plans.ProgressUpdateSpec, dict(update))  # the second click
+    assert info.value.errors[0].field == "note"
+    with transaction(engine) as s:
+        obj = s.get(PlanItem, rid)
+        assert (obj.actual_qty, obj.progress_pct, obj.status) == (1, 25, "in_progress")  # % follows 1 of 4
+        assert s.scalar(select(func.count()).select_from(ProgressUpdate).where(ProgressUpdate.item_id == rid)) == 1
+        rs.create(s, people["t1staff"], plans.ProgressUpdateSpec, {**update, "note": "又开展一场"})  # a new one is fine
+    with transaction(engine) as s:
+        assert (s.get(PlanItem, rid).actual_qty, s.get(PlanItem, rid).progress_pct) == (2, 50)
+        rs.create(s, people["t1staff"], plans.ProgressUpdateSpec, {**update, "note": "再两场", "quantity": 3})
+    with transaction(engine) as s:
+        obj = s.get(PlanItem, rid)
+        assert (obj.actual_qty, obj.progress_pct, obj.status) == (5, 100, "done")  # 5 of 4: done, never above 100
 
 
 def test_carry_over_links_and_does_not_repeat(engine, tree, people):

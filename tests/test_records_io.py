@@ -537,6 +537,28 @@ def test_templates_have_the_importable_headers(engine, tree):
     assert import_file(engine, SYSTEM, OU, filled.encode()) == (1, 0)
 
 
+def test_the_excel_template_guides_with_an_example_and_the_user_s_own_unit_names(engine, tree):
+    staff = make_user(engine, "t1staff", "staff", tree["t1"])
+    with transaction(engine) as s:
+        allowed = rio.allowed_values(s, staff, HE, "zh-CN")
+    assert allowed["org_unit_id"] == ["东关镇卫生院", "东关村卫生室"]  # in scope only, as shown on screen
+    book = openpyxl.load_workbook(io.BytesIO(rio.template(HE, "xlsx", "zh-CN", allowed)))
+    data, guide = book.worksheets
+    assert data.max_row == 1  # the sheet an import reads holds only the headers
+    rows = [[c.value for c in r] for r in guide.iter_rows()]
+    headers = [f.zh for f in HE.writable_fields(creating=True)]
+    assert rows[1][: len(headers)] == headers
+    example = dict(zip(headers, rows[2]))
+    assert example[HE.field("org_unit_id").zh] == "东关镇卫生院"
+    assert example[HE.field("activity_type").zh] == HE.field("activity_type").choices[0].zh
+    allowed_by_field = {r[0]: r for r in rows[5:]}
+    assert "西河镇卫生院" not in str(allowed_by_field[HE.field("org_unit_id").zh][3])
+    assert "YYYY" not in str(rows) and "2026-10-15" in str(allowed_by_field[HE.field("activity_date").zh][1])
+    # the example row, pasted into the data sheet, imports
+    example_csv = csv_bytes(headers, [[str(v) if v is not None else "" for v in rows[2][: len(headers)]]])
+    assert import_file(engine, staff, HE, example_csv) == (1, 0)
+
+
 def test_progress_is_reported(engine, tree, monkeypatch):
     monkeypatch.setattr(rio, "PROGRESS_EVERY", 2)
     seen: list[float] = []

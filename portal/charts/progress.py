@@ -13,6 +13,7 @@ Status values and their traffic-light colours (``STATUS_COLOURS``):
 * ``missed``       the period has ended below target                red
 * ``not_started``  nothing recorded while something was expected    grey
 * ``no_target``    the indicator has no target for this unit        light grey
+* ``no_data``      nothing to measure (e.g. no reports owed yet)    pale grey, never red
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class ScoreCell(TypedDict):
 
 # --- look ------------------------------------------------------------------------------
 
-STATUSES = ("met", "on_track", "behind", "missed", "not_started", "no_target")
+STATUSES = ("met", "on_track", "behind", "missed", "not_started", "no_target", "no_data")
 STATUS_COLOURS: dict[str, str] = {
     "met": "#2e7d32",
     "on_track": "#66bb6a",
@@ -100,6 +101,7 @@ STATUS_COLOURS: dict[str, str] = {
     "missed": "#c62828",
     "not_started": "#9e9e9e",
     "no_target": "#cfd8dc",
+    "no_data": "#eceff1",
 }
 # Text printed on a status-coloured cell: white only where it reads well (contrast >= 4.5).
 STATUS_TEXT_COLOURS: dict[str, str] = {
@@ -109,6 +111,7 @@ STATUS_TEXT_COLOURS: dict[str, str] = {
     "missed": "#ffffff",
     "not_started": "#1b1b1b",
     "no_target": "#37474f",
+    "no_data": "#546e7a",
 }
 TRACK_COLOUR = "#eceff1"  # bullet background bar
 TARGET_COLOUR = "#000000"  # bullet target tick, cumulative target rule

@@ -14,7 +14,7 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Indicator, OrgUnit, Target
@@ -141,7 +141,9 @@ def status_of(
         return "unavailable"
     if target is None:
         return "no_target"
-    value = actual or 0.0
+    if actual is None:  # nothing to measure (no reports owed, no population): grey, never red
+        return "no_data"
+    value = actual
     if comparator == "<=":
         if value <= target:
             return "met" if period_over else "on_track"
@@ -215,6 +217,42 @@ def targets_for(session: Session, indicator: Indicator, unit_ids: list[int], per
         else:
             out[uid] = default
     return out
+
+
+@dataclass(frozen=True)
+class TargetOrigin:
+    """Where a unit's target comes from, shown next to it: ``own`` (set for the unit),
+    ``children`` (a count's targets set for the units below, added up), ``default`` (the
+    indicator's norm) or ``none``; ``below`` is what the units below were set, added up,
+    when the indicator adds up and some were set (so a difference from ``own`` shows)."""
+
+    source: str
+    below: float | None
+
+
+def target_origin(session: Session, indicator: Indicator, unit_id: int, period: str) -> TargetOrigin:
+    """The rule of targets_for, told for one unit."""
+    kids = select(OrgUnit.id).where(
+        OrgUnit.parent_id == unit_id, OrgUnit.deleted_at.is_(None), OrgUnit.active.is_(True)
+    )
+    rows = session.execute(
+        select(Target.org_unit_id, Target.value).where(
+            Target.indicator_code == indicator.code,
+            Target.period == period,
+            Target.deleted_at.is_(None),
+            or_(Target.org_unit_id == unit_id, Target.org_unit_id.in_(kids)),
+        )
+    ).all()
+    own = [v for uid, v in rows if uid == unit_id]
+    below_values = [v for uid, v in rows if uid != unit_id]
+    additive = ind.definition_of(indicator).kind == "aggregate"
+    below = float(sum(below_values)) if additive and below_values else None
+    if own:
+        return TargetOrigin("own", below)
+    if below is not None:
+        return TargetOrigin("children", below)
+    default = indicator.default_target if periods.kind(period) == indicator.period_type else None
+    return TargetOrigin("default" if default is not None else "none", None)
 
 
 def progress(

@@ -79,6 +79,9 @@ class Field:
     computed: derives the value on every save from the record's other values,
     ``(values) -> value`` (a total, a grade from score bands, hours credited). Read-only:
     shown and exported; an import may carry it only unchanged.
+    period: for a ``text`` field holding a period key, its kind (``"month"``): forms offer a
+    picker of months (next month back to January last year, defaulting to the sidebar's
+    period) instead of typing; imports and the CLI still accept the key ("2026-10").
     """
 
     key: str
@@ -101,6 +104,7 @@ class Field:
     ref: str | None = None
     on_delete: str = "protect"
     computed: Callable[[dict[str, Any]], Any] | None = None
+    period: str | None = None
     _choice_values: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -22,7 +22,7 @@ import re
 import time
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +35,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit
+from portal import clock
 from portal.config import Limits, limits
 from portal.errors import FieldError, PermissionDenied, PortalError, ValidationError
-from portal.i18n import t
+from portal.i18n import label, t
 from portal.org.scope import Actor, org_filter
 from portal.records import refs, service
 from portal.records.fields import Field, printable
@@ -930,15 +931,90 @@ def _export_value(f: Field, value: Any, lang: str, codes: dict[int, str]) -> Any
     return value
 
 
-def template(spec: Spec, fmt: str, lang: str) -> bytes:
-    """An empty file with the header row of every field an import accepts."""
+def template(spec: Spec, fmt: str, lang: str, allowed: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """An import template: the header row of every field an import accepts (the first
+    sheet, which an import reads, stays empty so the template imports nothing by mistake)
+    and, in Excel, a second sheet "填写说明" with one example row, each column's format and
+    whether it is required, and the values a column allows (its choices, or ``allowed``:
+    the names of the user's units, the records a reference may point to)."""
     if fmt not in FORMATS:
         raise PortalError("io.bad_format", format=fmt)
     fields = spec.writable_fields(creating=True)
     headers = [f.label(lang) for f in fields]
     if fmt == "csv":
         return _csv_bytes([headers])
-    return _xlsx_bytes(spec.title(lang), headers, fields, iter(()))
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    data = workbook.create_sheet(_sheet_title(spec.title(lang)))
+    data.append(headers)
+    data.freeze_panes = "A2"
+    bold = Font(bold=True)
+    for index, (header, f) in enumerate(zip(headers, fields), 1):
+        data.column_dimensions[get_column_letter(index)].width = _column_width(header, f)
+        data.cell(1, index).font = bold
+    guide = workbook.create_sheet(_sheet_title(t("io.template.guide", lang)))
+    guide.append([t("io.template.example_note", lang)])
+    guide.append(headers)
+    guide.append([_example(f, lang, (allowed or {}).get(f.key, ())) for f in fields])
+    guide.append([])
+    guide.append([t(f"io.template.col.{c}", lang) for c in ("field", "format", "required", "allowed")])
+    for row in (1, 2, 5):
+        for cell in guide[row]:
+            cell.font = bold
+    for f in fields:
+        values = [c.label(lang) for c in f.choices] or list((allowed or {}).get(f.key, ()))
+        guide.append(
+            [
+                f.label(lang),
+                t(f"io.template.format.{f.type}", lang),
+                t("io.true" if f.required else "io.false", lang),
+                t("io.template.sep", lang).join(values[:200]) + ("…" if len(values) > 200 else ""),
+            ]
+        )
+    for index in range(1, max(len(headers), 4) + 1):
+        guide.column_dimensions[get_column_letter(index)].width = 24
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def allowed_values(session: Session, actor: Actor, spec: Spec, lang: str, most: int = 500) -> dict[str, list[str]]:
+    """For a template's guide: the names a unit column accepts (the user's active units, as
+    shown on screen) and the labels a reference column accepts (records in the user's scope)."""
+    found: dict[str, list[str]] = {}
+    fields = spec.writable_fields(creating=True)
+    if any(f.type == "org_unit" for f in fields):
+        names = [
+            label(lang, zh, en)
+            for zh, en in session.execute(
+                select(OrgUnit.name_zh, OrgUnit.name_en)
+                .where(org_filter(actor), OrgUnit.deleted_at.is_(None), OrgUnit.active.is_(True))
+                .order_by(OrgUnit.path)
+                .limit(most)
+            )
+        ]
+        found.update({f.key: names for f in fields if f.type == "org_unit"})
+    for f in fields:
+        if f.type == "ref":
+            found[f.key] = [text for _, text in itertools.islice(refs.choices(session, actor, spec, f, {}, lang), most)]
+    return found
+
+
+def _example(f: Field, lang: str, allowed: Sequence[str]) -> Any:
+    """A value a user could type in this column."""
+    if f.default not in (None, ""):
+        return f.choice_label(f.default, lang) if f.type == "choice" else f.default
+    if f.choices:
+        return f.choices[0].label(lang)
+    if allowed:
+        return allowed[0]
+    return {
+        "date": clock.today().isoformat(),
+        "datetime": f"{clock.today().isoformat()} 09:30",
+        "int": max(1, int(f.min or 0)),
+        "float": max(1, f.min or 0),
+        "bool": t("io.true", lang),
+    }.get(f.type, t("io.template.text", lang, field=f.label(lang)))
 
 
 # =========================================================================== writers

@@ -26,8 +26,12 @@ def flash(text: str, kind: str = "success") -> None:
 
 
 def show_flashes() -> None:
+    """Each message at the top of the page and, for a success, as a toast too: the user
+    who saved from a form low on the page sees it without scrolling."""
     for kind, text in st.session_state.pop(FLASH_KEY, []):
         {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.info)(text)
+        if kind == "success":
+            st.toast(text, icon=":material/check_circle:")
 
 
 def attempt(action: Callable[[], T], errors: dict[str, Any] | None = None) -> T | None:

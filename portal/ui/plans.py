@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from db.models import MonthlyReport
-from portal import cache, clock, formatting, i18n, periods
+from portal import cache, clock, formatting, home, i18n, periods
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import charts as pc
 from portal.programmes.plans import specs as pl
@@ -36,7 +36,7 @@ from portal.ui.downloads import download_button
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
 from portal.ui.records import render_records
-from portal.ui.shell import require_page, selected_period, selected_unit_id
+from portal.ui.shell import arrival_view, require_page, selected_period, selected_unit_id
 
 log = logging.getLogger("portal")
 KEY = "plans"
@@ -59,6 +59,7 @@ class Ctx:
     today: dt.date
     state: pv.ReportState
     cards: list[pv.Card]
+    has_below: bool = False
 
     @property
     def locked(self) -> bool:
@@ -94,6 +95,7 @@ def render() -> None:
                 today,
                 pv.report_state(session, actor, unit.id, month, today),
                 pv.board(session, actor, unit.id, month, today),
+                bool(home.units_below(session, actor, unit.id)),
             )
 
     ctx = attempt(load)
@@ -107,15 +109,22 @@ def render() -> None:
     if ctx.locked:
         st.warning(t("plans.locked_banner", month=ctx.month_label), icon=":material/lock:")
     views: list[tuple[str, Callable[[Ctx], None]]] = [
-        (t("plans.tab.board"), board_view),
-        (t("plans.tab.items"), items_view),
-        (t("plans.tab.report"), report_view),
-        (t("plans.tab.close"), close_view),
+        ("board", board_view),
+        ("items", items_view),
+        ("report", report_view),
+        ("close", close_view),
     ]
     if actor.role in pl.HEADS:
-        views.append((t("plans.tab.review"), review_view))
-    views.append((t("plans.tab.charts"), charts_view))
-    ui_views.tabs([(label, functools.partial(draw, ctx)) for label, draw in views], k("tabs", "view"))
+        views.append(("review", review_view))
+    views.append(("charts", charts_view))
+    labels = {code: t(f"plans.tab.{code}") for code, _ in views}
+    key = k("tabs", "view")
+    wanted = arrival_view(list(labels))  # a home-page link: ?view=review&month=2026-10
+    if wanted is None and key not in st.session_state and ctx.has_below and actor.role in pl.HEADS:
+        wanted = "review"  # a head of units below opens on their grid
+    if wanted is not None:
+        st.session_state[key] = labels[wanted]
+    ui_views.tabs([(labels[code], functools.partial(draw, ctx)) for code, draw in views], key)  # only the open one runs
 
 
 # -- board ----------------------------------------------------------------------------------
@@ -351,7 +360,7 @@ def items_view(ctx: Ctx) -> None:
         st.caption(t("plans.items.locked"))
     elif ctx.writer:
         month_table(ctx)
-    with st.expander(t("plans.items.all_fields"), icon=":material/table_view:", expanded=not ctx.writer):
+    with st.expander(t("plans.items.all_fields"), icon=":material/table_view:", expanded=not ctx.writer or ctx.locked):
         render_records(pl.PlanItemSpec, ctx.actor, key="plan_items", unit_id=ctx.unit_id, period=ctx.month)
 
 

@@ -9,6 +9,7 @@ prefix is the spec's slug unless the page passes another.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -36,6 +37,7 @@ from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import ROWS_KEY, attempt, field_errors, flash
+from portal.ui.shell import arrival_view
 from portal.ui.stats import stats_view
 
 if TYPE_CHECKING:  # the shape of selection_default; Streamlit does not export it at the top
@@ -107,16 +109,25 @@ def render_records(
     ctx = Ctx(spec, actor, key or spec.slug, unit_id, period, lang())
     with unit_of_work() as session:
         ctx.units = orgunits.tree(session, actor)
-    views: list[tuple[str, Callable[[], None]]] = [*extra_tabs, (t("records.tab.list"), lambda: list_view(ctx))]
+    views: list[tuple[str, str, Callable[[], None]]] = [
+        *((label, label, draw) for label, draw in extra_tabs),
+        ("list", t("records.tab.list"), lambda: list_view(ctx)),
+    ]
     if ctx.may("create"):
-        views.append((t("records.tab.add"), lambda: add_view(ctx)))
+        views.append(("add", t("records.tab.add"), lambda: add_view(ctx)))
     if spec.stats is not None:
-        views.append((t("records.tab.stats"), lambda: stats_view(spec, actor, current_filters(ctx), ctx.prefix)))
+        views.append(
+            ("stats", t("records.tab.stats"), lambda: stats_view(spec, actor, current_filters(ctx), ctx.prefix))
+        )
     if ctx.may("export") or ctx.may("import"):
-        views.append((t("records.tab.io"), lambda: io_view(ctx)))
+        views.append(("io", t("records.tab.io"), lambda: io_view(ctx)))
     if ctx.may("delete"):
-        views.append((t("records.tab.trash"), lambda: trash_view(ctx)))
-    ui_views.tabs(views, ctx.k("tabs", "view"))
+        views.append(("trash", t("records.tab.trash"), lambda: trash_view(ctx)))
+    key = ctx.k("tabs", "view")
+    wanted = arrival_view([code for code, _, _ in views])  # a home-page link: ?view=add
+    if wanted is not None:
+        st.session_state[key] = next(label for code, label, _ in views if code == wanted)
+    ui_views.tabs([(label, draw) for _, label, draw in views], key)  # only the open tab runs
 
 
 def _list_keys(ctx: Ctx) -> list[str]:
@@ -579,6 +590,9 @@ def add_view(ctx: Ctx) -> None:
     sidebar_moved = st.session_state.get(follow, ctx.unit_id) != ctx.unit_id
     st.session_state[follow] = ctx.unit_id
     for f in fields:
+        if f.period == "month" and not defaults[f.key]:  # the sidebar's month, else this month
+            chosen = ctx.period if ctx.period and periods.is_key(ctx.period, "month") else None
+            defaults[f.key] = chosen or periods.month_key(clock.today())
         wkey = ctx.k("add", f.key)
         if wkey not in st.session_state or (sidebar_moved and f.type == "org_unit"):
             st.session_state[wkey] = defaults[f.key]
@@ -651,7 +665,10 @@ def _field_widgets(ctx: Ctx, fields: Sequence[Field], purpose: str, current: dic
 def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> None:
     label = f.label(ctx.lang) + (" *" if f.required else "")
     help_text = f.help(ctx.lang)
-    if f.type == "text":
+    if f.type == "text" and f.period == "month":
+        months = month_options(clock.today(), (current or {}).get(f.key))
+        _selectbox(label, months, wkey, None, f.required, lambda v: periods.label(v, ctx.lang))
+    elif f.type == "text":
         st.text_input(
             label, key=wkey, max_chars=f.max_length, help=help_text, type="password" if f.write_only else "default"
         )
@@ -691,6 +708,16 @@ def _widget(ctx: Ctx, f: Field, wkey: str, current: dict[str, Any] | None) -> No
     elif f.type == "ref":
         choices = _ref_choices(ctx, f, current)
         _selectbox(label, list(choices), wkey, help_text, f.required, lambda v: choices.get(v, f"#{v}"))
+
+
+def month_options(today: dt.date, held: Any = None) -> list[str]:
+    """A month field's picker: next month, then this month back to January last year (and
+    the month the record holds, if older)."""
+    nxt = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    months = [periods.month_key(nxt), *(k for k in periods.picker_options(today) if periods.is_key(k, "month"))]
+    if isinstance(held, str) and held and held not in months:
+        months.append(held)
+    return months
 
 
 def _ref_choices(ctx: Ctx, f: Field, current: dict[str, Any] | None) -> dict[int, str]:
@@ -853,6 +880,15 @@ def export_section(ctx: Ctx) -> None:
         )
 
 
+def template_file(ctx: Ctx, fmt: str) -> bytes:
+    """The import template, its guide listing the user's own units and references."""
+    allowed: dict[str, list[str]] = {}
+    if fmt == "xlsx":
+        with unit_of_work() as session:
+            allowed = records_io.allowed_values(session, ctx.actor, ctx.spec, ctx.lang)
+    return records_io.template(ctx.spec, fmt, ctx.lang, allowed)
+
+
 def import_section(ctx: Ctx) -> None:
     spec, language = ctx.spec, ctx.lang
     st.subheader(t("records.import_title"))
@@ -862,7 +898,7 @@ def import_section(ctx: Ctx) -> None:
         download_button(
             row,
             t(f"records.template_{fmt}"),
-            functools.partial(records_io.template, spec, fmt, language),
+            functools.partial(template_file, ctx, fmt),
             file_name=display.export_filename(spec, language, fmt, clock.today(), True),
             mime=MIME[fmt],
             key=ctx.k("template", fmt),

@@ -100,10 +100,60 @@ def run_signed_in(actor: Actor) -> None:
     }
     nav = st.navigation(list(pages.values()), position="hidden")
     sidebar(actor, pages)
+    close_sidebar_after_navigating(nav.url_path)
+    streamlit_words()
     demo_banner()
     auth.show_redirect_message(keep=False)
     show_flashes()
     nav.run()
+
+
+LAST_PAGE_KEY = "shell.last_page"
+PHONE_PX = 768  # Streamlit's own breakpoint: below it the sidebar covers the page
+CLOSE_SIDEBAR = (
+    "<script>"
+    f"if (window.innerWidth < {PHONE_PX}) {{"
+    "const bar = document.querySelector('[data-testid=\"stSidebar\"]');"
+    "const close = document.querySelector('[data-testid=\"stSidebarCollapseButton\"] button');"
+    "if (bar && close && bar.getBoundingClientRect().right > 0) close.click();"
+    "}"
+    "</script>"
+)
+
+
+def close_sidebar_after_navigating(current: str) -> None:
+    """On a phone the sidebar covers the page it just opened; Streamlit leaves it open after
+    a menu link, so a fixed script (no user text) closes it once when the page changed."""
+    previous = st.session_state.get(LAST_PAGE_KEY)
+    st.session_state[LAST_PAGE_KEY] = current
+    if previous is not None and previous != current:
+        st.html(CLOSE_SIDEBAR, unsafe_allow_javascript=True, width="content")
+
+
+def _css_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def streamlit_words() -> None:
+    """Streamlit's own visible English, in the user's language where CSS can reach it: the
+    file uploader's button and size line, and the "Press Enter to apply" hint under inputs
+    (our forms never submit on Enter). Only the portal's own catalogue text goes into this
+    style sheet, never anything a user typed."""
+    if lang() == "en":
+        return
+    mb = min(float(limits().upload_mb), float(st.get_option("server.maxUploadSize")))
+    button = _css_text(t("shell.upload_button"))
+    limit = _css_text(t("shell.upload_limit", mb=f"{mb:g}"))
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p{font-size:0}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after'
+        f'{{content:"{button}";font-size:0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span{font-size:0}'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{limit}";font-size:0.75rem}}'
+        '[data-testid="InputInstructions"]{display:none}'
+        "</style>"
+    )
 
 
 def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
@@ -115,6 +165,7 @@ def sidebar(actor: Actor, pages: dict[str, st.Page]) -> None:
         st.markdown(f"### {t('app.title')}")
         menu(visible, pages)
         st.divider()
+        arrive(units)
         unit_picker(actor, units)
         period_picker()
         language_switch(actor)
@@ -138,6 +189,33 @@ def menu(visible: list[PageDef], pages: dict[str, st.Page]) -> None:
             section = p.section_key
             st.caption(t(section))
         st.page_link(pages[p.slug], label=t(p.title_key), icon=p.icon)
+
+
+def arrive(units: list[orgunits.UnitRow]) -> None:
+    """A link from the home page may carry ``unit`` and ``month``: they choose the sidebar's
+    unit and period (when the user may see them) and leave the URL; ``view`` stays for the
+    page (see arrival_view)."""
+    params = st.query_params
+    unit = params.get("unit")
+    if unit is not None:
+        if unit.isdigit() and int(unit) in {u.id for u in units}:
+            st.session_state[UNIT_KEY] = int(unit)
+        del params["unit"]
+    month = params.get("month")
+    if month is not None:
+        if month in periods.picker_options(clock.today()):
+            st.session_state[PERIOD_KEY] = month
+        del params["month"]
+
+
+def arrival_view(views: list[str]) -> str | None:
+    """The view a link asked for (``?view=review``), once: it leaves the URL when read."""
+    params = st.query_params
+    view = params.get("view")
+    if view is None:
+        return None
+    del params["view"]
+    return view if view in views else None
 
 
 def _unit_name(units: list[orgunits.UnitRow], unit_id: int | None) -> str:

@@ -90,10 +90,12 @@ def progress_view(actor: Actor) -> None:
         # version: the chosen indicator's bars and the scorecard both read it, and picking
         # another indicator is a cache hit
         every = cache.figure(session, tg.scorecard, ready, [u.ref for u in rows_units], selected_period(), today)
-    progress = [p for p in every if p.indicator == indicator.code]
+        progress = [p for p in every if p.indicator == indicator.code]
+        origin = tg.target_origin(session, indicator, unit.ref.id, progress[0].period)
     period = progress[0].period
     st.subheader(tm("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
+    _origin(origin, progress[0], indicator)
     shown = progress[1:] or progress  # the units below; a unit with none shows itself
     language = lang()
     with unit_of_work() as session:
@@ -121,6 +123,15 @@ def _summary(p: tg.Progress, indicator: Indicator) -> None:
     cols[3].metric(t("targets.status"), _status_text(p))
     if p.pct is not None:
         cols[3].caption(t("targets.pct", pct=formatting.pct(p.pct)))
+
+
+def _origin(origin: tg.TargetOrigin, p: tg.Progress, indicator: Indicator) -> None:
+    """The one rule behind the target figure, next to it, and a parent's own target that
+    differs from what its units were set."""
+    text = t(f"targets.origin.{origin.source}", below=formatting.number(origin.below))
+    if origin.source == "own" and origin.below is not None and p.target is not None and origin.below != p.target:
+        text += t("targets.origin.differs", below=formatting.number(origin.below))
+    st.caption(md_escape(text))
 
 
 def _status_text(p: tg.Progress) -> str:

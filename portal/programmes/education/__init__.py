@@ -24,5 +24,6 @@ MANIFEST = Manifest(
     ),
     indicators="portal.programmes.education.indicators:TEMPLATES",
     demo="portal.programmes.education.demo:load",
+    home="portal.programmes.education.home:todo",
     locales=Path(__file__).parent / "locales",
 )

@@ -9,6 +9,7 @@ day of the next month, 002 篇二). Every step is audited like any other write.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, overload
 
@@ -158,8 +159,9 @@ class PlanItemSpec(RecordSpec):
             required=True,
             max_length=7,
             validator=_month_error,
-            help_zh="如 2026-10",
-            help_en="e.g. 2026-10",
+            period="month",
+            help_zh="导入时写作 2026-10",
+            help_en="In imports: 2026-10",
         ),
         Field("area", "choice", "业务领域", "Area", required=True, choices=AREAS, default="other"),
         Field("title", "text", "工作事项", "Item", required=True, max_length=200, aliases=("事项", "工作内容")),
@@ -338,7 +340,10 @@ class ProgressUpdateSpec(RecordSpec):
             get_unit_in_scope(session, actor, item.org_unit_id)
         except NotFound:
             return [FieldError("item_id", "validation.not_found", {"value": values.get("item_id")})]
-        return _lock_error(session, item.org_unit_id, item.month)
+        locked = _lock_error(session, item.org_unit_id, item.month)
+        if locked or existing is not None:
+            return locked
+        return _repeat_error(session, values, actor)
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
@@ -352,16 +357,46 @@ class ProgressUpdateSpec(RecordSpec):
             return
         item = session.get(PlanItem, obj.item_id)
         changes: dict[str, Any] = {}
+        pct = obj.progress_pct
         if obj.quantity:
             changes["actual_qty"] = (item.actual_qty or 0) + obj.quantity
-        if obj.progress_pct is not None:
-            changes["progress_pct"] = obj.progress_pct
+            if pct is None and item.target_qty:  # the percentage follows the quantities
+                pct = min(100, math.floor(changes["actual_qty"] * 100 / item.target_qty))
+        if pct is not None:
+            changes["progress_pct"] = pct
         if item.status in ("not_started", "overdue", "postponed") and (obj.quantity or obj.progress_pct):
             changes["status"] = "in_progress"
-        if obj.progress_pct == 100:
+        if pct == 100:
             changes.update(status="done", completed_on=obj.update_date)
         if changes:  # through the service: validated, version-checked and audited
             records.update(session, actor, PlanItemSpec, item.id, changes, None)
+
+
+REPEAT_WINDOW = dt.timedelta(minutes=2)
+
+
+def _repeat_error(session: Session, values: dict[str, Any], actor: Any) -> list[FieldError]:
+    """A double click must not add the same progress twice: the same person's identical
+    update of the same item (note, quantity and percentage) within two minutes is refused."""
+    since = dt.datetime.now(dt.UTC) - REPEAT_WINDOW
+    same = session.scalar(
+        select(ProgressUpdate.id)
+        .where(
+            ProgressUpdate.item_id == values.get("item_id"),
+            ProgressUpdate.deleted_at.is_(None),
+            ProgressUpdate.by_name == (actor.display_name or actor.username),
+            ProgressUpdate.note == values.get("note"),
+            ProgressUpdate.quantity.is_(None)
+            if values.get("quantity") is None
+            else ProgressUpdate.quantity == values.get("quantity"),
+            ProgressUpdate.progress_pct.is_(None)
+            if values.get("progress_pct") is None
+            else ProgressUpdate.progress_pct == values.get("progress_pct"),
+            ProgressUpdate.created_at >= since,
+        )
+        .limit(1)
+    )
+    return [FieldError("note", "plans.progress.repeated")] if same is not None else []
 
 
 def _review_guard(session: Session, actor: Any, report: Any) -> FieldError | None:

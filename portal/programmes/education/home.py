@@ -1,0 +1,53 @@
+"""What health education puts on a home page: the theme days of the next two weeks, with
+the activities the work plans suggest for them, for the people who record activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal.apps import Todo
+from portal.i18n import t
+from portal.org import themedays
+from portal.org.scope import Actor
+from portal.programmes.education.specs import EDITORS, HeActivitySpec
+
+DAYS_AHEAD = 14
+
+
+def todo(session: Session, actor: Actor, today: dt.date, lang: str) -> list[Todo]:
+    if actor.role not in EDITORS or actor.org_unit_id is None:
+        return []
+    rules: list[Any] = list(themedays.active_rules(session)) or list(themedays.BUILTIN)
+    kinds = {c.value: c.label(lang) for c in HeActivitySpec.field("activity_type").choices}
+    sep = t("plans.draft.sep", lang)
+    days = []
+    for start, _end, rule in themedays.upcoming(rules, today, DAYS_AHEAD):
+        name = rule.name_en if lang == "en" and rule.name_en else rule.name_zh
+        when = t("home.today", lang) if start <= today else t("home.in_days", lang, n=(start - today).days)
+        suggested = sep.join(kinds.get(k, k) for k in (rule.activity_types or "").split(",") if k)
+        days.append(
+            t(
+                "education.home.theme_day",
+                lang,
+                day=name,
+                date=start.isoformat(),
+                when=when,
+                activities=suggested or "—",
+            )
+        )
+    if not days:
+        return []
+    return [
+        Todo(
+            "theme_days",
+            t("education.home.theme_days", lang, count=len(days), days=DAYS_AHEAD),
+            t("education.home.theme_sep", lang).join(days),
+            "education",
+            {"view": "add"},
+            count=len(days),
+            severity="info",
+        )
+    ]
