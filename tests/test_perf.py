@@ -84,14 +84,15 @@ def test_county_heads_plans_rerun_stays_within_its_query_budget(demo):
     _engine, entry = demo
     at = open_page(entry, "head", "pages/plans.py")
     assert at.title[0].value == t("nav.plans")
-    assert at.metric or at.dataframe  # the board (or the units below) really rendered
-    n, statements = rerun_queries(at)
+    n, statements = rerun_queries(at)  # the tab it opens on (a head of units below: the review grid)
     assert n <= PLANS_BUDGET, statements
-    # every other tab too: each runs alone, within the same budget
-    for tab in ("items", "report", "close", "review", "charts"):
+    # every tab: each runs alone, within the same budget
+    for tab in ("board", "items", "report", "close", "review", "charts"):
         open_tab(at, "plans.tabs.view", f"plans.tab.{tab}")
         n, statements = rerun_queries(at)
         assert n <= PLANS_BUDGET, (tab, statements)
+        if tab == "board":
+            assert at.metric or at.dataframe  # the board (or the units below) really rendered
 
 
 def test_targets_rerun_on_a_cache_hit_stays_small(demo):
