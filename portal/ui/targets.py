@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from db.models import Indicator
 from portal import cache, clock, formatting, i18n, periods
@@ -219,19 +220,28 @@ def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], pr
     spec = registry.get(record)
     in_unit = {spec.org_field: unit_id} if spec.org_field else {}
     in_period = {spec.date_field: (start, end)} if spec.date_field else {}
-    filters = Filters(values={**values, **in_unit, **in_period})
+    wanted = {**values, **in_unit, **in_period}
     with unit_of_work() as session:
-        page = attempt(lambda: records.list_page(session, actor, spec, filters, per_page=100))
-        if page is None:
-            return
-        unit_names = {u.id: i18n.label(language, u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
-        keys = {f.key for f in spec.fields}
-        shown = [(spec.field(k), spec.field(k).label(language)) for k in spec.list_display if k in keys]
-        table = pd.DataFrame(
-            [{label: _display(f, getattr(r, f.key), unit_names, language) for f, label in shown} for r in page.rows]
-        )
-    st.caption(t("targets.drill_count", count=page.total, shown=len(page.rows)))
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{KEY}.table.drill")
+        found = attempt(lambda: cache.figure(session, drill_rows, actor, record, wanted, language))
+    if found is None:
+        return
+    total, rows = found
+    st.caption(t("targets.drill_count", count=total, shown=len(rows)))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"{KEY}.table.drill")
+
+
+def drill_rows(
+    session: Session, actor: Actor, record: str, values: dict[str, Any], language: str
+) -> tuple[int, list[dict[str, str]]]:
+    """The drill's total and its first 100 records as shown; kept with the figures (its
+    count over a million rows costs more than the rest of a cached page)."""
+    spec = registry.get(record)
+    page = records.list_page(session, actor, spec, Filters(values=dict(values)), per_page=100)
+    unit_names = {u.id: i18n.label(language, u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
+    keys = {f.key for f in spec.fields}
+    shown = [(spec.field(k), spec.field(k).label(language)) for k in spec.list_display if k in keys]
+    rows = [{label: _display(f, getattr(r, f.key), unit_names, language) for f, label in shown} for r in page.rows]
+    return page.total, rows
 
 
 def _display(f: Field, value: Any, names: dict[int, str], language: str) -> str:
