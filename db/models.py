@@ -361,3 +361,176 @@ class Attachment(RecordModel):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     thumb: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# -- reminders -----------------------------------------------------------------------------
+
+
+class ReminderChannel(RecordModel):
+    """Where a unit's daily digest goes: a WeCom (企业微信) or DingTalk (钉钉) group robot's
+    webhook. The URL is a secret of the office's: kept in the database, never in git, never
+    shown back, exported or written to the audit trail."""
+
+    __tablename__ = "reminder_channels"
+    __secret__ = ("url",)  # never copied into the audit trail (portal.records.audit)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    url: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReminderDelivery(Base):
+    """One attempt to send a unit's digest: sent, failed (with the reason) or skipped
+    (demo mode, nothing due). Bookkeeping, shown to admins."""
+
+    __tablename__ = "reminder_deliveries"
+    __audit__ = False  # bookkeeping: the log of attempts is itself the record
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- Sanitation (爱国卫生): campaigns, zones, checklists, inspections, rectifications ------------
+
+
+class SanitationCampaign(RecordModel):
+    """A sanitation campaign of one unit (爱国卫生月, a 除四害 season, 开学大扫除...): its
+    period, the checklist its inspections use and how many inspections it plans. The zones
+    of the unit's subtree are ranked within it."""
+
+    __tablename__ = "sanitation_campaigns"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    campaign_type: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    checklist_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_checklists.id"))
+    planned_inspections: Mapped[int | None] = mapped_column(Integer)
+    target_score: Mapped[float | None] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class SanitationZone(RecordModel):
+    """A zone inspected and ranked (卫生包干区 / 责任区): a classroom, a corridor, a road
+    section, a market, a village; owned by a unit (the class, the village) and assigned to
+    a person."""
+
+    __tablename__ = "sanitation_zones"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    zone_type: Mapped[str] = mapped_column(String(20))
+    responsible: Mapped[str | None] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SanitationChecklist(RecordModel):
+    """A scoring sheet (卫生细则 / 评分标准), county-wide reference data; its items are child rows."""
+
+    __tablename__ = "sanitation_checklists"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(120))
+    target_type: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class SanitationChecklistItem(RecordModel):
+    """One criterion of a checklist with its maximum points and deduction step."""
+
+    __tablename__ = "sanitation_checklist_items"
+
+    id: Mapped[intpk]
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("sanitation_checklists.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    criterion: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(40))
+    max_points: Mapped[float] = mapped_column()
+    step: Mapped[float] = mapped_column(default=1.0)
+
+
+class SanitationInspection(RecordModel):
+    """One scored inspection of a zone against a checklist; the total is the sum of its
+    item scores (child rows), kept with the checklist's maximum."""
+
+    __tablename__ = "sanitation_inspections"
+    __table_args__ = (Index("ix_sanitation_inspections_campaign", "campaign_id", "deleted_at", "inspection_date"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_campaigns.id"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("sanitation_zones.id"), index=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("sanitation_checklists.id"))
+    inspection_date: Mapped[dt.date] = mapped_column(Date)
+    inspection_type: Mapped[str] = mapped_column(String(12))
+    inspector: Mapped[str | None] = mapped_column(String(60))
+    score: Mapped[float | None] = mapped_column()
+    max_score: Mapped[float | None] = mapped_column()
+    score_pct: Mapped[float | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SanitationItemScore(RecordModel):
+    """The points one checklist item earned in one inspection; the criterion and maximum
+    are copied when it is scored, so an edited checklist never changes an old score."""
+
+    __tablename__ = "sanitation_item_scores"
+    __table_args__ = (Index("ix_sanitation_item_scores_inspection", "inspection_id", "deleted_at"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("sanitation_inspections.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("sanitation_checklist_items.id"))
+    criterion: Mapped[str | None] = mapped_column(String(200))
+    max_points: Mapped[float | None] = mapped_column()
+    score: Mapped[float] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class SanitationRectification(RecordModel):
+    """A problem to put right (问题整改): raised from an inspection or on its own, with a
+    responsible unit and a deadline in working days; open → rectified → verified, or
+    returned to be done again."""
+
+    __tablename__ = "sanitation_rectifications"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_inspections.id"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_zones.id"))
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    rectified_on: Mapped[dt.date | None] = mapped_column(Date)
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class SanitationPublication(RecordModel):
+    """One period's ranking of a campaign made public (公示): anyone with its link sees the
+    zones, scores, ranks and red flags, nothing else; deleting it unpublishes at once."""
+
+    __tablename__ = "sanitation_publications"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("sanitation_campaigns.id"))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    published_by: Mapped[str | None] = mapped_column(String(64))

@@ -44,6 +44,9 @@ class PageDef:
     roles: frozenset[str] = ALL_ROLES
     url_path: str = ""
     order: int = 100
+    # A page anyone may open without signing in (a published ranking): never in a menu; its
+    # script shows only what it was built to publish and never calls require_page.
+    public: bool = False
 
     @property
     def default(self) -> bool:

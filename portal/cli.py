@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from db import migrate
 from db.engine import DatabaseFileError, make_engine, transaction
-from db.models import ROLES, OrgUnit, User
-from portal import apps, demo, periods
+from db.models import ROLES, OrgUnit, ReminderChannel, User
+from portal import apps, clock, demo, periods
 from portal.apps import ReportDef, ReportRequest
 from portal.config import ConfigError
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
@@ -154,6 +154,8 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     backup = command(commands, "backup", "cli.help.backup", cmd_backup)
     backup.add_argument("file", metavar="FILE", help=t("cli.help.backup_file", lang))
     backup.add_argument("--force", action="store_true", help=t("cli.help.force", lang))
+    remind = command(commands, "remind", "cli.help.remind", cmd_remind)
+    remind.add_argument("--dry-run", action="store_true", help=t("cli.help.remind_dry_run", lang))
     _add_record_commands(commands, command, lang)
     _add_report_commands(command(commands, "report", "cli.help.report"), command, lang)
     return parser
@@ -427,6 +429,24 @@ def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
     _sqlite_backup(engine, target)
     print(t("cli.backup_done", args.lang, file=str(target), size=target.stat().st_size))
     return EXIT_OK
+
+
+def cmd_remind(args: argparse.Namespace, engine: Engine) -> int:
+    """Today's digests to the units' group robots (``--dry-run``: print them, send nothing)."""
+    from portal import reminders
+
+    _require_current_schema(engine)
+    with transaction(engine) as session:
+        if args.dry_run:
+            for channel in session.scalars(select(ReminderChannel).where(ReminderChannel.deleted_at.is_(None))):
+                unit = session.get(OrgUnit, channel.org_unit_id)
+                if unit is not None:
+                    print(reminders.digest(session, unit, clock.today(), args.lang) or f"({unit.code}: -)")
+            return EXIT_OK
+        outcomes = reminders.run(session, lang=args.lang)
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("sent", "failed", "skipped")}
+    print(t("cli.remind.done", args.lang, **counts))
+    return EXIT_OK if not counts["failed"] else 1
 
 
 def cmd_import(args: argparse.Namespace, engine: Engine) -> int:

@@ -7,6 +7,7 @@ tests fail when a key is missing from either catalogue or used in code but not d
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,8 @@ def resolve_language(chosen: str | None, saved: str | None, locale: str | None) 
 def label(lang: str, zh: str, en: str) -> str:
     """Pick one of a record's bilingual names (org units carry both)."""
     return en if lang == "en" and en else zh
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """A list in running text: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return (", " if lang == "en" else "、").join(items)

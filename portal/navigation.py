@@ -37,7 +37,8 @@ def page(slug: str) -> PageDef:
 
 
 def pages_for(role: str | None) -> list[PageDef]:
-    return [p for p in PAGES if role in p.roles]
+    """The menu of a role (public pages are reached by their links, never by the menu)."""
+    return [p for p in PAGES if role in p.roles and not p.public]
 
 
 def may_open(role: str | None, slug: str) -> bool:

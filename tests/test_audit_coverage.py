@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -32,6 +32,8 @@ from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import SYSTEM, Actor
 from portal.programmes.plans import specs as plans
+from portal.programmes.sanitation import specs as san
+from portal.programmes.sanitation import view as san_view
 from portal.records import audit, registry
 from portal.records import io as records_io
 from portal.records import service as records
@@ -46,6 +48,52 @@ class Ctx:
     head: Actor
     staff: Actor
     item_id: int
+    san: dict[str, int] = field(default_factory=dict)  # the sanitation samples' records, made on first use
+
+
+def _san(c: Ctx) -> dict[str, int]:
+    """A checklist with one item, a zone, a campaign and an inspection in t1, made once per
+    test database (its own committed transaction), for the sanitation samples."""
+    if not c.san:
+        with transaction(c.engine) as s:
+            checklist = records.create(s, SYSTEM, san.ChecklistSpec, {"name": "教室细则", "target_type": "classroom"})
+            item = records.create(
+                s,
+                SYSTEM,
+                san.ChecklistItemSpec,
+                {"checklist_id": checklist.id, "criterion": "地面干净", "max_points": 10},
+            )
+            zone = records.create(
+                s, SYSTEM, san.ZoneSpec, {"org_unit_id": c.tree["t1"], "name": "主街", "zone_type": "road"}
+            )
+            campaign = records.create(
+                s,
+                SYSTEM,
+                san.CampaignSpec,
+                {
+                    "org_unit_id": c.tree["t1"],
+                    "name": "爱国卫生月",
+                    "start_date": dt.date(2031, 4, 1),
+                    "end_date": dt.date(2031, 4, 30),
+                    "checklist_id": checklist.id,
+                },
+            )
+            inspection = records.create(
+                s,
+                SYSTEM,
+                san.InspectionSpec,
+                {"campaign_id": campaign.id, "zone_id": zone.id, "inspection_date": dt.date(2031, 4, 2)},
+            )
+        c.san.update(
+            {
+                "checklist": checklist.id,
+                "item": item.id,
+                "zone": zone.id,
+                "campaign": campaign.id,
+                "inspection": inspection.id,
+            }
+        )
+    return c.san
 
 
 # Per record type: a valid record to create, a change to make, and an import row (with
@@ -73,6 +121,11 @@ SAMPLES: dict[str, Sample] = {
         {"code": "local-day", "name_zh": "本地卫生日", "name_en": "Local day", "rule": "fixed", "month": 4, "day": 2},
         {"name_zh": "本地健康日"},
         {"code": "local-2", "name_zh": "本地二日", "name_en": "Local 2", "rule": "fixed", "month": 5, "day": 3},
+    ),
+    "reminder_channels": lambda c: (
+        {"org_unit_id": c.tree["t1"], "kind": "wecom", "url": "https://qyapi.example.invalid/send?key=1"},
+        {"kind": "dingtalk"},
+        {"org_unit_id": "t2", "kind": "钉钉群机器人", "url": "https://oapi.example.invalid/robot/send?t=2"},
     ),
     "calendar_days": lambda c: (
         {"day": dt.date(2031, 1, 2), "workday": False, "name_zh": "调休"},
@@ -135,6 +188,56 @@ SAMPLES: dict[str, Sample] = {
         {"org_unit_id": c.tree["t2"], "month": "2031-03"},
         {"summary": "本月完成情况"},
         None,  # not importable
+    ),
+    "sanitation_checklists": lambda c: (
+        {"name": "宿舍细则", "target_type": "dorm"},
+        {"name": "宿舍卫生细则"},
+        {"name": "食堂细则", "target_type": "食堂"},
+    ),
+    "sanitation_checklist_items": lambda c: (
+        {"checklist_id": _san(c)["checklist"], "criterion": "桌椅整齐", "max_points": 20},
+        {"max_points": 15},
+        {"checklist_id": "教室细则", "criterion": "门窗洁净", "max_points": 10},
+    ),
+    "sanitation_zones": lambda c: (
+        {"org_unit_id": c.tree["t1"], "name": "农贸市场", "zone_type": "market"},
+        {"responsible": "王主任"},
+        {"org_unit_id": "t1", "name": "东街", "zone_type": "道路 / 路段"},
+    ),
+    "sanitation_campaigns": lambda c: (
+        {
+            "org_unit_id": c.tree["t1"],
+            "name": "春季除四害",
+            "start_date": dt.date(2031, 3, 1),
+            "end_date": dt.date(2031, 3, 31),
+        },
+        {"planned_inspections": 20},
+        {"org_unit_id": "t1", "name": "开学大扫除", "start_date": "2031-09-01", "end_date": "2031-09-05"},
+    ),
+    "sanitation_inspections": lambda c: (
+        {"zone_id": _san(c)["zone"], "checklist_id": _san(c)["checklist"], "inspection_date": dt.date(2031, 4, 3)},
+        {"note": "地面有纸屑"},
+        {"zone_id": "主街", "checklist_id": "教室细则", "inspection_date": "2031-04-04", "inspection_type": "日常检查"},
+    ),
+    "sanitation_item_scores": lambda c: (
+        {"inspection_id": _san(c)["inspection"], "item_id": _san(c)["item"], "score": 8},
+        {"score": 9},
+        None,  # scored on the inspection's sheet, never imported
+    ),
+    "sanitation_publications": lambda c: (
+        {
+            "campaign_id": _san(c)["campaign"],
+            "period_start": dt.date(2031, 4, 1),
+            "period_end": dt.date(2031, 4, 7),
+            "title": "第一周卫生评比结果",
+        },
+        {"title": "第一周卫生评比结果公示"},
+        None,  # published from the page, never imported
+    ),
+    "sanitation_rectifications": lambda c: (
+        {"org_unit_id": c.tree["t1"], "inspection_id": _san(c)["inspection"], "description": "垃圾未清运"},
+        {"description": "垃圾未及时清运"},
+        {"org_unit_id": "t1", "raised_on": "2031-04-02", "description": "污水外溢"},
     ),
 }
 
@@ -276,6 +379,21 @@ OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
     "a grid save": (
         None,
         lambda s, c: records.save_rows(s, c.staff, plans.PlanItemSpec, [RowChange(c.item_id, None, {"target_qty": 6})]),
+    ),
+    "a scoring sheet saved, with the inspection's total": (
+        None,
+        lambda s, c: san_view.score_sheet(s, c.staff, _san(c)["inspection"], {_san(c)["item"]: 7}),
+    ),
+    "a rectification raised and reported rectified": (
+        None,
+        lambda s, c: records.transition(
+            s,
+            c.staff,
+            san.RectificationSpec,
+            san_view.raise_rectification(s, c.staff, _san(c)["inspection"], "垃圾未清").id,
+            "rectify",
+            "已清运",
+        ),
     ),
     "population set": (None, lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 900)),
     "population changed": (

@@ -110,3 +110,28 @@ def test_english_picks_singular_or_plural_and_chinese_has_one_form() -> None:
         if "|" in text:
             one, other = text.split("|")
             assert placeholders(one) == placeholders(other), key
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")  # ideographs and CJK/full-width punctuation
+
+
+def test_english_messages_carry_no_chinese_words_or_punctuation() -> None:
+    """English mode reads English: no 、，（）or untranslated names in any English message
+    of any area (the language switch's own label names both languages on purpose)."""
+    leaks = {k: v for k, v in i18n.catalogue("en").items() if CJK.search(v) and k != "shell.language"}
+    assert leaks == {}
+
+
+def test_screens_list_things_in_the_reader_s_language() -> None:
+    """Lists in running text go through i18n.join (甲、乙 / a, b), never a literal 、 on a
+    screen an English reader sees."""
+    root = Path(__file__).resolve().parents[1]
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("portal/ui", "pages")
+        for path in sorted((root / folder).rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if '"、".join' in line
+    ]
+    assert offenders == []
+    assert i18n.join(["a", "b"], "en") == "a, b" and i18n.join(["甲", "乙"], "zh-CN") == "甲、乙"

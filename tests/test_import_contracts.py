@@ -69,11 +69,18 @@ def area_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[:2] == ["portal", "programmes"] and len(parts) > 2:
         return parts[2]
-    if parts[:2] == ["portal", "ui"] and len(parts) > 2 and parts[2] in AREAS:
-        return parts[2]
-    if parts[0] == "pages" and len(parts) == 2 and parts[1] in AREAS:
-        return parts[1]
+    if parts[:2] == ["portal", "ui"] and len(parts) > 2:
+        return _area_named(parts[2])
+    if parts[0] == "pages" and len(parts) == 2:
+        return _area_named(parts[1])
     return None
+
+
+def _area_named(name: str) -> str | None:
+    """An area's own module or page: its code, or its code and a suffix (sanitation_public)."""
+    if name in AREAS:
+        return name
+    return next((area for area in AREAS if name.startswith(area + "_")), None)
 
 
 def violations(rule: Callable[[str, str], bool]) -> list[str]:

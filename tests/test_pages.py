@@ -80,7 +80,7 @@ def menu(at: AppTest) -> list[str]:
 # --- anonymous -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])  # public: test_sanitation_ui
 def test_anonymous_sees_only_the_login_form(app_db, page):
     at = open_app(page=page)
     assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
@@ -89,7 +89,7 @@ def test_anonymous_sees_only_the_login_form(app_db, page):
     assert t("admin.title") not in [x.value for x in at.title]
 
 
-@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES])
+@pytest.mark.parametrize("page", [p.script for p in navigation.PAGES if not p.public])  # public: test_sanitation_ui
 def test_page_script_run_alone_refuses_without_login(app_db, page):
     # What a freshly started server could serve from pages/ before st.navigation ran.
     at = AppTest.from_file(str(ROOT / page), default_timeout=30)
@@ -126,13 +126,14 @@ def test_head_admin_page_lists_only_scope_and_users_are_read_only(app_db):
     units = at.dataframe[0].value
     assert len(units) == 7  # the whole county tree
     assert t("admin.read_only") in texts(at)
-    # heads may add and edit org units in their area; users are managed by admins only
-    # (only a record screen's open tab runs: the add forms are drawn when their tab is open)
+    # heads may add and edit org units (and their group robots) in their area; users are
+    # managed by admins only (only a record screen's open tab runs: the add forms are
+    # drawn when their tab is open)
     assert not at.get("form")
-    open_tab(at, "org_units.tabs.view", "records.tab.add")
-    open_tab(at, "users.tabs.view", "records.tab.add")
+    for screen in ("org_units", "users", "reminder_channels"):
+        open_tab(at, f"{screen}.tabs.view", "records.tab.add")
     forms = [f.proto.form.form_id for f in at.get("form")]
-    assert forms == ["org_units.form.add"]
+    assert forms == ["org_units.form.add", "reminder_channels.form.add"]
     assert not [b for b in at.button if b.key and b.key.startswith("admin.manage")]
 
 

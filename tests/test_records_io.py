@@ -559,6 +559,21 @@ def test_the_excel_template_guides_with_an_example_and_the_user_s_own_unit_names
     assert import_file(engine, staff, HE, example_csv) == (1, 0)
 
 
+def test_a_unit_that_does_not_exist_and_one_outside_the_user_s_area_get_different_messages(engine, tree):
+    staff = make_user(engine, "t1staff", "staff", tree["t1"])
+    rows = [
+        ["西河镇卫生院", "2026-03-24", "其他", "a", ""],  # exists, another township
+        ["不存在卫生院", "2026-03-24", "其他", "b", ""],
+        ["t2", "2026-03-24", "其他", "c", ""],  # by code, another township
+        ["东关村卫生室", "2026-03-24", "其他", "d", ""],  # mine: fine
+    ]
+    preview = check(engine, staff, HE, csv_bytes(HEADERS["zh"], rows))
+    keys = {e.row: e.message for e in preview.errors}
+    assert "不在您的管理范围内" in keys[2] and "不在您的管理范围内" in keys[4]
+    assert "不存在" in keys[3] and "管理范围" not in keys[3]
+    assert 5 not in keys
+
+
 def test_progress_is_reported(engine, tree, monkeypatch):
     monkeypatch.setattr(rio, "PROGRESS_EVERY", 2)
     seen: list[float] = []

@@ -61,8 +61,8 @@ def test_create_parses_raw_text_and_resolves_unit_codes(engine, tree):
         ({"participants": "-3"}, "participants", "validation.min"),
         ({"participants": "2.5"}, "participants", "validation.type_int"),
         ({"participants": "0"}, "participants", "validation.lecture_participants"),
-        ({"org_unit_id": "t2"}, "org_unit_id", "validation.org_unit"),  # another township
-        ({"org_unit_id": "nowhere"}, "org_unit_id", "validation.org_unit"),
+        ({"org_unit_id": "t2"}, "org_unit_id", "validation.unit_outside"),  # another township: said so
+        ({"org_unit_id": "nowhere"}, "org_unit_id", "validation.org_unit_unknown"),
     ],
 )
 def test_bad_values_name_the_field_and_save_nothing(engine, tree, overrides, field, key):

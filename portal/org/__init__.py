@@ -9,7 +9,13 @@ MANIFEST = Manifest(
     title_en="Organisation",
     order=0,
     programme=False,
-    specs=("portal.org.units", "portal.org.users", "portal.org.themedays", "portal.org.calendars"),
+    specs=(
+        "portal.org.units",
+        "portal.org.users",
+        "portal.org.themedays",
+        "portal.org.calendars",
+        "portal.reminders",
+    ),
     pages=(
         PageDef("home", "pages/home.py", "nav.home", ":material/home:", "nav.section.main", order=0),
         PageDef(

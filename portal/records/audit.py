@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from db.models import AuditEntry, OrgUnit
 from portal.org.scope import Actor, org_filter
 
-# Never copied into the trail: a hash is a secret even when salted.
+# Never copied into the trail: a hash is a secret even when salted. A model names its own
+# secrets with ``__secret__ = ("url",)`` (a group robot's webhook holds its access key).
 SECRET_FIELDS = frozenset({"password_hash"})
 _WRITTEN = "trail_guard.written"  # session.info: {(table, id)} of record rows flushed
 _EXEMPT = "trail_guard.exempt"  # session.info: a test's or a tool's own writes, not a user's
@@ -34,8 +35,9 @@ class UnauditedWrite(RuntimeError):
 def snapshot(obj: Any) -> dict[str, Any]:
     """The row's column values as JSON-safe data."""
     values: dict[str, Any] = {}
+    secret = SECRET_FIELDS | frozenset(getattr(type(obj), "__secret__", ()))
     for attr in inspect(obj).mapper.column_attrs:
-        if attr.key in SECRET_FIELDS:
+        if attr.key in secret:
             continue
         values[attr.key] = _jsonable(getattr(obj, attr.key))
     return values

@@ -128,8 +128,19 @@ def resolve(
     if not matches:
         matches = _by_label(session, spec, base, text)
     if not matches:
+        # "not there" and "not yours" are different mistakes to fix: say which
+        everywhere = select(model)
+        if hasattr(model, "deleted_at"):
+            everywhere = everywhere.where(model.deleted_at.is_(None))
+        exists = False
+        if len(spec.natural_key) == 1 and _is_field(spec, spec.natural_key[0]):
+            column = getattr(model, spec.natural_key[0])
+            exists = session.scalar(everywhere.where(column == text).limit(1)) is not None
+        exists = exists or bool(_by_label(session, spec, everywhere, text))
         return None, FieldError(
-            f.key, "validation.ref_missing", {"value": text, "type": spec.title_zh, "type_en": spec.title_en}
+            f.key,
+            "validation.ref_outside" if exists else "validation.ref_unknown",
+            {"value": text, "type": spec.title_zh, "type_en": spec.title_en},
         )
     if len(matches) > 1:
         both = "、".join(f"{label}（#{rid}）" for rid, label in matches[:2])

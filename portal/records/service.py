@@ -353,11 +353,17 @@ def _resolve_unit(session: Session, actor: Actor, f: Field, value: int | str) ->
                     .limit(3)
                 )
             )
-            named = [u for u in named if in_scope(actor, u)]
-            if len(named) > 1:
-                both = "、".join(f"{u.name_zh}（{u.code}）" for u in named[:2])
+            mine = [u for u in named if in_scope(actor, u)]
+            if len(mine) > 1:
+                both = "、".join(f"{u.name_zh}（{u.code}）" for u in mine[:2])
                 return None, FieldError(f.key, "validation.unit_ambiguous", {"value": text, "matches": both})
-            unit = named[0] if named else None
+            if not mine and named:  # a unit users know, outside this user's part of the tree
+                return None, FieldError(f.key, "validation.unit_outside", {"value": text})
+            unit = mine[0] if mine else None
+        elif unit.deleted_at is None and not in_scope(actor, unit):
+            return None, FieldError(f.key, "validation.unit_outside", {"value": text})
+    if isinstance(value, str) and (unit is None or unit.deleted_at is not None):
+        return None, FieldError(f.key, "validation.org_unit_unknown", {"value": value.strip()})
     if unit is None or unit.deleted_at is not None or not in_scope(actor, unit):
         return None, FieldError(f.key, "validation.org_unit", {"value": value})
     return unit.id, None

@@ -10,16 +10,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portal import clock, i18n
+from portal import clock, i18n, reminders
 from portal.org import units as orgunits
 from portal.org import users
 from portal.org.calendars import CalendarDaySpec
-from portal.org.scope import Actor
+from portal.org.scope import Actor, get_unit_in_scope
 from portal.org.themedays import ThemeDaySpec
 from portal.org.units import OrgUnitSpec
 from portal.org.users import UserSpec
 from portal.records import audit, display, registry
 from portal.records.spec import RecordSpec
+from portal.reminders import ReminderChannelSpec
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
@@ -32,8 +33,14 @@ def render() -> None:
     st.title(t("admin.title"))
     with unit_of_work() as session:
         units = orgunits.tree(session, actor)
-    tab_units, tab_users, tab_calendar, tab_changes = st.tabs(
-        [t("admin.tab.units"), t("admin.tab.users"), t("admin.tab.calendar"), t("admin.tab.changes")],
+    tab_units, tab_users, tab_calendar, tab_reminders, tab_changes = st.tabs(
+        [
+            t("admin.tab.units"),
+            t("admin.tab.users"),
+            t("admin.tab.calendar"),
+            t("reminders.tab"),
+            t("admin.tab.changes"),
+        ],
         key="admin.tabs.main",
     )
     with tab_units:
@@ -55,8 +62,47 @@ def render() -> None:
         render_records(CalendarDaySpec, actor)
         st.subheader(ThemeDaySpec.title(lang()))
         render_records(ThemeDaySpec, actor)
+    with tab_reminders:
+        reminders_view(actor, units)
     with tab_changes:
         recent_changes(actor)
+
+
+def reminders_view(actor: Actor, units: list[orgunits.UnitRow]) -> None:
+    """Today's digest of the selected unit to copy, the units' group robots, and the log of
+    deliveries (failures first in the admin's eye)."""
+    st.caption(t("reminders.intro"))
+    unit_id = selected_unit_id() or actor.org_unit_id
+    names = {u.id: i18n.label(lang(), u.name_zh, u.name_en) for u in units}
+    with unit_of_work() as session:
+        unit = get_unit_in_scope(session, actor, unit_id) if unit_id is not None else None
+        text = reminders.digest(session, unit, clock.today(), lang()) if unit is not None else ""
+        log_rows = reminders.recent(session, actor)
+    if unit is not None:
+        st.subheader(t("reminders.digest", unit=names.get(unit.id, unit.code)))
+        if text:
+            st.code(text, language=None, wrap_lines=True)
+        else:
+            st.info(t("reminders.nothing"))
+    render_records(ReminderChannelSpec, actor, unit_id=selected_unit_id())
+    st.subheader(t("reminders.log"))
+    failed = sum(1 for r in log_rows if r.status == "failed")
+    if failed:
+        st.warning(t("reminders.failed_banner", count=failed), icon=":material/error:")
+    if log_rows:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("reminders.col.time"): [clock.local_time(r.attempted_at) for r in log_rows],
+                    t("reminders.col.unit"): [names.get(r.org_unit_id, str(r.org_unit_id)) for r in log_rows],
+                    t("reminders.col.status"): [t(f"reminders.status.{r.status}") for r in log_rows],
+                    t("reminders.col.detail"): [r.detail for r in log_rows],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="admin.table.reminders",
+        )
 
 
 def units_table(units: list[orgunits.UnitRow]) -> None:

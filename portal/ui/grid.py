@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
+from portal import i18n
 from portal.errors import ValidationError
 from portal.org.scope import Actor
 from portal.records import display
@@ -306,7 +307,8 @@ def save_changes(
         _show_refused(spec, changes, refused)
     if stale:
         st.warning(
-            t("grid.stale", rows="、".join(r[1] or str(r[0]) for r in stale[:10])), icon=":material/sync_problem:"
+            t("grid.stale", rows=i18n.join((r[1] or str(r[0]) for r in stale[:10]), lang())),
+            icon=":material/sync_problem:",
         )
         if st.button(t("records.reload"), key=f"{key}.reload", icon=":material/refresh:"):
             st.session_state.pop(f"{key}.edits", None)

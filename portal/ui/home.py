@@ -84,7 +84,8 @@ def theme_calendar(days: int = 60) -> None:
             t("home.col.day"): [r.name_en if lang() == "en" else r.name_zh for _, _, r in items],
             t("home.col.topics"): [(r.topics_en if lang() == "en" else r.topics_zh) or "" for _, _, r in items],
             t("home.col.suggested"): [
-                "、".join(kinds.get(k, k) for k in (r.activity_types or "").split(",") if k) for _, _, r in items
+                i18n.join((kinds.get(k, k) for k in (r.activity_types or "").split(",") if k), lang())
+                for _, _, r in items
             ],
             t("home.col.in_seed"): ["✓" if r.in_seed else "" for _, _, r in items],
         }

@@ -499,7 +499,7 @@ def _template_panel(ctx: Ctx, nxt: str, next_locked: bool) -> None:
             t(
                 "plans.close.template_rows",
                 count=len(rows),
-                items="、".join(r[1] for r in rows[:3]) + ("…" if len(rows) > 3 else ""),
+                items=i18n.join((r[1] for r in rows[:3]), lang()) + ("…" if len(rows) > 3 else ""),
             )
         )
     else:

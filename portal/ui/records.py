@@ -172,7 +172,7 @@ def filter_bar(ctx: Ctx) -> Filters:
     _follow_sidebar(ctx)
     items: list[Callable[[], object]] = []
     if spec.search_fields:
-        hint = "、".join(spec.field(k).label(ctx.lang) for k in spec.search_fields)
+        hint = i18n.join((spec.field(k).label(ctx.lang) for k in spec.search_fields), ctx.lang)
         items.append(
             lambda: st.text_input(
                 t("records.search"),
@@ -906,7 +906,7 @@ def import_section(ctx: Ctx) -> None:
         )
     upsert = False
     if spec.natural_key and ctx.may("edit"):
-        keys = "、".join(spec.field(k).label(language) for k in spec.natural_key)
+        keys = i18n.join((spec.field(k).label(language) for k in spec.natural_key), language)
         upsert = st.checkbox(t("records.upsert", fields=keys), key=ctx.k("import", "upsert"))
     generation = st.session_state.get(ctx.k("import", "generation"), 0)
     upload = st.file_uploader(t("records.upload"), type=["csv", "xlsx"], key=ctx.k("import", f"file_{generation}"))
@@ -961,7 +961,9 @@ def import_section(ctx: Ctx) -> None:
         st.caption(t("records.preview_more", shown=20, rows=len(preview.rows)))
     skip = False
     if preview.duplicates:
-        shown = "、".join(str(n) for n in list(preview.duplicates)[:20]) + ("…" if len(preview.duplicates) > 20 else "")
+        shown = i18n.join((str(n) for n in list(preview.duplicates)[:20]), ctx.lang) + (
+            "…" if len(preview.duplicates) > 20 else ""
+        )
         st.warning(
             t("records.import_duplicates", count=len(preview.duplicates), rows=shown), icon=":material/content_copy:"
         )

@@ -62,7 +62,9 @@ def run_anonymous() -> None:
     # Every URL is registered, each showing the login form: a deep link gets the form (not
     # Streamlit's English "page not found" box) and, once signed in, its own page.
     pages = [
-        st.Page(
+        st.Page(str(ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path or None)
+        if p.public
+        else st.Page(
             _login_for(p.slug),
             title=t("nav.login"),
             icon=":material/login:",

@@ -111,7 +111,12 @@ def progress_view(actor: Actor) -> None:
     if actor.role in tg.HEADS and children:
         _assign(actor, indicator, period, children)
     if pending:
-        st.caption(tm("targets.pending", codes="、".join(f"{i.code} {tg.indicator_name(i, lang())}" for i in pending)))
+        st.caption(
+            tm(
+                "targets.pending",
+                codes=i18n.join((f"{i.code} {tg.indicator_name(i, lang())}" for i in pending), lang()),
+            )
+        )
 
 
 def _summary(p: tg.Progress, indicator: Indicator) -> None:

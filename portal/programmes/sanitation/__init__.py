@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from portal.apps import Manifest
+from portal.apps import Manifest, PageDef
 
 MANIFEST = Manifest(
     code="sanitation",
@@ -10,6 +10,34 @@ MANIFEST = Manifest(
     title_zh="爱国卫生",
     title_en="Sanitation",
     order=30,
+    specs=("portal.programmes.sanitation.specs",),
+    pages=(
+        PageDef(
+            "sanitation",
+            "pages/sanitation.py",
+            "nav.sanitation",
+            ":material/cleaning_services:",
+            "nav.section.programmes",
+            url_path="sanitation",
+            order=30,
+        ),
+        PageDef(
+            "sanitation_results",
+            "pages/sanitation_results.py",
+            "nav.sanitation_results",
+            ":material/campaign:",
+            "nav.section.programmes",
+            url_path="sanitation_results",  # the file's name: a freshly started server serves it by name
+            order=31,
+            public=True,
+        ),
+    ),
     indicators="portal.programmes.sanitation.indicators:TEMPLATES",
+    demo="portal.programmes.sanitation.demo:load",
     locales=Path(__file__).parent / "locales",
+    home="portal.programmes.sanitation.home:todo",
+    figures=(
+        ("sanitation.inspections_planned", "portal.programmes.sanitation.figures:planned_figure"),
+        ("sanitation.rectifications_overdue", "portal.programmes.sanitation.figures:overdue_figure"),
+    ),
 )

@@ -1,11 +1,13 @@
 """Sanitation indicator templates (SAN-*), from the seed plans' quantified targets. They
-compute once the sanitation record types exist; until then they show as pending."""
+compute from the sanitation record types (inspections, rectifications, campaigns)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from portal.metrics.library import TIMES, agg, ratio, template
+from portal.metrics.library import PCT, TIMES, agg, ratio, template
+
+RECT = "sanitation_rectifications"
 
 TEMPLATES: tuple[dict[str, Any], ...] = (
     template(
@@ -29,5 +31,39 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
         ratio(agg("sanitation_inspections", "sum", "score"), agg("sanitation_inspections"), factor=1),
         90,
         "000 篇一-e：每周卫生大检查、评比（90 分为自定参考值）",
+    ),
+    template(
+        "SAN-PLAN",
+        "san",
+        "检查计划完成率",
+        "Inspections done of planned",
+        PCT,
+        "month",
+        {"kind": "figure", "name": "sanitation.inspections_planned", "factor": 100},
+        100,
+        "000 篇一-a：“天天检查、打分”；活动计划检查次数为分母",
+    ),
+    template(
+        "SAN-CLOSE",
+        "san",
+        "整改结案率",
+        "Rectifications closed",
+        PCT,
+        "year",
+        ratio(agg(RECT, status="verified"), agg(RECT)),
+        100,
+        "004 篇7：“受理案件1314宗，已结案1038宗，结案率79%”（已复查即结案）",
+    ),
+    template(
+        "SAN-OVERDUE",
+        "san",
+        "逾期未整改问题数",
+        "Rectifications overdue",
+        ("个", "items"),
+        "month",
+        {"kind": "figure", "name": "sanitation.rectifications_overdue", "factor": 1},
+        0,
+        "003：限期整改（《卫生监督意见书》）；逾期未整改的越少越好",
+        comparator="<=",
     ),
 )

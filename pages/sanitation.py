@@ -1,0 +1,3 @@
+from portal.ui.sanitation import render
+
+render()

@@ -1,0 +1,3 @@
+from portal.ui.sanitation_public import render
+
+render()

@@ -1,0 +1,670 @@
+"""Sanitation (爱国卫生) record types, declared on the record engine.
+
+- campaigns (爱国卫生月, 除四害, 开学大扫除...): a unit's campaign over a period, with its
+  checklist and the inspections it plans; the zones of the unit's subtree are ranked in it;
+- zones (卫生包干区 / 责任区): what is inspected, owned by a unit (a class, a village);
+- checklists (卫生细则) with their items as child rows (criterion, maximum, deduction step);
+- inspections: a zone scored against a checklist on a day; the item scores are child rows,
+  each checked against its item's maximum, and the total is kept on the inspection;
+- rectifications (问题整改): open → rectified (with evidence) → verified, or returned, through
+  the engine's workflow; the deadline defaults to 5 working days on the office's calendar.
+
+Everything is written through portal.records.service, so it is validated, scoped and
+audited like any other record; the page only lays it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any, ClassVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from db.models import (
+    OrgUnit,
+    SanitationCampaign,
+    SanitationChecklist,
+    SanitationChecklistItem,
+    SanitationInspection,
+    SanitationItemScore,
+    SanitationPublication,
+    SanitationRectification,
+    SanitationZone,
+)
+from portal import clock
+from portal.errors import FieldError, PermissionDenied
+from portal.org import calendars
+from portal.records import service as records
+from portal.records.children import Inline
+from portal.records.fields import Choice, Field
+from portal.records.grid import RowChange
+from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.stats import Measure, Stats
+from portal.records.workflow import State, Transition, Workflow
+
+WRITERS = frozenset({"admin", "head", "inspector", "staff"})  # who records inspections and evidence
+REVIEWERS = frozenset({"admin", "head", "inspector"})  # who keeps checklists and verifies rectifications
+HEADS = frozenset({"admin", "head"})
+RECTIFY_WORKDAYS = 5  # a rectification's default deadline: 5 working days after it is raised
+BATCH = "sanitation.scoring"  # session.info: the inspections whose sheet is being saved (rescored once, at the end)
+
+CAMPAIGN_TYPES = (
+    Choice("patriotic_month", "爱国卫生月", "Patriotic Health Month"),
+    Choice("vector", "除四害 / 病媒生物防制", "Pest and vector control"),
+    Choice("opening_clean", "开学大扫除", "Term-start clean-up"),
+    Choice("school_rating", "校园卫生评比", "School hygiene rating"),
+    Choice("sanitary_village", "卫生村创建", "Sanitary village creation"),
+    Choice("market", "农贸市场整治", "Market clean-up"),
+    Choice("other", "其他", "Other"),
+)
+ZONE_TYPES = (
+    Choice("classroom", "教室", "Classroom"),
+    Choice("corridor", "走廊", "Corridor"),
+    Choice("area", "卫生包干区", "Cleaning zone"),
+    Choice("dorm", "宿舍", "Dormitory"),
+    Choice("office", "办公室", "Office"),
+    Choice("toilet", "厕所", "Toilet"),
+    Choice("canteen", "食堂", "Canteen"),
+    Choice("road", "道路 / 路段", "Road section"),
+    Choice("market", "农贸市场", "Market"),
+    Choice("village", "村庄 / 小区", "Village or estate"),
+    Choice("public", "公共场所", "Public place"),
+    Choice("other", "其他", "Other"),
+)
+TARGET_TYPES = (
+    Choice("classroom", "教室", "Classroom"),
+    Choice("dorm", "宿舍", "Dormitory"),
+    Choice("area", "卫生区", "Cleaning zone"),
+    Choice("canteen", "食堂", "Canteen"),
+    Choice("village", "村庄", "Village"),
+    Choice("market", "农贸市场", "Market"),
+    Choice("unit", "单位", "Unit"),
+    Choice("other", "其他", "Other"),
+)
+INSPECTION_TYPES = (
+    Choice("daily", "日常检查", "Daily"),
+    Choice("weekly", "每周大检查", "Weekly"),
+    Choice("surprise", "突击 / 暗访", "Unannounced"),
+    Choice("special", "专项检查", "Special"),
+    Choice("supervision", "督导检查", "Supervision"),
+)
+RECT_STATES = (
+    State("open", "待整改", "To rectify"),
+    State("rectified", "已整改", "Rectified"),
+    State("verified", "已复查", "Verified", readonly=True),
+    State("returned", "已退回", "Returned"),
+)
+OPEN_STATES = ("open", "returned")  # still to be put right: these can be overdue
+
+
+def _perms(create: frozenset[str], edit: frozenset[str], delete: frozenset[str]) -> Permissions:
+    return {
+        "view": ALL,
+        "create": create,
+        "edit": edit,
+        "delete": delete,
+        "export": ALL,
+        "import": create,
+        "revert": HEADS,
+    }
+
+
+def _in_subtree(session: Session, unit_id: int | None, top_id: int | None) -> bool:
+    if unit_id is None or top_id is None:
+        return True
+    unit, top = session.get(OrgUnit, unit_id), session.get(OrgUnit, top_id)
+    return bool(unit and top and unit.path.startswith(top.path))
+
+
+class CampaignSpec(RecordSpec):
+    """Campaigns (卫生活动): what is run, by whom, when, with which checklist."""
+
+    slug = "sanitation_campaigns"
+    model = SanitationCampaign
+    title_zh, title_en = "卫生活动", "Sanitation campaigns"
+    fields = (
+        Field("org_unit_id", "org_unit", "组织单位", "Organising unit", required=True, aliases=("单位",)),
+        Field("name", "text", "活动名称", "Name", required=True, max_length=120),
+        Field("campaign_type", "choice", "活动类型", "Type", required=True, choices=CAMPAIGN_TYPES, default="other"),
+        Field("start_date", "date", "开始日期", "Starts", required=True),
+        Field("end_date", "date", "结束日期", "Ends", required=True),
+        Field("checklist_id", "ref", "评分细则", "Checklist", ref="sanitation_checklists"),
+        Field(
+            "planned_inspections",
+            "int",
+            "计划检查次数",
+            "Inspections planned",
+            min=0,
+            max=100000,
+            help_zh="整个活动期间计划检查的总次数（各区域合计）",
+            help_en="All inspections planned over the campaign, every zone together",
+        ),
+        Field("target_score", "float", "达标分数", "Pass score", min=0, max=1000),
+        Field("notes", "longtext", "说明", "Notes", max_length=4000),
+    )
+    list_display = ("name", "campaign_type", "start_date", "end_date", "org_unit_id", "checklist_id")
+    list_filter = ("campaign_type", "start_date", "org_unit_id")
+    search_fields = ("name",)
+    ordering = ("-start_date", "id")
+    label_fields = ("name",)
+    date_field = "start_date"
+    permissions: ClassVar[Permissions] = _perms(REVIEWERS, REVIEWERS, REVIEWERS)
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        start, end = values.get("start_date"), values.get("end_date")
+        if start and end and end < start:
+            return [FieldError("end_date", "sanitation.error.end_before_start")]
+        return []
+
+
+class ZoneSpec(RecordSpec):
+    """Zones (卫生区域): a classroom, a road section, a village, owned by a unit."""
+
+    slug = "sanitation_zones"
+    model = SanitationZone
+    title_zh, title_en = "卫生区域", "Zones"
+    fields = (
+        Field("org_unit_id", "org_unit", "责任单位", "Responsible unit", required=True, aliases=("单位", "班级")),
+        Field("name", "text", "区域名称", "Name", required=True, max_length=120),
+        Field("zone_type", "choice", "区域类型", "Type", required=True, choices=ZONE_TYPES, default="area"),
+        Field("responsible", "text", "责任人", "Person in charge", max_length=60),
+        Field("active", "bool", "启用", "Active", default=True),
+    )
+    list_display = ("name", "zone_type", "org_unit_id", "responsible", "active")
+    list_filter = ("zone_type", "org_unit_id", "active")
+    search_fields = ("name", "responsible")
+    ordering = ("org_unit_id", "name", "id")
+    label_fields = ("name",)
+    permissions: ClassVar[Permissions] = _perms(REVIEWERS, REVIEWERS, REVIEWERS)
+
+
+class ChecklistSpec(RecordSpec):
+    """Checklists (卫生细则 / 评分标准): county-wide, with their items as child rows."""
+
+    slug = "sanitation_checklists"
+    model = SanitationChecklist
+    title_zh, title_en = "评分细则", "Checklists"
+    fields = (
+        Field("name", "text", "细则名称", "Name", required=True, max_length=120),
+        Field("target_type", "choice", "适用对象", "For", required=True, choices=TARGET_TYPES, default="classroom"),
+        Field("active", "bool", "启用", "Active", default=True),
+        Field("notes", "longtext", "说明", "Notes", max_length=4000),
+    )
+    list_display = ("name", "target_type", "active")
+    list_filter = ("target_type", "active")
+    search_fields = ("name",)
+    ordering = ("name", "id")
+    label_fields = ("name",)
+    org_field = None  # shared by every unit, like the calendar
+    permissions: ClassVar[Permissions] = _perms(REVIEWERS, REVIEWERS, REVIEWERS)
+    inlines = (
+        Inline(
+            "sanitation_checklist_items",
+            link=(("checklist_id", "id"),),
+            fields=("seq", "criterion", "category", "max_points", "step"),
+            max_rows=60,
+            title_zh="评分项目",
+            title_en="Items",
+        ),
+    )
+
+
+class ChecklistItemSpec(RecordSpec):
+    """One criterion of a checklist: its maximum points and the step one deduction takes."""
+
+    slug = "sanitation_checklist_items"
+    model = SanitationChecklistItem
+    title_zh, title_en = "评分项目", "Checklist items"
+    fields = (
+        Field("checklist_id", "ref", "评分细则", "Checklist", ref="sanitation_checklists", required=True),
+        Field("seq", "int", "序号", "No.", min=1, max=999, default=1),
+        Field("criterion", "text", "检查内容", "Criterion", required=True, max_length=200, aliases=("项目",)),
+        Field("category", "text", "类别", "Category", max_length=40),
+        Field("max_points", "float", "满分", "Max points", required=True, min=0.5, max=100),
+        Field("step", "float", "每次扣分", "Deduction step", min=0.5, max=100, default=1.0),
+    )
+    list_display = ("checklist_id", "seq", "criterion", "category", "max_points", "step")
+    list_filter = ("checklist_id",)
+    search_fields = ("criterion", "category")
+    ordering = ("checklist_id", "seq", "id")
+    label_fields = ("criterion",)
+    org_field = None
+    permissions: ClassVar[Permissions] = _perms(REVIEWERS, REVIEWERS, REVIEWERS)
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        top, step = values.get("max_points"), values.get("step")
+        if top is not None and step is not None and step > top:
+            return [FieldError("step", "sanitation.error.step_over_max", {"max": _points(top)})]
+        return []
+
+
+def _pct(values: dict[str, Any]) -> float | None:
+    score, top = values.get("score"), values.get("max_score")
+    if score is None or not top:
+        return None
+    return round(float(score) * 100 / float(top), 1)
+
+
+class InspectionSpec(RecordSpec):
+    """Inspections (卫生检查): a zone scored against a checklist; the item scores are child
+    rows and the total is theirs (never typed)."""
+
+    slug = "sanitation_inspections"
+    model = SanitationInspection
+    title_zh, title_en = "卫生检查", "Inspections"
+    fields = (
+        Field("org_unit_id", "org_unit", "被检单位", "Unit inspected", readonly=True),
+        Field("campaign_id", "ref", "所属活动", "Campaign", ref="sanitation_campaigns"),
+        Field("zone_id", "ref", "检查区域", "Zone", ref="sanitation_zones", required=True),
+        Field(
+            "checklist_id",
+            "ref",
+            "评分细则",
+            "Checklist",
+            ref="sanitation_checklists",
+            help_zh="不填则用活动的细则",
+            help_en="Blank: the campaign's checklist",
+        ),
+        Field("inspection_date", "date", "检查日期", "Date", required=True),
+        Field(
+            "inspection_type", "choice", "检查类型", "Type", required=True, choices=INSPECTION_TYPES, default="weekly"
+        ),
+        Field("inspector", "text", "检查人", "Inspector", max_length=60, help_zh="不填则为本人", help_en="Blank: you"),
+        Field("score", "float", "得分", "Score", readonly=True),
+        Field("max_score", "float", "满分", "Out of", readonly=True),
+        Field("score_pct", "float", "得分率（%）", "Score (%)", computed=_pct),
+        Field("note", "longtext", "检查情况", "Notes", max_length=4000),
+        Field("photos", "images", "照片", "Photos", max=4),
+    )
+    list_display = (
+        "inspection_date",
+        "zone_id",
+        "campaign_id",
+        "inspection_type",
+        "score",
+        "score_pct",
+        "inspector",
+        "org_unit_id",
+        "photos",
+    )
+    list_filter = ("campaign_id", "zone_id", "inspection_type", "inspection_date", "org_unit_id")
+    search_fields = ("inspector", "note")
+    ordering = ("-inspection_date", "-id")
+    date_field = "inspection_date"
+    permissions: ClassVar[Permissions] = _perms(WRITERS, WRITERS, REVIEWERS)
+    stats = Stats(by=("inspection_type", "org_unit_id"), measures=(Measure("count"),))
+    inlines = (
+        Inline(
+            "sanitation_item_scores",
+            link=(("inspection_id", "id"), ("org_unit_id", "org_unit_id")),
+            fields=("item_id", "score", "note"),
+            max_rows=60,
+            title_zh="逐项得分",
+            title_en="Item scores",
+        ),
+    )
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        errors: list[FieldError] = []
+        campaign = session.get(SanitationCampaign, values["campaign_id"]) if values.get("campaign_id") else None
+        zone = session.get(SanitationZone, values["zone_id"]) if values.get("zone_id") else None
+        if values.get("checklist_id") is None and (campaign is None or campaign.checklist_id is None):
+            errors.append(FieldError("checklist_id", "validation.required"))
+        when = values.get("inspection_date")
+        if campaign is not None and when is not None and not campaign.start_date <= when <= campaign.end_date:
+            errors.append(
+                FieldError(
+                    "inspection_date",
+                    "sanitation.error.outside_campaign",
+                    {"start": campaign.start_date.isoformat(), "end": campaign.end_date.isoformat()},
+                )
+            )
+        if (
+            campaign is not None
+            and zone is not None
+            and not _in_subtree(session, zone.org_unit_id, campaign.org_unit_id)
+        ):
+            errors.append(FieldError("zone_id", "sanitation.error.zone_outside_campaign", {"zone": zone.name}))
+        if existing is not None and values.get("checklist_id") != existing.checklist_id and _scored(session, existing):
+            errors.append(FieldError("checklist_id", "sanitation.error.checklist_scored"))
+        return errors
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        zone = session.get(SanitationZone, obj.zone_id)
+        obj.org_unit_id = zone.org_unit_id  # the inspected zone's unit: whose result it is
+        if obj.checklist_id is None and obj.campaign_id is not None:
+            obj.checklist_id = session.get(SanitationCampaign, obj.campaign_id).checklist_id
+        if not obj.inspector:
+            obj.inspector = actor.display_name or actor.username
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        """An inspection goes to the trash with its item scores (each delete audited)."""
+        ids = session.scalars(
+            select(SanitationItemScore.id).where(
+                SanitationItemScore.inspection_id == obj.id, SanitationItemScore.deleted_at.is_(None)
+            )
+        ).all()
+        if ids:
+            records.save_rows(session, actor, ItemScoreSpec, [RowChange(i, None, delete=True) for i in ids])
+
+
+def _scored(session: Session, inspection: Any) -> bool:
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(SanitationItemScore)
+            .where(SanitationItemScore.inspection_id == inspection.id, SanitationItemScore.deleted_at.is_(None))
+        )
+    )
+
+
+def _points(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+class ItemScoreSpec(RecordSpec):
+    """Item scores (逐项得分): one checklist item's points in one inspection, never more than
+    the item's maximum. The criterion and maximum are copied when the row is first scored,
+    so editing a checklist later leaves old inspections as they were scored."""
+
+    slug = "sanitation_item_scores"
+    model = SanitationItemScore
+    title_zh, title_en = "逐项得分", "Item scores"
+    fields = (
+        Field("org_unit_id", "org_unit", "被检单位", "Unit inspected", readonly=True),
+        Field(
+            "inspection_id",
+            "ref",
+            "检查",
+            "Inspection",
+            ref="sanitation_inspections",
+            required=True,
+            on_delete="allow",  # the inspection's before_delete takes its scores along
+        ),
+        Field("item_id", "ref", "评分项目", "Item", ref="sanitation_checklist_items", required=True, create_only=True),
+        Field("criterion", "text", "检查内容", "Criterion", readonly=True),
+        Field("max_points", "float", "满分", "Max points", readonly=True),
+        Field("score", "float", "得分", "Score", required=True, min=0, max=100),
+        Field("note", "text", "扣分说明", "Why points were lost", max_length=200),
+    )
+    list_display = ("inspection_id", "criterion", "max_points", "score", "note")
+    list_filter = ("inspection_id",)
+    search_fields = ("criterion", "note")
+    ordering = ("inspection_id", "item_id", "id")
+    label_fields = ("criterion",)
+    list_editable = ("score", "note")
+    can_import = False
+    permissions: ClassVar[Permissions] = _perms(WRITERS, WRITERS, WRITERS)
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        inspection = session.get(SanitationInspection, values.get("inspection_id"))
+        item = session.get(SanitationChecklistItem, values.get("item_id"))
+        if inspection is None or item is None:
+            return []  # the references were resolved in scope already
+        if existing is not None and existing.inspection_id != inspection.id:
+            return [FieldError("inspection_id", "sanitation.error.score_moved")]
+        if item.checklist_id != inspection.checklist_id:
+            return [FieldError("item_id", "sanitation.error.item_not_on_checklist", {"item": item.criterion})]
+        criterion, top = item.criterion, item.max_points
+        if existing is not None and existing.item_id == item.id:  # as it was scored, whatever the checklist says now
+            criterion = existing.criterion or criterion
+            top = existing.max_points if existing.max_points is not None else top
+        score = values.get("score")
+        if score is not None and score > top:
+            return [
+                FieldError(
+                    "score",
+                    "sanitation.error.over_max",
+                    {"item": criterion, "score": _points(score), "max": _points(top)},
+                )
+            ]
+        twin = select(SanitationItemScore.id).where(
+            SanitationItemScore.inspection_id == inspection.id,
+            SanitationItemScore.item_id == item.id,
+            SanitationItemScore.deleted_at.is_(None),
+        )
+        if existing is not None:
+            twin = twin.where(SanitationItemScore.id != existing.id)
+        if session.scalar(twin.limit(1)) is not None:
+            return [FieldError("item_id", "sanitation.error.item_twice", {"item": criterion})]
+        return []
+
+    @classmethod
+    def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
+        """An item of the inspection's own checklist (the picker lists no other)."""
+        inspection_id = values.get("inspection_id")
+        if key != "item_id" or not isinstance(inspection_id, int):
+            return stmt
+        checklist = select(SanitationInspection.checklist_id).where(SanitationInspection.id == inspection_id)
+        return stmt.where(SanitationChecklistItem.checklist_id.in_(checklist))
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        obj.org_unit_id = session.get(SanitationInspection, obj.inspection_id).org_unit_id
+        if creating:
+            item = session.get(SanitationChecklistItem, obj.item_id)
+            obj.criterion, obj.max_points = item.criterion, item.max_points
+
+    @classmethod
+    def after_save(cls, session: Any, obj: Any, creating: bool, actor: Any) -> None:
+        if obj.inspection_id not in session.info.get(BATCH, ()):  # a whole sheet rescores once, at its end
+            rescore(session, actor, obj.inspection_id)
+
+
+def rescore(session: Session, actor: Any, inspection_id: int) -> SanitationInspection:
+    """The inspection's total and maximum from its live item scores, saved (and audited)
+    only when they changed."""
+    total, top = session.execute(
+        select(func.sum(SanitationItemScore.score), func.sum(SanitationItemScore.max_points)).where(
+            SanitationItemScore.inspection_id == inspection_id, SanitationItemScore.deleted_at.is_(None)
+        )
+    ).one()
+    system = {
+        "score": None if total is None else round(float(total), 2),
+        "max_score": None if top is None else round(float(top), 2),
+    }
+    result: SanitationInspection = records.update(
+        session, actor, InspectionSpec, inspection_id, {}, None, system=system
+    )
+    return result
+
+
+# -- rectifications ------------------------------------------------------------------------------
+
+
+def _verify_guard(session: Session, actor: Any, rect: Any) -> FieldError | None:
+    """Only someone above the responsible unit (or an admin) verifies its work: a unit never
+    signs off its own rectification. Checked before the state, so nothing leaks."""
+    unit = session.get_one(OrgUnit, rect.org_unit_id)
+    if not actor.sees_everything and (unit.id == actor.org_unit_id or not unit.path.startswith(actor.org_path)):
+        raise PermissionDenied("sanitation.error.not_above")
+    return None
+
+
+def _rectified(session: Session, actor: Any, rect: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+    return {"rectified_on": clock.local_date(now)}
+
+
+def _verified(session: Session, actor: Any, rect: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+    return {"verified_on": clock.local_date(now), "verified_by": actor.display_name or actor.username}
+
+
+RECT_WORKFLOW = Workflow(
+    states=RECT_STATES,
+    transitions=(
+        Transition(
+            "rectify",
+            "提交整改",
+            "Report rectified",
+            OPEN_STATES,
+            "rectified",
+            WRITERS,
+            comment=True,
+            effects=_rectified,
+            icon=":material/build:",
+            primary=True,
+        ),
+        Transition(
+            "verify",
+            "复查通过",
+            "Verify",
+            ("rectified",),
+            "verified",
+            REVIEWERS,
+            guard=_verify_guard,
+            effects=_verified,
+            icon=":material/verified:",
+            primary=True,
+        ),
+        Transition(
+            "send_back",
+            "退回重改",
+            "Send back",
+            ("rectified",),
+            "returned",
+            REVIEWERS,
+            guard=_verify_guard,
+            comment=True,
+            icon=":material/undo:",
+        ),
+    ),
+    comment_field="comment",
+)
+
+
+class RectificationSpec(RecordSpec):
+    """Rectifications (问题整改): a problem, the unit that puts it right, and by when."""
+
+    slug = "sanitation_rectifications"
+    model = SanitationRectification
+    title_zh, title_en = "问题整改", "Rectifications"
+    fields = (
+        Field("org_unit_id", "org_unit", "责任单位", "Responsible unit", required=True, aliases=("单位",)),
+        Field("inspection_id", "ref", "来源检查", "From inspection", ref="sanitation_inspections"),
+        Field("zone_id", "ref", "区域", "Zone", ref="sanitation_zones"),
+        Field("raised_on", "date", "发现日期", "Found on", required=True),
+        Field("description", "longtext", "问题描述", "Problem", required=True, max_length=2000),
+        Field(
+            "due_date",
+            "date",
+            "整改时限",
+            "Due",
+            help_zh=f"不填则为发现后第 {RECTIFY_WORKDAYS} 个工作日",
+            help_en=f"Blank: the {RECTIFY_WORKDAYS}th working day after it was found",
+        ),
+        Field(
+            "status",
+            "choice",
+            "状态",
+            "Status",
+            readonly=True,
+            choices=tuple(Choice(s.value, s.zh, s.en) for s in RECT_STATES),
+        ),
+        Field("rectified_on", "date", "整改日期", "Rectified on", readonly=True),
+        Field("verified_on", "date", "复查日期", "Verified on", readonly=True),
+        Field("verified_by", "text", "复查人", "Verified by", readonly=True),
+        Field("comment", "longtext", "整改 / 复查说明", "Rectification or review note", readonly=True),
+        Field("photos", "images", "整改照片", "Photos", max=4),
+    )
+    list_display = ("raised_on", "description", "org_unit_id", "zone_id", "due_date", "status", "photos")
+    list_filter = ("status", "org_unit_id", "due_date", "raised_on")
+    search_fields = ("description",)
+    ordering = ("due_date", "id")
+    date_field = "raised_on"
+    permissions: ClassVar[Permissions] = _perms(WRITERS, REVIEWERS, REVIEWERS)
+    workflow = RECT_WORKFLOW
+    stats = Stats(by=("status", "org_unit_id"), measures=(Measure("count"),))
+
+    @classmethod
+    def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        if not raw.get("raised_on") and "raised_on" not in raw:
+            raw["raised_on"] = clock.today()
+        return raw
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        raised, due = values.get("raised_on"), values.get("due_date")
+        if raised and due and due < raised:
+            return [FieldError("due_date", "sanitation.error.due_before_found")]
+        return []
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        inspection = session.get(SanitationInspection, values["inspection_id"]) if values.get("inspection_id") else None
+        if inspection is not None and not _in_subtree(session, inspection.org_unit_id, values.get("org_unit_id")):
+            return [FieldError("org_unit_id", "sanitation.error.unit_not_inspected")]
+        return []
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        if obj.zone_id is None and obj.inspection_id is not None:
+            obj.zone_id = session.get(SanitationInspection, obj.inspection_id).zone_id
+        if obj.due_date is None:
+            obj.due_date = calendars.load_calendar(session).add_workdays(obj.raised_on, RECTIFY_WORKDAYS)
+
+
+def is_overdue(rect: Any, today: dt.date) -> bool:
+    """Still open (or sent back) and past its deadline."""
+    return rect.status in OPEN_STATES and rect.due_date is not None and rect.due_date < today
+
+
+# -- published rankings (公示) ----------------------------------------------------------------------
+
+
+class PublicationSpec(RecordSpec):
+    """Published rankings (排名公示): one period of a campaign, readable by anyone with its
+    link (a random token, never an id). A head publishes; deleting unpublishes at once."""
+
+    slug = "sanitation_publications"
+    model = SanitationPublication
+    title_zh, title_en = "排名公示", "Published rankings"
+    fields = (
+        Field("org_unit_id", "org_unit", "单位", "Unit", readonly=True),
+        Field(
+            "campaign_id", "ref", "卫生活动", "Campaign", ref="sanitation_campaigns", required=True, create_only=True
+        ),
+        Field("period_start", "date", "期间开始", "From", required=True, create_only=True),
+        Field("period_end", "date", "期间结束", "To", required=True, create_only=True),
+        Field("title", "text", "公示标题", "Title", required=True, max_length=200),
+        Field("token", "text", "公示链接码", "Link code", readonly=True),
+        Field("published_by", "text", "发布人", "Published by", readonly=True),
+    )
+    list_display = ("title", "campaign_id", "period_start", "period_end", "published_by")
+    list_filter = ("campaign_id",)
+    search_fields = ("title",)
+    ordering = ("-period_end", "-id")
+    label_fields = ("title",)
+    date_field = "period_end"
+    can_import = False
+    can_export = False  # the links are handed out one by one, not in files
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": HEADS,
+        "edit": HEADS,
+        "delete": HEADS,
+        "revert": HEADS,
+    }
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        start, end = values.get("period_start"), values.get("period_end")
+        if start and end and end < start:
+            return [FieldError("period_end", "sanitation.error.end_before_start")]
+        return []
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        if creating:
+            obj.org_unit_id = session.get(SanitationCampaign, obj.campaign_id).org_unit_id
+            obj.token = secrets.token_urlsafe(18)
+            obj.published_by = actor.display_name or actor.username

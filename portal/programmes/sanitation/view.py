@@ -1,0 +1,549 @@
+"""What the sanitation page shows and does, outside Streamlit: the scoring sheet of an
+inspection and its all-or-nothing save, raising a rectification, the ranking of a
+campaign's zones over a period, the rotating red flag (流动红旗) with its history, and the
+rectification list with its overdue flags. Every read goes through the actor's scope and
+every write through the record engine.
+
+The ranking rule, declared once (``RULE``) and shown on the page:
+- a zone's score for a period is the mean of its inspection totals in that period, in the
+  campaign (inspections not yet scored are left out);
+- zones of the campaign's unit subtree that were not inspected in the period are listed
+  last, unranked, and never hold the flag;
+- equal means (to 0.01 point) share a rank (1, 1, 3: competition ranking);
+- the red flag of a period goes to the zone ranked first; when several share first place
+  they share the flag, and the page says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import (
+    OrgUnit,
+    SanitationCampaign,
+    SanitationChecklistItem,
+    SanitationInspection,
+    SanitationItemScore,
+    SanitationPublication,
+    SanitationRectification,
+    SanitationZone,
+)
+from portal import i18n, periods
+from portal.errors import FieldError, ValidationError
+from portal.org.scope import SYSTEM, Actor
+from portal.programmes.sanitation import specs as sp
+from portal.records import service as records
+from portal.records.grid import Cell, Pivot, RowChange, Saved
+
+SHEET = Pivot(row="item_id", column="column", value="score", blank_deletes=False)
+SCORE_COLUMN = "score"
+PRECISION = 2  # means equal to 0.01 point are a tie
+
+
+# -- the scoring sheet -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetItem:
+    id: int
+    seq: int
+    criterion: str
+    category: str
+    max_points: float
+    step: float
+
+
+@dataclass(frozen=True)
+class Sheet:
+    inspection: SanitationInspection
+    zone: str
+    items: list[SheetItem]
+    cells: dict[tuple[int, str], Cell]
+
+    @property
+    def max_total(self) -> float:
+        return sum(i.max_points for i in self.items)
+
+
+def sheet(session: Session, actor: Actor, inspection_id: int) -> Sheet:
+    """An inspection's checklist items and the scores given so far (in the actor's scope)."""
+    inspection: SanitationInspection = records.get(session, actor, sp.InspectionSpec, inspection_id)
+    items = sheet_items(session, inspection.checklist_id)
+    scores = session.scalars(
+        select(SanitationItemScore).where(
+            SanitationItemScore.inspection_id == inspection.id, SanitationItemScore.deleted_at.is_(None)
+        )
+    )
+    cells = {(s.item_id, SCORE_COLUMN): Cell(s.id, s.version, s.score) for s in scores}
+    zone = session.get_one(SanitationZone, inspection.zone_id)
+    return Sheet(inspection, zone.name, items, cells)
+
+
+def sheet_items(session: Session, checklist_id: int) -> list[SheetItem]:
+    """A checklist's live items in order (checklists are shared by every unit)."""
+    return [
+        SheetItem(i.id, i.seq, i.criterion, i.category or "", float(i.max_points), float(i.step or 1))
+        for i in session.scalars(
+            select(SanitationChecklistItem)
+            .where(SanitationChecklistItem.checklist_id == checklist_id, SanitationChecklistItem.deleted_at.is_(None))
+            .order_by(SanitationChecklistItem.seq, SanitationChecklistItem.id)
+        )
+    ]
+
+
+def score_sheet(
+    session: Session,
+    actor: Actor,
+    inspection_id: int,
+    edits: Mapping[Any, Any],
+    notes: Mapping[int, str | None] | None = None,
+) -> Saved:
+    """Save a scoring sheet: ``edits`` maps (item id, "score") — or an item id — to its
+    points. Every row goes through the engine as the inspection's child rows, in one
+    transaction: a score above its item's maximum refuses the whole sheet, naming the item,
+    and nothing is saved. The inspection's total follows (audited)."""
+    current = sheet(session, actor, inspection_id)
+    labels = {i.id: i.criterion for i in current.items}
+    wanted: dict[int, Any] = {}
+    for key, value in edits.items():
+        item_id = key[0] if isinstance(key, tuple) else key
+        wanted[int(item_id)] = value
+    changes: list[RowChange] = []
+    for item_id in sorted(set(wanted) | set(notes or {}), key=lambda i: list(labels).index(i) if i in labels else i):
+        if item_id not in labels:
+            raise ValidationError([FieldError("item_id", "sanitation.error.item_not_on_checklist", {"item": item_id})])
+        cell = current.cells.get((item_id, SCORE_COLUMN))
+        values: dict[str, Any] = {}
+        if item_id in wanted:
+            values["score"] = wanted[item_id]
+        if notes and item_id in notes:
+            values["note"] = notes[item_id]
+        if cell is None:
+            if values.get("score") is None:
+                continue
+            changes.append(RowChange(values={"item_id": item_id, **values}, label=labels[item_id]))
+        else:
+            changes.append(RowChange(cell.id, cell.version, values, label=labels[item_id]))
+    if not changes:
+        return Saved()
+    saved = Saved()
+    batch: set[int] = session.info.setdefault(sp.BATCH, set())
+    batch.add(inspection_id)
+    try:
+        records.save(session, actor, sp.InspectionSpec, inspection_id, {}, children={sp.ItemScoreSpec.slug: changes})
+    finally:
+        batch.discard(inspection_id)
+    for change in changes:
+        if change.id is None:
+            saved.created += 1
+        else:
+            saved.updated += 1
+    sp.rescore(session, actor, inspection_id)
+    return saved
+
+
+def full_marks(current: Sheet) -> dict[tuple[int, str], float]:
+    """Every item at its maximum: where an inspector starts, then deducts."""
+    return {(i.id, SCORE_COLUMN): i.max_points for i in current.items}
+
+
+def live_total(current: Sheet, values: Mapping[tuple[Any, Any], Any]) -> float:
+    return round(sum(float(values.get((i.id, SCORE_COLUMN)) or 0) for i in current.items), PRECISION)
+
+
+def start_inspection(session: Session, actor: Actor, values: Mapping[str, Any]) -> SanitationInspection:
+    inspection: SanitationInspection = records.create(session, actor, sp.InspectionSpec, dict(values))
+    return inspection
+
+
+def raise_rectification(
+    session: Session, actor: Actor, inspection_id: int, description: str, due: dt.date | None = None
+) -> SanitationRectification:
+    """A problem found by an inspection, for the inspected zone's unit to put right; the
+    deadline defaults to 5 working days on the office's calendar."""
+    inspection: SanitationInspection = records.get(session, actor, sp.InspectionSpec, inspection_id)
+    rect: SanitationRectification = records.create(
+        session,
+        actor,
+        sp.RectificationSpec,
+        {
+            "org_unit_id": inspection.org_unit_id,
+            "inspection_id": inspection.id,
+            "zone_id": inspection.zone_id,
+            "raised_on": inspection.inspection_date,
+            "description": description,
+            "due_date": due,
+        },
+    )
+    return rect
+
+
+# -- campaigns, rankings and the red flag ------------------------------------------------------
+
+
+def campaigns(session: Session, actor: Actor) -> list[SanitationCampaign]:
+    return list(
+        session.scalars(
+            records.scoped(sp.CampaignSpec, actor, session=session).order_by(
+                SanitationCampaign.start_date.desc(), SanitationCampaign.id
+            )
+        )
+    )
+
+
+def zones_of(session: Session, actor: Actor, campaign: SanitationCampaign) -> list[SanitationZone]:
+    """The zones a campaign ranks: the active zones of its unit's subtree the actor may see."""
+    top = session.get_one(OrgUnit, campaign.org_unit_id)
+    stmt = (
+        records.scoped(sp.ZoneSpec, actor, session=session)
+        .join(OrgUnit, OrgUnit.id == SanitationZone.org_unit_id)
+        .where(OrgUnit.path.startswith(top.path, autoescape=True), SanitationZone.active.is_(True))
+        .order_by(OrgUnit.path, SanitationZone.name, SanitationZone.id)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class RankRow:
+    zone_id: int
+    zone: str
+    unit_id: int
+    inspections: int
+    mean: float | None
+    rank: int | None
+    tied: bool
+    flag: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    campaign_id: int
+    start: dt.date
+    end: dt.date
+    rows: list[RankRow]
+
+    @property
+    def holders(self) -> list[RankRow]:
+        return [r for r in self.rows if r.flag]
+
+    @property
+    def shared_flag(self) -> bool:
+        return len(self.holders) > 1
+
+
+def ranking(session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date) -> Ranking:
+    """The campaign's zones ranked over [start, end] by the declared rule (module docstring)."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    zones = zones_of(session, actor, campaign)
+    ids = [z.id for z in zones]
+    stats: dict[int, tuple[int, float]] = {}
+    if ids:
+        rows = session.execute(
+            select(SanitationInspection.zone_id, func.count(), func.avg(SanitationInspection.score))
+            .where(
+                SanitationInspection.campaign_id == campaign.id,
+                SanitationInspection.zone_id.in_(ids),
+                SanitationInspection.deleted_at.is_(None),
+                SanitationInspection.score.is_not(None),
+                SanitationInspection.inspection_date >= start,
+                SanitationInspection.inspection_date <= end,
+            )
+            .group_by(SanitationInspection.zone_id)
+        )
+        stats = {zid: (int(n), round(float(mean), PRECISION)) for zid, n, mean in rows}
+    means = sorted((m for _, m in stats.values()), reverse=True)
+    counts: dict[float, int] = {}
+    for m in means:
+        counts[m] = counts.get(m, 0) + 1
+    top = means[0] if means else None
+    out = []
+    for z in zones:
+        n, mean = stats.get(z.id, (0, None))
+        rank = None if mean is None else 1 + sum(1 for m in means if m > mean)
+        out.append(
+            RankRow(
+                z.id,
+                z.name,
+                z.org_unit_id,
+                n,
+                mean,
+                rank,
+                mean is not None and counts[mean] > 1,
+                mean is not None and mean == top,
+            )
+        )
+    out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.zone))
+    return Ranking(campaign.id, start, end, out)
+
+
+def weeks(campaign: SanitationCampaign, today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The campaign's weeks (Monday to Sunday, clipped to the campaign) up to today."""
+    last = min(campaign.end_date, today)
+    out: list[tuple[dt.date, dt.date]] = []
+    monday = campaign.start_date - dt.timedelta(days=campaign.start_date.weekday())
+    while monday <= last:
+        out.append((max(monday, campaign.start_date), min(monday + dt.timedelta(days=6), campaign.end_date)))
+        monday += dt.timedelta(days=7)
+    return out
+
+
+def months(campaign: SanitationCampaign, today: dt.date) -> list[str]:
+    out: list[str] = []
+    day = campaign.start_date.replace(day=1)
+    while day <= min(campaign.end_date, today):
+        out.append(periods.containing(day, "month"))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+@dataclass(frozen=True)
+class FlagWeek:
+    start: dt.date
+    end: dt.date
+    holders: list[str]
+    mean: float | None
+    shared: bool
+
+
+def flag_history(session: Session, actor: Actor, campaign_id: int, today: dt.date) -> list[FlagWeek]:
+    """Who held the red flag each week of the campaign (latest first)."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    out = []
+    for start, end in weeks(campaign, today):
+        result = ranking(session, actor, campaign.id, start, end)
+        holders = result.holders
+        out.append(
+            FlagWeek(start, end, [h.zone for h in holders], holders[0].mean if holders else None, len(holders) > 1)
+        )
+    return list(reversed(out))
+
+
+def unit_names(session: Session, ids: set[int], lang: str) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(OrgUnit.id, OrgUnit.name_zh, OrgUnit.name_en).where(OrgUnit.id.in_(ids)))
+    return {uid: i18n.label(lang, zh, en) for uid, zh, en in rows}
+
+
+# -- rectifications ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RectRow:
+    record: SanitationRectification
+    zone: str
+    unit: str
+    overdue: bool
+    days_left: int
+
+
+def rectifications(
+    session: Session, actor: Actor, today: dt.date, lang: str, states: tuple[str, ...] | None = None
+) -> list[RectRow]:
+    """The rectifications the actor may see, the open and overdue ones first."""
+    stmt = records.scoped(sp.RectificationSpec, actor, session=session)
+    if states:
+        stmt = stmt.where(SanitationRectification.status.in_(states))
+    rows = list(session.scalars(stmt.order_by(SanitationRectification.due_date, SanitationRectification.id)))
+    zone_ids = {r.zone_id for r in rows if r.zone_id}
+    zones = (
+        dict(
+            session.execute(select(SanitationZone.id, SanitationZone.name).where(SanitationZone.id.in_(zone_ids))).all()
+        )
+        if zone_ids
+        else {}
+    )
+    names = unit_names(session, {r.org_unit_id for r in rows}, lang)
+    out = [
+        RectRow(
+            r,
+            zones.get(r.zone_id, ""),
+            names.get(r.org_unit_id, ""),
+            sp.is_overdue(r, today),
+            (r.due_date - today).days,
+        )
+        for r in rows
+    ]
+    out.sort(key=lambda x: (x.record.status not in sp.OPEN_STATES, not x.overdue, x.record.due_date))
+    return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    inspections: int
+    planned: int | None
+    mean: float | None
+    rect_total: int
+    rect_verified: int
+    rect_open: int
+    rect_overdue: int
+
+    @property
+    def closure_rate(self) -> float | None:
+        return self.rect_verified * 100 / self.rect_total if self.rect_total else None
+
+
+def summary(session: Session, actor: Actor, campaign_id: int, today: dt.date) -> Summary:
+    """A campaign's figures: inspections done against planned, the mean score, and its
+    rectifications (closed = verified; overdue = open past the deadline)."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    base = records.scoped(sp.InspectionSpec, actor, session=session).where(
+        SanitationInspection.campaign_id == campaign.id
+    )
+    n, mean = session.execute(
+        base.with_only_columns(func.count(), func.avg(SanitationInspection.score)).order_by(None)
+    ).one()
+    rects = session.scalars(
+        records.scoped(sp.RectificationSpec, actor, session=session).where(
+            SanitationRectification.inspection_id.in_(base.with_only_columns(SanitationInspection.id).order_by(None))
+        )
+    ).all()
+    return Summary(
+        int(n or 0),
+        campaign.planned_inspections,
+        None if mean is None else round(float(mean), 1),
+        len(rects),
+        sum(r.status == "verified" for r in rects),
+        sum(r.status in sp.OPEN_STATES for r in rects),
+        sum(sp.is_overdue(r, today) for r in rects),
+    )
+
+
+@dataclass(frozen=True)
+class WeekFigure:
+    start: dt.date
+    label: str
+    inspections: int
+    mean: float | None
+
+
+def week_figures(session: Session, actor: Actor, campaign_id: int, today: dt.date) -> list[WeekFigure]:
+    """Inspections done and their mean score per week of the campaign, up to today."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    base = records.scoped(sp.InspectionSpec, actor, session=session).where(
+        SanitationInspection.campaign_id == campaign.id, SanitationInspection.score.is_not(None)
+    )
+    rows = session.execute(
+        base.with_only_columns(SanitationInspection.inspection_date, func.count(), func.avg(SanitationInspection.score))
+        .group_by(SanitationInspection.inspection_date)
+        .order_by(None)
+    ).all()
+    out = []
+    for start, end in weeks(campaign, today):
+        days = [(n, mean) for day, n, mean in rows if start <= _day(day) <= end]
+        count = sum(int(n) for n, _ in days)
+        total = sum(float(mean) * int(n) for n, mean in days)
+        out.append(WeekFigure(start, start.strftime("%m-%d"), count, round(total / count, 1) if count else None))
+    return out
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class InspectionRow:
+    id: int
+    label: str
+
+
+def inspections_of(session: Session, actor: Actor, campaign_id: int, limit: int = 100) -> list[InspectionRow]:
+    """A campaign's latest inspections the actor may see, labelled date · zone · score."""
+    stmt = (
+        records.scoped(sp.InspectionSpec, actor, session=session)
+        .where(SanitationInspection.campaign_id == campaign_id)
+        .order_by(SanitationInspection.inspection_date.desc(), SanitationInspection.id.desc())
+        .limit(limit)
+    )
+    found = list(session.scalars(stmt))
+    zones = dict(
+        session.execute(
+            select(SanitationZone.id, SanitationZone.name).where(SanitationZone.id.in_({i.zone_id for i in found}))
+        ).all()
+    )
+    out = []
+    for i in found:
+        score = "—" if i.score is None else f"{i.score:g}"
+        out.append(InspectionRow(i.id, f"{i.inspection_date.isoformat()} · {zones.get(i.zone_id, '')} · {score}"))
+    return out
+
+
+# -- the public results page (公示) ----------------------------------------------------------------
+
+
+def publish(
+    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, title: str
+) -> SanitationPublication:
+    """A head makes one period's ranking public; the link carries a random token."""
+    found: SanitationPublication = records.create(
+        session,
+        actor,
+        sp.PublicationSpec,
+        {"campaign_id": campaign_id, "period_start": start, "period_end": end, "title": title},
+    )
+    return found
+
+
+def unpublish(session: Session, actor: Actor, publication_id: int) -> None:
+    records.delete(session, actor, sp.PublicationSpec, publication_id)
+
+
+def publications(session: Session, actor: Actor, campaign_id: int) -> list[SanitationPublication]:
+    return list(
+        session.scalars(
+            records.scoped(sp.PublicationSpec, actor, session=session)
+            .where(SanitationPublication.campaign_id == campaign_id)
+            .order_by(SanitationPublication.period_end.desc(), SanitationPublication.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    rank: int | None
+    tied: bool
+    zone: str
+    unit: str
+    mean: float | None
+    flag: bool
+
+
+@dataclass(frozen=True)
+class PublicRanking:
+    title: str
+    start: dt.date
+    end: dt.date
+    rows: list[PublicRow]
+
+    @property
+    def holders(self) -> list[str]:
+        return [r.zone for r in self.rows if r.flag]
+
+
+def public_ranking(session: Session, token: str | None, lang: str) -> PublicRanking | None:
+    """What the public page shows for a link: the published period's zones, units, scores,
+    ranks and flags, and nothing else (no inspector, note, photo, id or other period).
+    None for a token that is unknown, malformed or unpublished: all read alike."""
+    text = (token or "").strip()
+    if not 16 <= len(text) <= 64:
+        return None
+    found = session.scalar(
+        select(SanitationPublication).where(
+            SanitationPublication.token == text, SanitationPublication.deleted_at.is_(None)
+        )
+    )
+    if found is None:
+        return None
+    campaign = session.get(SanitationCampaign, found.campaign_id)
+    if campaign is None or campaign.deleted_at is not None:
+        return None
+    result = ranking(session, SYSTEM, campaign.id, found.period_start, found.period_end)
+    units = unit_names(session, {r.unit_id for r in result.rows}, lang)
+    rows = [PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag) for r in result.rows]
+    return PublicRanking(found.title, found.period_start, found.period_end, rows)

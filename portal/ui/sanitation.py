@@ -1,0 +1,469 @@
+"""Sanitation (爱国卫生): a campaign's figures; an inspection scored on the engine's grid
+(one row per checklist item, saved all or nothing), its photos and the rectifications it
+orders; the ranking of the campaign's zones with the red flag and its history; the
+rectifications with their workflow steps; charts; and the generic record screens.
+
+Everything shown comes from portal.programmes.sanitation.view and every write goes
+through the record engine there; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from db.models import SanitationCampaign
+from portal import clock, formatting, i18n
+from portal.org.scope import Actor
+from portal.programmes.sanitation import charts as sc
+from portal.programmes.sanitation import specs as sp
+from portal.programmes.sanitation import view as sv
+from portal.records.display import md_escape
+from portal.records.grid import Saved
+from portal.ui import photos, sanitation_public
+from portal.ui import workflow as workflow_ui
+from portal.ui.db import unit_of_work
+from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
+from portal.ui.i18n import lang, t
+from portal.ui.messages import attempt, flash
+from portal.ui.records import render_records
+from portal.ui.shell import require_page, selected_period, selected_unit_id
+
+KEY = "sanitation"
+PUBLIC_PATH = "sanitation_results"  # the public page's url_path: its file's name, so a fresh server finds it too
+RECT_SHOWN = 40
+RECORD_SPECS = (
+    sp.InspectionSpec,
+    sp.RectificationSpec,
+    sp.CampaignSpec,
+    sp.ZoneSpec,
+    sp.ChecklistSpec,
+    sp.ChecklistItemSpec,
+    sp.ItemScoreSpec,
+)
+
+
+def k(purpose: str, name: str) -> str:
+    return f"{KEY}.{purpose}.{name}"
+
+
+def render() -> None:
+    actor = require_page("sanitation")
+    st.title(t("nav.sanitation"))
+    st.caption(t("sanitation.intro"))
+    today = clock.today()
+    with unit_of_work() as session:
+        campaigns = [(c.id, c.name, c.start_date, c.end_date) for c in sv.campaigns(session, actor)]
+    views: list[tuple[str, Callable[[], None]]] = []
+    campaign_id: int | None = None
+    if campaigns:
+        names = {cid: f"{name}（{start:%m-%d}—{end:%m-%d}）" for cid, name, start, end in campaigns}
+        campaign_id = st.selectbox(
+            t("sanitation.campaign"), list(names), key=k("pick", "campaign"), format_func=lambda c: names[c]
+        )
+    else:
+        st.info(t("sanitation.no_campaign"))
+    if campaign_id is not None:
+        chosen = campaign_id
+        _summary(actor, chosen, today)
+        views += [
+            (t("sanitation.tab.score"), lambda: score_view(actor, chosen, today)),
+            (t("sanitation.tab.ranking"), lambda: ranking_view(actor, chosen, today)),
+        ]
+    views.append((t("sanitation.tab.rect"), lambda: rect_view(actor, today)))
+    if campaign_id is not None:
+        chosen_for_charts = campaign_id
+        views.append((t("sanitation.tab.charts"), lambda: charts_view(actor, chosen_for_charts, today)))
+    views.append((t("sanitation.tab.records"), lambda: records_view(actor)))
+    tabs = st.tabs([label for label, _ in views], key=k("tabs", "view"))
+    for tab, (_, draw) in zip(tabs, views):
+        with tab:
+            draw()
+
+
+def _summary(actor: Actor, campaign_id: int, today: dt.date) -> None:
+    with unit_of_work() as session:
+        figures = attempt(lambda: sv.summary(session, actor, campaign_id, today))
+    if figures is None:
+        return
+    row = st.container(horizontal=True)  # wraps two by two on a phone
+    row.metric(
+        t("sanitation.summary.inspections"),
+        figures.inspections,
+        help=t("sanitation.summary.planned", n=figures.planned) if figures.planned else None,
+    )
+    row.metric(t("sanitation.summary.mean"), formatting.number(figures.mean))
+    row.metric(
+        t("sanitation.summary.closure"),
+        formatting.pct(figures.closure_rate),
+        help=t("sanitation.summary.closure_help", verified=figures.rect_verified, total=figures.rect_total),
+    )
+    row.metric(t("sanitation.summary.overdue"), figures.rect_overdue)
+
+
+# -- scoring ---------------------------------------------------------------------------------------
+
+
+def score_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
+    writer = sp.InspectionSpec.allows(actor.role, "create")
+    with unit_of_work() as session:
+        campaign = session.get_one(SanitationCampaign, campaign_id)
+        zones = [(z.id, z.name) for z in sv.zones_of(session, actor, campaign)]
+        inspections = sv.inspections_of(session, actor, campaign_id)
+        bounds = (campaign.start_date, campaign.end_date)
+    if writer:
+        _new_inspection(actor, campaign_id, zones, bounds, today)
+    if not inspections:
+        st.info(t("sanitation.pick.none"))
+        return
+    labels = {i.id: i.label for i in inspections}
+    default = st.session_state.get(k("pick", "new"))
+    ids = list(labels)
+    index = ids.index(default) if default in ids else 0
+    inspection_id = st.selectbox(
+        t("sanitation.pick.title"), ids, index=index, key=k("pick", "inspection"), format_func=lambda i: labels[i]
+    )
+    if inspection_id is not None:
+        sheet_view(actor, inspection_id, writer)
+
+
+def _new_inspection(
+    actor: Actor, campaign_id: int, zones: list[tuple[int, str]], bounds: tuple[dt.date, dt.date], today: dt.date
+) -> None:
+    with st.expander(t("sanitation.new.title"), icon=":material/add_task:"):
+        if not zones:
+            st.info(t("sanitation.new.no_zone"))
+            return
+        names = dict(zones)
+        zone = st.selectbox(t("sanitation.new.zone"), list(names), key=k("new", "zone"), format_func=lambda z: names[z])
+        day = st.date_input(
+            t("sanitation.new.date"),
+            value=min(max(today, bounds[0]), bounds[1]),
+            min_value=bounds[0],
+            max_value=bounds[1],
+            key=k("new", "date"),
+        )
+        choices = {c.value: c.label(lang()) for c in sp.INSPECTION_TYPES}
+        kind = st.segmented_control(
+            t("sanitation.new.type"),
+            list(choices),
+            default="weekly",
+            key=k("new", "type"),
+            format_func=lambda c: choices.get(c, str(c)),
+        )
+        if not st.button(
+            t("sanitation.new.start"), key=k("new", "start"), type="primary", icon=":material/fact_check:"
+        ):
+            return
+        errors: dict[str, list[str]] = {}
+
+        def run() -> int:
+            with unit_of_work() as session:
+                obj = sv.start_inspection(
+                    session,
+                    actor,
+                    {"campaign_id": campaign_id, "zone_id": zone, "inspection_date": day, "inspection_type": kind},
+                )
+                new_id: int = obj.id
+                return new_id
+
+        created = attempt(run, errors)
+        if created is not None:
+            st.session_state[k("pick", "new")] = created
+            st.session_state.pop(k("pick", "inspection"), None)
+            flash(t("sanitation.new.created", zone=names.get(zone or 0, "")))
+            st.rerun()
+        _show_errors(errors)
+
+
+def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
+    with unit_of_work() as session:
+        sheet = attempt(lambda: sv.sheet(session, actor, inspection_id))
+    if sheet is None:
+        return
+    inspection = sheet.inspection
+    st.subheader(
+        t("sanitation.sheet.title", zone=md_escape(sheet.zone), date=formatting.date(inspection.inspection_date))
+    )
+    if not sheet.items:
+        st.info(t("sanitation.sheet.no_items"))
+        return
+    key = k("sheet", str(inspection_id))
+    grid = PivotGrid(
+        key=key,
+        spec=sp.ItemScoreSpec,
+        pivot=sv.SHEET,
+        rows=[
+            GridRow(
+                i.id,
+                f"{i.seq}. {i.criterion}",
+                {"max": t("sanitation.sheet.item", criterion=i.category, max=formatting.number(i.max_points))},
+            )
+            for i in sheet.items
+        ],
+        columns=[(sv.SCORE_COLUMN, t("sanitation.chart.score"))],
+        cells=sheet.cells,
+        shared={},
+        editable=writer,
+        layout="list",
+        save=lambda session, who, edits: _save_sheet(session, who, inspection_id, edits),
+    )
+    total_slot = st.empty()
+    if (
+        writer
+        and not sheet.cells
+        and st.button(t("sanitation.sheet.fill"), key=f"{key}.full", icon=":material/done_all:")
+    ):
+        edits = st.session_state.setdefault(f"{key}.edits", {})
+        for cell, value in sv.full_marks(sheet).items():
+            edits[cell] = value
+            st.session_state[f"{key}.cell.{cell[0]}.{cell[1]}"] = value
+        st.rerun()
+    if not writer:
+        st.caption(t("sanitation.sheet.readonly"))
+    pivot_editor(grid)
+    total_slot.info(
+        t(
+            "sanitation.sheet.total",
+            total=formatting.number(sv.live_total(sheet, current(grid))),
+            max=formatting.number(sheet.max_total),
+        ),
+        icon=":material/scoreboard:",
+    )
+    st.markdown(f"**{t('sanitation.photos')}**")
+    field = sp.InspectionSpec.field("photos")
+    photos.gallery(sp.InspectionSpec, actor, inspection_id, field, key=f"{key}.gallery", removable=writer)
+    if writer:
+        photos.photo_input(sp.InspectionSpec, actor, inspection_id, field, key=f"{key}.photos")
+    if sp.RectificationSpec.allows(actor.role, "create"):
+        _raise_rect(actor, inspection_id, key)
+
+
+def _save_sheet(session: Any, actor: Actor, inspection_id: int, edits: dict[Any, Any]) -> Saved:
+    return sv.score_sheet(session, actor, inspection_id, edits)
+
+
+def _raise_rect(actor: Actor, inspection_id: int, key: str) -> None:
+    with st.expander(t("sanitation.rect.raise"), icon=":material/report:"):
+        text = st.text_area(t("sanitation.rect.description"), key=f"{key}.rect.text", max_chars=2000)
+        due = st.date_input(t("sanitation.rect.due"), value=None, key=f"{key}.rect.due")
+        if not st.button(t("sanitation.rect.add"), key=f"{key}.rect.add", icon=":material/assignment_late:"):
+            return
+        errors: dict[str, list[str]] = {}
+
+        def run() -> dt.date:
+            with unit_of_work() as session:
+                rect = sv.raise_rectification(session, actor, inspection_id, text, due)
+                due_date: dt.date = rect.due_date
+                return due_date
+
+        made = attempt(run, errors)
+        if made is not None:
+            st.session_state.pop(f"{key}.rect.text", None)
+            flash(t("sanitation.rect.added", due=formatting.date(made)))
+            st.rerun()
+        _show_errors(errors)
+
+
+def _show_errors(errors: dict[str, list[str]]) -> None:
+    for messages in errors.values():
+        st.error(" ".join(messages))
+
+
+# -- ranking ---------------------------------------------------------------------------------------
+
+
+def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
+    with unit_of_work() as session:
+        campaign = session.get_one(SanitationCampaign, campaign_id)
+        weeks = sv.weeks(campaign, today)
+        start, end, target = campaign.start_date, campaign.end_date, campaign.target_score
+        campaign_name = campaign.name
+    options: dict[str, tuple[dt.date, dt.date]] = {"whole": (start, end)}
+    for w_start, w_end in reversed(weeks):
+        options[w_start.isoformat()] = (w_start, w_end)
+    labels = {
+        key: t("sanitation.rank.whole")
+        if key == "whole"
+        else t("sanitation.rank.week", start=formatting.date(span[0]), end=formatting.date(span[1]))
+        for key, span in options.items()
+    }
+    chosen = st.selectbox(
+        t("sanitation.rank.period"), list(options), key=k("rank", "period"), format_func=lambda x: labels[x]
+    )
+    span = options[chosen or "whole"]
+    with unit_of_work() as session:
+        result = attempt(lambda: sv.ranking(session, actor, campaign_id, span[0], span[1]))
+        if result is None:
+            return
+        units = sv.unit_names(session, {r.unit_id for r in result.rows}, lang())
+        history = sv.flag_history(session, actor, campaign_id, today)
+    holders = result.holders
+    if holders:
+        zones = i18n.join((h.zone for h in holders), lang())
+        mean = formatting.number(holders[0].mean or 0)
+        message = "sanitation.rank.flag_shared" if result.shared_flag else "sanitation.rank.flag"
+        st.success(md_escape(t(message, zones=zones, mean=mean)), icon=":material/flag:")
+    else:
+        st.info(t("sanitation.rank.no_flag"))
+    st.caption(t("sanitation.rank.rule"))
+    table = pd.DataFrame(
+        {
+            t("sanitation.rank.col.rank"): [
+                t("sanitation.rank.unranked")
+                if r.rank is None
+                else f"{r.rank}{t('sanitation.rank.tied') if r.tied else ''}"
+                for r in result.rows
+            ],
+            t("sanitation.rank.col.zone"): [r.zone for r in result.rows],
+            t("sanitation.rank.col.unit"): [units.get(r.unit_id, "") for r in result.rows],
+            t("sanitation.rank.col.count"): [r.inspections for r in result.rows],
+            t("sanitation.rank.col.mean"): [None if r.mean is None else r.mean for r in result.rows],
+            t("sanitation.rank.col.flag"): ["★" if r.flag else "" for r in result.rows],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key=k("table", "ranking"))
+    if any(r.mean is not None for r in result.rows):
+        st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
+    if sp.PublicationSpec.allows(actor.role, "create"):
+        _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
+    st.subheader(t("sanitation.rank.history"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("sanitation.rank.col.week"): [
+                    t("sanitation.rank.week", start=formatting.date(h.start), end=formatting.date(h.end))
+                    for h in history
+                ],
+                t("sanitation.rank.col.holders"): [
+                    (i18n.join(h.holders, lang()) + (t("sanitation.rank.tied") if h.shared else ""))
+                    if h.holders
+                    else t("sanitation.rank.none")
+                    for h in history
+                ],
+                t("sanitation.rank.col.mean"): [h.mean for h in history],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key=k("table", "history"),
+    )
+
+
+def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str) -> None:
+    """A head publishes the period shown (公示) and may withdraw what was published."""
+    with st.expander(t("sanitation.publish.title"), icon=":material/campaign:"):
+        key = k("publish", f"{campaign_id}.{span[0].isoformat()}.{span[1].isoformat()}")
+        title = st.text_input(
+            t("sanitation.publish.heading"),
+            value=t("sanitation.publish.default", campaign=name, period=label),
+            key=f"{key}.title",
+            max_chars=200,
+        )
+        if st.button(t("sanitation.publish.button"), key=f"{key}.go", type="primary", icon=":material/publish:"):
+            errors: dict[str, list[str]] = {}
+
+            def run() -> str:
+                with unit_of_work() as session:
+                    token: str = sv.publish(session, actor, campaign_id, span[0], span[1], title).token
+                    return token
+
+            if attempt(run, errors) is not None:
+                flash(t("sanitation.publish.done"))
+                st.rerun()
+            _show_errors(errors)
+        with unit_of_work() as session:
+            published = [(p.id, p.title, p.token) for p in sv.publications(session, actor, campaign_id)]
+        if published:
+            st.markdown(f"**{t('sanitation.publish.list')}**")
+        for pid, heading, token in published:
+            st.markdown(md_escape(heading))
+            st.caption(t("sanitation.publish.link"))
+            st.code(f"/{PUBLIC_PATH}?{sanitation_public.LINK_PARAM}={token}", language=None)
+            if st.button(
+                t("sanitation.publish.withdraw"), key=k("publish", f"withdraw.{pid}"), icon=":material/unpublished:"
+            ):
+
+                def withdraw(publication: int = pid) -> bool:
+                    with unit_of_work() as session:
+                        sv.unpublish(session, actor, publication)
+                    return True
+
+                if attempt(withdraw):
+                    flash(t("sanitation.publish.withdrawn"))
+                    st.rerun()
+
+
+# -- rectifications ----------------------------------------------------------------------------------
+
+
+def rect_view(actor: Actor, today: dt.date) -> None:
+    show_closed = st.toggle(t("sanitation.rect.show_closed"), key=k("rect", "closed"))
+    states = None if show_closed else ("open", "rectified", "returned")
+    with unit_of_work() as session:
+        rows = attempt(lambda: sv.rectifications(session, actor, today, lang(), states))
+    if not rows:
+        st.info(t("sanitation.rect.empty"))
+        return
+    writer = sp.RectificationSpec.allows(actor.role, "create")
+    field = sp.RectificationSpec.field("photos")
+    for row in rows[:RECT_SHOWN]:
+        rect = row.record
+        with st.container(border=True, key=k("rect", f"card.{rect.id}")):
+            head = st.container(horizontal=True, vertical_alignment="center")
+            with head:
+                workflow_ui.state_badge(sp.RectificationSpec, rect.status)
+                if row.overdue:
+                    st.badge(t("sanitation.rect.overdue", days=-row.days_left), color="red", icon=":material/alarm:")
+                elif rect.status in sp.OPEN_STATES:
+                    st.badge(t("sanitation.rect.left", days=row.days_left), color="orange")
+            st.markdown(f"**{md_escape(rect.description)}**")
+            place = " · ".join(x for x in (row.unit, row.zone) if x)
+            due = t("sanitation.rect.due_label", due=formatting.date(rect.due_date))
+            st.caption(f"{md_escape(place)} · {due}")
+            if rect.comment:
+                st.caption(md_escape(rect.comment))
+            photos.gallery(
+                sp.RectificationSpec,
+                actor,
+                rect.id,
+                field,
+                key=k("rect", f"gallery.{rect.id}"),
+                removable=writer and rect.status != "verified",
+            )
+            if writer and rect.status in sp.OPEN_STATES:
+                with st.expander(t("sanitation.rect.evidence"), icon=":material/add_a_photo:"):
+                    photos.photo_input(sp.RectificationSpec, actor, rect.id, field, key=k("rect", f"photo.{rect.id}"))
+            workflow_ui.actions(sp.RectificationSpec, actor, rect, key=k("rect", f"flow.{rect.id}"))
+
+
+# -- charts and records --------------------------------------------------------------------------------
+
+
+def charts_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
+    with unit_of_work() as session:
+        campaign = session.get_one(SanitationCampaign, campaign_id)
+        result = attempt(lambda: sv.ranking(session, actor, campaign_id, campaign.start_date, campaign.end_date))
+        weeks = sv.week_figures(session, actor, campaign_id, today)
+        target = campaign.target_score
+    if result is not None and any(r.mean is not None for r in result.rows):
+        st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
+    if weeks:
+        st.altair_chart(sc.progress_chart(weeks, lang()), width="stretch")
+
+
+def records_view(actor: Actor) -> None:
+    specs = {s.slug: s for s in RECORD_SPECS if s.allows(actor.role, "view")}
+    slug = st.segmented_control(
+        t("sanitation.records.pick"),
+        list(specs),
+        default=sp.InspectionSpec.slug,
+        key=k("records", "type"),
+        format_func=lambda s: specs[s].title(lang()),
+    )
+    spec = specs[slug or sp.InspectionSpec.slug]
+    render_records(spec, actor, key=k("records", spec.slug), unit_id=selected_unit_id(), period=selected_period())

@@ -1,0 +1,192 @@
+"""A sanitation inspection as people do it, in headless Chromium against a real
+`streamlit run`: township staff on a phone-size screen start an inspection, give full
+marks and save the sheet, then order a rectification; the county head publishes the
+campaign's ranking; an anonymous visitor opens the public link and sees that ranking and
+nothing else, while the portal's own page still asks for a sign-in.
+
+Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from db.engine import make_engine, transaction
+from db.models import SanitationInspection, SanitationPublication, SanitationRectification
+from portal import clock, i18n
+from portal.config import COOKIE_NAME
+from portal.org.scope import SYSTEM
+from portal.programmes.sanitation import specs as sp
+from portal.records import service as records
+from portal.records.grid import RowChange
+from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.conftest import make_tree, make_user
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "demo12345"
+WAIT_MS = 20_000
+TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
+MAIN = '[data-testid="stMain"]'
+PHONE = {"width": 390, "height": 844}
+CAMPAIGN = "东关镇爱国卫生月"
+ZONE = "东关农贸市场"
+
+
+def text(key: str, **params: object) -> str:
+    return TEXTS[key].format(**params) if params else TEXTS[key]
+
+
+def _seed(engine) -> None:
+    ids = make_tree(engine)
+    make_user(engine, "head", "head", ids["county"], password=PASSWORD)
+    make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
+    today = clock.today()
+    with transaction(engine) as s:
+        checklist = records.create(s, SYSTEM, sp.ChecklistSpec, {"name": "农贸市场卫生细则", "target_type": "market"})
+        records.save(
+            s,
+            SYSTEM,
+            sp.ChecklistSpec,
+            checklist.id,
+            {},
+            children={
+                sp.ChecklistItemSpec.slug: [
+                    RowChange(values={"seq": 1, "criterion": "地面无垃圾、无积水", "max_points": 40}),
+                    RowChange(values={"seq": 2, "criterion": "摊位整齐、无占道经营", "max_points": 30}),
+                    RowChange(values={"seq": 3, "criterion": "活禽区隔离、每日消毒", "max_points": 30}),
+                ]
+            },
+        )
+        records.create(
+            s,
+            SYSTEM,
+            sp.CampaignSpec,
+            {
+                "org_unit_id": ids["t1"],
+                "name": CAMPAIGN,
+                "campaign_type": "patriotic_month",
+                "start_date": today - dt.timedelta(days=7),
+                "end_date": today + dt.timedelta(days=21),
+                "checklist_id": checklist.id,
+            },
+        )
+        records.create(s, SYSTEM, sp.ZoneSpec, {"org_unit_id": ids["t1"], "name": ZONE, "zone_type": "market"})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with streamlit_server("portal-sanitation-browser-", _seed) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as b:
+        yield b
+
+
+def new_context(browser, url: str, viewport: dict[str, int] | None = None):
+    ctx = browser.new_context(base_url=url, viewport=viewport or {"width": 1400, "height": 1000}, locale="zh-CN")
+    ctx.set_default_timeout(WAIT_MS)
+    return ctx
+
+
+def expect(page, locator, what: str) -> None:
+    """Wait for the locator; on failure say what the page showed instead."""
+    try:
+        locator.first.wait_for(state="visible", timeout=WAIT_MS)
+    except Exception:  # noqa: BLE001 - reported with the page's text
+        shot = Path(tempfile.gettempdir()) / f"sanitation-failure-{int(time.time() * 1000)}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
+        raise AssertionError(f"{what} did not appear on {page.url}; screenshot {shot}; page:\n{body}") from None
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/")
+    expect(page, page.locator('input[type="password"]'), "the login form")
+    settle(page)
+    page.get_by_label(text("login.username"), exact=True).fill(username)
+    page.get_by_label(text("login.password"), exact=True).fill(PASSWORD)
+    page.locator(MAIN).get_by_role("button", name=text("login.submit"), exact=True).click()
+    expect(page, page.locator(f"{MAIN} h1"), "the home page")
+    settle(page)
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never written"
+        page.wait_for_timeout(100)
+
+
+def open_sanitation(page) -> None:
+    page.goto("/sanitation")
+    expect(page, page.locator(f"{MAIN} h1", has_text=text("nav.sanitation")), "the sanitation heading")
+    settle(page)
+
+
+def button(page, label: str):
+    return page.locator(MAIN).get_by_role("button", name=label).first
+
+
+def test_score_order_a_rectification_publish_and_read_it_anonymously(browser, server) -> None:
+    url, db_url = server.url, server.db_url
+
+    staff = new_context(browser, url, PHONE)
+    page = staff.new_page()
+    log_in(page, "staff")
+    open_sanitation(page)
+    page.locator(MAIN).get_by_text(text("sanitation.new.title"), exact=True).click()
+    button(page, text("sanitation.new.start")).click()
+    expect(page, page.get_by_text(text("sanitation.new.created", zone=ZONE)), "the new inspection")
+    settle(page)
+    button(page, text("sanitation.sheet.fill")).click()
+    settle(page)
+    expect(page, page.get_by_text(text("sanitation.sheet.total", total="100", max="100")), "the live total")
+    button(page, text("grid.save", count=3)).click()
+    expect(page, page.get_by_text(text("grid.saved", created=3, updated=0, deleted=0)), "the saved sheet")
+    settle(page)
+    engine = make_engine(db_url)
+    with transaction(engine) as s:
+        inspection = s.scalars(select(SanitationInspection)).one()
+        assert (inspection.score, inspection.max_score, inspection.inspector) == (100.0, 100.0, "staff")
+    page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).click()
+    page.get_by_label(text("sanitation.rect.description"), exact=True).fill("活禽区消毒记录不全")
+    button(page, text("sanitation.rect.add")).click()
+    expect(page, page.get_by_text(text("sanitation.rect.added", due="")[:6]), "the rectification ordered")
+    with transaction(engine) as s:
+        rect = s.scalars(select(SanitationRectification)).one()
+        assert (rect.status, rect.inspection_id, rect.description) == ("open", inspection.id, "活禽区消毒记录不全")
+        assert rect.due_date > inspection.inspection_date
+
+    head = new_context(browser, url)
+    desk = head.new_page()
+    log_in(desk, "head")
+    open_sanitation(desk)
+    desk.locator(MAIN).get_by_role("tab", name=text("sanitation.tab.ranking")).click()
+    settle(desk)
+    desk.locator(MAIN).get_by_text(text("sanitation.publish.title"), exact=True).click()
+    button(desk, text("sanitation.publish.button")).click()
+    expect(desk, desk.get_by_text(text("sanitation.publish.done")), "the published message")
+    with transaction(engine) as s:
+        token = s.scalars(select(SanitationPublication.token)).one()
+    expect(desk, desk.locator(MAIN).get_by_text(f"/sanitation_results?t={token}"), "the public link")
+
+    anonymous = new_context(browser, url, PHONE)
+    visitor = anonymous.new_page()
+    visitor.goto(f"/sanitation_results?t={token}")
+    expect(visitor, visitor.locator('[data-testid="stDataFrame"]'), "the published ranking")
+    settle(visitor)
+    assert CAMPAIGN in visitor.locator(f"{MAIN} h1").first.inner_text()
+    assert visitor.get_by_text(text("sanitation.public.flag", zones=ZONE)).count() == 1
+    assert visitor.locator('input[type="password"]').count() == 0
+    assert visitor.get_by_text("staff").count() == 0  # no inspector's name
+    visitor.goto("/sanitation")
+    expect(visitor, visitor.locator('input[type="password"]'), "the login form on the portal's own page")
+    engine.dispose()
