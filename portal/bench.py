@@ -101,10 +101,11 @@ def build_tree(engine: Engine) -> dict[str, Any]:
     return ids
 
 
-def generate(engine: Engine, ids: dict[str, int], rows: int, seed: int = 7) -> None:
-    """N activities over the village clinics and townships, dated over 2025-2026."""
+def generate(engine: Engine, ids: dict[str, int], rows: int, seed: int = 7, only: list[int] | None = None) -> None:
+    """N activities over the village clinics and townships (or the units `only`), dated
+    over 2025-2026."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
-    holders = [i for code, i in ids.items() if code.startswith("t")]
+    holders = only or [i for code, i in ids.items() if code.startswith("t")]
     start = dt.date(2025, 1, 1)
     now = clock.now()
     done = 0
@@ -158,9 +159,24 @@ def naive_page(engine: Engine, who: Actor) -> int:
     return len(frame.head(25)) + len(frame) * 0
 
 
-def page_time(url: str, username: str, runs: int = PAGE_RUNS) -> float:
-    """Server render time of the education page (AppTest rerun median, ms)."""
+def page_stats(
+    url: str,
+    username: str,
+    script: str = "education.py",
+    rendered: Callable[[Any], bool] | None = None,
+    runs: int = PAGE_RUNS,
+    before: Callable[[], None] | None = None,
+) -> tuple[float, int]:
+    """Server render time of one page (AppTest rerun median, ms) and the SQL statements
+    one rerun sends. `before` runs ahead of every timed rerun (e.g. to empty a cache)."""
     from streamlit.testing.v1 import AppTest
+
+    from portal.sqlcount import count_queries
+
+    if rendered is None:
+
+        def rendered(at: Any) -> bool:
+            return bool(at.dataframe) and any("健康教育" in x.value for x in at.title)
 
     folder = Path(tempfile.mkdtemp(prefix="bench-entry-"))
     shutil.copy(ROOT / "app.py", folder / "app.py")  # see tests/test_pages.py
@@ -172,20 +188,70 @@ def page_time(url: str, username: str, runs: int = PAGE_RUNS) -> float:
     at.session_state["lang"] = "zh-CN"
     at.session_state["shell.period"] = "2026"
     at.run()
-    at.switch_page(str(ROOT / "pages" / "education.py"))
+    at.switch_page(str(ROOT / "pages" / script))
     at.run()
     if at.exception:
         raise RuntimeError(at.exception[0].value)
     times = []
     for _ in range(runs):
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         at.run()
         times.append((time.perf_counter() - t0) * 1000)
         # a rerun that rendered anything but the full page would flatter the numbers
-        if at.exception or not at.dataframe or not any("健康教育" in x.value for x in at.title):
-            raise RuntimeError("the education page did not render in the benchmark run")
+        if at.exception or not rendered(at):
+            raise RuntimeError(f"the page {script} did not render in the benchmark run")
+    if before is not None:
+        before()
+    with count_queries() as counted:
+        at.run()
+    if os.environ.get("PORTAL_BENCH_SQL"):
+        print(f"{script} as {username}: {counted}", file=sys.stderr)
     shutil.rmtree(folder, ignore_errors=True)
-    return statistics.median(times)
+    return statistics.median(times), counted.n
+
+
+def page_time(url: str, username: str, runs: int = PAGE_RUNS) -> float:
+    """Server render time of the education page (AppTest rerun median, ms)."""
+    return page_stats(url, username, runs=runs)[0]
+
+
+def demo_pages(rows: int) -> dict[str, Any]:
+    """The county head's /plans and /targets on the demo county with `rows` more
+    activities spread over its units (0: demo size): time and queries per rerun, the
+    targets page on a cache hit and on a miss (the figures cache emptied before each run)."""
+    from portal import cache
+    from portal.demo import load_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-demo-"))
+    url = f"sqlite:///{folder / 'demo.sqlite3'}"
+    engine = make_engine(url, create=True)
+    try:
+        migrate.upgrade(engine)
+        load_demo(engine, fast=True)
+        if rows:
+            with transaction(engine) as s:
+                ids: dict[str, int] = dict(s.execute(select(OrgUnit.code, OrgUnit.id)).tuples().all())
+            generate(engine, ids, rows, only=[i for code, i in ids.items() if code != "county"])
+        engine.dispose()
+
+        def titled(key: str) -> Callable[[Any], bool]:
+            from portal.i18n import t
+
+            return lambda at: any(t(key, "zh-CN") in x.value for x in at.title)
+
+        out: dict[str, Any] = {"demo_rows": rows}
+        ms, n = page_stats(url, "head", "plans.py", titled("nav.plans"))
+        out["plans_page_ms"], out["plans_page_queries"] = round(ms, 1), n
+        ms, n = page_stats(url, "head", "targets.py", titled("targets.title"))
+        out["targets_page_ms"], out["targets_page_queries"] = round(ms, 1), n
+        ms, _ = page_stats(url, "head", "targets.py", titled("targets.title"), runs=3, before=cache.clear)
+        out["targets_page_miss_ms"] = round(ms, 1)
+        return out
+    finally:
+        engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def io_times(engine: Engine) -> tuple[float, float]:
@@ -307,8 +373,10 @@ def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, An
             )
         result["naive_page_ms"] = round(timed(lambda: naive_page(engine, township), 2)[0], 1)
         if pages:
-            result["page_ms"] = round(page_time(url, "bench_staff"), 1)
-            result["county_page_ms"] = round(page_time(url, "bench_head"), 1)
+            ms, result["page_queries"] = page_stats(url, "bench_staff")
+            result["page_ms"] = round(ms, 1)
+            ms, result["county_page_queries"] = page_stats(url, "bench_head")
+            result["county_page_ms"] = round(ms, 1)
             result["naive_ratio"] = round(result["naive_page_ms"] / result["page_ms"], 1)
         if io_bench:
             imp, exp = io_times(engine)
@@ -319,6 +387,8 @@ def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, An
         last_session = training_bench.generate(engine, ids, rows)  # as many sign-in marks as activities
         result["training_generate_s"] = round(time.perf_counter() - t0, 1)
         result.update({k: round(v, 1) for k, v in training_bench.times(engine, county, last_session).items()})
+        if pages:
+            result.update(demo_pages(rows))
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         return result
     finally:

@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -142,3 +143,46 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iter
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def open_tab(at: Any, key: str, label_key: str, lang: str = "zh-CN") -> Any:
+    """Open a page's tab as a click on it would: only the open tab runs, so a test reaches
+    the widgets of another tab through this (the tabs' key holds the open tab's label)."""
+    from portal.i18n import t
+
+    at.session_state[key] = t(label_key, lang)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tab_bars(at: Any) -> dict[str, list[str]]:
+    """Each keyed tab bar on the page: its key -> its labels (only stateful, keyed tabs:
+    their block id ends with the key)."""
+    bars: dict[str, list[str]] = {}
+    for node in at._tree:
+        if getattr(node, "type", "") == "tab_container" and "-" in node.proto.id:
+            key = node.proto.id.split("-", 2)[-1]
+            bars[key] = [tab.label for tab in node.children.values()]
+    return bars
+
+
+def every_tab(at: Any) -> Iterator[Any]:
+    """The page once with each of its tabs open (nested tabs too): only the open tab runs,
+    so a test that must see everything a page can show walks the tabs with this."""
+    yield at
+    done: set[tuple[str, str]] = set()
+    paths: list[dict[str, str]] = [{}]
+    while paths:
+        path = paths.pop(0)
+        for key, value in path.items():
+            at.session_state[key] = value
+        if path:
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            yield at
+        for key, labels in tab_bars(at).items():
+            for label in labels:
+                if (key, label) not in done:
+                    done.add((key, label))
+                    paths.append({**path, key: label})

@@ -43,7 +43,16 @@ def open_page(entry: str, username: str | None, page: str = "pages/education.py"
     return at
 
 
+def open_add(at: AppTest) -> AppTest:
+    """The add tab (only the open tab runs)."""
+    if at.session_state["he_activities.tabs.view"] != t("records.tab.add"):
+        at.session_state["he_activities.tabs.view"] = t("records.tab.add")
+        at.run()
+    return at
+
+
 def add_activity(at: AppTest, title: str) -> AppTest:
+    open_add(at)
     at.text_input(key="he_activities.add.title").input(title)
     at.selectbox(key="he_activities.add.activity_type").select("consultation")
     at.button(key="FormSubmitter:he_activities.form.add-" + t("records.add_submit")).click()
@@ -115,7 +124,7 @@ def test_a_deleted_file_stops_every_page_with_one_sentence(app, caplog):
 
 def test_a_file_replaced_under_the_running_server_is_not_used(app, caplog):
     path, entry = app
-    at = open_page(entry, "staff")
+    at = open_add(open_page(entry, "staff"))
     copy = path.with_name("copy.sqlite3")
     shutil.copy(path, copy)
     os.replace(copy, path)  # same name, another file (a restore done the wrong way)
@@ -255,7 +264,7 @@ def test_postgresql_lost_in_the_middle_of_a_session(tmp_path, tmp_path_factory, 
     relayed: Any = make_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
     try:
         with served_app(tmp_path_factory, relayed) as entry:
-            at = open_page(entry, "staff")
+            at = open_add(open_page(entry, "staff"))
             assert not at.exception and not shown(at)
             proxy.cut()
             caplog.set_level(logging.ERROR)

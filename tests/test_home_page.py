@@ -18,7 +18,7 @@ from db.models import OrgUnit
 from portal import clock
 from portal.demo import load_demo
 from portal.i18n import t
-from tests.conftest import fresh_engine, served_app
+from tests.conftest import fresh_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2026, 11, 30)
@@ -124,6 +124,9 @@ def test_a_theme_day_link_opens_the_add_form(county) -> None:
 def test_a_plan_item_s_month_is_picked_and_defaults_to_the_sidebar_s(county) -> None:
     _, entry = county
     at = open_page(entry, "staff", "pages/plans.py", query={"month": "2026-10"})
+    with clock.frozen(DAY):  # only the open tab runs: the items tab, then its records' add tab
+        open_tab(at, "plans.tabs.view", "plans.tab.items")
+        open_tab(at, "plan_items.tabs.view", "records.tab.add")
     picker = at.selectbox(key="plan_items.add.month")
     assert picker.value == "2026-10"
     assert picker.options[0] == "2026年12月" and "2026年11月" in picker.options  # next month first, then back

@@ -20,7 +20,7 @@ from portal.org.scope import SYSTEM
 from portal.programmes.plans import reports
 from portal.programmes.plans import specs as plans
 from portal.records import service as rs
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = "2026-10"
@@ -37,6 +37,11 @@ def county(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry, ids
     engine.dispose()
+
+
+# only the open tab runs: a page opened with one of these in its state shows that tab
+REPORT = {"plans.tabs.view": t("plans.tab.report")}
+IO = {"he_activities.tabs.view": t("records.tab.io")}
 
 
 def open_page(entry: str, username: str, page: str, **state: Any) -> AppTest:
@@ -72,7 +77,7 @@ def test_a_failing_report_download_says_so_and_never_hands_over_an_empty_file(co
         raise RuntimeError("the builder failed")
 
     monkeypatch.setattr(reports, "monthly_report_docx", broken)
-    at = open_page(entry, "staff", "pages/plans.py", **{"shell.period": MONTH, "shell.org_unit": ids["t1"]})
+    at = open_page(entry, "staff", "pages/plans.py", **{"shell.period": MONTH, "shell.org_unit": ids["t1"], **REPORT})
     make = next(fn for name, fn in deferred.items() if name.endswith(".docx"))
     with pytest.raises(RuntimeError):  # the browser gets an error, not a 0-byte file
         make()
@@ -84,7 +89,7 @@ def test_a_failing_report_download_says_so_and_never_hands_over_an_empty_file(co
 
 def test_a_working_report_download_still_downloads(county, deferred):
     _engine, entry, ids = county
-    open_page(entry, "staff", "pages/plans.py", **{"shell.period": MONTH, "shell.org_unit": ids["t1"]})
+    open_page(entry, "staff", "pages/plans.py", **{"shell.period": MONTH, "shell.org_unit": ids["t1"], **REPORT})
     make = next(fn for name, fn in deferred.items() if name.endswith(".xlsx"))
     assert make()[:2] == b"PK"
 
@@ -98,7 +103,7 @@ def test_a_failing_export_says_so(county, deferred, monkeypatch):
         raise RuntimeError("export failed")
 
     monkeypatch.setattr(rio, "export", broken)
-    at = open_page(entry, "head", "pages/education.py")
+    at = open_page(entry, "head", "pages/education.py", **IO)
     make = next(fn for name, fn in deferred.items() if name.endswith(".csv") and "模板" not in name)
     with pytest.raises(RuntimeError):  # the browser gets an error, not a 0-byte file
         make()
@@ -137,6 +142,10 @@ def test_the_records_screen_logs_no_widget_state_warning(county, caplog):
         at.run()
         at.text_input(key="he_activities.filter.search").input("")
         at.run()
+        open_tab(at, "he_activities.tabs.view", "records.tab.add")  # away from the list and back
+        open_tab(at, "he_activities.tabs.view", "records.tab.list")
+        assert at.selectbox(key="he_activities.page.size").value == 25  # kept while another tab was open
+        open_tab(at, "he_activities.tabs.view", "records.tab.add")
         at.text_input(key="he_activities.add.title").input("义诊新增")  # a save reruns the page
         at.selectbox(key="he_activities.add.activity_type").select("consultation")
         at.button(key="FormSubmitter:he_activities.form.add-" + t("records.add_submit")).click()
@@ -154,7 +163,7 @@ def test_the_import_preview_warns_about_repeated_rows_and_lets_the_user_skip_the
 
     engine, entry, _ids = county
     data = "活动日期,活动形式,活动主题,开展单位\n2026-04-01,宣传栏更换,重复行,t1\n2026-04-01,宣传栏更换,重复行,t1\n"
-    at = open_page(entry, "staff", "pages/education.py")
+    at = open_page(entry, "staff", "pages/education.py", **IO)
     at.file_uploader(key="he_activities.import.file_0").set_value(("dup.csv", data.encode(), "text/csv"))
     at.run()
     assert t("records.import_duplicates", count=1, rows="3") in [w.value for w in at.warning]

@@ -27,7 +27,7 @@ from portal.i18n import t
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
 from portal.records import service as records
-from tests.conftest import BACKENDS, fresh_engine, served_app
+from tests.conftest import BACKENDS, fresh_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/plans.py")
@@ -75,7 +75,14 @@ def plans_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     engine.dispose()
 
 
-def open_plans(entry: str, username: str, unit: int | None = None, lang: str = "zh-CN") -> AppTest:
+TABS = "plans.tabs.view"
+
+
+def open_plans(
+    entry: str, username: str, unit: int | None = None, lang: str = "zh-CN", tab: str | None = None
+) -> AppTest:
+    """The page as the user opens it; `tab` (board, items, report, close, review, charts)
+    opens that tab as a click would - only the open tab runs."""
     at = AppTest.from_file(entry, default_timeout=60)
     state = {"authentication_status": True, "username": username, "lang": lang, "shell.period": MONTH}
     if unit is not None:
@@ -89,6 +96,8 @@ def open_plans(entry: str, username: str, unit: int | None = None, lang: str = "
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if tab is not None:
+        open_tab(at, TABS, f"plans.tab.{tab}", lang)
     return at
 
 
@@ -146,8 +155,10 @@ def grid_cells(at: AppTest) -> dict[tuple[str, str], str]:
     for chart in at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
         if (spec.get("title") or {}).get("text") == t("plans.review.grid_title"):
-            rows = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()  # the data travels as Arrow
-            return {(r["unit"], r["month"]): r["status"] for r in rows}
+            # the data travels as Arrow: the chart's own data, or its named datasets
+            blobs = [chart.proto.data.data] if chart.proto.data.data else [d.data.data for d in chart.proto.datasets]
+            rows = [r for blob in blobs for r in pa.ipc.open_stream(blob).read_all().to_pylist()]
+            return {(r["unit"], r["month"]): r["status"] for r in rows if "status" in r and "month" in r}
     raise AssertionError("no status grid on the page")
 
 
@@ -177,9 +188,10 @@ def test_board_shows_the_units_items_by_status(plans_db):
     at.run()
     assert board_columns(at) == {"对村卫生室人员工作进行检查督导": "late"}
     assert t("plans.filter.shown", shown=1, total=4) in texts(at, "caption")
-    assert (
-        len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 5
-    )  # the Charts tab and the items' statistics
+    assert not (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))  # the Charts tab did not run
+    open_tab(at, TABS, "plans.tab.charts")
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 4
+    assert not board_columns(at)  # and now the board is closed
 
 
 def test_a_progress_update_through_the_form_moves_the_item(plans_db):
@@ -210,7 +222,7 @@ def test_a_progress_update_through_the_form_moves_the_item(plans_db):
 
 def test_staff_submit_october_from_the_report_tab(plans_db):
     engine, entry, units = plans_db
-    at = open_plans(entry, "staff")
+    at = open_plans(entry, "staff", tab="report")
     summary = at.text_area(key="plans.report.summary")
     assert summary.value.startswith("2026年10月共安排计划事项 3 项")  # drafted from the items
     assert (
@@ -237,7 +249,7 @@ def test_staff_submit_october_from_the_report_tab(plans_db):
 def test_county_head_approves_from_the_review_tab(plans_db):
     engine, entry, units = plans_db
     ensure(engine, units["cg"], "submitted")
-    at = open_plans(entry, "head")
+    at = open_plans(entry, "head", tab="review")
     assert t("plans.tab.review") in [tab.label for tab in at.tabs]
     assert at.selectbox(key="plans.review.unit").value == units["cg"]  # the one waiting is offered first
     at.selectbox(key="plans.review.month").select(MONTH)
@@ -260,10 +272,10 @@ def test_an_approved_month_refuses_edits_with_the_lock_message(plans_db):
     at = open_plans(entry, "staff")
     assert t("plans.locked_banner", month="2026年10月") in texts(at, "warning")
     assert at.button(key="plans.progress.submit").disabled
-    assert at.button(key="plans.report.submit").disabled
+    assert open_tab(at, TABS, "plans.tab.report").button(key="plans.report.submit").disabled
     # the items table's edit form (AppTest cannot click a table row: select it as a click would)
     at.session_state["plan_items.selected.id"] = lecture.id
-    at.run()
+    open_tab(at, TABS, "plans.tab.items")
     at.text_input(key="plan_items.edit.title").input("低盐膳食健康教育讲座（改）")
     at.button(key="FormSubmitter:plan_items.form.edit-" + t("records.save")).click()
     at.run()
@@ -275,7 +287,7 @@ def test_an_approved_month_refuses_edits_with_the_lock_message(plans_db):
 def test_a_township_head_cannot_approve_its_own_townships_report(plans_db):
     engine, entry, units = plans_db
     ensure(engine, units["dg"], "submitted")
-    at = open_plans(entry, "dg_head")
+    at = open_plans(entry, "dg_head", tab="review")
     at.selectbox(key="plans.review.unit").select(units["dg"])
     at.selectbox(key="plans.review.month").select(MONTH)
     at.run()
@@ -289,7 +301,7 @@ def test_a_township_head_cannot_approve_its_own_townships_report(plans_db):
 def test_returning_needs_a_comment(plans_db):
     engine, entry, units = plans_db
     ensure(engine, units["qs"], "submitted")
-    at = open_plans(entry, "head")
+    at = open_plans(entry, "head", tab="review")
     at.selectbox(key="plans.review.unit").select(units["qs"])
     at.selectbox(key="plans.review.month").select(MONTH)
     at.run()
@@ -302,20 +314,21 @@ def test_returning_needs_a_comment(plans_db):
     at.run()
     saved = report(engine, units["qs"])
     assert saved.status == "returned" and saved.review_comment == "请补充检查督导的原因说明"
-    staff_view = open_plans(entry, "head", unit=units["qs"])
+    staff_view = open_plans(entry, "head", unit=units["qs"], tab="report")
     assert "请补充检查督导的原因说明" in texts(staff_view, "warning")
 
 
 def test_the_status_grid_shows_approved_and_overdue_cells(plans_db):
     engine, entry, units = plans_db
     ensure(engine, units["cg"], "approved")
-    at = open_plans(entry, "head")
+    at = open_plans(entry, "head", tab="review")
     cells = grid_cells(at)
     assert cells[("城关镇卫生院", "2026年10月")] == "approved"
     assert cells[("北坡乡卫生院", "2026年10月")] == "overdue"  # nothing sent, past 6 November
     assert len({month for _, month in cells}) == 6  # May to October
     assert t("plans.review.legend") in texts(at, "caption")
     # the county has no items of its own: its board lists the units below instead
+    open_tab(at, TABS, "plans.tab.board")
     below = next(d.value for d in at.dataframe if t("plans.below.overdue") in d.value.columns)
     assert set(below[t("plans.below.unit")]) == {"城关镇卫生院", "东关镇卫生院", "西河镇中心卫生院", "清水镇卫生院"}
     assert set(below[t("plans.below.items")]) == {len(ITEMS)}
@@ -323,7 +336,7 @@ def test_the_status_grid_shows_approved_and_overdue_cells(plans_db):
 
 def test_carry_over_creates_linked_items_next_month(plans_db):
     engine, entry, units = plans_db
-    at = open_plans(entry, "head", unit=units["xh"])
+    at = open_plans(entry, "head", unit=units["xh"], tab="close")
     assert at.button(key="plans.close.carry").label == t("plans.close.carry", count=2)
     at.button(key="plans.close.carry").click()
     at.run()
@@ -343,7 +356,7 @@ def test_carry_over_creates_linked_items_next_month(plans_db):
 
 def test_copy_to_next_month_and_start_from_a_template(plans_db):
     engine, entry, units = plans_db
-    at = open_plans(entry, "head", unit=units["qs"])
+    at = open_plans(entry, "head", unit=units["qs"], tab="close")
     at.button(key="plans.close.copy").click()
     at.run()
     assert t("plans.close.copied", count=3, next="2026年11月") in texts(at, "success")  # the cancelled one stays

@@ -26,7 +26,7 @@ from portal.i18n import t
 from portal.org.scope import SYSTEM, actor_for
 from portal.programmes.education.specs import HeActivitySpec as HE
 from portal.records import service as rs
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo12345"
@@ -35,6 +35,7 @@ PAGE = "pages/education.py"
 ADD = "FormSubmitter:he_activities.form.add-" + t("records.add_submit")
 SAVE = "FormSubmitter:he_activities.form.edit-" + t("records.save")
 SELECTED = "he_activities.selected.id"
+TABS = "he_activities.tabs.view"  # only the open tab runs: open_tab(at, TABS, "records.tab.add")
 ACCOUNTS = {
     "admin": ("admin", "county"),
     "head": ("head", "county"),
@@ -128,7 +129,7 @@ def select_row(at: AppTest, rid: int) -> AppTest:
 
 def test_add_through_the_form_then_find_it_in_db_and_table(app_db):
     engine, ids = app_db
-    at = open_page("staff")
+    at = open_tab(open_page("staff"), TABS, "records.tab.add")
     assert at.selectbox(key="he_activities.add.org_unit_id").value == ids["t1"]  # the sidebar's unit
     assert at.date_input(key="he_activities.add.activity_date").value == clock.today()
     at.selectbox(key="he_activities.add.activity_type").select("lecture")
@@ -149,7 +150,8 @@ def test_add_through_the_form_then_find_it_in_db_and_table(app_db):
             "lecture",
             1,
         )
-    shown = table(at)
+    assert table(at) is None  # the list's tab is closed: it did not run
+    shown = table(open_tab(at, TABS, "records.tab.list"))
     assert "表单新增的结核病讲座" in list(shown[HE.field("title").label("zh-CN")])
     line = shown[shown[HE.field("title").label("zh-CN")] == "表单新增的结核病讲座"].iloc[0]
     assert line[HE.field("activity_type").label("zh-CN")] == "健康讲座"  # choice label
@@ -159,7 +161,7 @@ def test_add_through_the_form_then_find_it_in_db_and_table(app_db):
 
 def test_bad_values_show_inline_errors_and_keep_what_was_typed(app_db):
     engine, _ = app_db
-    at = open_page("staff")
+    at = open_tab(open_page("staff"), TABS, "records.tab.add")
     at.selectbox(key="he_activities.add.activity_type").select("lecture")
     at.text_input(key="he_activities.add.title").input("   ")
     at.text_input(key="he_activities.add.venue").input("村卫生室门口")
@@ -253,12 +255,13 @@ def test_delete_needs_confirmation_then_restore_from_trash(app_db):
     assert row(engine, rid).deleted_at is not None
     assert at.session_state[SELECTED] is None
     assert "要删除的宣传活动" not in list(table(at)[HE.field("title").label("zh-CN")])
-    restore = at.button(key=f"he_activities.restore.{rid}")  # in the trash tab
+    assert not [b for b in at.button if b.key == f"he_activities.restore.{rid}"]  # the trash tab is closed
+    restore = open_tab(at, TABS, "records.tab.trash").button(key=f"he_activities.restore.{rid}")
     restore.click()
     at.run()
     ok(at)
     assert row(engine, rid).deleted_at is None
-    assert "要删除的宣传活动" in list(table(at)[HE.field("title").label("zh-CN")])
+    assert "要删除的宣传活动" in list(table(open_tab(at, TABS, "records.tab.list"))[HE.field("title").label("zh-CN")])
     with transaction(engine) as s:
         actions = [e.action for e in rs.history(s, SYSTEM, HE, rid)]
     assert actions == ["create", "delete", "restore"]
@@ -311,6 +314,8 @@ def test_tabs_follow_the_role(app_db, username, tabs):
     assert [tab.label for tab in at.tabs] == [t(k) for k in tabs]
     if "records.tab.add" not in tabs:
         assert not at.get("form")
+    if "records.tab.io" in tabs:
+        open_tab(at, TABS, "records.tab.io")
     may_import = HE.allows(ACCOUNTS[username][0], "import")
     assert bool(at.file_uploader) == may_import  # no import section without the permission
     exports = [b.key for b in at.download_button if b.key and b.key.startswith("he_activities.export.")]
@@ -379,7 +384,7 @@ def test_import_lists_row_errors_then_imports_a_clean_file(app_db):
         "2026-02-30,健康讲座,导入测试二,t1v1,20",  # no such day
         "2026-03-25,健康讲座,导入测试三,t2,30",
     )  # another township: out of scope
-    at = open_page("staff")
+    at = open_tab(open_page("staff"), TABS, "records.tab.io")
     at.file_uploader(key="he_activities.import.file_0").set_value(("活动.csv", bad, "text/csv"))
     at.run()
     ok(at)
@@ -451,7 +456,7 @@ def test_a_refused_delete_says_why_with_the_field_label(app_db):
     engine, ids = app_db
     at = open_page("admin", "pages/admin.py")
     at.session_state["org_units.selected.id"] = ids["t1"]  # has a village and users
-    at.run()
+    open_tab(at, "org_units.tabs.view", "records.tab.list")  # the tree is the units' first tab
     at.button(key="org_units.delete.ask").click()
     at.run()
     at.button(key="org_units.delete.confirm").click()

@@ -73,7 +73,18 @@ def test_head_hands_targets_down_through_the_table(demo_db):
         county = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "county"))
         ns = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "ns"))
         _, children = tg.unit_and_children(s, SYSTEM, county)
+        before = s.scalar(
+            select(Target.value).where(
+                Target.indicator_code == "HE-01",
+                Target.period == "2026",
+                Target.org_unit_id == ns,
+                Target.deleted_at.is_(None),
+            )
+        )
     assert ns in [c.ref.id for c in children]
+    total = int(metric(at, "targets.target").split()[0])
+    at.run()  # the figures come from the cache now (same data version)
+    assert int(metric(at, "targets.target").split()[0]) == total
     grid = "targets.assign.HE-01.2026"
     # one number box per unit: typing 18 into 南山乡卫生院's marks one unsaved change
     at.number_input(key=f"{grid}.cell.{ns}.2026").set_value(18.0)
@@ -94,6 +105,9 @@ def test_head_hands_targets_down_through_the_table(demo_db):
             )
             == 18.0
         )
+    # the write advanced the data version: the cached total is recomputed at once
+    at.run()
+    assert int(metric(at, "targets.target").split()[0]) == total - int(before or 0) + 18
 
 
 def test_township_head_sees_its_own_target_and_villages_only(demo_db):

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from db.models import POPULATION_KINDS, Indicator, OrgUnit, OrgUnitPopulation
 from portal import apps
 from portal.errors import FieldError
-from portal.org.scope import is_whole_tree
+from portal.org.scope import is_whole_tree, unit_paths
 from portal.records import registry
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
@@ -232,7 +232,7 @@ def _within(session: Session, org_col: Any, units: list[UnitRef]) -> list[Column
 
 
 def _paths(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(OrgUnit.id, OrgUnit.path)).all())
+    return unit_paths(session)
 
 
 def _roll_up(per_leaf: dict[int, float], units: list[UnitRef], paths: dict[int, str]) -> dict[int, float]:

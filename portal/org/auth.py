@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, case, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from db.base import UTCDateTime
 from db.models import LoginThrottle, LoginTicket, User
@@ -223,7 +223,9 @@ def user_from_token(
         return None
     if expires <= now.timestamp():
         return None
-    user = session.scalar(select(User).where(User.username == username, User.deleted_at.is_(None)))
+    user = session.scalar(
+        select(User).options(joinedload(User.org_unit)).where(User.username == username, User.deleted_at.is_(None))
+    )
     if user is None or not user.active:
         return None
     if user.locked_until is not None and user.locked_until > now:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import CalendarDay
+from portal import cache
 from portal.records.fields import Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 
@@ -169,11 +170,15 @@ def due_date(calendar: WorkCalendar, month_key: str, rule: str | None = DEFAULT_
 
 
 def load_calendar(session: Session) -> WorkCalendar:
-    """The working-day calendar with the days admins recorded."""
-    rows = session.execute(
-        select(CalendarDay.day, CalendarDay.workday, CalendarDay.name_zh).where(CalendarDay.deleted_at.is_(None))
-    )
-    return WorkCalendar.with_days(RecordedDay(day, workday, name) for day, workday, name in rows)
+    """The working-day calendar with the days admins recorded (read once per rerun)."""
+
+    def load() -> WorkCalendar:
+        rows = session.execute(
+            select(CalendarDay.day, CalendarDay.workday, CalendarDay.name_zh).where(CalendarDay.deleted_at.is_(None))
+        )
+        return WorkCalendar.with_days(RecordedDay(day, workday, name) for day, workday, name in rows)
+
+    return cache.memo("calendar", load)
 
 
 class CalendarDaySpec(RecordSpec):

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, User
+from portal import cache
 from portal.errors import NotFound, PermissionDenied
 
 
@@ -58,15 +59,29 @@ def is_whole_tree(session: Session, path: str) -> bool:
     """True when a subtree is the whole tree: its top is the only root. Queries can then
     skip the subtree filter (a county head over a million rows sorts by date through an
     index instead of through an IN-list). Remembered for the session's lifetime."""
-    cache = session.info.setdefault("whole_tree", {})
-    if path not in cache:
-        roots = list(
-            session.scalars(
-                select(OrgUnit.path).where(OrgUnit.parent_id.is_(None), OrgUnit.deleted_at.is_(None)).limit(2)
+    held = session.info.setdefault("whole_tree", {})
+    if path not in held:
+
+        def roots() -> list[str]:
+            return list(
+                session.scalars(
+                    select(OrgUnit.path).where(OrgUnit.parent_id.is_(None), OrgUnit.deleted_at.is_(None)).limit(2)
+                )
             )
-        )
-        cache[path] = roots == [path]
-    return cache[path]
+
+        held[path] = cache.memo("roots", roots) == [path]
+    return bool(held[path])
+
+
+def unit_path(session: Session, unit_id: int) -> str | None:
+    """One unit's path (deleted ones too), once per rerun; the org tree tells the memo
+    the paths of the units it read."""
+    return cache.memo(("unit_path", unit_id), lambda: session.scalar(select(OrgUnit.path).where(OrgUnit.id == unit_id)))
+
+
+def unit_paths(session: Session) -> dict[int, str]:
+    """Every unit's path by id (deleted ones too), read once per rerun."""
+    return cache.memo("unit_paths", lambda: dict(session.execute(select(OrgUnit.id, OrgUnit.path)).all()))
 
 
 def in_scope(actor: Actor, unit: OrgUnit) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import ORG_UNIT_TYPES, POPULATION_KINDS, OrgUnit, OrgUnitPopulation
+from portal import cache
 from portal.errors import FieldError, NotFound, ValidationError
 from portal.i18n import t
 from portal.org.scope import Actor, get_unit_in_scope, org_filter, require_role
@@ -41,7 +42,14 @@ class UnitRow:
 
 def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[UnitRow]:
     """The actor's subtree in tree order (parents before children), with the latest
-    resident population and student count of each unit."""
+    resident population and student count of each unit; without inactive units when
+    asked (an active unit under an inactive one keeps its place). Read once per rerun:
+    the sidebar, the record screens and the pages share one answer."""
+    rows = cache.memo(("org_tree", actor.org_path, actor.sees_everything), lambda: _tree(session, actor))
+    return [u for u in rows if u.active or include_inactive]
+
+
+def _tree(session: Session, actor: Actor) -> tuple[UnitRow, ...]:
     latest = (
         select(
             OrgUnitPopulation.org_unit_id,
@@ -60,9 +68,9 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
         & (latest.c.year == OrgUnitPopulation.year),
     )
     stmt = select(OrgUnit).where(org_filter(actor), OrgUnit.deleted_at.is_(None)).order_by(OrgUnit.path)
-    if not include_inactive:
-        stmt = stmt.where(OrgUnit.active.is_(True))
     units = list(session.scalars(stmt))
+    for u in units:
+        cache.remember(("unit_path", u.id), u.path)
     ids = {u.id for u in units}
     figures: dict[tuple[int, str], tuple[int, int]] = {}
     for unit_id, kind, year, value in session.execute(pops):
@@ -88,7 +96,7 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
                 students[1] if students else None,
             )
         )
-    return rows
+    return tuple(rows)
 
 
 def _tree_order(units: list[OrgUnit]) -> list[OrgUnit]:

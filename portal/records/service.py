@@ -17,7 +17,7 @@ from db.models import AuditEntry, OrgUnit
 from portal import clock, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, StaleEdit, ValidationError
 from portal.i18n import t
-from portal.org.scope import Actor, in_scope, is_whole_tree, org_filter
+from portal.org.scope import Actor, in_scope, is_whole_tree, org_filter, unit_path
 from portal.records import audit, refs, registry
 from portal.records.children import Inline
 from portal.records.fields import VIRTUAL_TYPES, Field
@@ -117,9 +117,9 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
         if value in (None, "", [], ()):
             continue
         if key == "id" and spec.org_field == "id":  # org units filtered by their own subtree
-            unit = session.get(OrgUnit, int(value))
-            if unit is not None:
-                clauses.append(OrgUnit.path.startswith(unit.path, autoescape=True))
+            path = unit_path(session, int(value))
+            if path is not None:
+                clauses.append(OrgUnit.path.startswith(path, autoescape=True))
             continue
         f = spec.field(key)
         column = getattr(model, key)
@@ -132,9 +132,9 @@ def filter_clauses(session: Session, spec: Spec, filters: Filters | None) -> lis
             if end is not None:
                 clauses.append(column <= end)
         elif f.type == "org_unit":
-            unit = session.get(OrgUnit, int(value))
-            if unit is not None:
-                subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
+            path = unit_path(session, int(value))
+            if path is not None:
+                subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(path, autoescape=True))
                 clauses.append(column.in_(subtree))
         elif f.type == "ref":
             ids = [int(v) for v in (value if isinstance(value, (list, tuple, set)) else [value])]

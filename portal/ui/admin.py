@@ -79,7 +79,7 @@ def reminders_view(actor: Actor, units: list[orgunits.UnitRow]) -> None:
         text = reminders.digest(session, unit, clock.today(), lang()) if unit is not None else ""
         log_rows = reminders.recent(session, actor)
     if unit is not None:
-        st.subheader(t("reminders.digest", unit=names.get(unit.id, unit.code)))
+        st.subheader(tm("reminders.digest", unit=names.get(unit.id, unit.code)))  # a unit name is user text
         if text:
             st.code(text, language=None, wrap_lines=True)
         else:

@@ -18,11 +18,12 @@ from typing import Any
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from db.models import User
-from portal import clock
+from portal import cache, clock
 from portal.config import CookieSettings, cookie_settings
 from portal.org import auth, users
 from portal.org.scope import Actor, actor_for
@@ -43,18 +44,27 @@ def current_actor() -> Actor | None:
     """The signed-in user, checked against the database on every run (a disabled or
     locked account is signed out at once), else whoever the login cookie names."""
     settings = cookie_settings()
-    with unit_of_work() as session:
-        user = None
-        if st.session_state.get("authentication_status") and st.session_state.get("username"):
-            user = session.scalar(
-                select(User).where(User.username == st.session_state["username"], User.deleted_at.is_(None))
-            )
-            if user is not None and not _usable(user):
-                user = None
-        else:
-            token = _cookie(settings.name)
-            user = auth.user_from_token(session, token, settings.key, settings.expiry_days)
-        actor = actor_for(session, user) if user is not None else None
+    if st.session_state.get("authentication_status") and st.session_state.get("username"):
+        asked: tuple[str, str | None] = ("user", st.session_state["username"])
+    else:
+        asked = ("cookie", _cookie(settings.name))
+
+    def look_up() -> Actor | None:
+        with unit_of_work() as session:
+            user = None
+            if asked[0] == "user":
+                user = session.scalar(
+                    select(User)
+                    .options(joinedload(User.org_unit))
+                    .where(User.username == asked[1], User.deleted_at.is_(None))
+                )
+                if user is not None and not _usable(user):
+                    user = None
+            else:
+                user = auth.user_from_token(session, asked[1], settings.key, settings.expiry_days)
+            return actor_for(session, user) if user is not None else None
+
+    actor = cache.memo(("signed_in", asked), look_up)  # once per rerun: app.py and the page both ask
     if actor is None:
         _forget()
         return None

@@ -9,6 +9,7 @@ and says what the service answered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import importlib.util
 import logging
@@ -19,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from db.models import MonthlyReport
-from portal import clock, formatting, home, i18n, periods
+from portal import cache, clock, formatting, home, i18n, periods
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import charts as pc
 from portal.programmes.plans import specs as pl
@@ -27,7 +28,8 @@ from portal.programmes.plans import view as pv
 from portal.programmes.plans.templates import TEMPLATES
 from portal.records import service as records
 from portal.records.display import md_escape
-from portal.ui import children
+from portal.ui import children, figures
+from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
@@ -122,10 +124,7 @@ def render() -> None:
         wanted = "review"  # a head of units below opens on their grid
     if wanted is not None:
         st.session_state[key] = labels[wanted]
-    tabs = st.tabs(list(labels.values()), key=key, on_change="rerun")
-    for tab, (_, draw) in zip(tabs, views):
-        with tab:
-            draw(ctx)
+    ui_views.tabs([(labels[code], functools.partial(draw, ctx)) for code, draw in views], key)  # only the open one runs
 
 
 # -- board ----------------------------------------------------------------------------------
@@ -155,11 +154,8 @@ def board_view(ctx: Ctx) -> None:
 def _units_below(ctx: Ctx) -> None:
     """How the units below stand this month, so a head's board is not empty."""
     with unit_of_work() as session:
-        below = [
-            (name, card)
-            for name, card in pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
-            if card.id not in {c.id for c in ctx.cards}
-        ]
+        cards = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
+        below = [(name, card) for name, card in cards if card.id not in {c.id for c in ctx.cards}]
     if not below:
         return
     st.subheader(t("plans.below.title", month=ctx.month_label))
@@ -675,15 +671,17 @@ def _downloads(ctx: Ctx, row: Any) -> None:
 
 def review_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
+    language = lang()
     with unit_of_work() as session:
-        units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
-        rows = pv.review_grid(session, ctx.actor, units, months, ctx.today)
-    st.caption(t("plans.review.intro"))
-    st.altair_chart(
-        pc.report_grid_chart(pv.grid_cells(rows, lang()), lang(), t("plans.review.grid_title")),
-        width="stretch",
-        key=k("chart", "grid"),
-    )
+        units = pv.review_units(session, ctx.actor, ctx.unit_id, language)
+        rows = cache.figure(session, pv.review_grid, ctx.actor, units, months, ctx.today)
+        st.caption(t("plans.review.intro"))
+        figures.chart(
+            session,
+            ("plans.grid", rows, language),
+            lambda: pc.report_grid_chart(pv.grid_cells(rows, language), language, t("plans.review.grid_title")),
+            widget_key=k("chart", "grid"),
+        )
     st.caption(t("plans.review.legend"))
     st.subheader(t("plans.review.action_title"))
     choices = [uid for uid, _ in units] + ([ctx.unit_id] if ctx.unit_id not in {u for u, _ in units} else [])
@@ -773,46 +771,58 @@ def _badge_colour(status: str) -> str:
 
 def charts_view(ctx: Ctx) -> None:
     months = pv.months_up_to(ctx.month)
+    language = lang()
     with unit_of_work() as session:
-        completion = pv.completion_by_month(session, ctx.actor, ctx.unit_id, months, ctx.today)
-        units = pv.review_units(session, ctx.actor, ctx.unit_id, lang())
-        ontime = pv.ontime_by_unit(session, ctx.actor, units, months, ctx.today)
-        below = pv.subtree_cards(session, ctx.actor, ctx.unit_id, ctx.month, ctx.today, lang())
-    cards = [card for _, card in below]
-    for row in completion:
-        row["month"] = periods.label(row["month"], lang())
-    st.altair_chart(
-        pc.completion_chart(completion, lang(), t("plans.chart.completion_title", unit=ctx.unit_name)),
-        width="stretch",
-        key=k("chart", "completion"),
-    )
-    st.caption(t("plans.chart.completion_note"))
-    left, right = st.columns(2)
-    with left:
-        st.altair_chart(
-            pc.status_chart(pv.status_counts(cards), lang(), t("plans.chart.status_title", month=ctx.month_label)),
-            width="stretch",
-            key=k("chart", "status"),
-        )
-    with right:
+        completion = cache.figure(session, pv.completion_by_month, ctx.actor, ctx.unit_id, months, ctx.today)
+        units = pv.review_units(session, ctx.actor, ctx.unit_id, language)
+        ontime = cache.figure(session, pv.ontime_by_unit, ctx.actor, units, months, ctx.today)
+        below = cache.figure(session, pv.subtree_cards, ctx.actor, ctx.unit_id, ctx.month, ctx.today, language)
+        cards = [card for _, card in below]
         names = [name for name, _ in below]
-        owners = len({r["owner"] for r in pv.owner_load(cards, lang(), names)})
-        st.altair_chart(
-            pc.owner_chart(
-                pv.owner_load(cards, lang(), names, OWNERS_SHOWN),
-                lang(),
-                t("plans.chart.owner_title", month=ctx.month_label),
+        # each chart's spec is kept with its figures (portal.ui.figures): the key names
+        # what it shows besides the data
+        shown = (ctx.actor, ctx.unit_id, ctx.month, ctx.today, language)
+        figures.chart(
+            session,
+            ("plans.completion", *shown, months),
+            lambda: pc.completion_chart(
+                [{**row, "month": periods.label(row["month"], language)} for row in completion],  # cached: a copy
+                language,
+                t("plans.chart.completion_title", unit=ctx.unit_name),
             ),
-            width="stretch",
-            key=k("chart", "owner"),
+            widget_key=k("chart", "completion"),
         )
-        if owners > OWNERS_SHOWN:
-            st.caption(t("plans.chart.owners_more", shown=OWNERS_SHOWN, count=owners))
-    if len({name for name, _ in below}) > 1:
-        st.caption(t("plans.chart.subtree_note", count=len(cards)))
-    first, last = periods.label(months[0], lang()), periods.label(months[-1], lang())
-    st.altair_chart(
-        pc.ontime_chart(ontime, lang(), t("plans.chart.ontime_title", first=first, last=last)),
-        width="stretch",
-        key=k("chart", "ontime"),
-    )
+        st.caption(t("plans.chart.completion_note"))
+        left, right = st.columns(2)
+        with left:
+            figures.chart(
+                session,
+                ("plans.status", *shown),
+                lambda: pc.status_chart(
+                    pv.status_counts(cards), language, t("plans.chart.status_title", month=ctx.month_label)
+                ),
+                widget_key=k("chart", "status"),
+            )
+        with right:
+            owners = len({r["owner"] for r in pv.owner_load(cards, language, names)})
+            figures.chart(
+                session,
+                ("plans.owner", *shown),
+                lambda: pc.owner_chart(
+                    pv.owner_load(cards, language, names, OWNERS_SHOWN),
+                    language,
+                    t("plans.chart.owner_title", month=ctx.month_label),
+                ),
+                widget_key=k("chart", "owner"),
+            )
+            if owners > OWNERS_SHOWN:
+                st.caption(t("plans.chart.owners_more", shown=OWNERS_SHOWN, count=owners))
+        if len(set(names)) > 1:
+            st.caption(t("plans.chart.subtree_note", count=len(cards)))
+        first, last = periods.label(months[0], language), periods.label(months[-1], language)
+        figures.chart(
+            session,
+            ("plans.ontime", *shown, months),
+            lambda: pc.ontime_chart(ontime, language, t("plans.chart.ontime_title", first=first, last=last)),
+            widget_key=k("chart", "ontime"),
+        )

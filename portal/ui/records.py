@@ -31,6 +31,7 @@ from portal.records.fields import Field
 from portal.records.service import Filters, Spec, StaleRecord
 from portal.records.spec import PAGE_SIZES
 from portal.ui import children, photos
+from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
@@ -115,7 +116,9 @@ def render_records(
     if ctx.may("create"):
         views.append(("add", t("records.tab.add"), lambda: add_view(ctx)))
     if spec.stats is not None:
-        views.append(("stats", t("records.tab.stats"), lambda: stats_view(spec, actor, ctx.filters, ctx.prefix)))
+        views.append(
+            ("stats", t("records.tab.stats"), lambda: stats_view(spec, actor, current_filters(ctx), ctx.prefix))
+        )
     if ctx.may("export") or ctx.may("import"):
         views.append(("io", t("records.tab.io"), lambda: io_view(ctx)))
     if ctx.may("delete"):
@@ -124,10 +127,40 @@ def render_records(
     wanted = arrival_view([code for code, _, _ in views])  # a home-page link: ?view=add
     if wanted is not None:
         st.session_state[key] = next(label for code, label, _ in views if code == wanted)
-    tabs = st.tabs([label for _, label, _ in views], key=key, on_change="rerun")
-    for tab, (_, _, draw) in zip(tabs, views):
-        with tab:
-            draw()
+    ui_views.tabs([(label, draw) for _, label, draw in views], key)  # only the open tab runs
+
+
+def _list_keys(ctx: Ctx) -> list[str]:
+    """The list's own widgets whose values outlive a visit to another tab."""
+    return [
+        *(ctx.k("filter", key) for key in ctx.spec.list_filter),
+        ctx.k("filter", "search"),
+        ctx.k("filter", "period"),
+        ctx.k("page", "size"),
+    ]
+
+
+def _keep_list(ctx: Ctx) -> None:
+    ui_views.keep(ctx.k("kept", "list"), _list_keys(ctx))
+
+
+def current_filters(ctx: Ctx) -> Filters:
+    """The list's filters as last set, whether the list is open this run or not (the
+    export and the statistics use them)."""
+    if ctx.filters is not None:
+        return ctx.filters
+    name, spec = ctx.k("kept", "list"), ctx.spec
+    widgets = {key: ui_views.value(name, ctx.k("filter", key)) for key in spec.list_filter}
+    for f in spec.fields:  # never set: the org-unit filter starts at the sidebar's unit
+        wkey = ctx.k("filter", f.key)
+        never_set = wkey not in st.session_state and wkey not in ui_views.kept(name)
+        if f.key in spec.list_filter and f.type == "org_unit" and never_set:
+            widgets[f.key] = ctx.unit_id if ctx.unit_id in set(ctx.unit_ids(active_only=False)) else None
+    use_period = bool(spec.date_field and ctx.period and ui_views.value(name, ctx.k("filter", "period"), True))
+    ctx.filters = display.build_filters(
+        spec, widgets, ui_views.value(name, ctx.k("filter", "search")), ctx.period if use_period else None
+    )
+    return ctx.filters
 
 
 # -- list ---------------------------------------------------------------------------------
@@ -135,6 +168,7 @@ def render_records(
 
 def filter_bar(ctx: Ctx) -> Filters:
     spec = ctx.spec
+    ui_views.restore(ctx.k("kept", "list"))  # the filters as they were before another tab was opened
     _follow_sidebar(ctx)
     items: list[Callable[[], object]] = []
     if spec.search_fields:
@@ -155,12 +189,14 @@ def filter_bar(ctx: Ctx) -> Filters:
                 draw()
     use_period = False
     if spec.date_field and ctx.period:
+        if ctx.k("filter", "period") not in st.session_state:  # on by default, set as the date filter's start
+            st.session_state[ctx.k("filter", "period")] = True
         use_period = st.toggle(
             t("records.only_period", period=periods.label(ctx.period, ctx.lang)),
-            value=True,
             key=ctx.k("filter", "period"),
         )
     widgets = {key: st.session_state.get(ctx.k("filter", key)) for key in spec.list_filter}
+    _keep_list(ctx)
     return display.build_filters(
         spec, widgets, st.session_state.get(ctx.k("filter", "search")), ctx.period if use_period else None
     )
@@ -267,6 +303,7 @@ def list_view(ctx: Ctx) -> None:
                 format_func=lambda n: t("records.per_page_n", n=n),
                 label_visibility="collapsed",
             )
+    _keep_list(ctx)
     selected_view(ctx)
 
 
@@ -820,9 +857,12 @@ def io_view(ctx: Ctx) -> None:
 def export_section(ctx: Ctx) -> None:
     spec, today = ctx.spec, clock.today()
     st.subheader(t("records.export_title"))
+    filters, actor, language = current_filters(ctx), ctx.actor, ctx.lang
+    if ctx.total is None:
+        with unit_of_work() as session:
+            ctx.total = attempt(lambda: service.count(session, actor, spec, filters))
     if ctx.total is not None:
         st.caption(t("records.export_caption", count=ctx.total))
-    filters, actor, language = ctx.filters, ctx.actor, ctx.lang
     row = st.container(horizontal=True)
     for fmt in ("csv", "xlsx"):
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from db import migrate
 from db.engine import DatabaseFileError
-from portal import apps, clock, i18n, navigation, periods
+from portal import apps, cache, clock, i18n, navigation, periods
 from portal.config import ConfigError, cookie_settings, demo_mode, limits
 from portal.navigation import PageDef
 from portal.org import units as orgunits
@@ -337,8 +337,11 @@ def _startup_failed() -> bool:
 def database_guard() -> Iterator[None]:
     """Around a whole run (app.py): when the database fails mid-page - the file gone, the
     server down - one sentence in place of Streamlit's error box; the log has the rest.
-    Streamlit's own rerun and stop signals are not Exceptions and pass through."""
+    Streamlit's own rerun and stop signals are not Exceptions and pass through.
+    Also the rerun's memo (portal.cache): the org tree, the calendar, the signed-in user
+    are looked up once per run."""
     try:
-        yield
+        with cache.rerun():
+            yield
     except (DatabaseFileError, OperationalError, InterfaceError) as exc:
         st.error(database_problem(exc), icon=":material/database:")

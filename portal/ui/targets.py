@@ -8,9 +8,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from db.models import Indicator
-from portal import clock, formatting, i18n, periods
+from portal import cache, clock, formatting, i18n, periods
 from portal.charts import progress as charts
 from portal.metrics import indicators as ind
 from portal.metrics import targets as tg
@@ -21,6 +22,8 @@ from portal.records import service as records
 from portal.records.display import md_escape
 from portal.records.fields import Field
 from portal.records.service import Filters
+from portal.ui import figures
+from portal.ui import views as ui_views
 from portal.ui.db import unit_of_work
 from portal.ui.grid import GridRow, PivotGrid, pivot_editor
 from portal.ui.i18n import lang, t, tm
@@ -34,16 +37,19 @@ KEY = "targets"
 def render() -> None:
     actor = require_page("targets")
     st.title(t("targets.title"))
-    tab_progress, tab_indicators, tab_targets = st.tabs(
-        [t("targets.tab.progress"), t("targets.tab.indicators"), t("targets.tab.targets")], key=f"{KEY}.tabs"
-    )
-    with tab_progress:
-        progress_view(actor)
-    with tab_indicators:
+
+    def indicators() -> None:
         st.caption(t("targets.indicators_intro"))
         render_records(ind.IndicatorSpec, actor)
-    with tab_targets:
-        render_records(tg.TargetSpec, actor, unit_id=selected_unit_id())
+
+    ui_views.tabs(
+        [
+            (t("targets.tab.progress"), lambda: progress_view(actor)),
+            (t("targets.tab.indicators"), indicators),
+            (t("targets.tab.targets"), lambda: render_records(tg.TargetSpec, actor, unit_id=selected_unit_id())),
+        ],
+        f"{KEY}.tabs",
+    )
 
 
 def progress_view(actor: Actor) -> None:
@@ -81,16 +87,26 @@ def progress_view(actor: Actor) -> None:
     rows_units = [unit, *children]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     with unit_of_work() as session:
-        progress = tg.progress(session, indicator, [u.ref for u in rows_units], selected_period(), today)
+        # every ready indicator for the unit and the units below, computed once per data
+        # version: the chosen indicator's bars and the scorecard both read it, and picking
+        # another indicator is a cache hit
+        every = cache.figure(session, tg.scorecard, ready, [u.ref for u in rows_units], selected_period(), today)
+        progress = [p for p in every if p.indicator == indicator.code]
         origin = tg.target_origin(session, indicator, unit.ref.id, progress[0].period)
     period = progress[0].period
     st.subheader(tm("targets.by_unit", name=tg.indicator_name(indicator, lang()), period=periods.label(period, lang())))
     _summary(progress[0], indicator)
     _origin(origin, progress[0], indicator)
     shown = progress[1:] or progress  # the units below; a unit with none shows itself
-    st.altair_chart(charts.bullet_chart(tg.chart_rows(shown, names, indicator, lang()), lang()), width="stretch")
+    language = lang()
+    with unit_of_work() as session:
+        figures.chart(
+            session,
+            ("bullet", shown, names, indicator, language),
+            lambda: charts.bullet_chart(tg.chart_rows(shown, names, indicator, language), language),
+        )
     _cumulative(indicator, unit, today)
-    _scorecard(ready, unit, children, today)
+    _scorecard(ready, unit, children, every)
     _drill(actor, indicator, rows_units, progress)
     if actor.role in tg.HEADS and children:
         _assign(actor, indicator, period, children)
@@ -140,53 +156,66 @@ def _available(indicator: Indicator) -> bool:
 
 def _cumulative(indicator: Indicator, unit: tg.UnitView, today: dt.date) -> None:
     with unit_of_work() as session:
-        actual, expected, milestones, target = tg.cumulative_series(
+        actual, expected, milestones, target = cache.figure(
             session,
+            tg.cumulative_series,
             indicator,
             unit.ref,
             selected_period(),
             today,
         )
-    if not actual:
-        return
-    st.subheader(tm("targets.cumulative", unit=unit.name(lang())))
-    chart = charts.cumulative_chart(
-        [{"date": d, "value": v} for d, v in actual],
-        [{"date": d, "value": v} for d, v in expected],
-        [
-            {
-                "date": d,
-                "value": v,
-                "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0),
-            }
-            for d, v, m in milestones
-        ],
-        target,
-        lang(),
-        unit=tg.unit_label(indicator, lang()),
-    )
-    st.altair_chart(chart, width="stretch")
+        if not actual:
+            return
+        st.subheader(tm("targets.cumulative", unit=unit.name(lang())))
+        language = lang()
+        figures.chart(
+            session,
+            ("cumulative", indicator, unit.ref, selected_period(), today, language),
+            lambda: charts.cumulative_chart(
+                [{"date": d, "value": v} for d, v in actual],
+                [{"date": d, "value": v} for d, v in expected],
+                [
+                    {
+                        "date": d,
+                        "value": v,
+                        "label": t("targets.milestone", month=m, pct=round(v / target * 100) if target else 0),
+                    }
+                    for d, v, m in milestones
+                ],
+                target,
+                language,
+                unit=tg.unit_label(indicator, language),
+            ),
+        )
 
 
-def _scorecard(ready: list[Indicator], unit: tg.UnitView, children: list[tg.UnitView], today: dt.date) -> None:
+def _scorecard(
+    ready: list[Indicator], unit: tg.UnitView, children: list[tg.UnitView], every: list[tg.Progress]
+) -> None:
     rows_units = children or [unit]
     names = {u.ref.id: u.name(lang()) for u in rows_units}
     labels = {i.code: f"{i.code} {tg.indicator_name(i, lang())}" for i in ready}
+    cells = [p for p in every if p.unit_id in names]  # the units below (or the unit alone)
     with unit_of_work() as session:
-        cells = tg.scorecard(session, ready, [u.ref for u in rows_units], selected_period(), today)
-    st.subheader(t("targets.scorecard"))
-    st.altair_chart(charts.scorecard_chart(tg.score_cells(cells, names, labels), lang()), width="stretch")
+        st.subheader(t("targets.scorecard"))
+        language = lang()
+        figures.chart(
+            session,
+            ("scorecard", cells, names, labels, language),
+            lambda: charts.scorecard_chart(tg.score_cells(cells, names, labels), language),
+        )
 
 
 def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], progress: list[tg.Progress]) -> None:
     """The records behind a number, so nobody has to take a percentage on trust."""
     st.subheader(t("targets.drill"))
-    figures = {p.unit_id: p for p in progress}
+    by_unit = {p.unit_id: p for p in progress}
     options = [u.ref.id for u in rows_units]
-    names = {u.ref.id: u.name(lang()) for u in rows_units}
+    language = lang()
+    names = {u.ref.id: u.name(language) for u in rows_units}
 
     def label(uid: int) -> str:
-        p = figures[uid]
+        p = by_unit[uid]
         return f"{names[uid]} · {formatting.number(p.actual)}" + (
             f" / {formatting.number(p.target)}" if p.target is not None else ""
         )
@@ -196,25 +225,35 @@ def _drill(actor: Actor, indicator: Indicator, rows_units: list[tg.UnitView], pr
     spec = registry.get(record)
     in_unit = {spec.org_field: unit_id} if spec.org_field else {}
     in_period = {spec.date_field: (start, end)} if spec.date_field else {}
-    filters = Filters(values={**values, **in_unit, **in_period})
+    wanted = {**values, **in_unit, **in_period}
     with unit_of_work() as session:
-        page = attempt(lambda: records.list_page(session, actor, spec, filters, per_page=100))
-        if page is None:
-            return
-        unit_names = {u.id: i18n.label(lang(), u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
-        shown = [spec.field(k) for k in spec.list_display if k in {f.key for f in spec.fields}]
-        table = pd.DataFrame(
-            [{f.label(lang()): _display(f, getattr(r, f.key), unit_names) for f in shown} for r in page.rows]
-        )
-    st.caption(t("targets.drill_count", count=page.total, shown=len(page.rows)))
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{KEY}.table.drill")
+        found = attempt(lambda: cache.figure(session, drill_rows, actor, record, wanted, language))
+    if found is None:
+        return
+    total, rows = found
+    st.caption(t("targets.drill_count", count=total, shown=len(rows)))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"{KEY}.table.drill")
 
 
-def _display(f: Field, value: Any, names: dict[int, str]) -> str:
+def drill_rows(
+    session: Session, actor: Actor, record: str, values: dict[str, Any], language: str
+) -> tuple[int, list[dict[str, str]]]:
+    """The drill's total and its first 100 records as shown; kept with the figures (its
+    count over a million rows costs more than the rest of a cached page)."""
+    spec = registry.get(record)
+    page = records.list_page(session, actor, spec, Filters(values=dict(values)), per_page=100)
+    unit_names = {u.id: i18n.label(language, u.name_zh, u.name_en) for u in orgunits.tree(session, actor)}
+    keys = {f.key for f in spec.fields}
+    shown = [(spec.field(k), spec.field(k).label(language)) for k in spec.list_display if k in keys]
+    rows = [{label: _display(f, getattr(r, f.key), unit_names, language) for f, label in shown} for r in page.rows]
+    return page.total, rows
+
+
+def _display(f: Field, value: Any, names: dict[int, str], language: str) -> str:
     if value is None:
         return ""
     if f.type == "choice":
-        return f.choice_label(value, lang())
+        return f.choice_label(value, language)
     if f.type == "org_unit":
         return names.get(value, str(value))
     return str(value)

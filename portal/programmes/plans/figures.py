@@ -26,7 +26,7 @@ from portal import clock, formatting, periods
 from portal.errors import PortalError
 from portal.i18n import label
 from portal.org import calendars
-from portal.org.scope import Actor, get_unit_in_scope
+from portal.org.scope import Actor, get_unit_in_scope, unit_paths
 from portal.programmes.plans import specs as plans
 
 # "1." "1、" "（1）" "(1)" "一、" "-" at the start of a line typed into the problems box
@@ -523,7 +523,7 @@ def reports_on_time(
     for u in units:
         uid, path = (u.id, u.path) if hasattr(u, "path") else (u, None)
         if path is None:
-            path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == uid)) or ""
+            path = unit_paths(session).get(uid) or ""
         on_time = due = 0
         for leaf, (good, owed) in per_unit.items():
             if paths.get(leaf, "").startswith(path):
