@@ -81,6 +81,7 @@ class Config:
     usernames: tuple[str, ...] = DEFAULT_USERS
     pids: tuple[int, ...] = ()
     keep_text: bool = False  # keep every string each view showed (tests check content)
+    views: int | None = None  # each user stops after this many views (else at the deadline)
     seed: int = 1
 
 
@@ -235,7 +236,9 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
             open_timeout=PAGE_TIMEOUT,
         ) as ws:
             result.sessions_opened += 1
-            while time.monotonic() < deadline:
+            done = 0
+            while time.monotonic() < deadline and (cfg.views is None or done < cfg.views):
+                done += 1
                 page = pages[step % len(pages)]
                 step += 1
                 try:
@@ -259,8 +262,8 @@ async def run_async(cfg: Config) -> Result:
         # users arrive over the first second or so, not in one instant
         await asyncio.sleep(rng.uniform(0, min(1.0, cfg.duration / 10) / max(cfg.users, 1)))
         tasks.append(asyncio.create_task(simulated_user(i, cfg, deadline, result)))
-    # measured while every session is still open
-    await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+    # measured at the deadline, while the sessions are still open (or when all are done)
+    await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
     result.rss_mb = rss_mb(cfg.pids or tuple(listening_pids(cfg.url)))
     await asyncio.gather(*tasks)
     result.elapsed = time.monotonic() - start
@@ -333,13 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=",".join(DEFAULT_USERS),
         help="accounts the users sign in as, in turn (default head,staff)",
     )
+    parser.add_argument("--views", type=int, help="stop each user after this many page views")
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to report RSS of")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.users < 1 or args.duration <= 0:
         parser.error("--users must be at least 1 and --duration positive")
     usernames = tuple(u.strip() for u in args.usernames.split(",") if u.strip())
-    cfg = Config(args.url, args.users, args.duration, args.think, usernames, tuple(args.pid))
+    cfg = Config(args.url, args.users, args.duration, args.think, usernames, tuple(args.pid), views=args.views)
     summary = run(cfg).summary()
     if args.json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
