@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import random
@@ -38,12 +39,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import websockets
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.TextInput_pb2 import TextInput
 
 from portal.config import cookie_settings
 from portal.org import auth
@@ -58,6 +60,7 @@ DEFAULT_USERS = ("head", "staff")  # demo accounts: the county head, 城关镇's
 ROLE_OF = {"head": "head", "staff": "staff", "dg_head": "head", "admin": "head", "zx1_staff": "staff"}
 SIGNED_IN_MARK = "-shell.logout"  # the sign-out button's widget id: only a signed-in page has it
 PAGE_TIMEOUT = 60.0
+SIGN_IN = "(sign-in)"  # the page name sign-ins are reported under (--password)
 SAMPLE_ERRORS = 10
 
 
@@ -82,6 +85,7 @@ class Config:
     pids: tuple[int, ...] = ()
     keep_text: bool = False  # keep every string each view showed (tests check content)
     views: int | None = None  # each user stops after this many views (else at the deadline)
+    password: str | None = None  # sign in through the login form (else a cookie made here)
     seed: int = 1
 
 
@@ -100,7 +104,7 @@ class Result:
         pages: dict[str, dict[str, Any]] = {}
         for name in sorted({v.page for v in self.views}):
             times = [v.ms for v in self.views if v.page == name and v.error is None]
-            pages["/" + name] = {
+            pages[name if name == SIGN_IN else "/" + name] = {
                 "requests": sum(1 for v in self.views if v.page == name),
                 "errors": sum(1 for v in self.views if v.page == name and v.error is not None),
                 **_percentiles(times),
@@ -187,6 +191,83 @@ def _problem(msg: ForwardMsg) -> str | None:
     return None
 
 
+class SignInFailed(Exception):
+    """The login form did not send the browser on to its cookie (wrong password, no form)."""
+
+
+async def _run_to_end(ws: Any, on_message: Any) -> None:
+    """Read ForwardMsgs until the script run is over, handing each to on_message."""
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), PAGE_TIMEOUT)
+        if isinstance(raw, str):
+            continue
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        on_message(msg)
+        kind = msg.WhichOneof("type")
+        if kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            return
+
+
+async def sign_in(url: str, username: str, password: str) -> str:
+    """Sign in as a person does, without a browser: fill in and submit the login form over
+    the websocket, follow the page's redirect to /_portal/login and return the Cookie
+    header value the server set (checks the password, costs what a real sign-in costs)."""
+    inputs: dict[str, str] = {}  # "user" / "password" / "submit" -> widget id
+    redirect: list[str] = []
+
+    def read(msg: ForwardMsg) -> None:
+        if msg.WhichOneof("type") == "auth_redirect":
+            redirect.append(msg.auth_redirect.url)
+        if msg.WhichOneof("type") != "delta" or not msg.delta.HasField("new_element"):
+            return
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "text_input":
+            inputs["password" if element.text_input.type == TextInput.PASSWORD else "user"] = element.text_input.id
+        elif kind == "button" and element.button.is_form_submitter:
+            inputs["submit"] = element.button.id
+
+    async with websockets.connect(
+        stream_url(url), subprotocols=[websockets.Subprotocol("streamlit")], max_size=None, open_timeout=PAGE_TIMEOUT
+    ) as ws:
+        await ws.send(rerun(""))
+        await _run_to_end(ws, read)
+        if set(inputs) != {"user", "password", "submit"}:
+            raise SignInFailed(f"no login form on the page (found {sorted(inputs)})")
+        msg = BackMsg()
+        msg.rerun_script.page_name = ""
+        states = msg.rerun_script.widget_states.widgets
+        states.add(id=inputs["user"], string_value=username)
+        states.add(id=inputs["password"], string_value=password)
+        states.add(id=inputs["submit"], trigger_value=True)
+        await ws.send(msg.SerializeToString())
+        await _run_to_end(ws, read)
+    if not redirect:
+        raise SignInFailed(f"{username}: the login form refused the password")
+    return await asyncio.to_thread(_cookie_from, urljoin(url.rstrip("/") + "/", redirect[0].lstrip("/")))
+
+
+def _cookie_from(login_url: str) -> str:
+    """GET the sign-in route (as the browser's same-origin navigation) and return the
+    login cookie from its Set-Cookie header."""
+    parsed = urlparse(login_url)
+    conn_class = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
+    conn = conn_class(parsed.netloc, timeout=PAGE_TIMEOUT)
+    try:
+        conn.request("GET", f"{parsed.path}?{parsed.query}", headers={"Sec-Fetch-Site": "same-origin"})
+        response = conn.getresponse()
+        cookies = [v for k, v in response.getheaders() if k.lower() == "set-cookie"]
+    finally:
+        conn.close()
+    name = cookie_settings().name
+    for cookie in cookies:
+        pair = cookie.split(";", 1)[0].strip()
+        if pair.startswith(name + "=") and len(pair) > len(name) + 1:
+            return pair
+    raise SignInFailed(f"the sign-in route set no login cookie (HTTP {response.status})")
+
+
 async def view(ws: Any, user: str, page: str, keep_text: bool) -> View:
     """One page view on an open session: send the rerun, read until the run is over."""
     start = time.monotonic()
@@ -228,10 +309,20 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
     rng = random.Random(cfg.seed * 1000 + index)  # noqa: S311 - think times, not secrets
     step = index // len(cfg.usernames)  # users of one kind start on different pages
     try:
+        if cfg.password is None:
+            cookie = login_cookie(username)
+        else:
+            start = time.monotonic()
+            try:
+                cookie = await sign_in(cfg.url, username, cfg.password)
+            except SignInFailed as exc:
+                result.views.append(View(username, SIGN_IN, (time.monotonic() - start) * 1000, str(exc)))
+                return
+            result.views.append(View(username, SIGN_IN, (time.monotonic() - start) * 1000))
         async with websockets.connect(
             stream_url(cfg.url),
             subprotocols=[websockets.Subprotocol("streamlit")],
-            additional_headers={"Cookie": login_cookie(username)},
+            additional_headers={"Cookie": cookie},
             max_size=None,
             open_timeout=PAGE_TIMEOUT,
         ) as ws:
@@ -336,6 +427,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=",".join(DEFAULT_USERS),
         help="accounts the users sign in as, in turn (default head,staff)",
     )
+    parser.add_argument(
+        "--password",
+        help="sign each user in through the login form with this password (default: a login cookie made here)",
+    )
     parser.add_argument("--views", type=int, help="stop each user after this many page views")
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to report RSS of")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -343,7 +438,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.users < 1 or args.duration <= 0:
         parser.error("--users must be at least 1 and --duration positive")
     usernames = tuple(u.strip() for u in args.usernames.split(",") if u.strip())
-    cfg = Config(args.url, args.users, args.duration, args.think, usernames, tuple(args.pid), views=args.views)
+    cfg = Config(
+        args.url,
+        args.users,
+        args.duration,
+        args.think,
+        usernames,
+        tuple(args.pid),
+        views=args.views,
+        password=args.password,
+    )
     summary = run(cfg).summary()
     if args.json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")

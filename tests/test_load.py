@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from portal import load
-from portal.demo import TOWNSHIPS, USERS, load_demo
+from portal.demo import DEMO_PASSWORD, TOWNSHIPS, USERS, load_demo
 from portal.i18n import t
 from tests.browser_support import ROOT, Server, streamlit_server
 
@@ -96,3 +96,15 @@ def test_the_command_prints_one_json_report(server: Server) -> None:
     assert set(report["pages"]) <= {"/", "/plans", "/targets", "/education"}
     # the server's memory, found through the port it listens on
     assert 50 < report["rss_mb"] < 4000
+
+
+def test_users_can_sign_in_through_the_login_form(server: Server, portal_env: None) -> None:
+    """--password: the form is filled in over the websocket, the redirect is followed to
+    serve.py's /_portal/login, and the HttpOnly cookie it sets signs the session in."""
+    result = load.run(load.Config(server.url, users=1, duration=60.0, views=2, password=DEMO_PASSWORD))
+    summary = result.summary()
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert [v.page for v in result.views] == [load.SIGN_IN, "", "plans"]
+
+    wrong = load.run(load.Config(server.url, users=1, duration=60.0, views=1, password="not-the-password"))
+    assert [(v.page, v.error) for v in wrong.views] == [(load.SIGN_IN, "head: the login form refused the password")]
