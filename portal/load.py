@@ -268,10 +268,11 @@ def _cookie_from(login_url: str) -> str:
     raise SignInFailed(f"the sign-in route set no login cookie (HTTP {response.status})")
 
 
-async def view(ws: Any, user: str, page: str, keep_text: bool) -> View:
-    """One page view on an open session: send the rerun, read until the run is over."""
+async def view(ws: Any, user: str, page: str, keep_text: bool, message: bytes | None = None) -> View:
+    """One page view on an open session: send the rerun (or message, a rerun carrying
+    widget states: a click), read until the run is over."""
     start = time.monotonic()
-    await ws.send(rerun(page))
+    await ws.send(message or rerun(page))
     texts: list[str] = []
     signed_in = False
     problem: str | None = None

@@ -37,6 +37,15 @@ def portal_env(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
 
 
+def test_a_fresh_server_serves_deep_links_arriving_together(server: Server, portal_env: None) -> None:
+    """The first views of a just-started process, each user on another page at once (a
+    restarted process behind nginx gets exactly this): serve.py imports the pages' modules
+    before the first session, so no thread sees another's half-imported pandas."""
+    result = load.run(load.Config(server.url, users=6, duration=120.0, views=1))
+    assert {v.page for v in result.views} == {"", "plans", "targets", "education"}
+    assert result.summary()["errors"] == 0, result.summary()["error_samples"]
+
+
 def test_simulated_users_get_their_pages_with_the_right_content(server: Server, portal_env: None) -> None:
     # each user walks its whole mix once, however slow the shared machine is today
     views = max(len(pages) for pages in load.MIX.values())
