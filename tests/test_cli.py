@@ -313,13 +313,13 @@ def test_orgunit_list_of_an_empty_database(cli: Run) -> None:
 
 def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
     if engine.dialect.name == "postgresql":
-        result = cli("backup", str(tmp_path / "portal.dump"))
+        result = cli("backup", str(tmp_path / "portal.dump"), "--print")
         assert result.code == 0
         assert result.out.startswith("pg_dump ")
         assert f"--dbname={engine.url.database}" in result.out
         assert f"--host={engine.url.host}" in result.out
         assert not (tmp_path / "portal.dump").exists()
-        return
+        return  # running pg_dump: tests/test_backup_restore.py
     load_demo(engine, fast=True)
     target = tmp_path / "copy.sqlite3"
     result = cli("backup", str(target))
@@ -357,7 +357,7 @@ def test_backup_postgresql_prints_pg_dump_without_the_password(
 ) -> None:
     # Needs no server: the command line is built from the URL alone.
     monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://portal:s3cret@db.example:6543/health")
-    result = _run(capsys, ["--lang", "en", "backup", str(tmp_path / "health.dump")])
+    result = _run(capsys, ["--lang", "en", "backup", str(tmp_path / "health.dump"), "--print"])
     assert result.code == 0
     command = result.out.strip()
     assert command.startswith("pg_dump ")
