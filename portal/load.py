@@ -96,6 +96,7 @@ class Result:
     elapsed: float
     rss_mb: dict[int, float]
     sessions_opened: int = 0
+    loadavg: float = 0.0  # this machine's 1-minute load average at the deadline
     connect_errors: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -124,6 +125,8 @@ class Result:
             "pages": pages,
             "rss_mb": round(sum(self.rss_mb.values()), 1),
             "rss_mb_per_process": {str(pid): mb for pid, mb in sorted(self.rss_mb.items())},
+            "cpus": os.cpu_count(),
+            "loadavg_1m": round(self.loadavg, 2),
         }
 
 
@@ -357,6 +360,7 @@ async def run_async(cfg: Config) -> Result:
     # measured at the deadline, while the sessions are still open (or when all are done)
     await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
     result.rss_mb = rss_mb(cfg.pids or tuple(listening_pids(cfg.url)))
+    result.loadavg = os.getloadavg()[0]
     await asyncio.gather(*tasks)
     result.elapsed = time.monotonic() - start
     return result

@@ -135,8 +135,8 @@ def _start_portal(port: int, env: dict[str, str], log: Path) -> subprocess.Popen
                 str(port),
                 "--server.address",
                 "127.0.0.1",
-                "--server.enableCORS",
-                "false",
+                "--server.enableCORS",  # true: cross-origin requests refused (deploy/systemd)
+                "true",
                 "--server.enableXsrfProtection",
                 "true",
                 "--browser.gatherUsageStats",
