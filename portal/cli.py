@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import DatabaseFileError, make_engine, transaction
 from db.models import ROLES, OrgUnit, User
-from portal import apps, demo, periods
+from portal import apps, demo, ops, periods
 from portal import backup as backups
 from portal.apps import ReportDef, ReportRequest
 from portal.config import ConfigError
@@ -424,6 +424,7 @@ def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
         if target.exists() and not args.force:
             raise PortalError("cli.backup_exists", file=str(target))
         size = backups.pg_backup(engine, target)
+        ops.note_backup(engine, str(target.resolve()), size)
         print(t("cli.backup_done", args.lang, file=str(target), size=size))
         return EXIT_OK
     if dialect != "sqlite":
@@ -438,6 +439,7 @@ def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
     if target.exists() and not args.force:
         raise PortalError("cli.backup_exists", file=str(target))
     _sqlite_backup(engine, target)
+    ops.note_backup(engine, str(target.resolve()), target.stat().st_size)  # for the operations view
     print(t("cli.backup_done", args.lang, file=str(target), size=target.stat().st_size))
     return EXIT_OK
 
