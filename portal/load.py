@@ -86,6 +86,7 @@ class Config:
     keep_text: bool = False  # keep every string each view showed (tests check content)
     views: int | None = None  # each user stops after this many views (else at the deadline)
     password: str | None = None  # sign in through the login form (else a cookie made here)
+    hold: bool = False  # with views: keep each session open until the deadline (idle memory)
     seed: int = 1
 
 
@@ -343,6 +344,8 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
                     return  # the session may still be busy with it: stop this user
                 if cfg.think > 0:
                     await asyncio.sleep(rng.uniform(0.5, 1.5) * cfg.think)
+            if cfg.hold:  # idle, still connected, as a tab left open
+                await asyncio.sleep(max(0.0, deadline - time.monotonic()) + 1.0)
     except (OSError, websockets.WebSocketException, TimeoutError) as exc:
         result.connect_errors.append(f"{username}: connection: {type(exc).__name__}: {exc}"[:300])
 
@@ -437,6 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sign each user in through the login form with this password (default: a login cookie made here)",
     )
     parser.add_argument("--views", type=int, help="stop each user after this many page views")
+    parser.add_argument(
+        "--hold", action="store_true", help="with --views: keep each session open, idle, until the deadline"
+    )
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to report RSS of")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -452,6 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tuple(args.pid),
         views=args.views,
         password=args.password,
+        hold=args.hold,
     )
     summary = run(cfg).summary()
     if args.json:
