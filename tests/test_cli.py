@@ -328,6 +328,8 @@ def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         for table in Base.metadata.sorted_tables:
+            if table.name == "ops_events":
+                continue  # the backup's own note is written after the copy is made
             source = s.scalar(select(func.count()).select_from(table))
             sql = f"SELECT count(*) FROM {table.name}"  # noqa: S608 - a name from our own metadata
             assert copy.execute(sql).fetchone()[0] == source
