@@ -12,4 +12,5 @@ import streamlit as st
 from portal.ui import launcher
 
 launcher.activate()
+launcher.warm_up()  # before any session: pages imported in parallel threads can fail
 app = st.App(str(Path(__file__).resolve().with_name("app.py")), routes=launcher.routes())

@@ -708,3 +708,24 @@ class TrainingWalkin(Base):
     phone_tail: Mapped[str] = mapped_column(String(4))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected
+
+
+# --------------------------------------------------------------------------- operations (issue 15)
+
+
+class OpsEvent(Base):
+    """What the operations view shows across all server processes: a page run slower than
+    the threshold (page, user, milliseconds, which process) and each backup made by
+    `python -m portal backup`. Old slow-run rows are deleted as new ones come."""
+
+    __tablename__ = "ops_events"
+    __audit__ = False  # bookkeeping: measurements, not records anyone edits
+    __table_args__ = (Index("ix_ops_events_kind_at", "kind", "at"),)
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(20))  # slow_run | backup
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    page: Mapped[str | None] = mapped_column(String(100))
+    username: Mapped[str | None] = mapped_column(String(64))
+    ms: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(300))  # the backup file, or the process

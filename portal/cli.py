@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.engine import DatabaseFileError, make_engine, transaction
 from db.models import ROLES, OrgUnit, ReminderChannel, User
-from portal import apps, clock, demo, periods
+from portal import apps, clock, demo, ops, periods
+from portal import backup as backups
 from portal.apps import ReportDef, ReportRequest
 from portal.config import ConfigError
 from portal.errors import FieldError, NotFound, PortalError, ValidationError
@@ -156,6 +157,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     backup.add_argument("--force", action="store_true", help=t("cli.help.force", lang))
     remind = command(commands, "remind", "cli.help.remind", cmd_remind)
     remind.add_argument("--dry-run", action="store_true", help=t("cli.help.remind_dry_run", lang))
+    backup.add_argument("--print", action="store_true", help=t("cli.help.backup_print", lang))
+    restore = command(commands, "restore", "cli.help.restore", cmd_restore)
+    restore.add_argument("file", metavar="FILE", help=t("cli.help.restore_file", lang))
+    restore.add_argument("--force", action="store_true", help=t("cli.help.restore_force", lang))
+    restore.set_defaults(creates_database=True)  # into a new SQLite file, as `init` would
     _add_record_commands(commands, command, lang)
     _add_report_commands(command(commands, "report", "cli.help.report"), command, lang)
     return parser
@@ -413,8 +419,16 @@ def cmd_orgunit_list(args: argparse.Namespace, engine: Engine) -> int:
 
 def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
     dialect = engine.dialect.name
-    if dialect == "postgresql":
+    if dialect == "postgresql" and args.print:
         return _print_pg_dump(args, engine)
+    if dialect == "postgresql":
+        target = Path(args.file)
+        if target.exists() and not args.force:
+            raise PortalError("cli.backup_exists", file=str(target))
+        size = backups.pg_backup(engine, target)
+        ops.note_backup(engine, str(target.resolve()), size)
+        print(t("cli.backup_done", args.lang, file=str(target), size=size))
+        return EXIT_OK
     if dialect != "sqlite":
         raise PortalError("cli.backup_unsupported", dialect=dialect)
     source = engine.url.database
@@ -427,6 +441,7 @@ def cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
     if target.exists() and not args.force:
         raise PortalError("cli.backup_exists", file=str(target))
     _sqlite_backup(engine, target)
+    ops.note_backup(engine, str(target.resolve()), target.stat().st_size)  # for the operations view
     print(t("cli.backup_done", args.lang, file=str(target), size=target.stat().st_size))
     return EXIT_OK
 
@@ -447,6 +462,26 @@ def cmd_remind(args: argparse.Namespace, engine: Engine) -> int:
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("sent", "failed", "skipped")}
     print(t("cli.remind.done", args.lang, **counts))
     return EXIT_OK if not counts["failed"] else 1
+
+
+def cmd_restore(args: argparse.Namespace, engine: Engine) -> int:
+    """The database becomes the backup's copy: refused over data unless --force."""
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError("cli.file_not_found", file=args.file)
+    dialect = engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise PortalError("cli.backup_unsupported", dialect=dialect)
+    if not args.force and not backups.is_empty(engine):
+        raise PortalError("cli.restore_not_empty")
+    if dialect == "postgresql":
+        backups.pg_restore(engine, source)
+    else:
+        backups.sqlite_restore(engine, source)
+    print(t("cli.restore_done", args.lang, file=str(source), revision=migrate.current_revision(engine) or "-"))
+    if not migrate.is_current(engine):
+        _err(t("cli.restore_outdated", args.lang))
+    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace, engine: Engine) -> int:

@@ -313,13 +313,13 @@ def test_orgunit_list_of_an_empty_database(cli: Run) -> None:
 
 def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
     if engine.dialect.name == "postgresql":
-        result = cli("backup", str(tmp_path / "portal.dump"))
+        result = cli("backup", str(tmp_path / "portal.dump"), "--print")
         assert result.code == 0
         assert result.out.startswith("pg_dump ")
         assert f"--dbname={engine.url.database}" in result.out
         assert f"--host={engine.url.host}" in result.out
         assert not (tmp_path / "portal.dump").exists()
-        return
+        return  # running pg_dump: tests/test_backup_restore.py
     load_demo(engine, fast=True)
     target = tmp_path / "copy.sqlite3"
     result = cli("backup", str(target))
@@ -328,6 +328,8 @@ def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         for table in Base.metadata.sorted_tables:
+            if table.name == "ops_events":
+                continue  # the backup's own note is written after the copy is made
             source = s.scalar(select(func.count()).select_from(table))
             sql = f"SELECT count(*) FROM {table.name}"  # noqa: S608 - a name from our own metadata
             assert copy.execute(sql).fetchone()[0] == source
@@ -357,7 +359,7 @@ def test_backup_postgresql_prints_pg_dump_without_the_password(
 ) -> None:
     # Needs no server: the command line is built from the URL alone.
     monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://portal:s3cret@db.example:6543/health")
-    result = _run(capsys, ["--lang", "en", "backup", str(tmp_path / "health.dump")])
+    result = _run(capsys, ["--lang", "en", "backup", str(tmp_path / "health.dump"), "--print"])
     assert result.code == 0
     command = result.out.strip()
     assert command.startswith("pg_dump ")

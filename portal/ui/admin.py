@@ -21,6 +21,7 @@ from portal.org.users import UserSpec
 from portal.records import audit, display, registry
 from portal.records.spec import RecordSpec
 from portal.reminders import ReminderChannelSpec
+from portal.ui import ops as ops_view
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
@@ -33,16 +34,16 @@ def render() -> None:
     st.title(t("admin.title"))
     with unit_of_work() as session:
         units = orgunits.tree(session, actor)
-    tab_units, tab_users, tab_calendar, tab_reminders, tab_changes = st.tabs(
-        [
-            t("admin.tab.units"),
-            t("admin.tab.users"),
-            t("admin.tab.calendar"),
-            t("reminders.tab"),
-            t("admin.tab.changes"),
-        ],
-        key="admin.tabs.main",
-    )
+    labels = [
+        t("admin.tab.units"),
+        t("admin.tab.users"),
+        t("admin.tab.calendar"),
+        t("reminders.tab"),
+        t("admin.tab.changes"),
+    ]
+    if actor.role == "admin":
+        labels.append(t("admin.tab.ops"))  # the operations view: admins only
+    tab_units, tab_users, tab_calendar, tab_reminders, tab_changes, *tab_ops = st.tabs(labels, key="admin.tabs.main")
     with tab_units:
         render_records(
             OrgUnitSpec,
@@ -66,6 +67,9 @@ def render() -> None:
         reminders_view(actor, units)
     with tab_changes:
         recent_changes(actor)
+    for tab in tab_ops:
+        with tab:
+            ops_view.render()
 
 
 def reminders_view(actor: Actor, units: list[orgunits.UnitRow]) -> None:

@@ -46,6 +46,32 @@ def activate() -> None:
     os.environ[ENV_FLAG] = "1"
 
 
+def warm_up() -> None:
+    """Called by serve.py: import every module the pages use before the first session.
+
+    Otherwise the first page views after a start import pandas, Altair and the pages'
+    modules in several script threads at once; one thread then sees another's half-made
+    module ("partially initialized module 'pandas'") and its user an error. That is what a
+    restarted process behind nginx gets: its browsers reconnect together, each on its page.
+
+    It also tells Streamlit that this app navigates with st.navigation before any session
+    starts. Until some session's app.py has said so, a fresh server runs a file under pages/
+    by itself (its old multipage mode); with sessions arriving together, one such page
+    could see the switch made by another half-way and be drawn without the shell (no menu,
+    no sign-out) - shell._served_alone stays for `streamlit run app.py`.
+    """
+    import importlib
+    import pkgutil
+
+    from streamlit.runtime.pages_manager import PagesManager
+
+    import portal.ui
+
+    PagesManager.uses_pages_directory = False  # what st.navigation sets on its first call
+    for found in pkgutil.walk_packages(portal.ui.__path__, "portal.ui."):
+        importlib.import_module(found.name)
+
+
 def active() -> bool:
     return os.environ.get(ENV_FLAG) == "1"
 

@@ -21,6 +21,7 @@ from portal.org import units as orgunits
 from portal.org import users
 from portal.org.scope import Actor
 from portal.ui import auth
+from portal.ui import ops as ops_view
 from portal.ui.db import engine, unit_of_work
 from portal.ui.i18n import SWITCH_KEY, lang, set_lang, t, tm
 from portal.ui.messages import database_problem, show_flashes
@@ -101,13 +102,14 @@ def run_signed_in(actor: Actor) -> None:
         for p in navigation.PAGES
     }
     nav = st.navigation(list(pages.values()), position="hidden")
-    sidebar(actor, pages)
-    close_sidebar_after_navigating(nav.url_path)
-    streamlit_words()
-    demo_banner()
-    auth.show_redirect_message(keep=False)
-    show_flashes()
-    nav.run()
+    with ops_view.timed_run(nav.url_path or "home", actor.username):  # a slow run is logged
+        sidebar(actor, pages)
+        close_sidebar_after_navigating(nav.url_path)
+        streamlit_words()
+        demo_banner()
+        auth.show_redirect_message(keep=False)
+        show_flashes()
+        nav.run()
 
 
 LAST_PAGE_KEY = "shell.last_page"

@@ -1,0 +1,488 @@
+"""Load test: python -m portal.load --url URL --users N --duration S [--think S] [--json]
+
+Simulated users that speak Streamlit's own websocket protocol, so the server is measured
+and not a browser. Each user is one websocket at `/_stcore/stream` (subprotocol
+`streamlit`), signed in by a valid login cookie in the handshake: the token is made with
+the portal's own function and key (PORTAL_COOKIE_KEY / secrets, or the demo key kept
+beside the demo database), so run this where the portal's settings are, with the same
+PORTAL_DATABASE_URL and PORTAL_DEMO as the server. No password is checked and no row is
+written to make a user: the accounts must exist (the demo ones do).
+
+A page view is one `BackMsg.rerun_script` carrying the page's URL path as `page_name`;
+the server answers with a stream of `ForwardMsg`s and the view is over at
+`script_finished` (a run ended early for a rerun goes on to the next one). The time from
+the send to that message is the page time a user waits for, without the browser's
+drawing. A view counts as an error when it times out, the connection drops, the server
+says the page does not exist, it shows a Python exception or an error box, or the user is
+not signed in (no sign-out button on the page: the cookie was refused).
+
+Users take turns between the county head and a township's staff (--as), each walking
+through the pages of its role in a realistic mix (home, plans, targets, education), with
+a think time between views (--think; 0 asks as fast as the server answers). The report
+gives page views per second, p50 / p95 / max per page and overall, the errors with a few
+samples, and the resident memory (RSS) of the server processes (--pid, else whatever
+listens on the URL's port on this machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+import websockets
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.TextInput_pb2 import TextInput
+
+from portal.config import cookie_settings
+from portal.org import auth
+
+# The pages each kind of user walks through, in turn ("" is the home page). A county
+# head reviews plans and targets; a township's staff enter education activities.
+MIX: dict[str, tuple[str, ...]] = {
+    "head": ("", "plans", "targets", "education", "plans"),
+    "staff": ("", "education", "plans", "education"),
+}
+DEFAULT_USERS = ("head", "staff")  # demo accounts: the county head, 城关镇's staff
+ROLE_OF = {"head": "head", "staff": "staff", "dg_head": "head", "admin": "head", "zx1_staff": "staff"}
+SIGNED_IN_MARK = "-shell.logout"  # the sign-out button's widget id: only a signed-in page has it
+PAGE_TIMEOUT = 60.0
+SIGN_IN = "(sign-in)"  # the page name sign-ins are reported under (--password)
+SAMPLE_ERRORS = 10
+
+
+@dataclass
+class View:
+    """One page view as the server served it."""
+
+    user: str
+    page: str
+    ms: float
+    error: str | None = None
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    url: str
+    users: int
+    duration: float
+    think: float = 0.0
+    usernames: tuple[str, ...] = DEFAULT_USERS
+    pids: tuple[int, ...] = ()
+    keep_text: bool = False  # keep every string each view showed (tests check content)
+    views: int | None = None  # each user stops after this many views (else at the deadline)
+    password: str | None = None  # sign in through the login form (else a cookie made here)
+    hold: bool = False  # with views: keep each session open until the deadline (idle memory)
+    seed: int = 1
+
+
+@dataclass
+class Result:
+    config: Config
+    views: list[View]
+    elapsed: float
+    rss_mb: dict[int, float]
+    sessions_opened: int = 0
+    loadavg: float = 0.0  # this machine's 1-minute load average at the deadline
+    connect_errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ok = [v.ms for v in self.views if v.error is None]
+        errors = [v for v in self.views if v.error is not None]
+        pages: dict[str, dict[str, Any]] = {}
+        for name in sorted({v.page for v in self.views}):
+            times = [v.ms for v in self.views if v.page == name and v.error is None]
+            pages[name if name == SIGN_IN else "/" + name] = {
+                "requests": sum(1 for v in self.views if v.page == name),
+                "errors": sum(1 for v in self.views if v.page == name and v.error is not None),
+                **_percentiles(times),
+            }
+        samples = [f"{v.user} /{v.page}: {v.error}" for v in errors] + self.connect_errors
+        return {
+            "url": self.config.url,
+            "users": self.config.users,
+            "sessions_opened": self.sessions_opened,
+            "duration_s": round(self.elapsed, 2),
+            "think_s": self.config.think,
+            "requests": len(self.views),
+            "errors": len(errors) + len(self.connect_errors),
+            "error_samples": samples[:SAMPLE_ERRORS],
+            "pages_per_s": round(len(ok) / self.elapsed, 2) if self.elapsed > 0 else 0.0,
+            **_percentiles(ok),
+            "pages": pages,
+            "rss_mb": round(sum(self.rss_mb.values()), 1),
+            "rss_mb_per_process": {str(pid): mb for pid, mb in sorted(self.rss_mb.items())},
+            "cpus": os.cpu_count(),
+            "loadavg_1m": round(self.loadavg, 2),
+        }
+
+
+def _percentiles(times: list[float]) -> dict[str, float | None]:
+    if not times:
+        return {"p50_ms": None, "p95_ms": None, "max_ms": None}
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+def stream_url(url: str) -> str:
+    """http://host:port/prefix -> ws://host:port/prefix/_stcore/stream (https -> wss)."""
+    parsed = urlparse(url)
+    scheme = "wss" if parsed.scheme in ("https", "wss") else "ws"
+    return f"{scheme}://{parsed.netloc}{parsed.path.rstrip('/')}/_stcore/stream"
+
+
+def login_cookie(username: str) -> str:
+    """The Cookie header a browser signed in as username would send."""
+    settings = cookie_settings()
+    return f"{settings.name}={auth.encode_token(username, settings.key, settings.expiry_days)}"
+
+
+def rerun(page: str) -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.page_name = page
+    msg.rerun_script.query_string = ""
+    return msg.SerializeToString()
+
+
+def strings(msg: Any) -> Iterator[str]:
+    """Every string field in a protobuf message, nested ones and lists included."""
+    for _field, value in msg.ListFields():
+        if isinstance(value, str):
+            yield value
+        elif hasattr(value, "ListFields"):
+            yield from strings(value)
+        elif not isinstance(value, bytes | int | float | bool):
+            items = value.values() if hasattr(value, "values") else value
+            for item in items:
+                if isinstance(item, str):
+                    yield item
+                elif hasattr(item, "ListFields"):
+                    yield from strings(item)
+
+
+def _problem(msg: ForwardMsg) -> str | None:
+    """What is wrong with the page, as shown by one delta (None: nothing)."""
+    if not msg.delta.HasField("new_element"):
+        return None
+    element = msg.delta.new_element
+    kind = element.WhichOneof("type")
+    if kind == "exception":
+        return f"exception {element.exception.type}: {element.exception.message[:200]}"
+    if kind == "alert" and element.alert.format == Alert.ERROR:
+        return f"error box: {element.alert.body[:200]}"
+    return None
+
+
+class SignInFailed(Exception):
+    """The login form did not send the browser on to its cookie (wrong password, no form)."""
+
+
+async def _run_to_end(ws: Any, on_message: Any) -> None:
+    """Read ForwardMsgs until the script run is over, handing each to on_message."""
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), PAGE_TIMEOUT)
+        if isinstance(raw, str):
+            continue
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        on_message(msg)
+        kind = msg.WhichOneof("type")
+        if kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            return
+
+
+async def sign_in(url: str, username: str, password: str) -> str:
+    """Sign in as a person does, without a browser: fill in and submit the login form over
+    the websocket, follow the page's redirect to /_portal/login and return the Cookie
+    header value the server set (checks the password, costs what a real sign-in costs)."""
+    inputs: dict[str, str] = {}  # "user" / "password" / "submit" -> widget id
+    redirect: list[str] = []
+
+    def read(msg: ForwardMsg) -> None:
+        if msg.WhichOneof("type") == "auth_redirect":
+            redirect.append(msg.auth_redirect.url)
+        if msg.WhichOneof("type") != "delta" or not msg.delta.HasField("new_element"):
+            return
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "text_input":
+            inputs["password" if element.text_input.type == TextInput.PASSWORD else "user"] = element.text_input.id
+        elif kind == "button" and element.button.is_form_submitter:
+            inputs["submit"] = element.button.id
+
+    async with websockets.connect(
+        stream_url(url), subprotocols=[websockets.Subprotocol("streamlit")], max_size=None, open_timeout=PAGE_TIMEOUT
+    ) as ws:
+        await ws.send(rerun(""))
+        await _run_to_end(ws, read)
+        if set(inputs) != {"user", "password", "submit"}:
+            raise SignInFailed(f"no login form on the page (found {sorted(inputs)})")
+        msg = BackMsg()
+        msg.rerun_script.page_name = ""
+        states = msg.rerun_script.widget_states.widgets
+        states.add(id=inputs["user"], string_value=username)
+        states.add(id=inputs["password"], string_value=password)
+        states.add(id=inputs["submit"], trigger_value=True)
+        await ws.send(msg.SerializeToString())
+        await _run_to_end(ws, read)
+    if not redirect:
+        raise SignInFailed(f"{username}: the login form refused the password")
+    return await asyncio.to_thread(_cookie_from, urljoin(url.rstrip("/") + "/", redirect[0].lstrip("/")))
+
+
+def _cookie_from(login_url: str) -> str:
+    """GET the sign-in route (as the browser's same-origin navigation) and return the
+    login cookie from its Set-Cookie header."""
+    parsed = urlparse(login_url)
+    conn_class = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
+    conn = conn_class(parsed.netloc, timeout=PAGE_TIMEOUT)
+    try:
+        conn.request("GET", f"{parsed.path}?{parsed.query}", headers={"Sec-Fetch-Site": "same-origin"})
+        response = conn.getresponse()
+        cookies = [v for k, v in response.getheaders() if k.lower() == "set-cookie"]
+    finally:
+        conn.close()
+    name = cookie_settings().name
+    for cookie in cookies:
+        pair = cookie.split(";", 1)[0].strip()
+        if pair.startswith(name + "=") and len(pair) > len(name) + 1:
+            return pair
+    raise SignInFailed(f"the sign-in route set no login cookie (HTTP {response.status})")
+
+
+async def view(ws: Any, user: str, page: str, keep_text: bool, message: bytes | None = None) -> View:
+    """One page view on an open session: send the rerun (or message, a rerun carrying
+    widget states: a click), read until the run is over."""
+    start = time.monotonic()
+    await ws.send(message or rerun(page))
+    texts: list[str] = []
+    signed_in = False
+    problem: str | None = None
+    while True:
+        remaining = PAGE_TIMEOUT - (time.monotonic() - start)
+        if remaining <= 0:
+            raise TimeoutError
+        raw = await asyncio.wait_for(ws.recv(), remaining)
+        if isinstance(raw, str):
+            continue
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        kind = msg.WhichOneof("type")
+        if kind == "delta":
+            problem = problem or _problem(msg)
+            for text in strings(msg.delta):
+                signed_in = signed_in or SIGNED_IN_MARK in text
+                if keep_text:
+                    texts.append(text)
+        elif kind == "page_not_found":
+            problem = problem or "page not found"
+        elif kind == "script_finished":
+            if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                continue  # the page asked for a rerun: the user waits for that one too
+            break
+    ms = (time.monotonic() - start) * 1000
+    if problem is None and not signed_in:
+        problem = "not signed in (the login cookie was refused)"
+    return View(user, page, ms, problem, texts)
+
+
+async def simulated_user(index: int, cfg: Config, deadline: float, result: Result) -> None:
+    username = cfg.usernames[index % len(cfg.usernames)]
+    pages = MIX[ROLE_OF.get(username, "staff")]
+    rng = random.Random(cfg.seed * 1000 + index)  # noqa: S311 - think times, not secrets
+    step = index // len(cfg.usernames)  # users of one kind start on different pages
+    try:
+        if cfg.password is None:
+            cookie = login_cookie(username)
+        else:
+            start = time.monotonic()
+            try:
+                cookie = await sign_in(cfg.url, username, cfg.password)
+            except SignInFailed as exc:
+                result.views.append(View(username, SIGN_IN, (time.monotonic() - start) * 1000, str(exc)))
+                return
+            result.views.append(View(username, SIGN_IN, (time.monotonic() - start) * 1000))
+        async with websockets.connect(
+            stream_url(cfg.url),
+            subprotocols=[websockets.Subprotocol("streamlit")],
+            additional_headers={"Cookie": cookie},
+            max_size=None,
+            open_timeout=PAGE_TIMEOUT,
+        ) as ws:
+            result.sessions_opened += 1
+            done = 0
+            while time.monotonic() < deadline and (cfg.views is None or done < cfg.views):
+                done += 1
+                page = pages[step % len(pages)]
+                step += 1
+                try:
+                    result.views.append(await view(ws, username, page, cfg.keep_text))
+                except TimeoutError:
+                    result.views.append(View(username, page, PAGE_TIMEOUT * 1000, "timed out"))
+                    return  # the session may still be busy with it: stop this user
+                if cfg.think > 0:
+                    await asyncio.sleep(rng.uniform(0.5, 1.5) * cfg.think)
+            if cfg.hold:  # idle, still connected, as a tab left open
+                await asyncio.sleep(max(0.0, deadline - time.monotonic()) + 1.0)
+    except (OSError, websockets.WebSocketException, TimeoutError) as exc:
+        result.connect_errors.append(f"{username}: connection: {type(exc).__name__}: {exc}"[:300])
+
+
+async def run_async(cfg: Config) -> Result:
+    result = Result(cfg, [], 0.0, {})
+    start = time.monotonic()
+    deadline = start + cfg.duration
+    rng = random.Random(cfg.seed)  # noqa: S311 - arrival times, not secrets
+    tasks = []
+    for i in range(cfg.users):
+        # users arrive over the first second or so, not in one instant
+        await asyncio.sleep(rng.uniform(0, min(1.0, cfg.duration / 10) / max(cfg.users, 1)))
+        tasks.append(asyncio.create_task(simulated_user(i, cfg, deadline, result)))
+    # measured at the deadline, while the sessions are still open (or when all are done)
+    await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+    result.rss_mb = rss_mb(cfg.pids or tuple(listening_pids(cfg.url)))
+    result.loadavg = os.getloadavg()[0]
+    await asyncio.gather(*tasks)
+    result.elapsed = time.monotonic() - start
+    return result
+
+
+def run(cfg: Config) -> Result:
+    return asyncio.run(run_async(cfg))
+
+
+# --------------------------------------------------------------------------- server memory
+
+
+def rss_mb(pids: Sequence[int]) -> dict[int, float]:
+    """Resident memory of each process, from /proc (Linux); a vanished one is left out."""
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                found[pid] = round(int(line.split()[1]) / 1024, 1)
+    return found
+
+
+def listening_pids(url: str) -> list[int]:
+    """The local processes listening on the URL's port (found through /proc/net/tcp and
+    each process's open sockets; only processes this user may inspect)."""
+    parsed = urlparse(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost", "::1", None):
+        return []
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(cols[9])
+    pids: list[int] = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+        except OSError:
+            continue
+        if any(f"socket:[{inode}]" in links for inode in inodes):
+            pids.append(int(proc.name))
+    return sorted(pids)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portal.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True, help="the portal, e.g. http://127.0.0.1:8501 or the nginx site")
+    parser.add_argument("--users", type=int, default=4, help="simulated sessions at once (default 4)")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds to keep asking (default 30)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's views (default 0)")
+    parser.add_argument(
+        "--as",
+        dest="usernames",
+        default=",".join(DEFAULT_USERS),
+        help="accounts the users sign in as, in turn (default head,staff)",
+    )
+    parser.add_argument(
+        "--password",
+        help="sign each user in through the login form with this password (default: a login cookie made here)",
+    )
+    parser.add_argument("--views", type=int, help="stop each user after this many page views")
+    parser.add_argument(
+        "--hold", action="store_true", help="with --views: keep each session open, idle, until the deadline"
+    )
+    parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to report RSS of")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.duration <= 0:
+        parser.error("--users must be at least 1 and --duration positive")
+    usernames = tuple(u.strip() for u in args.usernames.split(",") if u.strip())
+    cfg = Config(
+        args.url,
+        args.users,
+        args.duration,
+        args.think,
+        usernames,
+        tuple(args.pid),
+        views=args.views,
+        password=args.password,
+        hold=args.hold,
+    )
+    summary = run(cfg).summary()
+    if args.json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_table(summary))
+    return 0 if summary["errors"] == 0 else 1
+
+
+def _table(s: dict[str, Any]) -> str:
+    lines = [
+        f"{s['users']} users, {s['duration_s']} s, think {s['think_s']} s: {s['requests']} page views "
+        f"({s['pages_per_s']}/s), {s['errors']} errors, server RSS {s['rss_mb']} MB",
+        f"{'page':<14}{'views':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}",
+    ]
+    rows = [*s["pages"].items(), ("all", {**s, "requests": s["requests"], "errors": s["errors"]})]
+    lines += [
+        f"{name:<14}{p['requests']:>7}{p['errors']:>8}{p['p50_ms'] or 0:>9.0f}{p['p95_ms'] or 0:>9.0f}"
+        f"{p['max_ms'] or 0:>9.0f}"
+        for name, p in rows
+    ]
+    lines += [f"  error: {e}" for e in s["error_samples"]]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
