@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,22 @@ def limits() -> Limits:
             raise ConfigError("startup.bad_limit", name=name, value=raw[:40])
         values[f.name] = value
     return Limits(**values)
+
+
+# Streamlit settings a real network needs, and the message naming each when it is off.
+# (Streamlit's enableCORS=true is the setting that refuses cross-origin requests.)
+SAFE_SERVER_OPTIONS = (
+    ("server.enableXsrfProtection", True, "startup.unsafe_xsrf"),
+    ("server.enableCORS", True, "startup.unsafe_cors"),
+)
+
+
+def unsafe_setting(get_option: Callable[[str], Any]) -> ConfigError | None:
+    """Outside demo mode, the first server setting that would expose the portal on a
+    network (cross-site request forgery or cross-origin calls allowed), named."""
+    if demo_mode():
+        return None
+    for option, wanted, key in SAFE_SERVER_OPTIONS:
+        if get_option(option) != wanted:
+            return ConfigError(key, option=option)
+    return None

@@ -74,6 +74,27 @@ def test_the_app_stops_with_a_clear_message_without_a_key(tmp_path, monkeypatch)
     assert not at.text_input  # no login form either
 
 
+@pytest.mark.parametrize(
+    "option, key",
+    [("server.enableXsrfProtection", "startup.unsafe_xsrf"), ("server.enableCORS", "startup.unsafe_cors")],
+)
+def test_an_unsafe_server_setting_is_refused_by_name(tmp_path, monkeypatch, option, key):
+    engine = fresh_engine("sqlite", tmp_path)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    monkeypatch.setenv("PORTAL_COOKIE_KEY", "k" * 40 + "-a-long-enough-real-key")
+    real = config.unsafe_setting
+    monkeypatch.setattr(
+        "portal.ui.shell.unsafe_setting", lambda get: real(lambda name: False if name == option else get(name))
+    )
+    at = app(tmp_path)
+    at.run()
+    assert not at.exception
+    assert t(key, option=option) in at.error[0].value and option in at.error[0].value
+    assert not at.text_input  # no login form either
+    assert config.unsafe_setting(lambda name: True) is None  # the shipped settings pass
+
+
 def test_demo_mode_shows_the_banner_and_an_outdated_schema_is_named(tmp_path, monkeypatch):
     engine = fresh_engine("sqlite", tmp_path)
     make_tree(engine)

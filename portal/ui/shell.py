@@ -15,7 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from db import migrate
 from db.engine import DatabaseFileError
 from portal import apps, cache, clock, i18n, navigation, periods
-from portal.config import ConfigError, cookie_settings, demo_mode, limits
+from portal.config import ConfigError, cookie_settings, demo_mode, limits, unsafe_setting
 from portal.navigation import PageDef
 from portal.org import units as orgunits
 from portal.org import users
@@ -39,6 +39,9 @@ def startup_check() -> None:
     try:
         cookie_settings()
         limits()
+        unsafe = unsafe_setting(st.get_option)
+        if unsafe is not None:
+            raise unsafe
         if not st.session_state.get("shell.startup_ok") and not migrate.is_current(engine()):
             key = "startup.db_outdated"
     except ConfigError as exc:
