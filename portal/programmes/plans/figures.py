@@ -547,12 +547,12 @@ def first_months(session: Session) -> dict[int, str]:
     return firsts
 
 
-def report_months_due_in(start: dt.date, end: dt.date) -> list[str]:
-    """The months whose reports fall due between start and end: a month's report is due
-    early the next month, so a year covers December of the year before to November."""
-    first = periods.month_key(start.replace(day=1) - dt.timedelta(days=1))
-    months, month = [], first
-    while periods.bounds(month)[0] < end.replace(day=1):
+def report_months_in(start: dt.date, end: dt.date) -> list[str]:
+    """The months of a period: a period's on-time rate is about the reports *for* its
+    months (2026's rate covers January to December 2026, as the year-end summary and the
+    plans statistics count it), each counted once it is due or sent."""
+    months, month = [], periods.month_key(start)
+    while periods.bounds(month)[0] <= end:
         months.append(month)
         month = plans.next_month(month)
     return months
@@ -562,5 +562,5 @@ def on_time_figure(
     session: Session, units: Sequence[Any], start: dt.date, end: dt.date
 ) -> dict[int, tuple[float, float]]:
     """The indicator engine's entry (kind "figure", name "plans.reports_on_time")."""
-    found = reports_on_time(session, units, report_months_due_in(start, end), clock.today())
+    found = reports_on_time(session, units, report_months_in(start, end), clock.today())
     return {uid: (float(good), float(owed)) for uid, (good, owed) in found.items()}
