@@ -156,9 +156,12 @@ def test_score_order_a_rectification_publish_and_read_it_anonymously(browser, se
     with transaction(engine) as s:
         inspection = s.scalars(select(SanitationInspection)).one()
         assert (inspection.score, inspection.max_score, inspection.inspector) == (100.0, 100.0, "staff")
-    page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).click()
-    page.get_by_label(text("sanitation.rect.description"), exact=True).fill("活禽区消毒记录不全")
-    button(page, text("sanitation.rect.add")).click()
+    # .first: the sheet's own "raise" panel comes before any other on the page
+    page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).first.click()
+    page.get_by_label(text("sanitation.rect.description"), exact=True).first.fill("活禽区消毒记录不全")
+    page.keyboard.press("Tab")  # the text is committed before the button is pressed
+    settle(page)
+    button(page, text("sanitation.rect.add")).first.click()
     expect(page, page.get_by_text(text("sanitation.rect.added", due="")[:6]), "the rectification ordered")
     with transaction(engine) as s:
         rect = s.scalars(select(SanitationRectification)).one()

@@ -165,7 +165,9 @@ def test_serve_py_is_an_app_streamlit_discovers_with_both_routes():
 def test_no_page_writes_a_cookie_from_script():
     # The one script a page may run is the fixed one that closes the phone menu after
     # navigating (no user text, no cookie): shell.CLOSE_SIDEBAR, passed as that constant.
-    allowed = {ROOT / "portal/ui/shell.py": "st.html(CLOSE_SIDEBAR, unsafe_allow_javascript=True"}
+    allowed = {
+        ROOT / "portal/ui/shell.py": "st.html(CLOSE_SIDEBAR if changed else NO_SCRIPT, unsafe_allow_javascript=True"
+    }
     for path in [ROOT / "app.py", *(ROOT / "portal").rglob("*.py")]:
         text = path.read_text(encoding="utf-8")
         assert "document.cookie" not in text, path
@@ -175,6 +177,7 @@ def test_no_page_writes_a_cookie_from_script():
     from portal.ui import shell
 
     assert "cookie" not in shell.CLOSE_SIDEBAR.lower() and "fetch" not in shell.CLOSE_SIDEBAR
+    assert "<script" not in shell.NO_SCRIPT
 
 
 # --------------------------------------------------------------------------- through the page

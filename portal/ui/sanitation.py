@@ -356,7 +356,8 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
 
 def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str) -> None:
     """A head publishes the period shown (公示) and may withdraw what was published."""
-    with st.expander(t("sanitation.publish.title"), icon=":material/campaign:"):
+    just_published = st.session_state.pop(k("publish", "opened"), False)  # show the new link at once
+    with st.expander(t("sanitation.publish.title"), icon=":material/campaign:", expanded=just_published):
         key = k("publish", f"{campaign_id}.{span[0].isoformat()}.{span[1].isoformat()}")
         title = st.text_input(
             t("sanitation.publish.heading"),
@@ -374,6 +375,7 @@ def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.
 
             if attempt(run, errors) is not None:
                 flash(t("sanitation.publish.done"))
+                st.session_state[k("publish", "opened")] = True
                 st.rerun()
             _show_errors(errors)
         with unit_of_work() as session:

@@ -128,13 +128,19 @@ CLOSE_SIDEBAR = (
 )
 
 
+NO_SCRIPT = "<span></span>"
+
+
 def close_sidebar_after_navigating(current: str) -> None:
     """On a phone the sidebar covers the page it just opened; Streamlit leaves it open after
     a menu link, so a fixed script (no user text) closes it once when the page changed."""
     previous = st.session_state.get(LAST_PAGE_KEY)
     st.session_state[LAST_PAGE_KEY] = current
-    if previous is not None and previous != current:
-        st.html(CLOSE_SIDEBAR, unsafe_allow_javascript=True, width="content")
+    changed = previous is not None and previous != current
+    # Always one element, at the end of the sidebar: an element that came and went would
+    # shift everything after it, and Streamlit would redraw those as new (expanders close).
+    with st.sidebar:
+        st.html(CLOSE_SIDEBAR if changed else NO_SCRIPT, unsafe_allow_javascript=True, width="content")
 
 
 def _css_text(text: str) -> str:
@@ -147,8 +153,15 @@ def streamlit_words() -> None:
     (our forms never submit on Enter). Only the portal's own catalogue text goes into this
     style sheet, never anything a user typed."""
     if lang() == "en":
+        with st.sidebar:  # the same number of elements in both languages (see above)
+            st.html("<style></style>")
         return
     mb = min(float(limits().upload_mb), float(st.get_option("server.maxUploadSize")))
+    with st.sidebar:
+        _style(mb)
+
+
+def _style(mb: float) -> None:
     button = _css_text(t("shell.upload_button"))
     limit = _css_text(t("shell.upload_limit", mb=f"{mb:g}"))
     st.html(
