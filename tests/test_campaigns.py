@@ -1,0 +1,191 @@
+"""Health-education campaigns: launched from a theme day with goals for the units below,
+activities attached to a running campaign, the board's figures and evidence flags against
+known data, the workflow's steps audited, and scoping between townships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from db.engine import transaction
+from db.models import AuditEntry, HeActivity, HeCampaign, HeCampaignGoal
+from portal.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from portal.programmes.education import campaigns as ec
+from portal.programmes.education import specs as es
+from portal.records import attachments, refs
+from portal.records import service as rs
+from tests.conftest import make_user
+
+D = dt.date
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def people(engine, tree) -> dict[str, Any]:
+    return {
+        "head": make_user(engine, "county_head", "head", tree["county"]),
+        "t1head": make_user(engine, "t1head", "head", tree["t1"]),
+        "t1staff": make_user(engine, "t1staff", "staff", tree["t1"]),
+        "t2staff": make_user(engine, "t2staff", "staff", tree["t2"]),
+        "v1staff": make_user(engine, "v1staff", "staff", tree["t1v1"]),
+    }
+
+
+def _launch(engine, people) -> int:
+    with transaction(engine) as s:
+        campaign = ec.launch(s, people["head"], "aids_day", 2026)
+        return int(campaign.id)
+
+
+def _activity(s, actor, unit: int, campaign: int | None, day: dt.date, people_: int, materials: int = 0) -> int:
+    row = rs.create(
+        s,
+        actor,
+        es.HeActivitySpec,
+        {
+            "org_unit_id": unit,
+            "activity_date": day,
+            "activity_type": "consultation",
+            "title": "艾滋病防治咨询",
+            "participants": people_,
+            "materials_given": materials,
+            "campaign_id": campaign,
+        },
+    )
+    return int(row.id)
+
+
+def test_launch_prefills_and_assigns_the_units_below(engine, tree, people) -> None:
+    cid = _launch(engine, people)
+    with transaction(engine) as s:
+        c = s.get_one(HeCampaign, cid)
+        assert c.name == "2026年世界艾滋病日健康教育专题活动"
+        assert (c.start_date, c.end_date) == (D(2026, 11, 24), D(2026, 12, 8))  # a week either side of 1 December
+        assert c.status == "planned" and c.org_unit_id == tree["county"]
+        assert c.topics == "艾滋病防治" and c.activity_types == "consultation"
+        goals = s.scalars(select(HeCampaignGoal).where(HeCampaignGoal.campaign_id == cid)).all()
+        assert sorted(g.org_unit_id for g in goals) == sorted([tree["t1"], tree["t2"], tree["school"]])
+        assert {(g.activities_goal, g.people_goal, g.materials_goal) for g in goals} == {(2, 200, 300)}
+        made = s.scalars(select(AuditEntry).where(AuditEntry.record_type.in_(["he_campaigns", "he_campaign_goals"])))
+        assert sorted(e.record_type for e in made) == ["he_campaign_goals"] * 3 + ["he_campaigns"]
+    # launching the same theme day twice is refused; staff cannot launch
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        ec.launch(s, people["head"], "aids_day", 2026)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:
+        ec.launch(s, people["t1staff"], "aids_day", 2026)
+
+
+def test_workflow_steps_are_audited_and_only_the_organiser_steers(engine, tree, people) -> None:
+    cid = _launch(engine, people)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:
+        rs.transition(s, people["t1head"], es.CampaignSpec, cid, "start")  # a township does not steer the county's
+    with transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "start")
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "summarise")  # a summary is required
+    with transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "summarise", comment="各镇均已开展宣传")
+    with transaction(engine) as s:
+        c = s.get_one(HeCampaign, cid)
+        assert c.status == "summarised" and c.summary == "各镇均已开展宣传"
+        steps = s.scalars(
+            select(AuditEntry.action).where(AuditEntry.record_type == "he_campaigns", AuditEntry.record_id == cid)
+        ).all()
+        assert list(steps) == ["create", "start", "summarise"]
+        goal = s.scalar(select(HeCampaignGoal.id).where(HeCampaignGoal.campaign_id == cid))
+    with pytest.raises(ValidationError), transaction(engine) as s:  # a summarised campaign freezes its goals
+        rs.update(s, people["head"], es.CampaignGoalSpec, goal, {"people_goal": 5}, None)
+    with pytest.raises(PortalError), transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "start")
+
+
+def test_activities_attach_only_to_a_running_campaign_of_their_line(engine, tree, people) -> None:
+    cid = _launch(engine, people)
+    with pytest.raises(ValidationError) as refused, transaction(engine) as s:
+        _activity(s, people["t1staff"], tree["t1"], cid, D(2026, 11, 28), 50)
+    assert refused.value.errors[0].field == "campaign_id"  # still planned: not offered, not accepted
+    with transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "start")
+        offered = refs.choices(s, people["t1staff"], es.HeActivitySpec, es.HeActivitySpec.field("campaign_id"))
+        assert [i for i, _ in offered] == [cid]
+    with pytest.raises(ValidationError) as outside, transaction(engine) as s:
+        _activity(s, people["t1staff"], tree["t1"], cid, D(2026, 10, 1), 50)
+    assert outside.value.errors[0].field == "activity_date"
+    with transaction(engine) as s:
+        aid = _activity(s, people["t1staff"], tree["t1"], cid, D(2026, 11, 28), 50)
+        assert s.get_one(HeActivity, aid).theme_day == "世界艾滋病日"
+    # a township-organised campaign is not on the other township's line
+    with transaction(engine) as s:
+        own = ec.launch(s, people["t1head"], "aids_day", 2026)
+        rs.transition(s, people["t1head"], es.CampaignSpec, own.id, "start")
+        own_id = own.id
+        assert [
+            g.org_unit_id for g in s.scalars(select(HeCampaignGoal).where(HeCampaignGoal.campaign_id == own_id))
+        ] == [tree["t1v1"]]
+    with transaction(engine) as s:
+        offered = refs.choices(s, people["t2staff"], es.HeActivitySpec, es.HeActivitySpec.field("campaign_id"))
+        assert [i for i, _ in offered] == [cid]
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        _activity(s, people["t2staff"], tree["t2"], own_id, D(2026, 11, 28), 5)
+
+
+def _world(engine, tree, people) -> int:
+    """The county's AIDS-day campaign running: t1 has 2 activities (one with a photo, one in
+    its village without), t2 has one with a photo, the school none."""
+    cid = _launch(engine, people)
+    with transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "start")
+        a1 = _activity(s, people["t1staff"], tree["t1"], cid, D(2026, 11, 25), 120, 300)
+        _activity(s, people["v1staff"], tree["t1v1"], cid, D(2026, 11, 26), 40, 60)
+        a3 = _activity(s, people["t2staff"], tree["t2"], cid, D(2026, 11, 27), 90, 100)
+        _activity(s, people["t2staff"], tree["t2"], None, D(2026, 11, 27), 999)  # not in the campaign
+        attachments.add(s, people["t1staff"], "he_activities", a1, "photos", "现场.jpg", _jpeg())
+        attachments.add(s, people["t2staff"], "he_activities", a3, "photos", "签到表.jpg", _jpeg())
+    return cid
+
+
+def test_board_figures_and_evidence_flags(engine, tree, people) -> None:
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        b = ec.board(s, people["head"], cid, D(2026, 12, 1))  # 8 of 15 days gone: 2 × 8/15 → 1 expected
+        rows = {r.unit_id: r for r in b.rows}
+        t1, t2, school = rows[tree["t1"]], rows[tree["t2"]], rows[tree["school"]]
+        assert (t1.activities, t1.people, t1.materials, t1.missing_photos) == (2, 160, 360, 1)
+        assert (t2.activities, t2.people, t2.materials, t2.missing_photos) == (1, 90, 100, 0)
+        assert (school.activities, school.people) == (0, 0)
+        assert [r.expected for r in (t1, t2, school)] == [1, 1, 1]
+        assert [r.behind for r in (t1, t2, school)] == [False, False, True]
+        assert t1.reach_pct == 80.0 and t2.reach_pct == 45.0
+        assert b.covered == 2 and b.total("people") == 250
+        assert [(e.unit, e.participants) for e in b.missing] == [("东关村卫生室", 40)]
+        assert len(b.activities) == 3
+
+
+def test_a_township_sees_only_its_own_goals_and_activities(engine, tree, people) -> None:
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        b = ec.board(s, people["t2staff"], cid, D(2026, 12, 1))
+        assert [r.unit_id for r in b.rows] == [tree["t2"]]
+        assert [(e.unit, e.participants) for e in b.activities] == [("西河镇卫生院", 90)]
+        goals = rs.list_page(s, people["t2staff"], es.CampaignGoalSpec).rows
+        assert {g.org_unit_id for g in goals} == {tree["t2"]}
+        t1_goal = s.scalar(
+            select(HeCampaignGoal.id).where(HeCampaignGoal.campaign_id == cid, HeCampaignGoal.org_unit_id == tree["t1"])
+        )
+    with pytest.raises(NotFound), transaction(engine) as s:
+        rs.get(s, people["t2staff"], es.CampaignGoalSpec, t1_goal)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:  # staff cannot change goals
+        rs.update(s, people["t1staff"], es.CampaignGoalSpec, t1_goal, {"people_goal": 1}, None)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:  # nor a township head the county's campaign
+        rs.update(s, people["t1head"], es.CampaignSpec, cid, {"name": "改名"}, None)
