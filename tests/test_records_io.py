@@ -110,7 +110,7 @@ def table(data: bytes, fmt: str) -> list[list[str]]:
 
 
 def he_values(engine: Engine) -> list[tuple[Any, ...]]:
-    keys = [f.key for f in HE.fields]
+    keys = [f.key for f in HE.fields if f.type != "images"]  # photos live in attachments, not a column
     with Session(engine) as s:
         rows = s.execute(select(*(getattr(HeActivity, k) for k in keys)).where(HeActivity.deleted_at.is_(None)))
         return sorted((tuple(r) for r in rows), key=repr)

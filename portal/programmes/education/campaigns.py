@@ -32,6 +32,8 @@ from portal.records.grid import RowChange
 
 LEAD_DAYS = 7  # a one-day theme day's campaign starts a week before it and ends a week after
 DEFAULT_GOALS = {"activities_goal": 2, "people_goal": 200, "materials_goal": 300}
+# Units that take part (get goals): the health centres, clinics and schools, not the bureau's offices
+PARTICIPANTS = ("township_hc", "village_clinic", "school", "class", "other")
 
 
 def campaign_dates(rule: Any, year: int) -> tuple[dt.date, dt.date]:
@@ -55,7 +57,7 @@ def units_below(session: Session, unit_id: int) -> list[OrgUnit]:
     return list(
         session.scalars(
             select(OrgUnit)
-            .where(OrgUnit.parent_id == unit_id, OrgUnit.deleted_at.is_(None))
+            .where(OrgUnit.parent_id == unit_id, OrgUnit.deleted_at.is_(None), OrgUnit.type.in_(PARTICIPANTS))
             .order_by(OrgUnit.path, OrgUnit.id)
         )
     )
@@ -114,6 +116,17 @@ def visible(session: Session, actor: Actor, states: tuple[str, ...] | None = Non
     if states:
         stmt = stmt.where(HeCampaign.status.in_(states))
     return list(session.scalars(stmt.order_by(HeCampaign.start_date.desc(), HeCampaign.id.desc())))
+
+
+def steers(session: Session, actor: Actor, campaign: HeCampaign) -> bool:
+    """The organising unit or a unit above it (or an admin) runs the campaign's steps."""
+    if actor.role not in es.HEADS:
+        return False
+    try:
+        es.organiser_guard(session, actor, campaign)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def get(session: Session, actor: Actor, campaign_id: int) -> HeCampaign:
