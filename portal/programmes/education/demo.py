@@ -8,6 +8,7 @@ deterministic (a seeded random generator) up to the demo's day.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from db.models import User
 from portal.metrics import targets
 from portal.org import themedays
 from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.education import specs as es
 from portal.programmes.education.specs import HeActivitySpec
 from portal.records import service as records
 
@@ -56,7 +58,9 @@ def load(county: DemoCounty) -> dict[str, int]:
         for township in townships:
             writer.township(year, township, ids)
         writer.school(year, ids[county.school])
-    return {"he_activities": writer.count, "targets": _targets(session, ids, townships, county.today.year)}
+    counts = {"he_activities": writer.count, "targets": _targets(session, ids, townships, county.today.year)}
+    counts.update(_campaign(county, rng))
+    return counts
 
 
 class _Writer:
@@ -193,3 +197,71 @@ def _targets(session: Session, ids: dict[str, int], townships: Any, year_number:
         counts = targets.assign(session, actor, code, year, {ids[t.code]: rule(t) for t in townships})
         written += counts["created"]
     return written
+
+
+def _photo(rng: random.Random) -> bytes:
+    """A small stand-in photo (a coloured scene), as a phone would upload one."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 360), (rng.randint(150, 230), rng.randint(170, 230), rng.randint(150, 220)))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((40, 220, 440, 330), fill=(200, 40, 40))  # the banner of the consultation stand
+    draw.ellipse((200, 60, 280, 140), fill=(250, 250, 250))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _campaign(county: DemoCounty, rng: random.Random) -> dict[str, int]:
+    """世界艾滋病日 (1 December) launched by the county head and running on the demo's day:
+    its period is the theme day's week either side when that holds the demo's day, else the
+    fortnight around it. The keen townships have done their activities, the others are
+    behind, and some activities have no photo yet."""
+    from portal.programmes.education import campaigns as ec
+    from portal.records import attachments
+
+    session, ids, today = county.session, county.ids, county.today
+    head = session.scalar(select(User).where(User.username == "head"))
+    actor: Actor = actor_for(session, head) if head is not None else SYSTEM
+    year = today.year if today <= dt.date(today.year, 12, 1) + dt.timedelta(days=ec.LEAD_DAYS) else today.year + 1
+    campaign = ec.launch(session, actor, "aids_day", year, unit_id=ids["county"])
+    if not campaign.start_date <= today <= campaign.end_date:
+        start = today - dt.timedelta(days=6)
+        records.update(
+            session,
+            actor,
+            es.CampaignSpec,
+            campaign.id,
+            {"start_date": start, "end_date": today + dt.timedelta(days=8)},
+            campaign.version,
+        )
+    records.transition(session, actor, es.CampaignSpec, campaign.id, "start")
+    start = campaign.start_date
+    days = max(1, (today - start).days + 1)
+    made = 0
+    for n, township in enumerate(county.townships):
+        keen = county.diligence.get(township.code, 0.8)
+        planned = 2 if keen >= 0.8 else (1 if keen >= 0.6 else 0)  # the less diligent are behind
+        for k in range(planned):
+            day = start + dt.timedelta(days=min(days - 1, rng.randint(0, days - 1)))
+            row = records.create(
+                session,
+                SYSTEM,
+                HeActivitySpec,
+                {
+                    "org_unit_id": ids[township.code],
+                    "activity_date": day,
+                    "activity_type": "consultation" if k == 0 else "lecture",
+                    "title": "世界艾滋病日主题宣传咨询" if k == 0 else "艾滋病防治知识讲座",
+                    "venue": rng.choice(TOWN_VENUES),
+                    "speaker": rng.choice(SPEAKERS),
+                    "participants": int(township.resident_base * rng.uniform(0.004, 0.012)) + 30,
+                    "consultations": rng.randint(20, 80),
+                    "materials_given": rng.randint(100, 400),
+                    "campaign_id": campaign.id,
+                },
+            )
+            made += 1
+            if (n + k) % 3 != 2:  # every third activity still waits for its photo
+                attachments.add(session, SYSTEM, "he_activities", row.id, "photos", "现场.jpg", _photo(rng), "宣传现场")
+    return {"he_campaigns": 1, "he_campaign_activities": made}
