@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import transaction
-from db.models import AuditEntry, HeActivity, HeCampaign, HeCampaignGoal
+from db.models import AuditEntry, HeActivity, HeCampaign, HeCampaignGoal, Indicator, OrgUnit
 from portal.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from portal.metrics import indicators as ind
+from portal.metrics import library
 from portal.programmes.education import campaigns as ec
 from portal.programmes.education import specs as es
 from portal.records import attachments, refs
@@ -189,3 +191,24 @@ def test_a_township_sees_only_its_own_goals_and_activities(engine, tree, people)
         rs.update(s, people["t1staff"], es.CampaignGoalSpec, t1_goal, {"people_goal": 1}, None)
     with pytest.raises(PermissionDenied), transaction(engine) as s:  # nor a township head the county's campaign
         rs.update(s, people["t1head"], es.CampaignSpec, cid, {"name": "改名"}, None)
+
+
+def test_indicators_coverage_evidence_and_reach(engine, tree, people) -> None:
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        library.ensure_builtin(s)
+    with transaction(engine) as s:
+        paths = {row.id: row.path for row in s.execute(select(OrgUnit.id, OrgUnit.path))}
+
+        def value(code: str, unit: str) -> tuple[float, float]:
+            indicator = s.scalar(select(Indicator).where(Indicator.code == code))
+            ref = ind.UnitRef(tree[unit], paths[tree[unit]])
+            got = ind.compute(s, ind.definition_of(indicator), [ref], D(2026, 11, 1), D(2026, 11, 30))[ref.id]
+            return got.numerator, got.denominator
+
+        assert value("HE-CAMP-COVER", "county") == (2, 3)  # t1 and t2 of t1, t2 and the school
+        assert value("HE-CAMP-EVIDENCE", "county") == (2, 3)  # the village's activity has no photo
+        assert value("HE-CAMP-EVIDENCE", "t1") == (1, 2)
+        assert value("HE-CAMP-REACH", "county") == (250, 600)
+        assert value("HE-CAMP-COVER", "t2") == (1, 1)
+    assert cid

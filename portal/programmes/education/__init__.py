@@ -26,4 +26,9 @@ MANIFEST = Manifest(
     demo="portal.programmes.education.demo:load",
     home="portal.programmes.education.home:todo",
     locales=Path(__file__).parent / "locales",
+    figures=(
+        ("education.campaign_coverage", "portal.programmes.education.figures:coverage_figure"),
+        ("education.campaign_evidence", "portal.programmes.education.figures:evidence_figure"),
+        ("education.campaign_reach", "portal.programmes.education.figures:reach_figure"),
+    ),
 )
