@@ -7,6 +7,7 @@ through the record engine there."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -67,7 +68,7 @@ def campaigns_view(actor: Actor) -> None:
 def _launch(actor: Actor) -> None:
     today = clock.today()
     with unit_of_work() as session:
-        rules = list(themedays.active_rules(session)) or list(themedays.BUILTIN)
+        rules: list[Any] = list(themedays.active_rules(session)) or list(themedays.BUILTIN)
         days = [
             (rule.code, start.year, rule.name_zh if lang() != "en" else rule.name_en, start)
             for start, _e, rule in themedays.upcoming(rules, today, LAUNCH_DAYS)

@@ -44,7 +44,7 @@ def reach_chart(rows: Sequence[BoardRow], lang: str) -> alt.LayerChart:
         ],
     )
     ticks = base.mark_tick(color="#333", thickness=3, size=ROW_PX - 6).encode(x=alt.X("goal:Q", title=reached))
-    chart: alt.LayerChart = alt.layer(bars, ticks).properties(
+    chart: alt.LayerChart = alt.LayerChart(layer=[bars, ticks]).properties(
         title=t("education.campaign.chart", lang), height=alt.Step(ROW_PX), width="container"
     )
     return chart

@@ -158,7 +158,11 @@ class HeActivitySpec(RecordSpec):
         if moved and campaign.status != "running":
             return [FieldError("campaign_id", "education.error.campaign_not_running", {"name": campaign.name})]
         when = values.get("activity_date")
-        if (moved or existing.activity_date != when) and when and not campaign.start_date <= when <= campaign.end_date:
+        if (
+            (moved or (existing is not None and existing.activity_date != when))
+            and when
+            and not campaign.start_date <= when <= campaign.end_date
+        ):
             return [
                 FieldError(
                     "activity_date",
