@@ -159,7 +159,7 @@ class BoardRow:
     materials_goal: int
     materials: int
     missing_photos: int
-    expected: int  # activities expected by today (the goal × the share of the period gone)
+    expected: int  # activities expected by today (the goal × the share of the period gone, rounded)
 
     @property
     def behind(self) -> bool:
@@ -226,7 +226,7 @@ def board(session: Session, actor: Actor, campaign_id: int, today: dt.date, lang
             g.materials_goal or 0,
             0,
             0,
-            math.floor((g.activities_goal or 0) * share),
+            math.floor((g.activities_goal or 0) * share + 0.5),
         )
         goal_paths.append((units[g.org_unit_id].path, g.org_unit_id))
     goal_paths.sort(key=lambda p: -len(p[0]))  # the nearest goal unit above an activity's unit

@@ -214,6 +214,20 @@ def _photo(rng: random.Random) -> bytes:
     return out.getvalue()
 
 
+GOALS = {"activities_goal": 4, "people_goal": 300, "materials_goal": 800}
+CAMPAIGN_ACTIVITIES = (
+    ("consultation", "世界艾滋病日主题宣传咨询"),
+    ("lecture", "艾滋病防治知识讲座"),
+    ("materials", "艾滋病防治宣传资料发放"),
+    ("board", "艾滋病防治宣传栏更换"),
+)
+
+
+def _done(keen: float) -> int:
+    """Activities a township has done a week into the campaign: the diligent three, the least none."""
+    return 3 if keen >= 0.85 else 2 if keen >= 0.7 else 1 if keen >= 0.55 else 0
+
+
 def _campaign(county: DemoCounty, rng: random.Random) -> int:
     """世界艾滋病日 (1 December) launched by the county head and running on the demo's day:
     its period is the theme day's week either side when that holds the demo's day, else the
@@ -226,7 +240,7 @@ def _campaign(county: DemoCounty, rng: random.Random) -> int:
     head = session.scalar(select(User).where(User.username == "head"))
     actor: Actor = actor_for(session, head) if head is not None else SYSTEM
     year = today.year if today <= dt.date(today.year, 12, 1) + dt.timedelta(days=ec.LEAD_DAYS) else today.year + 1
-    campaign = ec.launch(session, actor, "aids_day", year, unit_id=ids["county"])
+    campaign = ec.launch(session, actor, "aids_day", year, unit_id=ids["county"], goals=GOALS)
     if not campaign.start_date <= today <= campaign.end_date:
         start = today - dt.timedelta(days=6)
         records.update(
@@ -241,24 +255,25 @@ def _campaign(county: DemoCounty, rng: random.Random) -> int:
     start = campaign.start_date
     days = max(1, (today - start).days + 1)
     made = 0
-    for n, township in enumerate(county.townships):
-        keen = county.diligence.get(township.code, 0.8)
-        planned = 2 if keen >= 0.8 else (1 if keen >= 0.6 else 0)  # the less diligent are behind
-        for k in range(planned):
-            day = start + dt.timedelta(days=min(days - 1, rng.randint(0, days - 1)))
+    plan = [(ids[t.code], _done(county.diligence.get(t.code, 0.8)), t.resident_base) for t in county.townships]
+    plan.append((ids[county.school], 2, 1500))
+    for n, (unit, done, base) in enumerate(plan):
+        for k in range(done):
+            day = start + dt.timedelta(days=rng.randint(0, days - 1))
+            kind, title = CAMPAIGN_ACTIVITIES[k % len(CAMPAIGN_ACTIVITIES)]
             row = records.create(
                 session,
                 SYSTEM,
                 HeActivitySpec,
                 {
-                    "org_unit_id": ids[township.code],
+                    "org_unit_id": unit,
                     "activity_date": day,
-                    "activity_type": "consultation" if k == 0 else "lecture",
-                    "title": "世界艾滋病日主题宣传咨询" if k == 0 else "艾滋病防治知识讲座",
+                    "activity_type": kind,
+                    "title": title,
                     "venue": rng.choice(TOWN_VENUES),
                     "speaker": rng.choice(SPEAKERS),
-                    "participants": int(township.resident_base * rng.uniform(0.004, 0.012)) + 30,
-                    "consultations": rng.randint(20, 80),
+                    "participants": int(base * rng.uniform(0.002, 0.006)) + 40,
+                    "consultations": rng.randint(20, 80) if kind == "consultation" else None,
                     "materials_given": rng.randint(100, 400),
                     "campaign_id": campaign.id,
                 },
