@@ -17,6 +17,7 @@ from portal.errors import NotFound, PermissionDenied, PortalError, ValidationErr
 from portal.metrics import indicators as ind
 from portal.metrics import library
 from portal.programmes.education import campaigns as ec
+from portal.programmes.education import home
 from portal.programmes.education import specs as es
 from portal.records import attachments, refs
 from portal.records import service as rs
@@ -212,3 +213,16 @@ def test_indicators_coverage_evidence_and_reach(engine, tree, people) -> None:
         assert value("HE-CAMP-REACH", "county") == (250, 600)
         assert value("HE-CAMP-COVER", "t2") == (1, 1)
     assert cid
+
+
+def test_home_line_for_the_staff_of_a_unit_in_a_running_campaign(engine, tree, people) -> None:
+    _world(engine, tree, people)
+    school = make_user(engine, "school_staff", "staff", tree["school"])
+    with transaction(engine) as s:
+        lines = [x for x in home.todo(s, people["t1staff"], D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
+        assert len(lines) == 1
+        assert "本单位已开展 2/2 次活动" in lines[0].title and lines[0].page == "education"
+        assert lines[0].detail == "受教育 160/200 人；1 次活动缺少照片"
+        behind = [x for x in home.todo(s, school, D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
+        assert len(behind) == 1 and behind[0].severity == "warning" and "0/2" in behind[0].title
+        assert not [x for x in home.todo(s, people["head"], D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
