@@ -572,3 +572,21 @@ class HeCampaignGoal(RecordModel):
     activities_goal: Mapped[int | None] = mapped_column(Integer)
     people_goal: Mapped[int | None] = mapped_column(Integer)
     materials_goal: Mapped[int | None] = mapped_column(Integer)
+
+
+class HeMaterial(RecordModel):
+    """Health-education materials (宣传资料) in or out of a unit's stock: copies received or
+    handed out of one kind (a leaflet, a poster), optionally for a campaign; a unit's stock
+    of a kind is what it received less what it handed out, and never goes below zero."""
+
+    __tablename__ = "he_materials"
+    __table_args__ = (Index("ix_he_materials_unit_kind", "org_unit_id", "kind", "deleted_at"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("he_campaigns.id"), index=True)
+    movement_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(80))
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    handed_out: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(String(200))

@@ -270,6 +270,16 @@ SAMPLES: dict[str, Sample] = {
         {"people_goal": 300},
         {"campaign_id": "世界艾滋病日宣传", "org_unit_id": "t2", "activities_goal": 3},
     ),
+    "he_materials": lambda c: (
+        {
+            "org_unit_id": c.tree["t1"],
+            "movement_date": dt.date(2031, 11, 20),
+            "kind": "艾滋病防治折页",
+            "received": 500,
+        },
+        {"received": 600},
+        {"org_unit_id": "t1", "movement_date": "2031-11-21", "kind": "控烟海报", "received": "100"},
+    ),
     "sanitation_rectifications": lambda c: (
         {"org_unit_id": c.tree["t1"], "inspection_id": _san(c)["inspection"], "description": "垃圾未清运"},
         {"description": "垃圾未及时清运"},

@@ -226,3 +226,35 @@ def test_home_line_for_the_staff_of_a_unit_in_a_running_campaign(engine, tree, p
         behind = [x for x in home.todo(s, school, D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
         assert len(behind) == 1 and behind[0].severity == "warning" and "0/2" in behind[0].title
         assert not [x for x in home.todo(s, people["head"], D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
+
+
+def _material(s, actor, unit: int, got: int = 0, out: int = 0, kind: str = "艾滋病防治折页") -> int:
+    row = rs.create(
+        s,
+        actor,
+        es.MaterialSpec,
+        {"org_unit_id": unit, "movement_date": D(2026, 11, 25), "kind": kind, "received": got, "handed_out": out},
+    )
+    return int(row.id)
+
+
+def test_the_materials_stock_never_goes_negative(engine, tree, people) -> None:
+    with transaction(engine) as s:
+        receipt = _material(s, people["t1staff"], tree["t1"], got=500)
+        _material(s, people["t1staff"], tree["t1"], out=300)
+    with pytest.raises(ValidationError) as short, transaction(engine) as s:
+        _material(s, people["t1staff"], tree["t1"], out=201)  # 200 left
+    assert short.value.errors[0].field == "handed_out" and "现有 200 份" in short.value.errors[0].message("zh-CN")
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        _material(s, people["t1staff"], tree["t1"], out=1, kind="控烟海报")  # none of that kind
+    with pytest.raises(ValidationError), transaction(engine) as s:  # lowering the receipt below what was handed out
+        rs.update(s, people["t1staff"], es.MaterialSpec, receipt, {"received": 299}, None)
+    with pytest.raises(ValidationError), transaction(engine) as s:  # nor deleting it
+        rs.delete(s, people["t1staff"], es.MaterialSpec, receipt)
+    with transaction(engine) as s:
+        _material(s, people["t1staff"], tree["t1"], out=200)
+        _material(s, people["t2staff"], tree["t2"], got=50)
+        assert [(r.unit, r.received, r.handed_out, r.left) for r in ec.stock(s, people["t1staff"])] == [
+            ("东关镇卫生院", 500, 500, 0)
+        ]
+        assert [(r.unit, r.left) for r in ec.stock(s, people["head"])] == [("东关镇卫生院", 0), ("西河镇卫生院", 50)]

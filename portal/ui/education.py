@@ -60,9 +60,33 @@ def campaigns_view(actor: Actor) -> None:
         )
         if chosen is not None:
             board_view(actor, chosen)
+    _stock(actor)
+    with st.expander(t("education.materials.records")):
+        render_records(es.MaterialSpec, actor, key=k("records", "materials"))
     if actor.role in es.HEADS:
         with st.expander(t("education.campaign.records")):
             render_records(es.CampaignSpec, actor, key=k("records", "campaigns"))
+
+
+def _stock(actor: Actor) -> None:
+    with unit_of_work() as session:
+        rows = ec.stock(session, actor, lang())
+    if not rows:
+        return
+    st.markdown(f"**{t('education.materials.title')}**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("education.campaign.col.unit"): [r.unit for r in rows],
+                t("education.materials.kind"): [r.kind for r in rows],
+                t("education.materials.received"): [r.received for r in rows],
+                t("education.materials.handed_out"): [r.handed_out for r in rows],
+                t("education.materials.left"): [r.left for r in rows],
+            }
+        ),
+        hide_index=True,
+        key=k("materials", "stock"),
+    )
 
 
 def _launch(actor: Actor) -> None:
@@ -161,3 +185,18 @@ def board_view(actor: Actor, campaign_id: int) -> None:
             hide_index=True,
             key=k("board", "missing"),
         )
+    if board.activities:
+        with st.expander(t("education.campaign.all_activities", count=len(board.activities))):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("education.campaign.col.date"): [formatting.date(e.date) for e in board.activities],
+                        t("education.campaign.col.unit"): [e.unit for e in board.activities],
+                        t("education.campaign.col.title"): [e.title for e in board.activities],
+                        t("education.campaign.col.people"): [e.participants for e in board.activities],
+                        t("education.campaign.col.photos"): [e.photos for e in board.activities],
+                    }
+                ),
+                hide_index=True,
+                key=k("board", "activities"),
+            )

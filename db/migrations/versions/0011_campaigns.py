@@ -1,4 +1,5 @@
-"""health-education campaigns: campaigns and their goals per unit; activities point to a campaign
+"""health-education campaigns: campaigns and their goals per unit; activities point to a campaign;
+materials received and handed out per unit
 
 Revision ID: 0011
 Revises: 0010
@@ -71,6 +72,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_he_campaign_goals_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_he_campaign_goals_org_unit_id"), ["org_unit_id"], unique=False)
 
+    op.create_table(
+        "he_materials",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_unit_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("movement_date", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=80), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
+        sa.Column("handed_out", sa.Integer(), nullable=False),
+        sa.Column("notes", sa.String(length=200), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["he_campaigns.id"], name=op.f("fk_he_materials_campaign_id_he_campaigns")
+        ),
+        sa.ForeignKeyConstraint(["org_unit_id"], ["org_units.id"], name=op.f("fk_he_materials_org_unit_id_org_units")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_he_materials")),
+    )
+    with op.batch_alter_table("he_materials", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_he_materials_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_he_materials_deleted_at"), ["deleted_at"], unique=False)
+        batch_op.create_index("ix_he_materials_unit_kind", ["org_unit_id", "kind", "deleted_at"], unique=False)
+
     with op.batch_alter_table("he_activities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_he_activities_campaign_id"), ["campaign_id"], unique=False)
@@ -80,6 +106,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("he_materials", schema=None) as batch_op:
+        batch_op.drop_index("ix_he_materials_unit_kind")
+        batch_op.drop_index(batch_op.f("ix_he_materials_deleted_at"))
+        batch_op.drop_index(batch_op.f("ix_he_materials_campaign_id"))
+
+    op.drop_table("he_materials")
+
     with op.batch_alter_table("he_activities", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_he_activities_campaign_id_he_campaigns"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_he_activities_campaign_id"))

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import HeActivity, HeCampaign, HeCampaignGoal, OrgUnit, ThemeDay
@@ -263,3 +263,30 @@ def running_for_unit(session: Session, actor: Actor) -> list[tuple[HeCampaign, H
         .order_by(HeCampaign.end_date, HeCampaign.id)
     )
     return [(c, g) for c, g in rows]
+
+
+@dataclass(frozen=True)
+class Stock:
+    unit: str
+    kind: str
+    received: int
+    handed_out: int
+
+    @property
+    def left(self) -> int:
+        return self.received - self.handed_out
+
+
+def stock(session: Session, actor: Actor, lang: str = "zh-CN") -> list[Stock]:
+    """The materials stock per unit and kind, in the actor's scope."""
+    rows = records.scoped(es.MaterialSpec, actor, session=session).subquery()
+    stmt = (
+        select(OrgUnit.name_zh, OrgUnit.name_en, rows.c.kind, func.sum(rows.c.received), func.sum(rows.c.handed_out))
+        .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
+        .group_by(OrgUnit.path, OrgUnit.name_zh, OrgUnit.name_en, rows.c.kind)
+        .order_by(OrgUnit.path, rows.c.kind)
+    )
+    return [
+        Stock((en or zh) if lang == "en" else zh, kind, int(got or 0), int(out or 0))
+        for zh, en, kind, got, out in session.execute(stmt)
+    ]

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import HeActivity, HeCampaign, HeCampaignGoal, OrgUnit, ThemeDay
-from portal.errors import FieldError, PermissionDenied
+from db.models import HeActivity, HeCampaign, HeCampaignGoal, HeMaterial, OrgUnit, ThemeDay
+from portal.errors import FieldError, PermissionDenied, ValidationError
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
@@ -393,6 +393,87 @@ class CampaignGoalSpec(RecordSpec):
             unit = session.get(OrgUnit, unit_id)
             return [FieldError("org_unit_id", "education.error.goal_twice", {"unit": unit.name_zh if unit else ""})]
         return []
+
+
+# -- materials (宣传资料) ------------------------------------------------------------------------
+
+
+def stock_of(session: Session, unit_id: int, kind: str, without: int | None = None) -> int:
+    """A unit's stock of one kind of material: received less handed out, over its live rows
+    (``without`` one of them, the row being changed)."""
+    stmt = select(func.coalesce(func.sum(HeMaterial.received - HeMaterial.handed_out), 0)).where(
+        HeMaterial.deleted_at.is_(None), HeMaterial.org_unit_id == unit_id, HeMaterial.kind == kind
+    )
+    if without is not None:
+        stmt = stmt.where(HeMaterial.id != without)
+    return int(session.scalar(stmt) or 0)
+
+
+class MaterialSpec(RecordSpec):
+    """Materials (宣传资料): copies of a kind received into or handed out of a unit's stock,
+    optionally for a campaign. The stock of a kind never goes below zero: a row handing out
+    more than is there, or a change or delete that would leave less than nothing, is refused
+    with the stock named."""
+
+    slug = "he_materials"
+    model = HeMaterial
+    title_zh, title_en = "宣传资料", "Materials"
+    fields = (
+        Field("org_unit_id", "org_unit", "单位", "Unit", required=True, aliases=("机构",)),
+        Field("movement_date", "date", "日期", "Date", required=True),
+        Field("kind", "text", "资料名称", "Material", required=True, max_length=80, aliases=("资料", "名称")),
+        Field("received", "int", "领取 / 入库（份）", "Received", min=0, max=10000000, default=0, aliases=("领取",)),
+        Field("handed_out", "int", "发放（份）", "Handed out", min=0, max=10000000, default=0, aliases=("发放",)),
+        Field("campaign_id", "ref", "专题活动", "Campaign", ref="he_campaigns"),
+        Field("notes", "text", "备注", "Notes", max_length=200),
+    )
+    list_display = ("movement_date", "org_unit_id", "kind", "received", "handed_out", "campaign_id")
+    list_filter = ("org_unit_id", "movement_date", "campaign_id")
+    search_fields = ("kind", "notes")
+    ordering = ("-movement_date", "-id")
+    label_fields = ("kind",)
+    date_field = "movement_date"
+    stats = Stats(by=("org_unit_id",), measures=(Measure("sum", "received"), Measure("sum", "handed_out")))
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": EDITORS,
+        "edit": EDITORS,
+        "delete": EDITORS,
+        "export": ALL,
+        "import": EDITORS,
+        "revert": HEADS,
+    }
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        if not (values.get("received") or values.get("handed_out")):
+            return [FieldError("handed_out", "education.error.material_empty")]
+        return []
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        unit, kind = values.get("org_unit_id"), values.get("kind")
+        if unit is None or not kind:
+            return []
+        others = stock_of(session, unit, kind, without=existing.id if existing is not None else None)
+        after = others + (values.get("received") or 0) - (values.get("handed_out") or 0)
+        errors = []
+        if after < 0:
+            errors.append(
+                FieldError("handed_out", "education.error.stock_negative", {"kind": kind, "stock": max(0, others)})
+            )
+        if existing is not None and (existing.org_unit_id, existing.kind) != (unit, kind):
+            left = stock_of(session, existing.org_unit_id, existing.kind, without=existing.id)
+            if left < 0:  # moving a receipt away must not leave its old stock below zero
+                errors.append(FieldError("kind", "education.error.stock_negative", {"kind": existing.kind, "stock": 0}))
+        return errors
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        if stock_of(session, obj.org_unit_id, obj.kind, without=obj.id) < 0:
+            raise ValidationError(
+                [FieldError("received", "education.error.stock_negative", {"kind": obj.kind, "stock": 0})]
+            )
 
 
 def elapsed(campaign: Any, today: dt.date) -> float:
