@@ -258,6 +258,7 @@ def _campaign(county: DemoCounty, rng: random.Random) -> int:
     plan = [(ids[t.code], _done(county.diligence.get(t.code, 0.8)), t.resident_base) for t in county.townships]
     plan.append((ids[county.school], 2, 1500))
     for n, (unit, done, base) in enumerate(plan):
+        given = 0
         for k in range(done):
             day = start + dt.timedelta(days=rng.randint(0, days - 1))
             kind, title = CAMPAIGN_ACTIVITIES[k % len(CAMPAIGN_ACTIVITIES)]
@@ -279,6 +280,17 @@ def _campaign(county: DemoCounty, rng: random.Random) -> int:
                 },
             )
             made += 1
+            given += row.materials_given or 0
             if (n + k) % 3 != 2:  # every third activity still waits for its photo
                 attachments.add(session, SYSTEM, "he_activities", row.id, "photos", "现场.jpg", _photo(rng), "宣传现场")
+        _materials(session, unit, campaign.id, start, given)
     return made
+
+
+def _materials(session: Session, unit: int, campaign_id: int, start: dt.date, given: int) -> None:
+    """The leaflets the county handed each unit at the launch, and what it has given out."""
+    kind = "艾滋病防治宣传折页"
+    base = {"org_unit_id": unit, "kind": kind, "campaign_id": campaign_id}
+    records.create(session, SYSTEM, es.MaterialSpec, {**base, "movement_date": start, "received": 1500})
+    if given:
+        records.create(session, SYSTEM, es.MaterialSpec, {**base, "movement_date": start, "handed_out": given})
