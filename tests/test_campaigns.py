@@ -258,3 +258,31 @@ def test_the_materials_stock_never_goes_negative(engine, tree, people) -> None:
             ("东关镇卫生院", 500, 500, 0)
         ]
         assert [(r.unit, r.left) for r in ec.stock(s, people["head"])] == [("东关镇卫生院", 0), ("西河镇卫生院", 50)]
+
+
+def test_the_summary_docx_and_xlsx_carry_the_figures(engine, tree, people) -> None:
+    import docx
+    import openpyxl
+
+    from portal.apps import ReportRequest
+    from portal.programmes.education import summary
+
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        word = summary.build(s, people["head"], ReportRequest("docx", "zh-CN", record_id=cid))
+        book = summary.build(s, people["head"], ReportRequest("xlsx", "zh-CN", record_id=cid))
+        own = summary.build(s, people["t2staff"], ReportRequest("xlsx", "zh-CN", record_id=cid))
+    document = docx.Document(io.BytesIO(word))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "2026年世界艾滋病日健康教育专题活动活动总结" in text
+    assert "活动时间：2026-11-24 至 2026-12-08" in text
+    assert "共开展宣传活动 3 次，受教育 250 人（目标 600 人），发放宣传资料 460 份；2 次活动留有照片" in text
+    units = [[c.text for c in r.cells] for r in document.tables[0].rows]
+    assert units[1][:6] == ["东关镇卫生院", "2", "2", "200", "160", "360"]
+    assert [[c.text for c in r.cells] for r in document.tables[1].rows][1] == ["公众健康咨询", "3"]
+    assert len(document.inline_shapes) == 2  # the two activities with a photo
+    sheet = openpyxl.load_workbook(io.BytesIO(book)).worksheets[0]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[1] == ["东关镇卫生院", 2, 2, 200, 160, 300, 360, 1] and len(rows) == 4
+    mine = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(own)).worksheets[0].iter_rows()]
+    assert [r[0] for r in mine[1:]] == ["西河镇卫生院"]  # a township's summary holds its own row only
