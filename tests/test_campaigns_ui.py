@@ -81,6 +81,7 @@ def test_the_head_sees_every_township_against_its_goals(he_db) -> None:
     assert missing and f"缺少照片的活动（{len(missing)} 次）" in texts(at)
     assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) >= 1
     assert "完成总结" in [b.label for b in at.button]  # the organiser steps the campaign
+    assert {"education.summary.docx", "education.summary.xlsx"} <= {b.key for b in at.download_button}
 
 
 def test_a_township_sees_only_its_own_row(he_db) -> None:

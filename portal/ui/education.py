@@ -18,6 +18,7 @@ from portal.org.scope import Actor
 from portal.programmes.education import campaigns as ec
 from portal.programmes.education import charts as ech
 from portal.programmes.education import specs as es
+from portal.programmes.education import summary
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
@@ -185,6 +186,7 @@ def board_view(actor: Actor, campaign_id: int) -> None:
             hide_index=True,
             key=k("board", "missing"),
         )
+    _downloads(actor, campaign_id, language)
     if board.activities:
         with st.expander(t("education.campaign.all_activities", count=len(board.activities))):
             st.dataframe(
@@ -200,3 +202,26 @@ def board_view(actor: Actor, campaign_id: int) -> None:
                 hide_index=True,
                 key=k("board", "activities"),
             )
+
+
+def _downloads(actor: Actor, campaign_id: int, language: str) -> None:
+    with unit_of_work() as session:
+        word = attempt(lambda: summary.docx(session, actor, campaign_id, language))
+        book = attempt(lambda: summary.xlsx(session, actor, campaign_id, language))
+    row = st.container(horizontal=True)
+    if word is not None:
+        row.download_button(
+            t("education.summary.download_docx"),
+            word,
+            file_name=f"campaign-{campaign_id}.docx",
+            key=k("summary", "docx"),
+            icon=":material/description:",
+        )
+    if book is not None:
+        row.download_button(
+            t("education.summary.download_xlsx"),
+            book,
+            file_name=f"campaign-{campaign_id}.xlsx",
+            key=k("summary", "xlsx"),
+            icon=":material/table_view:",
+        )
