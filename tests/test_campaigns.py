@@ -286,3 +286,30 @@ def test_the_summary_docx_and_xlsx_carry_the_figures(engine, tree, people) -> No
     assert rows[1] == ["东关镇卫生院", 2, 2, 200, 160, 300, 360, 1] and len(rows) == 4
     mine = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(own)).worksheets[0].iter_rows()]
     assert [r[0] for r in mine[1:]] == ["西河镇卫生院"]  # a township's summary holds its own row only
+
+
+def test_charts_of_reach_per_unit_and_over_the_days(engine, tree, people, monkeypatch) -> None:
+    from portal import clock
+    from portal.programmes.education import charts
+
+    cid = _world(engine, tree, people)
+    monkeypatch.setattr(clock, "today", lambda: D(2026, 11, 28))
+    with transaction(engine) as s:
+        b = ec.board(s, people["head"], cid, D(2026, 11, 28))
+        days = charts.reach_over_days(b, "zh-CN").to_dict()
+        units = charts.reach_chart(b.rows, "zh-CN").to_dict()
+    line = next(iter(days["datasets"].values()))
+    assert [(r["day"], r["people"]) for r in line] == [
+        ("2026-11-24", 0),
+        ("2026-11-25", 120),
+        ("2026-11-26", 160),
+        ("2026-11-27", 250),
+        ("2026-11-28", 250),
+    ]
+    goal = [v for v in days["datasets"].values() if v and "goal" in v[0]]
+    assert goal == [[{"goal": 600}]]
+    bars = next(v for v in units["datasets"].values() if v and "unit" in v[0])
+    assert [(r["unit"], r["people"], r["goal"]) for r in bars][:2] == [
+        ("东关镇卫生院", 160, 200),
+        ("西河镇卫生院", 90, 200),
+    ]

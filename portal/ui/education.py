@@ -171,6 +171,7 @@ def board_view(actor: Actor, campaign_id: int) -> None:
     )
     st.dataframe(table, hide_index=True, key=k("board", "table"))
     st.altair_chart(ech.reach_chart(rows, language), key=k("board", "chart"))
+    st.altair_chart(ech.reach_over_days(board, language), key=k("board", "days"))
     missing = board.missing
     st.markdown(f"**{t('education.campaign.missing_title', count=len(missing))}**")
     if missing:
