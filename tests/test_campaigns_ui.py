@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
-from db.models import HeCampaign, HeCampaignGoal, User
+from db.models import HeActivity, HeCampaign, HeCampaignGoal, User
 from portal import clock
 from portal.demo import load_demo
 from portal.org.scope import actor_for
@@ -106,3 +106,14 @@ def test_the_head_launches_the_next_theme_day(he_db) -> None:
         assert made is not None and "世界艾滋病日" not in made.name and made.status == "planned"
         goals = s.scalars(select(HeCampaignGoal).where(HeCampaignGoal.campaign_id == made.id)).all()
         assert len(goals) >= 3
+
+
+def test_the_demo_has_this_year_s_earlier_campaigns_summarised(he_db) -> None:
+    engine, _ = he_db
+    with transaction(engine) as s:
+        done = s.scalars(select(HeCampaign).where(HeCampaign.status == "summarised")).all()
+        names = sorted(c.name for c in done)
+        assert names == sorted(f"{clock.today().year}年{n}健康教育专题活动" for n in ("世界无烟日", "全国爱牙日"))
+        for campaign in done:
+            count = s.scalar(select(func.count()).select_from(HeActivity).where(HeActivity.campaign_id == campaign.id))
+            assert count and f"共开展宣传活动 {count} 次" in (campaign.summary or "")
