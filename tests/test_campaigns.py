@@ -225,7 +225,10 @@ def test_home_line_for_the_staff_of_a_unit_in_a_running_campaign(engine, tree, p
         assert lines[0].detail == "受教育 160/200 人；1 次活动缺少照片"
         behind = [x for x in home.todo(s, school, D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
         assert len(behind) == 1 and behind[0].severity == "warning" and "0/2" in behind[0].title
-        assert not [x for x in home.todo(s, people["head"], D(2026, 12, 1), "zh-CN") if x.kind == "campaign_running"]
+        head_lines = {x.kind: x for x in home.todo(s, people["head"], D(2026, 12, 1), "zh-CN")}
+        assert "campaign_running" not in head_lines
+        assert head_lines["theme_days"].query == {"view": "campaigns"}  # a head goes to launch one
+        assert lines[0].query == {"view": "campaigns"}
 
 
 def _material(s, actor, unit: int, got: int = 0, out: int = 0, kind: str = "艾滋病防治折页") -> int:

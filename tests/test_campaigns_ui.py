@@ -117,3 +117,18 @@ def test_the_demo_has_this_year_s_earlier_campaigns_summarised(he_db) -> None:
         for campaign in done:
             count = s.scalar(select(func.count()).select_from(HeActivity).where(HeActivity.campaign_id == campaign.id))
             assert count and f"共开展宣传活动 {count} 次" in (campaign.summary or "")
+
+
+def test_a_home_page_link_opens_the_campaigns_tab(he_db) -> None:
+    _, entry = he_db
+    at = AppTest.from_file(entry, default_timeout=90)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "head"
+    at.session_state["lang"] = "zh-CN"
+    at.run()
+    at.query_params["view"] = "campaigns"
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["education.tabs.area"] == "专题活动"
+    assert "view" not in at.query_params  # read once

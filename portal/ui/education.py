@@ -24,7 +24,7 @@ from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
-from portal.ui.shell import require_page, selected_period, selected_unit_id
+from portal.ui.shell import arrival_view, require_page, selected_period, selected_unit_id
 
 KEY = "education"
 LAUNCH_DAYS = 60  # theme days offered for a launch: those within the next two months
@@ -38,9 +38,10 @@ def render() -> None:
     actor = require_page("education")
     st.title(t("nav.education"))
     st.caption(t("nav.education_intro"))
-    activities, campaigns = st.tabs(
-        [t("education.tab.activities"), t("education.tab.campaigns")], key=k("tabs", "area")
-    )
+    labels = [t("education.tab.activities"), t("education.tab.campaigns")]
+    if st.query_params.get("view") == "campaigns" and arrival_view(["campaigns"]):  # a home-page link
+        st.session_state[k("tabs", "area")] = labels[1]
+    activities, campaigns = st.tabs(labels, key=k("tabs", "area"), on_change="rerun")
     with activities:
         render_records(es.HeActivitySpec, actor, unit_id=selected_unit_id(), period=selected_period())
     with campaigns:

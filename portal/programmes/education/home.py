@@ -13,7 +13,7 @@ from portal.apps import Todo
 from portal.i18n import t
 from portal.org import themedays
 from portal.org.scope import Actor
-from portal.programmes.education.specs import EDITORS, HeActivitySpec
+from portal.programmes.education.specs import EDITORS, HEADS, HeActivitySpec
 
 DAYS_AHEAD = 14
 
@@ -55,6 +55,7 @@ def campaign_lines(session: Session, actor: Actor, today: dt.date, lang: str) ->
                     missing=missing,
                 ),
                 "education",
+                {"view": "campaigns"},
                 count=missing or None,
                 severity="warning" if row is not None and row.behind else "info",
             )
@@ -89,7 +90,7 @@ def theme_day_lines(session: Session, actor: Actor, today: dt.date, lang: str) -
             t("education.home.theme_days", lang, count=len(days), days=DAYS_AHEAD),
             t("education.home.theme_sep", lang).join(days),
             "education",
-            {"view": "add"},
+            {"view": "campaigns"} if actor.role in HEADS else {"view": "add"},  # a head launches a campaign
             count=len(days),
             severity="info",
         )
