@@ -590,3 +590,19 @@ class HeMaterial(RecordModel):
     received: Mapped[int] = mapped_column(Integer, default=0)
     handed_out: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str | None] = mapped_column(String(200))
+
+
+class HeCampaignPlan(RecordModel):
+    """An activity a unit plans for a campaign (type, date, place, expected reach): child rows
+    of the campaign, owned by the unit that will carry it out."""
+
+    __tablename__ = "he_campaign_plans"
+    __table_args__ = (Index("ix_he_campaign_plans_campaign", "campaign_id", "deleted_at"),)
+
+    id: Mapped[intpk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("he_campaigns.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    activity_type: Mapped[str] = mapped_column(String(20))
+    planned_date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(120))
+    expected_reach: Mapped[int | None] = mapped_column(Integer)

@@ -270,6 +270,22 @@ SAMPLES: dict[str, Sample] = {
         {"people_goal": 300},
         {"campaign_id": "世界艾滋病日宣传", "org_unit_id": "t2", "activities_goal": 3},
     ),
+    "he_campaign_plans": lambda c: (
+        {
+            "campaign_id": _he(c)["campaign"],
+            "org_unit_id": c.tree["t1"],
+            "activity_type": "consultation",
+            "planned_date": dt.date(2031, 12, 1),
+            "expected_reach": 150,
+        },
+        {"place": "镇集市广场"},
+        {
+            "campaign_id": "世界艾滋病日宣传",
+            "org_unit_id": "t2",
+            "activity_type": "健康讲座",
+            "planned_date": "2031-11-28",
+        },
+    ),
     "he_materials": lambda c: (
         {
             "org_unit_id": c.tree["t1"],

@@ -316,3 +316,29 @@ def test_charts_of_reach_per_unit_and_over_the_days(engine, tree, people, monkey
         ("东关镇卫生院", 160, 200),
         ("西河镇卫生院", 90, 200),
     ]
+
+
+def test_units_plan_their_activities_within_the_campaign(engine, tree, people) -> None:
+    cid = _world(engine, tree, people)
+
+    def plan(actor: Any, unit: str, day: dt.date) -> Any:
+        return rs.create(
+            s,
+            actor,
+            es.CampaignPlanSpec,
+            {"campaign_id": cid, "org_unit_id": tree[unit], "activity_type": "lecture", "planned_date": day},
+        )
+
+    with transaction(engine) as s:
+        plan(people["t1staff"], "t1", D(2026, 12, 2))
+        plan(people["v1staff"], "t1v1", D(2026, 12, 3))
+        plan(people["t2staff"], "t2", D(2026, 12, 4))
+    with pytest.raises(ValidationError) as late, transaction(engine) as s:
+        plan(people["t1staff"], "t1", D(2026, 12, 20))
+    assert late.value.errors[0].field == "planned_date"
+    with pytest.raises(ValidationError), transaction(engine) as s:  # not another township's
+        plan(people["t1staff"], "t2", D(2026, 12, 2))
+    with transaction(engine) as s:
+        head = {r.unit_id: r.planned for r in ec.board(s, people["head"], cid, D(2026, 12, 1)).rows}
+        assert (head[tree["t1"]], head[tree["t2"]], head[tree["school"]]) == (2, 1, 0)
+        assert [r.planned for r in ec.board(s, people["t2staff"], cid, D(2026, 12, 1)).rows] == [1]

@@ -62,6 +62,8 @@ def campaigns_view(actor: Actor) -> None:
         )
         if chosen is not None:
             board_view(actor, chosen)
+    with st.expander(t("education.plans.records")):
+        render_records(es.CampaignPlanSpec, actor, key=k("records", "plans"))
     _stock(actor)
     with st.expander(t("education.materials.records")):
         render_records(es.MaterialSpec, actor, key=k("records", "materials"))
@@ -159,6 +161,7 @@ def board_view(actor: Actor, campaign_id: int) -> None:
         {
             t("education.campaign.col.unit"): [r.unit for r in rows],
             t("education.campaign.col.activities_goal"): [r.activities_goal for r in rows],
+            t("education.campaign.col.planned"): [r.planned for r in rows],
             t("education.campaign.col.activities"): [r.activities for r in rows],
             t("education.campaign.col.people_goal"): [r.people_goal for r in rows],
             t("education.campaign.col.people"): [r.people for r in rows],

@@ -1,5 +1,5 @@
 """health-education campaigns: campaigns and their goals per unit; activities point to a campaign;
-materials received and handed out per unit
+materials received and handed out per unit; activities planned per unit
 
 Revision ID: 0011
 Revises: 0010
@@ -97,6 +97,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_he_materials_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index("ix_he_materials_unit_kind", ["org_unit_id", "kind", "deleted_at"], unique=False)
 
+    op.create_table(
+        "he_campaign_plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("org_unit_id", sa.Integer(), nullable=False),
+        sa.Column("activity_type", sa.String(length=20), nullable=False),
+        sa.Column("planned_date", sa.Date(), nullable=False),
+        sa.Column("place", sa.String(length=120), nullable=True),
+        sa.Column("expected_reach", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["he_campaigns.id"], name=op.f("fk_he_campaign_plans_campaign_id_he_campaigns")
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_units.id"], name=op.f("fk_he_campaign_plans_org_unit_id_org_units")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_he_campaign_plans")),
+    )
+    with op.batch_alter_table("he_campaign_plans", schema=None) as batch_op:
+        batch_op.create_index("ix_he_campaign_plans_campaign", ["campaign_id", "deleted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_he_campaign_plans_deleted_at"), ["deleted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_he_campaign_plans_org_unit_id"), ["org_unit_id"], unique=False)
+
     with op.batch_alter_table("he_activities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_he_activities_campaign_id"), ["campaign_id"], unique=False)
@@ -106,6 +132,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("he_campaign_plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_he_campaign_plans_org_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_he_campaign_plans_deleted_at"))
+        batch_op.drop_index("ix_he_campaign_plans_campaign")
+
+    op.drop_table("he_campaign_plans")
+
     with op.batch_alter_table("he_materials", schema=None) as batch_op:
         batch_op.drop_index("ix_he_materials_unit_kind")
         batch_op.drop_index(batch_op.f("ix_he_materials_deleted_at"))

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import HeActivity, HeCampaign, HeCampaignGoal, OrgUnit, ThemeDay
+from db.models import HeActivity, HeCampaign, HeCampaignGoal, HeCampaignPlan, OrgUnit, ThemeDay
 from portal.errors import NotFound, PermissionDenied
 from portal.org import themedays
 from portal.org.scope import Actor
@@ -160,6 +160,7 @@ class BoardRow:
     materials: int
     missing_photos: int
     expected: int  # activities expected by today (the goal × the share of the period gone, rounded)
+    planned: int = 0  # activities the unit (and the units below it) planned
 
     @property
     def behind(self) -> bool:
@@ -230,6 +231,16 @@ def board(session: Session, actor: Actor, campaign_id: int, today: dt.date, lang
         )
         goal_paths.append((units[g.org_unit_id].path, g.org_unit_id))
     goal_paths.sort(key=lambda p: -len(p[0]))  # the nearest goal unit above an activity's unit
+    plans = session.execute(
+        records.scoped(es.CampaignPlanSpec, actor, session=session)
+        .where(HeCampaignPlan.campaign_id == campaign.id)
+        .join(OrgUnit, OrgUnit.id == HeCampaignPlan.org_unit_id)
+        .with_only_columns(OrgUnit.path)
+    ).scalars()
+    for plan_path in plans:
+        planner = next((uid for p, uid in goal_paths if plan_path.startswith(p)), None)
+        if planner is not None:
+            rows[planner].planned += 1
     evidence = []
     for a in acts:
         n = photos.get(a.id, 0)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import HeActivity, HeCampaign, HeCampaignGoal, HeMaterial, OrgUnit, ThemeDay
+from db.models import HeActivity, HeCampaign, HeCampaignGoal, HeCampaignPlan, HeMaterial, OrgUnit, ThemeDay
 from portal.errors import FieldError, PermissionDenied, ValidationError
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
@@ -258,7 +258,10 @@ CAMPAIGN_WORKFLOW = Workflow(
         ),
     ),
     comment_field="summary",
-    locks=(Lock("he_campaign_goals", (("campaign_id", "id"),), ("summarised",)),),
+    locks=(
+        Lock("he_campaign_goals", (("campaign_id", "id"),), ("summarised",)),
+        Lock("he_campaign_plans", (("campaign_id", "id"),), ("summarised",)),
+    ),
 )
 
 
@@ -314,6 +317,14 @@ class CampaignSpec(RecordSpec):
             max_rows=200,
             title_zh="各单位目标",
             title_en="Goals per unit",
+        ),
+        Inline(
+            "he_campaign_plans",
+            link=(("campaign_id", "id"),),
+            fields=("org_unit_id", "activity_type", "planned_date", "place", "expected_reach"),
+            max_rows=500,
+            title_zh="计划活动",
+            title_en="Planned activities",
         ),
     )
 
@@ -392,6 +403,55 @@ class CampaignGoalSpec(RecordSpec):
         if session.scalar(twin.limit(1)) is not None:
             unit = session.get(OrgUnit, unit_id)
             return [FieldError("org_unit_id", "education.error.goal_twice", {"unit": unit.name_zh if unit else ""})]
+        return []
+
+
+class CampaignPlanSpec(RecordSpec):
+    """Planned activities (计划活动): what a unit plans for a campaign (type, date, place,
+    expected reach), within the campaign's dates; planned by the unit itself or a unit above."""
+
+    slug = "he_campaign_plans"
+    model = HeCampaignPlan
+    title_zh, title_en = "专题活动计划", "Planned campaign activities"
+    fields = (
+        Field("campaign_id", "ref", "专题活动", "Campaign", ref="he_campaigns", required=True, create_only=True),
+        Field("org_unit_id", "org_unit", "开展单位", "Unit", required=True, aliases=("单位",)),
+        Field("activity_type", "choice", "活动形式", "Activity type", required=True, choices=ACTIVITY_TYPES),
+        Field("planned_date", "date", "计划日期", "Planned for", required=True),
+        Field("place", "text", "地点", "Place", max_length=120),
+        Field("expected_reach", "int", "预计受教育人数", "Expected reach", min=0, max=100000),
+    )
+    list_display = ("campaign_id", "org_unit_id", "planned_date", "activity_type", "place", "expected_reach")
+    list_filter = ("campaign_id", "org_unit_id", "activity_type", "planned_date")
+    search_fields = ("place",)
+    ordering = ("planned_date", "org_unit_id", "id")
+    date_field = "planned_date"
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": EDITORS,
+        "edit": EDITORS,
+        "delete": EDITORS,
+        "export": ALL,
+        "import": EDITORS,
+        "revert": HEADS,
+    }
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        campaign = session.get(HeCampaign, values.get("campaign_id"))
+        if campaign is None:
+            return []
+        if not in_subtree(session, values.get("org_unit_id"), campaign.org_unit_id):
+            return [FieldError("org_unit_id", "education.error.goal_outside")]
+        when = values.get("planned_date")
+        if when is not None and not campaign.start_date <= when <= campaign.end_date:
+            return [
+                FieldError(
+                    "planned_date",
+                    "education.error.outside_campaign",
+                    {"start": campaign.start_date.isoformat(), "end": campaign.end_date.isoformat()},
+                )
+            ]
         return []
 
 
