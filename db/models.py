@@ -175,6 +175,7 @@ class HeActivity(RecordModel):
     consultations: Mapped[int | None] = mapped_column(Integer)
     materials_given: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("he_campaigns.id"), index=True)  # migration 0013
 
 
 class ThemeDay(RecordModel):
@@ -729,3 +730,74 @@ class OpsEvent(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     ms: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(String(300))  # the backup file, or the process
+
+
+# -- Health-education campaigns (健康教育专题活动): a theme day's campaign and its goals per unit ------
+
+
+class HeCampaign(RecordModel):
+    """A health-education campaign around a theme day (世界艾滋病日, 全国爱牙日...): launched by
+    a unit for the units below it, planned → running → summarised; activities point to it."""
+
+    __tablename__ = "he_campaigns"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    theme_day_id: Mapped[int | None] = mapped_column(ForeignKey("theme_days.id"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    topics: Mapped[str | None] = mapped_column(String(200))
+    activity_types: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    summary: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class HeCampaignGoal(RecordModel):
+    """One unit's goals in a campaign (activities, people reached, materials handed out);
+    child rows of the campaign, owned by the unit so each unit sees only its own."""
+
+    __tablename__ = "he_campaign_goals"
+    __table_args__ = (Index("ix_he_campaign_goals_campaign", "campaign_id", "deleted_at"),)
+
+    id: Mapped[intpk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("he_campaigns.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    activities_goal: Mapped[int | None] = mapped_column(Integer)
+    people_goal: Mapped[int | None] = mapped_column(Integer)
+    materials_goal: Mapped[int | None] = mapped_column(Integer)
+
+
+class HeMaterial(RecordModel):
+    """Health-education materials (宣传资料) in or out of a unit's stock: copies received or
+    handed out of one kind (a leaflet, a poster), optionally for a campaign; a unit's stock
+    of a kind is what it received less what it handed out, and never goes below zero."""
+
+    __tablename__ = "he_materials"
+    __table_args__ = (Index("ix_he_materials_unit_kind", "org_unit_id", "kind", "deleted_at"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("he_campaigns.id"), index=True)
+    movement_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(80))
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    handed_out: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(String(200))
+
+
+class HeCampaignPlan(RecordModel):
+    """An activity a unit plans for a campaign (type, date, place, expected reach): child rows
+    of the campaign, owned by the unit that will carry it out."""
+
+    __tablename__ = "he_campaign_plans"
+    __table_args__ = (Index("ix_he_campaign_plans_campaign", "campaign_id", "deleted_at"),)
+
+    id: Mapped[intpk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("he_campaigns.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    activity_type: Mapped[str] = mapped_column(String(20))
+    planned_date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(120))
+    expected_reach: Mapped[int | None] = mapped_column(Integer)

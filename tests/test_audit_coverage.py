@@ -31,6 +31,7 @@ from portal.metrics import library, targets
 from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import SYSTEM, Actor
+from portal.programmes.education import specs as he
 from portal.programmes.plans import specs as plans
 from portal.programmes.sanitation import specs as san
 from portal.programmes.sanitation import view as san_view
@@ -49,6 +50,7 @@ class Ctx:
     staff: Actor
     item_id: int
     san: dict[str, int] = field(default_factory=dict)  # the sanitation samples' records, made on first use
+    he: dict[str, int] = field(default_factory=dict)  # the campaign samples' campaign, made on first use
 
 
 def _san(c: Ctx) -> dict[str, int]:
@@ -94,6 +96,25 @@ def _san(c: Ctx) -> dict[str, int]:
             }
         )
     return c.san
+
+
+def _he(c: Ctx) -> dict[str, int]:
+    """A county health-education campaign, made once per test database, for the goal sample."""
+    if not c.he:
+        with transaction(c.engine) as s:
+            campaign = records.create(
+                s,
+                SYSTEM,
+                he.CampaignSpec,
+                {
+                    "org_unit_id": c.tree["county"],
+                    "name": "世界艾滋病日宣传",
+                    "start_date": dt.date(2031, 11, 24),
+                    "end_date": dt.date(2031, 12, 8),
+                },
+            )
+        c.he["campaign"] = campaign.id
+    return c.he
 
 
 # Per record type: a valid record to create, a change to make, and an import row (with
@@ -233,6 +254,47 @@ SAMPLES: dict[str, Sample] = {
         },
         {"title": "第一周卫生评比结果公示"},
         None,  # published from the page, never imported
+    ),
+    "he_campaigns": lambda c: (
+        {
+            "org_unit_id": c.tree["county"],
+            "name": "全国爱牙日宣传",
+            "start_date": dt.date(2031, 9, 13),
+            "end_date": dt.date(2031, 9, 27),
+        },
+        {"topics": "口腔健康"},
+        {"org_unit_id": "t1", "name": "世界无烟日宣传", "start_date": "2031-05-24", "end_date": "2031-06-07"},
+    ),
+    "he_campaign_goals": lambda c: (
+        {"campaign_id": _he(c)["campaign"], "org_unit_id": c.tree["t1"], "activities_goal": 2, "people_goal": 200},
+        {"people_goal": 300},
+        {"campaign_id": "世界艾滋病日宣传", "org_unit_id": "t2", "activities_goal": 3},
+    ),
+    "he_campaign_plans": lambda c: (
+        {
+            "campaign_id": _he(c)["campaign"],
+            "org_unit_id": c.tree["t1"],
+            "activity_type": "consultation",
+            "planned_date": dt.date(2031, 12, 1),
+            "expected_reach": 150,
+        },
+        {"place": "镇集市广场"},
+        {
+            "campaign_id": "世界艾滋病日宣传",
+            "org_unit_id": "t2",
+            "activity_type": "健康讲座",
+            "planned_date": "2031-11-28",
+        },
+    ),
+    "he_materials": lambda c: (
+        {
+            "org_unit_id": c.tree["t1"],
+            "movement_date": dt.date(2031, 11, 20),
+            "kind": "艾滋病防治折页",
+            "received": 500,
+        },
+        {"received": 600},
+        {"org_unit_id": "t1", "movement_date": "2031-11-21", "kind": "控烟海报", "received": "100"},
     ),
     "sanitation_rectifications": lambda c: (
         {"org_unit_id": c.tree["t1"], "inspection_id": _san(c)["inspection"], "description": "垃圾未清运"},

@@ -209,6 +209,8 @@ def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
         assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {
             "targets",
             "monthly_reports",
+            "he_campaigns",  # the head launches and starts the 世界艾滋病日 campaign
+            "he_campaign_goals",
         }
         for after in s.scalars(select(AuditEntry.after).where(AuditEntry.record_type == "users")):
             assert "password_hash" not in after

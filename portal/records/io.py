@@ -1008,6 +1008,8 @@ def _example(f: Field, lang: str, allowed: Sequence[str]) -> Any:
         return f.choices[0].label(lang)
     if allowed:
         return allowed[0]
+    if f.type == "ref" and not f.required:
+        return None  # nothing in reach to point to (no running campaign): an optional reference stays blank
     return {
         "date": clock.today().isoformat(),
         "datetime": f"{clock.today().isoformat()} 09:30",

@@ -1,17 +1,232 @@
-"""Health education (健康教育): activities recorded through the generic record screens."""
+"""Health education (健康教育): activities recorded through the generic record screens, and
+the campaigns (专题活动): launching one from an upcoming theme day, its steps, and its board
+(units × goals against what was done, people reached against the goal, activities missing a
+photo). Everything shown comes from portal.programmes.education.campaigns; every write goes
+through the record engine there."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from portal.programmes.education.specs import HeActivitySpec
-from portal.ui.i18n import t
+from portal import clock, formatting
+from portal.org import themedays
+from portal.org.scope import Actor
+from portal.programmes.education import campaigns as ec
+from portal.programmes.education import charts as ech
+from portal.programmes.education import specs as es
+from portal.programmes.education import summary
+from portal.ui import workflow as workflow_ui
+from portal.ui.db import unit_of_work
+from portal.ui.i18n import lang, t
+from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
-from portal.ui.shell import require_page, selected_period, selected_unit_id
+from portal.ui.shell import arrival_view, require_page, selected_period, selected_unit_id
+
+KEY = "education"
+LAUNCH_DAYS = 60  # theme days offered for a launch: those within the next two months
+
+
+def k(purpose: str, name: str) -> str:
+    return f"{KEY}.{purpose}.{name}"
 
 
 def render() -> None:
     actor = require_page("education")
     st.title(t("nav.education"))
     st.caption(t("nav.education_intro"))
-    render_records(HeActivitySpec, actor, unit_id=selected_unit_id(), period=selected_period())
+    labels = [t("education.tab.activities"), t("education.tab.campaigns")]
+    if st.query_params.get("view") == "campaigns" and arrival_view(["campaigns"]):  # a home-page link
+        st.session_state[k("tabs", "area")] = labels[1]
+    activities, campaigns = st.tabs(labels, key=k("tabs", "area"), on_change="rerun")
+    with activities:
+        render_records(es.HeActivitySpec, actor, unit_id=selected_unit_id(), period=selected_period())
+    with campaigns:
+        campaigns_view(actor)
+
+
+def campaigns_view(actor: Actor) -> None:
+    if actor.role in es.HEADS:
+        _launch(actor)
+    with unit_of_work() as session:
+        shown = [(c.id, c.name, c.start_date, c.end_date) for c in ec.visible(session, actor)]
+    if not shown:
+        st.info(t("education.campaign.none"))
+    else:
+        names = {cid: f"{name}（{start:%m-%d}—{end:%m-%d}）" for cid, name, start, end in shown}
+        chosen = st.selectbox(
+            t("education.campaign.pick"), list(names), key=k("pick", "campaign"), format_func=lambda c: names[c]
+        )
+        if chosen is not None:
+            board_view(actor, chosen)
+    with st.expander(t("education.plans.records")):
+        render_records(es.CampaignPlanSpec, actor, key=k("records", "plans"))
+    _stock(actor)
+    with st.expander(t("education.materials.records")):
+        render_records(es.MaterialSpec, actor, key=k("records", "materials"))
+    if actor.role in es.HEADS:
+        with st.expander(t("education.campaign.records")):
+            render_records(es.CampaignSpec, actor, key=k("records", "campaigns"))
+
+
+def _stock(actor: Actor) -> None:
+    with unit_of_work() as session:
+        rows = ec.stock(session, actor, lang())
+    if not rows:
+        return
+    st.markdown(f"**{t('education.materials.title')}**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("education.campaign.col.unit"): [r.unit for r in rows],
+                t("education.materials.kind"): [r.kind for r in rows],
+                t("education.materials.received"): [r.received for r in rows],
+                t("education.materials.handed_out"): [r.handed_out for r in rows],
+                t("education.materials.left"): [r.left for r in rows],
+            }
+        ),
+        hide_index=True,
+        key=k("materials", "stock"),
+    )
+
+
+def _launch(actor: Actor) -> None:
+    today = clock.today()
+    with unit_of_work() as session:
+        rules: list[Any] = list(themedays.active_rules(session)) or list(themedays.BUILTIN)
+        days = [
+            (rule.code, start.year, rule.name_zh if lang() != "en" else rule.name_en, start)
+            for start, _e, rule in themedays.upcoming(rules, today, LAUNCH_DAYS)
+        ]
+    if not days:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{t('education.launch.title')}**")
+        options = {f"{code}:{year}": f"{name}（{start.isoformat()}）" for code, year, name, start in days}
+        picked = st.selectbox(
+            t("education.launch.day"), list(options), key=k("launch", "day"), format_func=lambda o: options[o]
+        )
+        if st.button(t("education.launch.go"), key=k("launch", "go"), icon=":material/rocket_launch:", type="primary"):
+            code, year = str(picked).split(":")
+
+            def run() -> str:
+                with unit_of_work() as session:
+                    made = ec.launch(session, actor, code, int(year))
+                    return made.name
+
+            name = attempt(run, {})
+            if name is not None:
+                flash(t("education.launch.done", name=name))
+                st.rerun()
+
+
+def board_view(actor: Actor, campaign_id: int) -> None:
+    today = clock.today()
+    language = lang()
+    with unit_of_work() as session:
+        board = attempt(lambda: ec.board(session, actor, campaign_id, today, language))
+        if board is None:
+            return
+        campaign = board.campaign
+        steering = actor.sees_everything or ec.steers(session, actor, campaign)
+        st.caption(
+            t(
+                "education.campaign.period",
+                start=formatting.date(campaign.start_date),
+                end=formatting.date(campaign.end_date),
+                topics=campaign.topics or "—",
+            )
+        )
+        record = SimpleNamespace(id=campaign.id, version=campaign.version, status=campaign.status)
+    workflow_ui.state_badge(es.CampaignSpec, record.status)
+    if steering:
+        workflow_ui.actions(
+            es.CampaignSpec, actor, record, key=k("flow", str(record.id)), on_done=lambda _s: st.rerun()
+        )
+    rows = board.rows
+    row = st.container(horizontal=True)
+    row.metric(t("education.campaign.covered"), f"{board.covered} / {len(rows)}")
+    row.metric(
+        t("education.campaign.col.activities"), f"{board.total('activities')} / {board.total('activities_goal')}"
+    )
+    row.metric(t("education.campaign.col.people"), f"{board.total('people')} / {board.total('people_goal')}")
+    row.metric(t("education.campaign.missing"), len(board.missing))
+    if not rows:
+        st.info(t("education.campaign.no_goals"))
+        return
+    table = pd.DataFrame(
+        {
+            t("education.campaign.col.unit"): [r.unit for r in rows],
+            t("education.campaign.col.activities_goal"): [r.activities_goal for r in rows],
+            t("education.campaign.col.planned"): [r.planned for r in rows],
+            t("education.campaign.col.activities"): [r.activities for r in rows],
+            t("education.campaign.col.people_goal"): [r.people_goal for r in rows],
+            t("education.campaign.col.people"): [r.people for r in rows],
+            t("education.campaign.col.reach"): [formatting.pct(r.reach_pct) for r in rows],
+            t("education.campaign.col.materials"): [r.materials for r in rows],
+            t("education.campaign.col.missing"): [r.missing_photos for r in rows],
+            t("education.campaign.col.state"): [
+                t("education.campaign.behind") if r.behind else t("education.campaign.on_track") for r in rows
+            ],
+        }
+    )
+    st.dataframe(table, hide_index=True, key=k("board", "table"))
+    st.altair_chart(ech.reach_chart(rows, language), key=k("board", "chart"))
+    st.altair_chart(ech.reach_over_days(board, language), key=k("board", "days"))
+    missing = board.missing
+    st.markdown(f"**{t('education.campaign.missing_title', count=len(missing))}**")
+    if missing:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("education.campaign.col.date"): [formatting.date(e.date) for e in missing],
+                    t("education.campaign.col.unit"): [e.unit for e in missing],
+                    t("education.campaign.col.title"): [e.title for e in missing],
+                    t("education.campaign.col.people"): [e.participants for e in missing],
+                }
+            ),
+            hide_index=True,
+            key=k("board", "missing"),
+        )
+    _downloads(actor, campaign_id, language)
+    if board.activities:
+        with st.expander(t("education.campaign.all_activities", count=len(board.activities))):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("education.campaign.col.date"): [formatting.date(e.date) for e in board.activities],
+                        t("education.campaign.col.unit"): [e.unit for e in board.activities],
+                        t("education.campaign.col.title"): [e.title for e in board.activities],
+                        t("education.campaign.col.people"): [e.participants for e in board.activities],
+                        t("education.campaign.col.photos"): [e.photos for e in board.activities],
+                    }
+                ),
+                hide_index=True,
+                key=k("board", "activities"),
+            )
+
+
+def _downloads(actor: Actor, campaign_id: int, language: str) -> None:
+    with unit_of_work() as session:
+        word = attempt(lambda: summary.docx(session, actor, campaign_id, language))
+        book = attempt(lambda: summary.xlsx(session, actor, campaign_id, language))
+    row = st.container(horizontal=True)
+    if word is not None:
+        row.download_button(
+            t("education.summary.download_docx"),
+            word,
+            file_name=f"campaign-{campaign_id}.docx",
+            key=k("summary", "docx"),
+            icon=":material/description:",
+        )
+    if book is not None:
+        row.download_button(
+            t("education.summary.download_xlsx"),
+            book,
+            file_name=f"campaign-{campaign_id}.xlsx",
+            key=k("summary", "xlsx"),
+            icon=":material/table_view:",
+        )

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from portal.apps import Manifest, PageDef
+from portal.apps import Manifest, PageDef, ReportDef
 
 MANIFEST = Manifest(
     code="education",
@@ -26,4 +26,17 @@ MANIFEST = Manifest(
     demo="portal.programmes.education.demo:load",
     home="portal.programmes.education.home:todo",
     locales=Path(__file__).parent / "locales",
+    reports=(
+        ReportDef(
+            "campaign",
+            "cli.help.report_campaign",
+            "portal.programmes.education.summary:build",
+            subject="record",
+        ),
+    ),
+    figures=(
+        ("education.campaign_coverage", "portal.programmes.education.figures:coverage_figure"),
+        ("education.campaign_evidence", "portal.programmes.education.figures:evidence_figure"),
+        ("education.campaign_reach", "portal.programmes.education.figures:reach_figure"),
+    ),
 )

@@ -8,16 +8,18 @@ deterministic (a seeded random generator) up to the demo's day.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import User
+from db.models import HeActivity, User
 from portal.metrics import targets
 from portal.org import themedays
 from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.education import specs as es
 from portal.programmes.education.specs import HeActivitySpec
 from portal.records import service as records
 
@@ -56,7 +58,11 @@ def load(county: DemoCounty) -> dict[str, int]:
         for township in townships:
             writer.township(year, township, ids)
         writer.school(year, ids[county.school])
-    return {"he_activities": writer.count, "targets": _targets(session, ids, townships, county.today.year)}
+    counts = {"he_activities": writer.count, "targets": _targets(session, ids, townships, county.today.year)}
+    counts["he_campaigns"] = 1 + _past_campaigns(county)
+    campaign_activities = _campaign(county, rng)
+    counts["he_activities"] += campaign_activities
+    return counts
 
 
 class _Writer:
@@ -193,3 +199,132 @@ def _targets(session: Session, ids: dict[str, int], townships: Any, year_number:
         counts = targets.assign(session, actor, code, year, {ids[t.code]: rule(t) for t in townships})
         written += counts["created"]
     return written
+
+
+def _photo(rng: random.Random) -> bytes:
+    """A small stand-in photo (a coloured scene), as a phone would upload one."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 360), (rng.randint(150, 230), rng.randint(170, 230), rng.randint(150, 220)))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((40, 220, 440, 330), fill=(200, 40, 40))  # the banner of the consultation stand
+    draw.ellipse((200, 60, 280, 140), fill=(250, 250, 250))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+GOALS = {"activities_goal": 4, "people_goal": 300, "materials_goal": 800}
+CAMPAIGN_ACTIVITIES = (
+    ("consultation", "世界艾滋病日主题宣传咨询"),
+    ("lecture", "艾滋病防治知识讲座"),
+    ("materials", "艾滋病防治宣传资料发放"),
+    ("board", "艾滋病防治宣传栏更换"),
+)
+
+
+def _done(keen: float) -> int:
+    """Activities a township has done a week into the campaign: the diligent three, the least none."""
+    return 3 if keen >= 0.85 else 2 if keen >= 0.7 else 1 if keen >= 0.55 else 0
+
+
+def _campaign(county: DemoCounty, rng: random.Random) -> int:
+    """世界艾滋病日 (1 December) launched by the county head and running on the demo's day:
+    its period is the theme day's week either side when that holds the demo's day, else the
+    fortnight around it. The keen townships have done their activities, the others are
+    behind, and some activities have no photo yet."""
+    from portal.programmes.education import campaigns as ec
+    from portal.records import attachments
+
+    session, ids, today = county.session, county.ids, county.today
+    head = session.scalar(select(User).where(User.username == "head"))
+    actor: Actor = actor_for(session, head) if head is not None else SYSTEM
+    year = today.year if today <= dt.date(today.year, 12, 1) + dt.timedelta(days=ec.LEAD_DAYS) else today.year + 1
+    campaign = ec.launch(session, actor, "aids_day", year, unit_id=ids["county"], goals=GOALS)
+    if not campaign.start_date <= today <= campaign.end_date:
+        start = today - dt.timedelta(days=6)
+        records.update(
+            session,
+            actor,
+            es.CampaignSpec,
+            campaign.id,
+            {"start_date": start, "end_date": today + dt.timedelta(days=8)},
+            campaign.version,
+        )
+    records.transition(session, actor, es.CampaignSpec, campaign.id, "start")
+    start = campaign.start_date
+    days = max(1, (today - start).days + 1)
+    made = 0
+    plan = [(ids[t.code], _done(county.diligence.get(t.code, 0.8)), t.resident_base) for t in county.townships]
+    plan.append((ids[county.school], 2, 1500))
+    for n, (unit, done, base) in enumerate(plan):
+        given = 0
+        for k in range(done):
+            day = start + dt.timedelta(days=rng.randint(0, days - 1))
+            kind, title = CAMPAIGN_ACTIVITIES[k % len(CAMPAIGN_ACTIVITIES)]
+            row = records.create(
+                session,
+                SYSTEM,
+                HeActivitySpec,
+                {
+                    "org_unit_id": unit,
+                    "activity_date": day,
+                    "activity_type": kind,
+                    "title": title,
+                    "venue": rng.choice(TOWN_VENUES),
+                    "speaker": rng.choice(SPEAKERS),
+                    "participants": int(base * rng.uniform(0.002, 0.006)) + 40,
+                    "consultations": rng.randint(20, 80) if kind == "consultation" else None,
+                    "materials_given": rng.randint(100, 400),
+                    "campaign_id": campaign.id,
+                },
+            )
+            made += 1
+            given += row.materials_given or 0
+            if (n + k) % 3 != 2:  # every third activity still waits for its photo
+                attachments.add(session, SYSTEM, "he_activities", row.id, "photos", "现场.jpg", _photo(rng), "宣传现场")
+        _materials(session, unit, campaign.id, start, given)
+    return made
+
+
+def _materials(session: Session, unit: int, campaign_id: int, start: dt.date, given: int) -> None:
+    """The leaflets the county handed each unit at the launch, and what it has given out."""
+    kind = "艾滋病防治宣传折页"
+    base = {"org_unit_id": unit, "kind": kind, "campaign_id": campaign_id}
+    records.create(session, SYSTEM, es.MaterialSpec, {**base, "movement_date": start, "received": 1500})
+    if given:
+        records.create(session, SYSTEM, es.MaterialSpec, {**base, "movement_date": start, "handed_out": given})
+
+
+def _past_campaigns(county: DemoCounty) -> int:
+    """This year's 世界无烟日 and 全国爱牙日 campaigns, over by the demo's day: launched by the
+    county head, the theme-day activities already recorded attached to them, and summarised
+    with the narrative drafted from their figures."""
+    from portal.programmes.education import campaigns as ec
+    from portal.programmes.education.summary import narrative
+
+    session, ids, today = county.session, county.ids, county.today
+    head = session.scalar(select(User).where(User.username == "head"))
+    actor: Actor = actor_for(session, head) if head is not None else SYSTEM
+    made = 0
+    for code in ("no_tobacco_day", "teeth_day"):
+        day = ec.theme_day(session, code)
+        start, end = ec.campaign_dates(day, today.year)
+        if end >= today:
+            continue
+        campaign = ec.launch(session, actor, code, today.year, unit_id=ids["county"])
+        records.transition(session, actor, es.CampaignSpec, campaign.id, "start")
+        attached = session.scalars(
+            select(HeActivity).where(
+                HeActivity.deleted_at.is_(None),
+                HeActivity.theme_day == day.name_zh,
+                HeActivity.activity_date >= start,
+                HeActivity.activity_date <= end,
+            )
+        ).all()
+        for activity in attached:
+            records.update(session, SYSTEM, HeActivitySpec, activity.id, {"campaign_id": campaign.id}, activity.version)
+        text = narrative(ec.board(session, actor, campaign.id, end), "zh-CN")
+        records.transition(session, actor, es.CampaignSpec, campaign.id, "summarise", text)
+        made += 1
+    return made

@@ -1,0 +1,134 @@
+"""The campaign board on /education through AppTest, on the demo county: the county head
+sees every township's goals against what was done, who is behind and which activities lack
+a photo, and launches the next theme day's campaign; a township sees only its own row."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from db.engine import transaction
+from db.models import HeActivity, HeCampaign, HeCampaignGoal, User
+from portal import clock
+from portal.demo import load_demo
+from portal.org.scope import actor_for
+from portal.programmes.education import campaigns as ec
+from tests.conftest import fresh_engine, served_app
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages/education.py")
+
+
+@pytest.fixture(scope="module")
+def he_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("campaigns"))
+    load_demo(engine, fast=True)
+    with served_app(tmp_path_factory, engine) as entry:
+        yield engine, entry
+    engine.dispose()
+
+
+def open_page(entry: str, username: str) -> AppTest:
+    at = AppTest.from_file(entry, default_timeout=90)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["lang"] = "zh-CN"
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    kinds = ("markdown", "caption", "error", "info", "warning", "success")
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(m.value) for kind in kinds for m in getattr(at, kind)))
+
+
+def board_table(at: AppTest) -> Any:
+    return next(df.value for df in at.dataframe if list(df.value.columns)[:2] == ["单位", "活动目标（次）"])
+
+
+def _board(engine, username: str) -> ec.Board:
+    with transaction(engine) as s:
+        user = s.scalar(select(User).where(User.username == username))
+        actor = actor_for(s, user)
+        campaign = s.scalar(select(HeCampaign).where(HeCampaign.name.like("%世界艾滋病日%")))
+        board = ec.board(s, actor, campaign.id, clock.today())
+        board.rows  # noqa: B018 - loaded while the session is open
+        return board
+
+
+def test_the_head_sees_every_township_against_its_goals(he_db) -> None:
+    engine, entry = he_db
+    at = open_page(entry, "head")
+    options = at.selectbox(key="education.pick.campaign").options
+    assert any("世界艾滋病日" in o for o in options)
+    expected = _board(engine, "head")
+    shown = board_table(at)
+    assert list(shown["单位"]) == [r.unit for r in expected.rows]
+    assert list(shown["已开展活动（次）"]) == [r.activities for r in expected.rows]
+    assert list(shown["受教育人数"]) == [r.people for r in expected.rows]
+    behind = [r.unit for r in expected.rows if r.behind]
+    assert behind and list(shown[shown["进度"] == "进度落后"]["单位"]) == behind  # some townships are behind
+    missing = expected.missing
+    assert missing and f"缺少照片的活动（{len(missing)} 次）" in texts(at)
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) >= 1
+    assert "完成总结" in [b.label for b in at.button]  # the organiser steps the campaign
+    assert {"education.summary.docx", "education.summary.xlsx"} <= {b.key for b in at.download_button}
+
+
+def test_a_township_sees_only_its_own_row(he_db) -> None:
+    engine, entry = he_db
+    at = open_page(entry, "staff")  # 陈静, 城关镇卫生院
+    shown = board_table(at)
+    assert list(shown["单位"]) == ["城关镇卫生院"]
+    assert "完成总结" not in [b.label for b in at.button] and "发起专题活动" not in [b.label for b in at.button]
+    assert _board(engine, "staff").rows[0].unit == "城关镇卫生院"
+
+
+def test_the_head_launches_the_next_theme_day(he_db) -> None:
+    engine, entry = he_db
+    at = open_page(entry, "head")
+    pick = at.selectbox(key="education.launch.day")
+    index = next(n for n, label in enumerate(pick.options) if "世界艾滋病日" not in label)  # that one is running
+    pick.select_index(index).run()
+    at.button(key="education.launch.go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        made = s.scalars(select(HeCampaign).order_by(HeCampaign.id.desc())).first()
+        assert made is not None and "世界艾滋病日" not in made.name and made.status == "planned"
+        goals = s.scalars(select(HeCampaignGoal).where(HeCampaignGoal.campaign_id == made.id)).all()
+        assert len(goals) >= 3
+
+
+def test_the_demo_has_this_year_s_earlier_campaigns_summarised(he_db) -> None:
+    engine, _ = he_db
+    with transaction(engine) as s:
+        done = s.scalars(select(HeCampaign).where(HeCampaign.status == "summarised")).all()
+        names = sorted(c.name for c in done)
+        assert names == sorted(f"{clock.today().year}年{n}健康教育专题活动" for n in ("世界无烟日", "全国爱牙日"))
+        for campaign in done:
+            count = s.scalar(select(func.count()).select_from(HeActivity).where(HeActivity.campaign_id == campaign.id))
+            assert count and f"共开展宣传活动 {count} 次" in (campaign.summary or "")
+
+
+def test_a_home_page_link_opens_the_campaigns_tab(he_db) -> None:
+    _, entry = he_db
+    at = AppTest.from_file(entry, default_timeout=90)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "head"
+    at.session_state["lang"] = "zh-CN"
+    at.run()
+    at.query_params["view"] = "campaigns"
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["education.tabs.area"] == "专题活动"
+    assert "view" not in at.query_params  # read once
