@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, overload
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from db.base import utcnow
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate, User, WorkPlan
 from portal import apps, clock, periods
 from portal.errors import FieldError, NotFound, PermissionDenied, PortalError, ValidationError
@@ -378,7 +379,7 @@ REPEAT_WINDOW = dt.timedelta(minutes=2)
 def _repeat_error(session: Session, values: dict[str, Any], actor: Any) -> list[FieldError]:
     """A double click must not add the same progress twice: the same person's identical
     update of the same item (note, quantity and percentage) within two minutes is refused."""
-    since = dt.datetime.now(dt.UTC) - REPEAT_WINDOW
+    since = utcnow() - REPEAT_WINDOW  # the same clock as created_at
     same = session.scalar(
         select(ProgressUpdate.id)
         .where(
