@@ -8,8 +8,9 @@ Declared on a spec (``workflow = Workflow(...)``), like django-fsm's transitions
     )
 
 - ``states``: the values of the status field (a read-only choice field the spec
-  declares; the engine checks they agree). A ``readonly`` state freezes the record: edits
-  and deletes are refused until a transition leaves it.
+  declares, usually as ``status_field(STATES)``; the engine checks they agree). A
+  ``readonly`` state freezes the record: edits and deletes are refused until a
+  transition leaves it.
 - ``transitions``: name, labels, the states it leaves from, the state it enters, the roles
   allowed, an optional ``guard`` (``(session, actor, record) -> FieldError | None``; rights
   are checked before state, so an outsider learns nothing about the record), whether a
@@ -33,6 +34,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.errors import FieldError
+from portal.records.fields import Choice, Field
 
 Guard = Callable[[Session, Any, Any], FieldError | None]
 Effects = Callable[[Session, Any, Any, str, dt.datetime], dict[str, Any]]
@@ -107,3 +109,9 @@ class Workflow:
     def readonly(self, state: str | None) -> bool:
         found = self.state(state)
         return bool(found and found.readonly)
+
+
+def status_field(states: tuple[State, ...], key: str = "status", zh: str = "状态", en: str = "Status") -> Field:
+    """The read-only choice field a workflow moves, its choices the workflow's states:
+    ``fields = (..., status_field(SESSION_STATES))``."""
+    return Field(key, "choice", zh, en, readonly=True, choices=tuple(Choice(s.value, s.zh, s.en) for s in states))

@@ -16,7 +16,7 @@ from portal.records.children import Inline
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
-from portal.records.workflow import Lock, State, Transition, Workflow
+from portal.records.workflow import Lock, State, Transition, Workflow, status_field
 
 ACTIVITY_TYPES = (
     Choice("lecture", "健康讲座", "Lecture"),
@@ -281,14 +281,7 @@ class CampaignSpec(RecordSpec):
         Field("end_date", "date", "结束日期", "Ends", required=True),
         Field("topics", "text", "宣传主题", "Topics", max_length=200),
         Field("activity_types", "text", "建议活动形式", "Suggested activity types", max_length=120),
-        Field(
-            "status",
-            "choice",
-            "状态",
-            "Status",
-            readonly=True,
-            choices=tuple(Choice(s.value, s.zh, s.en) for s in CAMPAIGN_STATES),
-        ),
+        status_field(CAMPAIGN_STATES),
         Field("summary", "longtext", "活动总结", "Summary", readonly=True),
         Field("notes", "longtext", "说明", "Notes", max_length=4000),
     )

@@ -42,7 +42,7 @@ from portal.records.fields import Choice, Field
 from portal.records.grid import RowChange
 from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
-from portal.records.workflow import State, Transition, Workflow
+from portal.records.workflow import State, Transition, Workflow, status_field
 
 WRITERS = frozenset({"admin", "head", "inspector", "staff"})  # who records inspections and evidence
 REVIEWERS = frozenset({"admin", "head", "inspector"})  # who keeps checklists and verifies rectifications
@@ -562,14 +562,7 @@ class RectificationSpec(RecordSpec):
             help_zh=f"不填则为发现后第 {RECTIFY_WORKDAYS} 个工作日",
             help_en=f"Blank: the {RECTIFY_WORKDAYS}th working day after it was found",
         ),
-        Field(
-            "status",
-            "choice",
-            "状态",
-            "Status",
-            readonly=True,
-            choices=tuple(Choice(s.value, s.zh, s.en) for s in RECT_STATES),
-        ),
+        status_field(RECT_STATES),
         Field("rectified_on", "date", "整改日期", "Rectified on", readonly=True),
         Field("verified_on", "date", "复查日期", "Verified on", readonly=True),
         Field("verified_by", "text", "复查人", "Verified by", readonly=True),

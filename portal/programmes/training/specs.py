@@ -36,7 +36,7 @@ from portal.records.children import Inline
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
-from portal.records.workflow import Lock, State, Transition, Workflow
+from portal.records.workflow import Lock, State, Transition, Workflow, status_field
 
 HEADS = frozenset({"admin", "head"})
 TRAINERS = frozenset({"admin", "head", "trainer"})
@@ -343,14 +343,7 @@ class TrainingSessionSpec(RecordSpec):
         Field("trainer_user_id", "ref", "培训负责人（账号）", "Trainer (account)", ref="users", on_delete="allow"),
         Field("lecturers", "text", "授课人", "Lecturers", max_length=200),
         Field("capacity", "int", "容量", "Capacity", min=1, max=10000),
-        Field(
-            "status",
-            "choice",
-            "状态",
-            "Status",
-            readonly=True,
-            choices=tuple(Choice(s.value, s.zh, s.en) for s in SESSION_STATES),
-        ),
+        status_field(SESSION_STATES),
         Field("summary", "longtext", "培训总结", "Summary", max_length=8000),
     )
     list_display = ("start_date", "title", "session_no", "half_days", "venue", "trainer_user_id", "status")
