@@ -71,9 +71,10 @@ def reach_over_days(board: Board, lang: str) -> alt.LayerChart:
         alt.Chart(data)
         .mark_line(point=True, color=BAR_COLOUR)
         .encode(
-            x=alt.X("day:T", title=when),
+            # dates as digits: Vega's own day and month names are English
+            x=alt.X("day:T", title=when, axis=alt.Axis(format="%m-%d", tickCount="day")),
             y=alt.Y("people:Q", title=reached),
-            tooltip=[alt.Tooltip("day:T", title=when), alt.Tooltip("people:Q", title=reached)],
+            tooltip=[alt.Tooltip("day:T", title=when, format="%Y-%m-%d"), alt.Tooltip("people:Q", title=reached)],
         )
     )
     goal = (
