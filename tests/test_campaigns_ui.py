@@ -19,7 +19,7 @@ from portal import clock
 from portal.demo import load_demo
 from portal.org.scope import actor_for
 from portal.programmes.education import campaigns as ec
-from tests.conftest import fresh_engine, served_app
+from tests.conftest import fresh_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/education.py")
@@ -43,7 +43,7 @@ def open_page(entry: str, username: str) -> AppTest:
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_tab(at, "education.tabs.area", "education.tab.campaigns")  # only the open tab runs
 
 
 def texts(at: AppTest) -> str:

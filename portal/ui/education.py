@@ -19,6 +19,7 @@ from portal.programmes.education import campaigns as ec
 from portal.programmes.education import charts as ech
 from portal.programmes.education import specs as es
 from portal.programmes.education import summary
+from portal.ui import views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t
@@ -41,11 +42,16 @@ def render() -> None:
     labels = [t("education.tab.activities"), t("education.tab.campaigns")]
     if st.query_params.get("view") == "campaigns" and arrival_view(["campaigns"]):  # a home-page link
         st.session_state[k("tabs", "area")] = labels[1]
-    activities, campaigns = st.tabs(labels, key=k("tabs", "area"), on_change="rerun")
-    with activities:
-        render_records(es.HeActivitySpec, actor, unit_id=selected_unit_id(), period=selected_period())
-    with campaigns:
-        campaigns_view(actor)
+    views.tabs(  # only the open one runs: the activity list costs what it shows
+        [
+            (
+                labels[0],
+                lambda: render_records(es.HeActivitySpec, actor, unit_id=selected_unit_id(), period=selected_period()),
+            ),
+            (labels[1], lambda: campaigns_view(actor)),
+        ],
+        key=k("tabs", "area"),
+    )
 
 
 def campaigns_view(actor: Actor) -> None:
