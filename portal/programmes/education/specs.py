@@ -293,6 +293,8 @@ class CampaignSpec(RecordSpec):
     date_field = "start_date"
     org_field = None  # a notice to every unit taking part; goals and activities carry the scope
     workflow = CAMPAIGN_WORKFLOW
+    # an export reads back as an update of the same campaigns, not as new twins
+    natural_key = ("org_unit_id", "name", "start_date")
     permissions: ClassVar[Permissions] = {
         "view": ALL,
         "create": HEADS,
