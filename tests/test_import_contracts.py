@@ -4,7 +4,7 @@ without anyone policing it:
 1. pages -> portal.ui -> portal -> db: nothing imports upwards (db knows no portal,
    portal knows no portal.ui, a page script imports only portal.ui);
 2. Streamlit is imported only under portal/ui (plus app.py, the page scripts and the two
-   measuring tools, portal.bench and portal.load, which drive a real Streamlit);
+   measuring tool, portal.bench, which drives a real Streamlit; the load test is portal.ui.load);
 3. Altair only in the chart modules (portal.charts.* and each area's ``charts`` module);
 4. one programme area never imports another; a shared module (anything that is not an
    area's package or its portal.ui module) imports no area at all: it finds them through
@@ -28,7 +28,7 @@ import pytest
 from portal import apps
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = {"portal.bench", "portal.load"}  # measuring tools that start or drive Streamlit
+TOOLS = {"portal.bench"}  # a measuring tool that starts Streamlit (the load test lives in portal.ui)
 AREAS = {m.code for m in apps.programmes()}
 
 

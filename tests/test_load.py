@@ -1,4 +1,4 @@
-"""portal.load against a real `streamlit run serve.py` on a free port: simulated users
+"""portal.ui.load against a real `streamlit run serve.py` on a free port: simulated users
 speaking Streamlit's websocket protocol are signed in by their cookie, are served the
 pages of their role with the right content and scope, and the report counts it all."""
 
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from portal import load
 from portal.demo import DEMO_PASSWORD, TOWNSHIPS, USERS, load_demo
 from portal.i18n import t
+from portal.ui import load
 from tests.browser_support import ROOT, Server, streamlit_server
 
 DISPLAY = {u.username: u.display_name for u in USERS}
@@ -89,7 +89,7 @@ def test_the_command_prints_one_json_report(server: Server) -> None:
     env = {**os.environ, "PORTAL_DATABASE_URL": server.db_url, "PORTAL_DEMO": "1"}
     env.pop("PORTAL_COOKIE_KEY", None)
     done = subprocess.run(
-        [sys.executable, "-m", "portal.load", "--url", server.url, "--users", "2", "--duration", "3", "--json"],
+        [sys.executable, "-m", "portal.ui.load", "--url", server.url, "--users", "2", "--duration", "3", "--json"],
         cwd=ROOT,
         env=env,
         capture_output=True,

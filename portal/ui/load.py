@@ -1,4 +1,4 @@
-"""Load test: python -m portal.load --url URL --users N --duration S [--think S] [--json]
+"""Load test: python -m portal.ui.load --url URL --users N --duration S [--think S] [--json]
 
 Simulated users that speak Streamlit's own websocket protocol, so the server is measured
 and not a browser. Each user is one websocket at `/_stcore/stream` (subprotocol
@@ -424,7 +424,7 @@ def listening_pids(url: str) -> list[int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m portal.load", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m portal.ui.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="the portal, e.g. http://127.0.0.1:8501 or the nginx site")
     parser.add_argument("--users", type=int, default=4, help="simulated sessions at once (default 4)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds to keep asking (default 30)")
