@@ -29,9 +29,9 @@ from sqlalchemy import select
 
 from db.engine import make_engine, transaction
 from db.models import User
-from portal import load
 from portal.demo import DEMO_PASSWORD, USERS, load_demo
 from portal.i18n import t
+from portal.ui import load
 from tests.browser_support import free_port, healthy
 from tests.conftest import PG_URL, fresh_engine
 
