@@ -7,8 +7,10 @@ than skipping it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +21,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from db import migrate
-from db.engine import make_engine, transaction
+from db.engine import make_engine, sqlite_path, transaction
+from portal import clock
 from portal.org import units as orgunits
 from portal.org import users
 from portal.org.scope import SYSTEM, Actor, actor_for
@@ -30,20 +33,131 @@ PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+_TEMPLATES = Path(tempfile.mkdtemp(prefix="portal-test-templates-"))
+atexit.register(shutil.rmtree, _TEMPLATES, True)
+_PG_HEAD: list[str] = []  # the fingerprint of PostgreSQL's schema right after a full migration
+
+# What a schema is, in one row: the revision, every column and every index. A test that
+# downgrades, or alters a table, changes it; then the next test migrates from scratch.
+_PG_FINGERPRINT = text(
+    """
+    SELECT (SELECT string_agg(version_num, ',') FROM alembic_version)
+        || md5(coalesce((SELECT string_agg(table_name || '.' || column_name || ':' || data_type
+                        || ':' || is_nullable || ':' || coalesce(column_default, ''),
+                        ',' ORDER BY table_name, column_name)
+                 FROM information_schema.columns WHERE table_schema = 'public'), ''))
+        || md5(coalesce((SELECT string_agg(indexdef, ',' ORDER BY indexdef)
+                 FROM pg_indexes WHERE schemaname = 'public'), ''))
+        || (SELECT count(*) FROM pg_namespace)::text
+    """
+)
+
+
+def _migrated_sqlite() -> Path:
+    """One SQLite file migrated to head per test run; each test gets a copy of it (the
+    migrations themselves are tested in test_migrations, on a database made from nothing)."""
+    template = _TEMPLATES / "migrated.sqlite3"
+    if not template.exists():
+        building = _TEMPLATES / "building.sqlite3"
+        engine = make_engine(f"sqlite:///{building}", create=True)
+        migrate.upgrade(engine)
+        engine.dispose()  # the last connection's close checkpoints the WAL into the file
+        building.rename(template)
+    return template
+
+
+def _pg_emptied(engine: Engine) -> bool:
+    """Empty every table of a PostgreSQL schema that is exactly what the migrations built
+    and restart its sequences (a fiftieth of a migration: DELETE with the foreign-key
+    triggers off, as a superuser may; TRUNCATE otherwise); False when the schema is not
+    that, or was never built."""
+    if not _PG_HEAD:
+        return False
+    try:
+        with engine.begin() as conn:
+            if conn.scalar(_PG_FINGERPRINT) != _PG_HEAD[0]:
+                return False
+            tables = conn.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            ).all()
+            if conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                conn.execute(text(";".join(f'DELETE FROM "{t}"' for t in tables)))  # noqa: S608 - names from pg_tables
+                conn.execute(
+                    text(
+                        "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+                        " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+                    )
+                )
+            else:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    except Exception:  # noqa: BLE001 - no schema yet, or a broken one: rebuild it below
+        return False
+    return True
+
+
 def fresh_engine(backend: str, tmp_path: Path) -> Engine:
     """An empty database migrated to head."""
     if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}", create=True)
-    else:
-        engine = make_engine(PG_URL)
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        except Exception as exc:  # noqa: BLE001 - say plainly why CI failed
-            pytest.fail(f"PostgreSQL at PORTAL_TEST_DATABASE_URL is unreachable: {exc}")
+        path = tmp_path / "portal.sqlite3"
+        shutil.copyfile(_migrated_sqlite(), path)
+        return make_engine(f"sqlite:///{path}", create=True)
+    engine = make_engine(PG_URL)
+    if _pg_emptied(engine):
+        return engine
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # noqa: BLE001 - say plainly why CI failed
+        pytest.fail(f"PostgreSQL at PORTAL_TEST_DATABASE_URL is unreachable: {exc}")
     migrate.upgrade(engine)
+    with engine.connect() as conn:
+        _PG_HEAD[:] = [conn.scalar(_PG_FINGERPRINT)]
     return engine
+
+
+def _demo_sqlite() -> Path:
+    """The demo county on SQLite, built once per office day (a frozen clock counts) and test run."""
+    from portal.demo import load_demo
+
+    template = _TEMPLATES / f"demo-{clock.today().isoformat()}.sqlite3"
+    if not template.exists():
+        building = _TEMPLATES / "building-demo.sqlite3"
+        shutil.copyfile(_migrated_sqlite(), building)
+        engine = make_engine(f"sqlite:///{building}", create=True)
+        load_demo(engine, fast=True)
+        engine.dispose()
+        building.rename(template)
+    return template
+
+
+def demo_engine(backend: str, tmp_path: Path) -> Engine:
+    """A database holding the demo county as `load_demo(engine, fast=True)` builds it on
+    the office's today. SQLite copies a cached build; PostgreSQL builds it each time."""
+    if backend == "sqlite":
+        path = tmp_path / "portal.sqlite3"
+        shutil.copyfile(_demo_sqlite(), path)
+        return make_engine(f"sqlite:///{path}", create=True)
+    engine = fresh_engine(backend, tmp_path)
+    fill_demo(engine)
+    return engine
+
+
+def fill_demo(engine: Engine) -> None:
+    """`load_demo(engine, fast=True)` on a database fresh_engine made; on SQLite the file
+    becomes a copy of the cached build (same file, so the engine's watch still holds)."""
+    from portal.demo import load_demo
+
+    path = sqlite_path(engine.url)
+    if path is None:
+        load_demo(engine, fast=True)
+        return
+    template = _demo_sqlite()
+    engine.dispose()
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    shutil.copyfile(template, path)
 
 
 @pytest.fixture(params=BACKENDS)

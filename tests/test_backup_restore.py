@@ -20,10 +20,9 @@ from db.engine import make_engine, transaction
 from db.models import OrgUnit, User
 from portal import backup as backups
 from portal.cli import main
-from portal.demo import load_demo
 from portal.org import users
 from portal.org.scope import SYSTEM
-from tests.conftest import tamper
+from tests.conftest import fill_demo, tamper
 
 
 def run(monkeypatch: pytest.MonkeyPatch, url: str, *argv: str) -> tuple[int, str, str]:
@@ -73,7 +72,7 @@ def change(engine: Engine) -> None:
 def test_backup_change_restore_gives_back_every_row(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_demo(engine, fast=True)
+    fill_demo(engine)
     before = snapshot(engine)
     assert sum(len(rows) for rows in before.values()) > 100
     dump = tmp_path / "portal.backup"
@@ -120,7 +119,7 @@ def test_backup_change_restore_gives_back_every_row(
 def test_restore_into_an_empty_database_needs_no_force(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_demo(engine, fast=True)
+    fill_demo(engine)
     before = snapshot(engine)
     dump = tmp_path / "portal.backup"
     assert run(monkeypatch, url_of(engine), "backup", str(dump))[0] == 0

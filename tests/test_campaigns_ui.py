@@ -16,10 +16,9 @@ from streamlit.testing.v1 import AppTest
 from db.engine import transaction
 from db.models import HeActivity, HeCampaign, HeCampaignGoal, User
 from portal import clock
-from portal.demo import load_demo
 from portal.org.scope import actor_for
 from portal.programmes.education import campaigns as ec
-from tests.conftest import fresh_engine, open_tab, served_app
+from tests.conftest import demo_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/education.py")
@@ -27,8 +26,7 @@ PAGE = str(ROOT / "pages/education.py")
 
 @pytest.fixture(scope="module")
 def he_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("campaigns"))
-    load_demo(engine, fast=True)
+    engine = demo_engine("sqlite", tmp_path_factory.mktemp("campaigns"))
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry
     engine.dispose()

@@ -20,11 +20,11 @@ from db.engine import make_engine, transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
 from portal import demo
 from portal.cli import main
-from portal.demo import DEMO_PASSWORD, load_demo
+from portal.demo import DEMO_PASSWORD
 from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import SYSTEM
-from tests.conftest import tamper
+from tests.conftest import fill_demo, tamper
 
 
 @dataclass
@@ -270,7 +270,7 @@ def _table_rows(output: str) -> dict[str, list[str]]:
 
 
 def test_user_list(cli: Run, engine: Engine) -> None:
-    load_demo(engine, fast=True)
+    fill_demo(engine)
     cli("user", "disable", "viewer")
     result = cli("user", "list")
     assert result.code == 0
@@ -286,7 +286,7 @@ def test_user_list(cli: Run, engine: Engine) -> None:
 
 
 def test_orgunit_list(cli: Run, engine: Engine) -> None:
-    load_demo(engine, fast=True)
+    fill_demo(engine)
     result = cli("orgunit", "list")
     assert result.code == 0
     lines = result.out.splitlines()
@@ -320,7 +320,7 @@ def test_backup(cli: Run, engine: Engine, tmp_path: Path) -> None:
         assert f"--host={engine.url.host}" in result.out
         assert not (tmp_path / "portal.dump").exists()
         return  # running pg_dump: tests/test_backup_restore.py
-    load_demo(engine, fast=True)
+    fill_demo(engine)
     target = tmp_path / "copy.sqlite3"
     result = cli("backup", str(target))
     assert result.code == 0, result.err

@@ -15,14 +15,13 @@ from sqlalchemy import Engine, select
 from db.engine import transaction
 from db.models import Indicator, OrgUnit, User
 from portal import clock, formatting, home
-from portal.demo import load_demo
 from portal.metrics import indicators as ind
 from portal.metrics import library
 from portal.metrics import targets as tg
 from portal.org.scope import actor_for
 from portal.programmes.plans import figures
 from portal.programmes.plans import view as pv
-from tests.conftest import fresh_engine
+from tests.conftest import demo_engine
 
 DAY = dt.date(2026, 11, 30)
 TOWNSHIPS = ("bp", "cg", "dg", "ns", "qs", "xh")
@@ -30,9 +29,8 @@ TOWNSHIPS = ("bp", "cg", "dg", "ns", "qs", "xh")
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("agree"))
     with clock.frozen(DAY):
-        load_demo(engine, fast=True)
+        engine = demo_engine("sqlite", tmp_path_factory.mktemp("agree"))
     yield engine
     engine.dispose()
 

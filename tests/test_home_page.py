@@ -16,9 +16,8 @@ from streamlit.testing.v1 import AppTest
 from db.engine import transaction
 from db.models import OrgUnit
 from portal import clock
-from portal.demo import load_demo
 from portal.i18n import t
-from tests.conftest import fresh_engine, open_tab, served_app
+from tests.conftest import demo_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2026, 11, 30)
@@ -26,9 +25,8 @@ DAY = dt.date(2026, 11, 30)
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, str]]:
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("homepage"))
     with clock.frozen(DAY):
-        load_demo(engine, fast=True)
+        engine = demo_engine("sqlite", tmp_path_factory.mktemp("homepage"))
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry
     engine.dispose()

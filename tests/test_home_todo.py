@@ -12,19 +12,17 @@ from sqlalchemy import Engine, select
 from db.engine import transaction
 from db.models import OrgUnit, User
 from portal import apps, clock
-from portal.demo import load_demo
 from portal.org.scope import actor_for
 from portal.programmes.plans import home
-from tests.conftest import fresh_engine
+from tests.conftest import demo_engine
 
 DAY = dt.date(2026, 11, 30)
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("home"))
     with clock.frozen(DAY):
-        load_demo(engine, fast=True)
+        engine = demo_engine("sqlite", tmp_path_factory.mktemp("home"))
     yield engine
     engine.dispose()
 

@@ -25,7 +25,7 @@ from portal.org.scope import SYSTEM
 from portal.programmes.education.specs import HeActivitySpec
 from portal.records import service as rs
 from portal.sqlcount import count_queries
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, open_tab, served_app
+from tests.conftest import BACKENDS, demo_engine, fresh_engine, make_tree, make_user, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS_BUDGET = 20  # the county head's /plans rerun (it was about 107 with every tab drawn)
@@ -34,8 +34,7 @@ LIST_BUDGET = 6  # a township's list page (it was 18)
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    engine = fresh_engine(request.param, tmp_path_factory.mktemp("perf_demo"))
-    load_demo(engine, fast=True)
+    engine = demo_engine(request.param, tmp_path_factory.mktemp("perf_demo"))
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry
     engine.dispose()

@@ -22,12 +22,11 @@ from streamlit.testing.v1 import AppTest
 from db.engine import transaction
 from db.models import MonthlyReport, OrgUnit, PlanItem, ProgressUpdate
 from portal import clock
-from portal.demo import load_demo
 from portal.i18n import t
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
 from portal.records import service as records
-from tests.conftest import BACKENDS, fresh_engine, open_tab, served_app
+from tests.conftest import BACKENDS, demo_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/plans.py")
@@ -44,9 +43,8 @@ ITEMS = [
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def plans_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    engine = fresh_engine(request.param, tmp_path_factory.mktemp("plans"))
     with clock.frozen(DEMO_DAY):  # the demo's plans stop before MONTH, which these tests fill themselves
-        load_demo(engine, fast=True)
+        engine = demo_engine(request.param, tmp_path_factory.mktemp("plans"))
     with transaction(engine) as s:
         units = {u.code: u.id for u in s.scalars(select(OrgUnit))}
         for code in ("cg", "dg", "xh", "qs"):

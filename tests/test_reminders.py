@@ -19,11 +19,10 @@ from db.engine import transaction
 from db.models import AuditEntry, OrgUnit, ReminderChannel, ReminderDelivery, User
 from portal import clock, reminders
 from portal.cli import main
-from portal.demo import load_demo
 from portal.errors import ValidationError
 from portal.org.scope import SYSTEM, actor_for
 from portal.records import service as records
-from tests.conftest import fresh_engine
+from tests.conftest import demo_engine
 
 DAY = dt.date(2026, 11, 30)
 
@@ -62,9 +61,8 @@ def robot() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("remind"))
     with clock.frozen(DAY):
-        load_demo(engine, fast=True)
+        engine = demo_engine("sqlite", tmp_path_factory.mktemp("remind"))
     yield engine
     engine.dispose()
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.engine import transaction
-from portal import demo, formatting
+from portal import formatting
 from portal.cli import main
 from portal.errors import NotFound
 from portal.org.scope import Actor
@@ -27,7 +27,7 @@ from portal.programmes.plans import reports
 from portal.programmes.plans import specs as plans
 from portal.programmes.plans import view as pv
 from portal.records import service as rs
-from tests.conftest import make_user
+from tests.conftest import fill_demo, make_user
 
 UTC = dt.UTC
 DECEMBER = dt.date(2026, 12, 15)  # September to November are over, December is under way
@@ -581,7 +581,7 @@ def test_cli_report_errors(cli: Run, known: Known, tmp_path: Path) -> None:
 
 
 def test_reports_of_the_demo_county(engine: Engine) -> None:
-    demo.load_demo(engine, fast=True)
+    fill_demo(engine)
     with transaction(engine) as s:
         from sqlalchemy import select
 

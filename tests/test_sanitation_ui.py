@@ -21,10 +21,9 @@ from streamlit.testing.v1 import AppTest
 from db.engine import transaction
 from db.models import SanitationCampaign, SanitationInspection, SanitationItemScore, SanitationPublication, User
 from portal import clock
-from portal.demo import load_demo
 from portal.org.scope import actor_for
 from portal.programmes.sanitation import view as sv
-from tests.conftest import fresh_engine, served_app
+from tests.conftest import demo_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/sanitation.py")
@@ -32,8 +31,7 @@ PAGE = str(ROOT / "pages/sanitation.py")
 
 @pytest.fixture(scope="module")
 def san_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("sanitation"))
-    load_demo(engine, fast=True)
+    engine = demo_engine("sqlite", tmp_path_factory.mktemp("sanitation"))
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry
     engine.dispose()

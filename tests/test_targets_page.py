@@ -13,19 +13,17 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
 from db.models import OrgUnit, Target
-from portal.demo import load_demo
 from portal.i18n import t
 from portal.metrics import targets as tg
 from portal.org.scope import SYSTEM
-from tests.conftest import BACKENDS, fresh_engine, served_app
+from tests.conftest import BACKENDS, demo_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    engine = fresh_engine(request.param, tmp_path_factory.mktemp("targets"))
-    load_demo(engine, fast=True)
+    engine = demo_engine(request.param, tmp_path_factory.mktemp("targets"))
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry
     engine.dispose()

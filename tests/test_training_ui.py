@@ -24,11 +24,10 @@ from streamlit.testing.v1 import AppTest
 from db.engine import transaction
 from db.models import AuditEntry, OrgUnit, TrainingAttendance, TrainingEnrolment, TrainingSession, User
 from portal import clock, formatting
-from portal.demo import load_demo
 from portal.org.scope import actor_for
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
-from tests.conftest import BACKENDS, fresh_engine, served_app
+from tests.conftest import BACKENDS, demo_engine, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/training.py")
@@ -37,9 +36,8 @@ DEMO_DAY = dt.date(2026, 11, 30)  # a Monday; frozen at 10:00, so the morning ha
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def training_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    engine = fresh_engine(request.param, tmp_path_factory.mktemp("training"))
     with clock.frozen(DEMO_DAY):
-        load_demo(engine, fast=True)
+        engine = demo_engine(request.param, tmp_path_factory.mktemp("training"))
     with served_app(tmp_path_factory, engine) as entry:
         yield engine, entry
     engine.dispose()

@@ -14,12 +14,11 @@ from sqlalchemy import Engine, select
 
 from db.engine import transaction
 from db.models import AuditEntry, PlanItem, User
-from portal.demo import load_demo
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as plans
 from portal.records import audit, registry
 from portal.records import service as rs
-from tests.conftest import make_user
+from tests.conftest import demo_engine, make_user
 
 
 def history(engine: Engine, slug: str, record_id: int) -> list[tuple[str, Any]]:
@@ -81,10 +80,7 @@ def test_no_spec_hook_can_bump_a_version_twice(engine, tree):
 
 @pytest.fixture(scope="module")
 def demo_county(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from tests.conftest import fresh_engine
-
-    engine = fresh_engine("sqlite", tmp_path_factory.mktemp("versions"))
-    load_demo(engine, fast=True)
+    engine = demo_engine("sqlite", tmp_path_factory.mktemp("versions"))
     yield engine
     engine.dispose()
 
