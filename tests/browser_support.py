@@ -161,3 +161,69 @@ def settle(page: Any, quiet_ms: int = 400) -> None:
             quiet_since = None
         page.wait_for_timeout(100)
     raise AssertionError(f"Streamlit still running after {SETTLE_MS} ms on {page.url}")
+
+
+# --- what a browser test does with a page ---------------------------------------------------
+
+WAIT_MS = 20_000  # an element to appear once the page is there
+LOAD_MS = 60_000  # a page load: Streamlit's bundle takes seconds to parse on a busy 2-CPU box
+MAIN = '[data-testid="stMain"]'
+DEMO_PASSWORD = "demo12345"
+TEXTS: dict[str, str] = {}
+
+
+def text(key: str, **params: object) -> str:
+    """The Chinese text the page shows for a message key."""
+    if not TEXTS:
+        from portal import i18n
+
+        TEXTS.update(i18n.catalogue("zh-CN"))
+    return TEXTS[key].format(**params) if params else TEXTS[key]
+
+
+def new_context(browser: Any, url: str, viewport: dict[str, int] | None = None, locale: str = "zh-CN") -> Any:
+    """A browser context on the server (desktop 1400 px unless told; PHONE for a phone)."""
+    ctx = browser.new_context(base_url=url, viewport=viewport or {"width": 1400, "height": 1000}, locale=locale)
+    ctx.set_default_timeout(WAIT_MS)
+    return ctx
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def goto(page: Any, path: str) -> None:
+    """Open a path and wait for Streamlit's frame: not for the browser's "load" event, which
+    waits on every script of the bundle and timed out on a loaded machine."""
+    page.goto(path, wait_until="commit", timeout=LOAD_MS)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=LOAD_MS)
+
+
+def expect(page: Any, locator: Any, what: str, timeout: int = WAIT_MS) -> None:
+    """Wait for the locator; on failure say what the page showed instead (and keep a
+    screenshot in the temp folder)."""
+    try:
+        locator.first.wait_for(state="visible", timeout=timeout)
+    except Exception:  # noqa: BLE001 - reported with the page's text
+        shot = Path(tempfile.gettempdir()) / f"browser-failure-{int(time.time() * 1000)}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
+        raise AssertionError(f"{what} did not appear on {page.url}; screenshot {shot}; page:\n{body}") from None
+
+
+def log_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in on the login form and wait for the cookie (a typed URL opens a new session
+    that only the cookie signs in)."""
+    from portal.config import COOKIE_NAME
+
+    goto(page, "/")
+    expect(page, page.locator('input[type="password"]'), "the login form", LOAD_MS)
+    settle(page)
+    page.get_by_label(text("login.username"), exact=True).fill(username)
+    page.get_by_label(text("login.password"), exact=True).fill(password)
+    page.locator(MAIN).get_by_role("button", name=text("login.submit"), exact=True).click()
+    expect(page, page.locator(f"{MAIN} h1"), "the home page", LOAD_MS)
+    settle(page)
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never written"
+        page.wait_for_timeout(100)

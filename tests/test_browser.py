@@ -23,7 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from portal import i18n, navigation
 from portal.config import COOKIE_NAME
-from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.browser_support import Server, chromium, goto, settle, streamlit_server
 from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
@@ -132,7 +132,7 @@ def page_path(p: navigation.PageDef) -> str:
 
 
 def log_in(page, username: str) -> None:
-    page.goto("/")
+    goto(page, "/")
     wait_visible(page, page.locator(PASSWORD_INPUT), "the login form")
     settle(page)
     page.get_by_label(TEXTS["login.username"], exact=True).fill(username)
@@ -149,7 +149,7 @@ def log_in(page, username: str) -> None:
 
 
 def open_url(page, path: str, expect: str | None = None) -> None:
-    page.goto(path)
+    goto(page, path)
     if expect:
         wait_heading(page, expect)
     settle(page)
@@ -175,7 +175,7 @@ def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
     # The public self sign-in (/signin) is the one page without the login form: its own
     # browser check is below this loop.
     for p in sorted((p for p in navigation.PAGES if not p.public), key=lambda p: p.default):
-        page.goto(page_path(p))
+        goto(page, page_path(p))
         wait_visible(page, page.locator(PASSWORD_INPUT), "the login form")
         settle(page)
         shoot(page, f"anonymous-{p.slug}")
@@ -191,7 +191,7 @@ def test_anonymous_gets_only_the_login_form_on_every_url(context, server):
     # each public page without its parameter: one sentence, nothing else
     empty = {"signin": "training.signin.closed", "sanitation_results": "sanitation.public.none"}
     for p in (p for p in navigation.PAGES if p.public):
-        page.goto(page_path(p))
+        goto(page, page_path(p))
         wait_visible(page, page.get_by_text(TEXTS[empty[p.slug]]), f"the public page {p.slug}")
         where = f"anonymous {page_path(p)}"
         assert page.locator(PASSWORD_INPUT).count() == 0, where

@@ -14,7 +14,7 @@ from portal.config import COOKIE_NAME
 from portal.demo import DEMO_PASSWORD, USERS
 from portal.i18n import catalogue, t
 from tests import test_deploy
-from tests.browser_support import chromium, settle
+from tests.browser_support import chromium, goto, settle
 from tests.test_deploy import Cluster
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,7 @@ def test_a_browser_session_survives_losing_its_process(cluster: Cluster, monkeyp
         ctx = browser.new_context(base_url=cluster.url, viewport={"width": 1400, "height": 900}, locale="zh-CN")
         ctx.set_default_timeout(TIMEOUT_MS)
         page = ctx.new_page()
-        page.goto("/")
+        goto(page, "/")
         page.locator('input[type="password"]').wait_for()
         settle(page)
         page.get_by_label(TEXTS["login.username"], exact=True).fill("head")

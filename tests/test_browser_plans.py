@@ -11,7 +11,6 @@ month. Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,22 +20,30 @@ from sqlalchemy import select
 
 from db.engine import make_engine, transaction
 from db.models import MonthlyReport, PlanItem
-from portal import clock, i18n, periods
-from portal.config import COOKIE_NAME
+from portal import clock, periods
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
 from portal.records import service as records
-from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.browser_support import (
+    DEMO_PASSWORD,
+    MAIN,
+    Server,
+    chromium,
+    expect,
+    goto,
+    log_in,
+    new_context,
+    settle,
+    streamlit_server,
+    text,
+)
 from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "demo12345"
-WAIT_MS = 20_000
-TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
-MAIN = '[data-testid="stMain"]'
+PASSWORD = DEMO_PASSWORD
 MONTH = periods.month_key(clock.today().replace(day=1) - dt.timedelta(days=1))  # last month
 MONTH_LABEL = periods.label(MONTH, "zh-CN")
 TOWNSHIP = "东关镇卫生院"  # make_tree's t1
@@ -45,10 +52,6 @@ ITEMS = (
     ("利用集市开展健康咨询活动", "in_progress", 50),
     ("对村卫生室人员工作进行检查督导", "not_started", 0),
 )
-
-
-def text(key: str, **params: object) -> str:
-    return TEXTS[key].format(**params) if params else TEXTS[key]
 
 
 # --- server and browser ---------------------------------------------------------------
@@ -92,44 +95,12 @@ def browser() -> Iterator[object]:
         yield b
 
 
-def new_context(browser, url: str):
-    ctx = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    ctx.set_default_timeout(WAIT_MS)
-    return ctx
-
-
 # --- helpers --------------------------------------------------------------------------
-
-
-def expect(page, locator, what: str) -> None:
-    """Wait for the locator; on failure say what the page showed instead."""
-    try:
-        locator.first.wait_for(state="visible", timeout=WAIT_MS)
-    except Exception:  # noqa: BLE001 - reported with the page's text
-        shot = Path(tempfile.gettempdir()) / f"plans-failure-{int(time.time() * 1000)}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
-        raise AssertionError(f"{what} did not appear on {page.url}; screenshot {shot}; page:\n{body}") from None
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/")
-    expect(page, page.locator('input[type="password"]'), "the login form")
-    settle(page)
-    page.get_by_label(text("login.username"), exact=True).fill(username)
-    page.get_by_label(text("login.password"), exact=True).fill(PASSWORD)
-    page.locator(MAIN).get_by_role("button", name=text("login.submit"), exact=True).click()
-    expect(page, page.locator(f"{MAIN} h1"), "the home page")
-    settle(page)
-    deadline = time.monotonic() + WAIT_MS / 1000  # the cookie signs in the next URL typed
-    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "the login cookie was never written"
-        page.wait_for_timeout(100)
 
 
 def open_month(page) -> None:
     """/plans with last month chosen in the sidebar."""
-    page.goto("/plans")
+    goto(page, "/plans")
     expect(page, page.locator(f"{MAIN} h1", has_text=text("nav.plans")), "the Monthly plans heading")
     settle(page)
     picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=text("shell.period"))

@@ -10,38 +10,39 @@ Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from db.engine import make_engine, transaction
 from db.models import SanitationInspection, SanitationPublication, SanitationRectification
-from portal import clock, i18n
-from portal.config import COOKIE_NAME
+from portal import clock
 from portal.org.scope import SYSTEM
 from portal.programmes.sanitation import specs as sp
 from portal.records import service as records
 from portal.records.grid import RowChange
-from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.browser_support import (
+    DEMO_PASSWORD,
+    MAIN,
+    PHONE,
+    Server,
+    chromium,
+    expect,
+    goto,
+    log_in,
+    new_context,
+    settle,
+    streamlit_server,
+    text,
+)
 from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "demo12345"
-WAIT_MS = 20_000
-TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
-MAIN = '[data-testid="stMain"]'
-PHONE = {"width": 390, "height": 844}
+PASSWORD = DEMO_PASSWORD
 CAMPAIGN = "东关镇爱国卫生月"
 ZONE = "东关农贸市场"
-
-
-def text(key: str, **params: object) -> str:
-    return TEXTS[key].format(**params) if params else TEXTS[key]
 
 
 def _seed(engine) -> None:
@@ -93,40 +94,8 @@ def browser() -> Iterator[object]:
         yield b
 
 
-def new_context(browser, url: str, viewport: dict[str, int] | None = None):
-    ctx = browser.new_context(base_url=url, viewport=viewport or {"width": 1400, "height": 1000}, locale="zh-CN")
-    ctx.set_default_timeout(WAIT_MS)
-    return ctx
-
-
-def expect(page, locator, what: str) -> None:
-    """Wait for the locator; on failure say what the page showed instead."""
-    try:
-        locator.first.wait_for(state="visible", timeout=WAIT_MS)
-    except Exception:  # noqa: BLE001 - reported with the page's text
-        shot = Path(tempfile.gettempdir()) / f"sanitation-failure-{int(time.time() * 1000)}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
-        raise AssertionError(f"{what} did not appear on {page.url}; screenshot {shot}; page:\n{body}") from None
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/")
-    expect(page, page.locator('input[type="password"]'), "the login form")
-    settle(page)
-    page.get_by_label(text("login.username"), exact=True).fill(username)
-    page.get_by_label(text("login.password"), exact=True).fill(PASSWORD)
-    page.locator(MAIN).get_by_role("button", name=text("login.submit"), exact=True).click()
-    expect(page, page.locator(f"{MAIN} h1"), "the home page")
-    settle(page)
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "the login cookie was never written"
-        page.wait_for_timeout(100)
-
-
 def open_sanitation(page) -> None:
-    page.goto("/sanitation")
+    goto(page, "/sanitation")
     expect(page, page.locator(f"{MAIN} h1", has_text=text("nav.sanitation")), "the sanitation heading")
     settle(page)
 
@@ -183,13 +152,13 @@ def test_score_order_a_rectification_publish_and_read_it_anonymously(browser, se
 
     anonymous = new_context(browser, url, PHONE)
     visitor = anonymous.new_page()
-    visitor.goto(f"/sanitation_results?t={token}")
+    goto(visitor, f"/sanitation_results?t={token}")
     expect(visitor, visitor.locator('[data-testid="stDataFrame"]'), "the published ranking")
     settle(visitor)
     assert CAMPAIGN in visitor.locator(f"{MAIN} h1").first.inner_text()
     assert visitor.get_by_text(text("sanitation.public.flag", zones=ZONE)).count() == 1
     assert visitor.locator('input[type="password"]').count() == 0
     assert visitor.get_by_text("staff").count() == 0  # no inspector's name
-    visitor.goto("/sanitation")
+    goto(visitor, "/sanitation")
     expect(visitor, visitor.locator('input[type="password"]'), "the login form on the portal's own page")
     engine.dispose()

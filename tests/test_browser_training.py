@@ -10,31 +10,38 @@ Skipped without /usr/bin/chromium unless PORTAL_REQUIRE_BROWSER=1.
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from db.engine import make_engine, transaction
 from db.models import TrainingAttendance, TrainingEnrolment, TrainingSession, User
-from portal import clock, i18n
-from portal.config import COOKIE_NAME
+from portal import clock
 from portal.org.scope import SYSTEM, actor_for
 from portal.programmes.training import signin
 from portal.programmes.training import specs as tr
 from portal.records import service as records
-from tests.browser_support import Server, chromium, settle, streamlit_server
+from tests.browser_support import (
+    DEMO_PASSWORD,
+    MAIN,
+    PHONE,
+    Server,
+    chromium,
+    expect,
+    goto,
+    log_in,
+    new_context,
+    settle,
+    streamlit_server,
+    text,
+)
 from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "demo12345"
-WAIT_MS = 20_000
-TEXTS: dict[str, str] = i18n.catalogue("zh-CN")
-MAIN = '[data-testid="stMain"]'
+PASSWORD = DEMO_PASSWORD
 PEOPLE = [f"学员{n:02d}" for n in range(12)]
 
 
@@ -93,37 +100,6 @@ def browser() -> Iterator[object]:
         yield b
 
 
-def phone(browser, url: str):
-    ctx = browser.new_context(base_url=url, viewport={"width": 390, "height": 844}, locale="zh-CN")
-    ctx.set_default_timeout(WAIT_MS)
-    return ctx
-
-
-def expect(page, locator, what: str) -> None:
-    try:
-        locator.first.wait_for(state="visible", timeout=WAIT_MS)
-    except Exception:  # noqa: BLE001 - reported with the page's text
-        shot = Path(tempfile.gettempdir()) / f"training-failure-{int(time.time() * 1000)}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        body = page.locator('[data-testid="stApp"]').inner_text(timeout=2000)
-        raise AssertionError(f"{what} did not appear on {page.url}; screenshot {shot}; page:\n{body}") from None
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/")
-    expect(page, page.locator('input[type="password"]'), "the login form")
-    settle(page)
-    page.get_by_label(TEXTS["login.username"], exact=True).fill(username)
-    page.get_by_label(TEXTS["login.password"], exact=True).fill(PASSWORD)
-    page.locator(MAIN).get_by_role("button", name=TEXTS["login.submit"], exact=True).click()
-    expect(page, page.locator(f"{MAIN} h1"), "the home page")
-    settle(page)
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "the login cookie was never written"
-        page.wait_for_timeout(100)
-
-
 def marks(db_url: str, run_id: int, half: str) -> dict[str, tuple[str, str]]:
     engine = make_engine(db_url)
     try:
@@ -147,15 +123,15 @@ def test_a_trainer_marks_the_session_on_a_phone_and_a_trainee_signs_in(browser, 
     now_half = f"{clock.today().isoformat()}/{'am' if clock.now().hour < 12 else 'pm'}"
     other_half = now_half[:-2] + ("pm" if now_half.endswith("am") else "am")
 
-    trainer = phone(browser, server.url)
+    trainer = new_context(browser, server.url, PHONE)
     page = trainer.new_page()
     log_in(page, "trainer")
     started = time.monotonic()
-    page.goto("/training")
-    expect(page, page.locator(f"{MAIN} h1", has_text=TEXTS["nav.training"]), "the training page")
+    goto(page, "/training")
+    expect(page, page.locator(f"{MAIN} h1", has_text=text("nav.training")), "the training page")
     settle(page)
     expect(page, page.get_by_text(PEOPLE[0], exact=True), "the roster on the grid")
-    page.locator(MAIN).get_by_role("button", name=TEXTS["training.all_present"]).click()
+    page.locator(MAIN).get_by_role("button", name=text("training.all_present")).click()
     settle(page)
     for name, status in ((PEOPLE[3], "缺勤"), (PEOPLE[7], "迟到")):
         # the attendance grid's row (the scores grid, in another tab, lists the same names)
@@ -180,15 +156,15 @@ def test_a_trainer_marks_the_session_on_a_phone_and_a_trainee_signs_in(browser, 
         window = signin.open_window(s, actor_for(s, who), run_id, other_half, 30)
         link = f"/signin?w={window.id}&c={signin.current_code(window)}"
     engine.dispose()
-    trainee = phone(browser, server.url)
+    trainee = new_context(browser, server.url, PHONE)
     page = trainee.new_page()
-    page.goto(link)
+    goto(page, link)
     expect(page, page.get_by_text("协管员培训第一期", exact=True), "the session's title")
     settle(page)
-    page.get_by_label(TEXTS["training.signin.name"], exact=True).fill(PEOPLE[5])
-    page.get_by_label(TEXTS["training.signin.tail"], exact=True).fill("0005")
-    page.get_by_role("button", name=TEXTS["training.signin.submit"]).click()
-    expect(page, page.get_by_text(TEXTS["training.signin.result.signed_in"]), "signed in")
+    page.get_by_label(text("training.signin.name"), exact=True).fill(PEOPLE[5])
+    page.get_by_label(text("training.signin.tail"), exact=True).fill("0005")
+    page.get_by_role("button", name=text("training.signin.submit")).click()
+    expect(page, page.get_by_text(text("training.signin.result.signed_in")), "signed in")
     body = page.locator('[data-testid="stApp"]').inner_text()
     assert not [name for name in PEOPLE if name in body], "a roster name leaked onto the sign-in page"
     assert page.locator('input[type="password"]').count() == 0
