@@ -227,7 +227,8 @@ def test_home_line_for_the_staff_of_a_unit_in_a_running_campaign(engine, tree, p
         assert len(behind) == 1 and behind[0].severity == "warning" and "0/2" in behind[0].title
         head_lines = {x.kind: x for x in home.todo(s, people["head"], D(2026, 12, 1), "zh-CN")}
         assert "campaign_running" not in head_lines
-        assert head_lines["theme_days"].query == {"view": "campaigns"}  # a head goes to launch one
+        # a head goes to launch one: the first theme day the county has not launched yet (世界艾滋病日 runs)
+        assert head_lines["theme_days"].query == {"view": "campaigns", "theme": "disability_day"}
         assert lines[0].query == {"view": "campaigns"}
 
 

@@ -130,3 +130,42 @@ def test_a_home_page_link_opens_the_campaigns_tab(he_db) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["education.tabs.area"] == "专题活动"
     assert "view" not in at.query_params  # read once
+
+
+def test_a_head_launches_from_the_home_page_link_in_one_click(he_db) -> None:
+    """The head's theme-day line on the home page links to /education?view=campaigns&theme=CODE:
+    the 专题活动 tab opens with that theme day chosen in the launch form, and one click
+    launches it with goals for the units below."""
+    from portal.programmes.education import home
+
+    engine, entry = he_db
+    with transaction(engine) as s:
+        actor = actor_for(s, s.scalar(select(User).where(User.username == "head")))
+        line = next(x for x in home.todo(s, actor, clock.today(), "zh-CN") if x.kind == "theme_days")
+        code = line.query["theme"]
+        assert line.page == "education" and line.query["view"] == "campaigns"
+        below = [u.id for u in ec.units_below(s, actor.org_unit_id)]
+    at = AppTest.from_file(entry, default_timeout=90)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "head"
+    at.session_state["lang"] = "zh-CN"
+    at.run()
+    for name, value in line.query.items():
+        at.query_params[name] = value
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["education.tabs.area"] == "专题活动"
+    assert "theme" not in at.query_params and "view" not in at.query_params  # read once
+    assert str(at.selectbox(key="education.launch.day").value).split(":")[0] == code
+    assert any(f"{len(below)} 个下级单位分配默认目标" in c.value for c in at.caption)
+    at.button(key="education.launch.go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        made = s.scalars(select(HeCampaign).order_by(HeCampaign.id.desc())).first()
+        assert made is not None and made.status == "planned"
+        assert ec.theme_day(s, code).id == made.theme_day_id
+        goals = s.scalars(select(HeCampaignGoal).where(HeCampaignGoal.campaign_id == made.id)).all()
+        assert sorted(g.org_unit_id for g in goals) == sorted(below) and len(below) >= 3
+        again = home.todo(s, actor, clock.today(), "zh-CN")
+        assert next(x for x in again if x.kind == "theme_days").query.get("theme") != code  # launched: the next one

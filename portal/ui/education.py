@@ -22,7 +22,7 @@ from portal.programmes.education import summary
 from portal.ui import views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
 from portal.ui.shell import arrival_view, require_page, selected_period, selected_unit_id
@@ -40,8 +40,13 @@ def render() -> None:
     st.title(t("nav.education"))
     st.caption(t("nav.education_intro"))
     labels = [t("education.tab.activities"), t("education.tab.campaigns")]
+    theme = st.query_params.get("theme")  # a head's home-page link: ?view=campaigns&theme=aids_day
+    if theme is not None:
+        del st.query_params["theme"]
     if st.query_params.get("view") == "campaigns" and arrival_view(["campaigns"]):  # a home-page link
         st.session_state[k("tabs", "area")] = labels[1]
+        if theme:
+            st.session_state[k("launch", "asked")] = theme  # the launch form opens on that theme day
     views.tabs(  # only the open one runs: the activity list costs what it shows
         [
             (
@@ -112,11 +117,27 @@ def _launch(actor: Actor) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('education.launch.title')}**")
         options = {f"{code}:{year}": f"{name}（{start.isoformat()}）" for code, year, name, start in days}
+        asked = st.session_state.pop(k("launch", "asked"), None)
+        chosen = next((o for o in options if o.split(":")[0] == asked), None)
+        if chosen is not None:
+            st.session_state[k("launch", "day")] = chosen
         picked = st.selectbox(
             t("education.launch.day"), list(options), key=k("launch", "day"), format_func=lambda o: options[o]
         )
+        code, year = str(picked).split(":")
+        with unit_of_work() as session:
+            plan = attempt(lambda: ec.draft(session, actor, code, int(year)))
+            if plan is not None:
+                st.caption(
+                    tm(
+                        "education.launch.preview",
+                        name=plan.name,
+                        start=formatting.date(plan.start),
+                        end=formatting.date(plan.end),
+                        units=len(plan.units),
+                    )
+                )
         if st.button(t("education.launch.go"), key=k("launch", "go"), icon=":material/rocket_launch:", type="primary"):
-            code, year = str(picked).split(":")
 
             def run() -> str:
                 with unit_of_work() as session:
