@@ -175,6 +175,27 @@ def test_board_figures_and_evidence_flags(engine, tree, people) -> None:
         assert len(b.activities) == 3
 
 
+def test_a_unit_s_activities_in_the_campaign_with_the_photo_there_or_missing(engine, tree, people) -> None:
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        t1 = ec.unit_activities(s, people["head"], cid, tree["t1"])  # the township and its village
+        assert [(a.date, a.unit, a.kind, a.title, a.participants, a.photos, a.has_photo) for a in t1] == [
+            (D(2026, 11, 25), "东关镇卫生院", "公众健康咨询", "艾滋病防治咨询", 120, 1, True),
+            (D(2026, 11, 26), "东关村卫生室", "公众健康咨询", "艾滋病防治咨询", 40, 0, False),
+        ]
+        assert [a.participants for a in ec.unit_activities(s, people["head"], cid, tree["t1v1"])] == [40]
+        t2 = ec.unit_activities(s, people["head"], cid, tree["t2"])  # the activity outside the campaign is not there
+        assert [(a.participants, a.has_photo) for a in t2] == [(90, True)]
+        assert ec.unit_activities(s, people["head"], cid, tree["school"]) == []
+        assert [a.kind for a in ec.unit_activities(s, people["head"], cid, tree["t2"], "en")] == ["Consultation day"]
+        # scoped to the actor: a township sees its own, never another's
+        assert [a.participants for a in ec.unit_activities(s, people["t2staff"], cid, tree["t2"])] == [90]
+        assert ec.unit_activities(s, people["t2staff"], cid, tree["t1"]) == []
+        assert [a.participants for a in ec.unit_activities(s, people["t2staff"], cid, tree["county"])] == [90]
+    with pytest.raises(NotFound), transaction(engine) as s:
+        ec.unit_activities(s, people["head"], cid + 999, tree["t1"])
+
+
 def test_a_township_sees_only_its_own_goals_and_activities(engine, tree, people) -> None:
     cid = _world(engine, tree, people)
     with transaction(engine) as s:

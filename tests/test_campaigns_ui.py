@@ -169,3 +169,21 @@ def test_a_head_launches_from_the_home_page_link_in_one_click(he_db) -> None:
         assert sorted(g.org_unit_id for g in goals) == sorted(below) and len(below) >= 3
         again = home.todo(s, actor, clock.today(), "zh-CN")
         assert next(x for x in again if x.kind == "theme_days").query.get("theme") != code  # launched: the next one
+
+
+def test_the_head_drills_down_to_a_unit_s_activities(he_db) -> None:
+    engine, entry = he_db
+    at = open_page(entry, "head")
+    expected = _board(engine, "head")
+    unit = next(r for r in expected.rows if r.missing_photos and r.activities > r.missing_photos)  # both kinds
+    assert not [df for df in at.dataframe if "照片" in list(df.value.columns)]  # nothing until a unit is chosen
+    at.selectbox(key="education.board.unit").select(unit.unit_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        user = s.scalar(select(User).where(User.username == "head"))
+        rows = ec.unit_activities(s, actor_for(s, user), expected.campaign.id, unit.unit_id)
+    shown = next(df.value for df in at.dataframe if "照片" in list(df.value.columns))
+    assert list(shown["活动主题"]) == [a.title for a in rows] and len(rows) == unit.activities
+    assert list(shown["受教育人数"]) == [a.participants for a in rows]
+    assert list(shown["照片"]).count("缺少照片") == unit.missing_photos
+    assert list(shown["活动形式"]) == [a.kind for a in rows]

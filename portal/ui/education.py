@@ -201,6 +201,7 @@ def board_view(actor: Actor, campaign_id: int) -> None:
         }
     )
     st.dataframe(table, hide_index=True, key=k("board", "table"))
+    _drill_down(actor, campaign_id, rows, language)
     st.altair_chart(ech.reach_chart(rows, language), key=k("board", "chart"))
     st.altair_chart(ech.reach_over_days(board, language), key=k("board", "days"))
     missing = board.missing
@@ -234,6 +235,47 @@ def board_view(actor: Actor, campaign_id: int) -> None:
                 hide_index=True,
                 key=k("board", "activities"),
             )
+
+
+def _drill_down(actor: Actor, campaign_id: int, rows: list[ec.BoardRow], language: str) -> None:
+    """Under the board: one unit's activities in the campaign, with the photo there or missing."""
+    names = {r.unit_id: r.unit for r in rows}
+    chosen = st.selectbox(
+        t("education.campaign.drill"),
+        list(names),
+        index=None,
+        format_func=lambda u: names.get(u, str(u)),
+        placeholder=t("education.campaign.drill_pick"),
+        key=k("board", "unit"),
+    )
+    if chosen is None:
+        return
+    with unit_of_work() as session:
+        shown = attempt(lambda: ec.unit_activities(session, actor, campaign_id, chosen, language))
+    if shown is None:
+        return
+    if not shown:
+        st.info(t("education.campaign.drill_none"))
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("education.campaign.col.date"): [formatting.date(a.date) for a in shown],
+                t("education.campaign.col.unit"): [a.unit for a in shown],
+                t("education.campaign.col.type"): [a.kind for a in shown],
+                t("education.campaign.col.title"): [a.title for a in shown],
+                t("education.campaign.col.people"): [a.participants for a in shown],
+                t("education.campaign.col.photo"): [
+                    t("education.campaign.photo_yes", count=a.photos)
+                    if a.has_photo
+                    else t("education.campaign.photo_missing")
+                    for a in shown
+                ],
+            }
+        ),
+        hide_index=True,
+        key=k("board", "unit_activities"),
+    )
 
 
 def _downloads(actor: Actor, campaign_id: int, language: str) -> None:

@@ -292,6 +292,69 @@ def board(session: Session, actor: Actor, campaign_id: int, today: dt.date, lang
     return Board(campaign, list(rows.values()), evidence)
 
 
+@dataclass(frozen=True)
+class UnitActivity:
+    """One activity of a unit (or a unit below it) in a campaign, for the board's drill-down."""
+
+    id: int
+    date: dt.date
+    unit: str
+    kind: str  # the activity type, in words
+    title: str
+    participants: int
+    photos: int
+
+    @property
+    def has_photo(self) -> bool:
+        return self.photos > 0
+
+
+def unit_activities(
+    session: Session, actor: Actor, campaign_id: int, unit_id: int, lang: str = "zh-CN"
+) -> list[UnitActivity]:
+    """A goal unit's activities in the campaign (its own and those of the units below it),
+    oldest first: date, type, title, people reached and whether a photo is there. Seen
+    through the actor's scope, like the board: a township asking about another gets nothing."""
+    campaign = get(session, actor, campaign_id)
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None or unit.deleted_at is not None:
+        raise NotFound("error.not_found")
+    acts = list(
+        session.scalars(
+            records.scoped(es.HeActivitySpec, actor, session=session)
+            .where(
+                HeActivity.campaign_id == campaign.id,
+                HeActivity.org_unit_id.in_(
+                    select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
+                ),
+            )
+            .order_by(HeActivity.activity_date, HeActivity.id)
+        )
+    )
+    if not acts:
+        return []
+    names = {
+        uid: ((en or zh) if lang == "en" else zh)
+        for uid, zh, en in session.execute(
+            select(OrgUnit.id, OrgUnit.name_zh, OrgUnit.name_en).where(OrgUnit.id.in_({a.org_unit_id for a in acts}))
+        )
+    }
+    kinds = es.HeActivitySpec.field("activity_type")
+    photos = attachments.count(session, es.HeActivitySpec.slug, [a.id for a in acts], "photos")
+    return [
+        UnitActivity(
+            a.id,
+            a.activity_date,
+            names.get(a.org_unit_id, ""),
+            kinds.choice_label(a.activity_type, lang),
+            a.title,
+            a.participants or 0,
+            photos.get(a.id, 0),
+        )
+        for a in acts
+    ]
+
+
 def running_for_unit(session: Session, actor: Actor) -> list[tuple[HeCampaign, HeCampaignGoal]]:
     """The running campaigns with a goal for the actor's unit or a unit above it."""
     if actor.org_unit_id is None:
