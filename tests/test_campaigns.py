@@ -364,3 +364,76 @@ def test_units_plan_their_activities_within_the_campaign(engine, tree, people) -
         head = {r.unit_id: r.planned for r in ec.board(s, people["head"], cid, D(2026, 12, 1)).rows}
         assert (head[tree["t1"]], head[tree["t2"]], head[tree["school"]]) == (2, 1, 0)
         assert [r.planned for r in ec.board(s, people["t2staff"], cid, D(2026, 12, 1)).rows] == [1]
+
+
+def _docx_photos(word: bytes) -> tuple[list[bytes], list[str]]:
+    """The pictures of a summary .docx (their bytes, in order) and the caption under each."""
+    import docx
+
+    document = docx.Document(io.BytesIO(word))
+    blobs, captions = [], []
+    paragraphs = document.paragraphs
+    for n, p in enumerate(paragraphs):
+        embeds = p._p.xpath(".//a:blip/@r:embed")
+        for rid in embeds:
+            blobs.append(document.part.related_parts[rid].blob)
+            captions.append(paragraphs[n + 1].text)
+    return blobs, captions
+
+
+def test_the_summary_carries_exactly_the_photos_the_head_chose(engine, tree, people) -> None:
+    from db.models import Attachment
+    from portal.apps import ReportRequest
+    from portal.programmes.education import summary
+
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        a1 = s.scalar(select(HeActivity.id).where(HeActivity.participants == 120))
+        attachments.add(s, people["t1staff"], "he_activities", a1, "photos", "讲解.jpg", _jpeg(), "讲解")
+        outside = s.scalar(select(HeActivity.id).where(HeActivity.participants == 999))
+        stray = attachments.add(s, people["t2staff"], "he_activities", outside, "photos", "别处.jpg", _jpeg())
+        found = summary.candidates(s, people["head"], cid)
+        assert len(found) == 3 and {c.unit for c in found} == {"东关镇卫生院", "西河镇卫生院"}
+        second, xh = found[1], next(c for c in found if c.unit == "西河镇卫生院")
+        assert second.caption == "讲解" and second.label == "2026-11-25 东关镇卫生院 艾滋病防治咨询：讲解"
+        stray_id = stray.id
+    picks = [(xh.id, "西河镇卫生院咨询现场"), (second.id, " 东关镇\x07讲解防治知识 ")]
+    with transaction(engine) as s:
+        summary.choose(s, people["head"], cid, picks)
+    with transaction(engine) as s:
+        campaign = s.get_one(HeCampaign, cid)
+        assert summary.chosen(campaign) == [(xh.id, "西河镇卫生院咨询现场"), (second.id, "东关镇 讲解防治知识")]
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.record_type == "he_campaigns", AuditEntry.record_id == cid)
+        ).all()[-1]
+        assert entry.action == "update" and entry.actor_name == "county_head"
+        assert "西河镇卫生院咨询现场" in str(entry.after)
+        word = summary.build(s, people["head"], ReportRequest("docx", "zh-CN", record_id=cid))
+        data = dict(s.execute(select(Attachment.id, Attachment.data)).all())
+        own = summary.build(s, people["t2staff"], ReportRequest("docx", "zh-CN", record_id=cid))
+    blobs, captions = _docx_photos(word)
+    assert blobs == [data[xh.id], data[second.id]]  # exactly the chosen ones, in the chosen order
+    assert captions == ["西河镇卫生院咨询现场", "东关镇 讲解防治知识"]
+    assert _docx_photos(own) == ([data[xh.id]], ["西河镇卫生院咨询现场"])  # a township sees its own only
+    # refused: more than six, a photo from outside the campaign, anyone but the organiser's heads
+    with pytest.raises(ValidationError) as many, transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [(c.id, "") for c in found] + [(i, "") for i in range(90, 94)])
+    assert many.value.errors[0].key == "education.error.too_many_photos"
+    with pytest.raises(ValidationError) as stray_refused, transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [(stray_id, "别处")])
+    assert stray_refused.value.errors[0].key == "education.error.photo_not_in_campaign"
+    for who in ("t1staff", "t1head"):
+        with pytest.raises(PermissionDenied), transaction(engine) as s:
+            summary.choose(s, people[who], cid, [(xh.id, "")])
+    # an empty choice goes back to the automatic one: the first photo of each activity
+    with transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [])
+        assert s.get_one(HeCampaign, cid).summary_photos is None
+        blobs, captions = _docx_photos(summary.docx(s, people["head"], cid, "zh-CN"))
+    assert blobs == [data[found[0].id], data[xh.id]]
+    assert captions == [found[0].label, xh.label]
+    # once summarised the choice is frozen with the campaign
+    with transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "summarise", comment="已完成")
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [(xh.id, "")])

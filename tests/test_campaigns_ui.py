@@ -4,6 +4,7 @@ a photo, and launches the next theme day's campaign; a township sees only its ow
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,6 +176,7 @@ def test_the_head_drills_down_to_a_unit_s_activities(he_db) -> None:
     engine, entry = he_db
     at = open_page(entry, "head")
     expected = _board(engine, "head")
+    at.selectbox(key="education.pick.campaign").select(expected.campaign.id).run()  # launches may come first
     unit = next(r for r in expected.rows if r.missing_photos and r.activities > r.missing_photos)  # both kinds
     assert not [df for df in at.dataframe if "照片" in list(df.value.columns)]  # nothing until a unit is chosen
     at.selectbox(key="education.board.unit").select(unit.unit_id).run()
@@ -187,3 +189,36 @@ def test_the_head_drills_down_to_a_unit_s_activities(he_db) -> None:
     assert list(shown["受教育人数"]) == [a.participants for a in rows]
     assert list(shown["照片"]).count("缺少照片") == unit.missing_photos
     assert list(shown["活动形式"]) == [a.kind for a in rows]
+
+
+def test_the_head_chooses_the_summary_photos_with_captions(he_db) -> None:
+    from portal.programmes.education import summary
+
+    engine, entry = he_db
+    at = open_page(entry, "head")
+    with transaction(engine) as s:
+        actor = actor_for(s, s.scalar(select(User).where(User.username == "head")))
+        cid = s.scalar(select(HeCampaign.id).where(HeCampaign.name.like("%世界艾滋病日%")))
+        found = summary.candidates(s, actor, cid)
+    assert len(found) >= 3
+    at.selectbox(key="education.pick.campaign").select(cid).run()
+    pick = at.multiselect(key=f"education.photos.pick.{cid}")
+    assert pick.value == []  # nothing chosen yet: the summary chooses automatically
+    chosen = [found[2].id, found[0].id]
+    pick.set_value(chosen).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key=f"education.photos.caption.{cid}.{found[2].id}").value == found[2].label
+    at.text_input(key=f"education.photos.caption.{cid}.{found[2].id}").input("义诊现场").run()
+    at.button(key=f"education.photos.save.{cid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        campaign = s.get_one(HeCampaign, cid)
+        assert summary.chosen(campaign) == [(found[2].id, "义诊现场"), (found[0].id, found[0].label)]
+        word = summary.docx(s, actor, cid, "zh-CN")
+    import docx
+
+    document = docx.Document(io.BytesIO(word))
+    assert len(document.inline_shapes) == 2
+    texts_ = [p.text for p in document.paragraphs]
+    assert "义诊现场" in texts_ and found[0].label in texts_ and found[1].label not in texts_
+    assert at.multiselect(key=f"education.photos.pick.{cid}").value == chosen  # the choice shows on return

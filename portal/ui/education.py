@@ -19,6 +19,7 @@ from portal.programmes.education import campaigns as ec
 from portal.programmes.education import charts as ech
 from portal.programmes.education import specs as es
 from portal.programmes.education import summary
+from portal.records import attachments
 from portal.ui import views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
@@ -220,6 +221,8 @@ def board_view(actor: Actor, campaign_id: int) -> None:
             key=k("board", "missing"),
         )
     _downloads(actor, campaign_id, language)
+    if steering:
+        _choose_photos(actor, campaign_id, language)
     if board.activities:
         with st.expander(t("education.campaign.all_activities", count=len(board.activities))):
             st.dataframe(
@@ -276,6 +279,64 @@ def _drill_down(actor: Actor, campaign_id: int, rows: list[ec.BoardRow], languag
         hide_index=True,
         key=k("board", "unit_activities"),
     )
+
+
+def _choose_photos(actor: Actor, campaign_id: int, language: str) -> None:
+    """The head picks the summary's photos (up to six) and writes their captions."""
+    with unit_of_work() as session:
+        found = attempt(lambda: summary.candidates(session, actor, campaign_id, language))
+        campaign = ec.get(session, actor, campaign_id)
+        current, version, frozen = summary.chosen(campaign), campaign.version, campaign.status == "summarised"
+    with st.expander(t("education.photos.title", max=summary.CHOSEN_MAX)):
+        if not found:
+            st.caption(t("education.summary.no_photos"))
+            return
+        st.caption(t("education.photos.frozen") if frozen else t("education.photos.hint", auto=summary.PHOTOS))
+        by_id = {c.id: c for c in found}
+        captions = dict(current)
+        picked = st.multiselect(
+            t("education.photos.pick"),
+            list(by_id),
+            default=[i for i, _ in current if i in by_id],
+            format_func=lambda i: by_id[i].label,
+            max_selections=summary.CHOSEN_MAX,
+            disabled=frozen,
+            key=k("photos", f"pick.{campaign_id}"),
+        )
+        picks: list[tuple[int, str]] = []
+        for attachment_id in picked:
+            photo = by_id[attachment_id]
+            left, right = st.columns([1, 3])
+            thumb = _thumb(actor, attachment_id)
+            if thumb is not None:
+                left.image(thumb, width="stretch")
+            text = right.text_input(
+                t("education.photos.caption"),
+                value=captions.get(attachment_id) or photo.label,
+                max_chars=summary.CAPTION_MAX,
+                disabled=frozen,
+                key=k("photos", f"caption.{campaign_id}.{attachment_id}"),
+            )
+            picks.append((attachment_id, text))
+        if frozen or not st.button(
+            t("education.photos.save"), key=k("photos", f"save.{campaign_id}"), icon=":material/photo_library:"
+        ):
+            return
+
+        def run() -> int:
+            with unit_of_work() as session:
+                summary.choose(session, actor, campaign_id, picks, version)
+            return len(picks)
+
+        saved = attempt(run, {})
+        if saved is not None:
+            flash(t("education.photos.saved", count=saved) if saved else t("education.photos.automatic"))
+            st.rerun()
+
+
+def _thumb(actor: Actor, attachment_id: int) -> bytes | None:
+    with unit_of_work() as session:
+        return attempt(lambda: attachments.content(session, actor, attachment_id, thumb=True))
 
 
 def _downloads(actor: Actor, campaign_id: int, language: str) -> None:
