@@ -112,7 +112,8 @@ def test_the_demo_has_this_year_s_earlier_campaigns_summarised(he_db) -> None:
     with transaction(engine) as s:
         done = s.scalars(select(HeCampaign).where(HeCampaign.status == "summarised")).all()
         names = sorted(c.name for c in done)
-        assert names == sorted(f"{clock.today().year}年{n}健康教育专题活动" for n in ("世界无烟日", "全国爱牙日"))
+        days = ("世界无烟日", "全国爱牙日", "全民健康生活方式月")
+        assert names == sorted(f"{clock.today().year}年{n}健康教育专题活动" for n in days)
         for campaign in done:
             count = s.scalar(select(func.count()).select_from(HeActivity).where(HeActivity.campaign_id == campaign.id))
             assert count and f"共开展宣传活动 {count} 次" in (campaign.summary or "")
