@@ -752,6 +752,9 @@ class HeCampaign(RecordModel):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     summary: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # the photos chosen for the summary .docx: JSON [{"id": attachment id, "caption": "..."}],
+    # set by portal.programmes.education.summary.choose (migration 0014); NULL: chosen automatically
+    summary_photos: Mapped[str | None] = mapped_column(Text)
 
 
 class HeCampaignGoal(RecordModel):

@@ -175,6 +175,27 @@ def test_board_figures_and_evidence_flags(engine, tree, people) -> None:
         assert len(b.activities) == 3
 
 
+def test_a_unit_s_activities_in_the_campaign_with_the_photo_there_or_missing(engine, tree, people) -> None:
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        t1 = ec.unit_activities(s, people["head"], cid, tree["t1"])  # the township and its village
+        assert [(a.date, a.unit, a.kind, a.title, a.participants, a.photos, a.has_photo) for a in t1] == [
+            (D(2026, 11, 25), "东关镇卫生院", "公众健康咨询", "艾滋病防治咨询", 120, 1, True),
+            (D(2026, 11, 26), "东关村卫生室", "公众健康咨询", "艾滋病防治咨询", 40, 0, False),
+        ]
+        assert [a.participants for a in ec.unit_activities(s, people["head"], cid, tree["t1v1"])] == [40]
+        t2 = ec.unit_activities(s, people["head"], cid, tree["t2"])  # the activity outside the campaign is not there
+        assert [(a.participants, a.has_photo) for a in t2] == [(90, True)]
+        assert ec.unit_activities(s, people["head"], cid, tree["school"]) == []
+        assert [a.kind for a in ec.unit_activities(s, people["head"], cid, tree["t2"], "en")] == ["Consultation day"]
+        # scoped to the actor: a township sees its own, never another's
+        assert [a.participants for a in ec.unit_activities(s, people["t2staff"], cid, tree["t2"])] == [90]
+        assert ec.unit_activities(s, people["t2staff"], cid, tree["t1"]) == []
+        assert [a.participants for a in ec.unit_activities(s, people["t2staff"], cid, tree["county"])] == [90]
+    with pytest.raises(NotFound), transaction(engine) as s:
+        ec.unit_activities(s, people["head"], cid + 999, tree["t1"])
+
+
 def test_a_township_sees_only_its_own_goals_and_activities(engine, tree, people) -> None:
     cid = _world(engine, tree, people)
     with transaction(engine) as s:
@@ -227,7 +248,8 @@ def test_home_line_for_the_staff_of_a_unit_in_a_running_campaign(engine, tree, p
         assert len(behind) == 1 and behind[0].severity == "warning" and "0/2" in behind[0].title
         head_lines = {x.kind: x for x in home.todo(s, people["head"], D(2026, 12, 1), "zh-CN")}
         assert "campaign_running" not in head_lines
-        assert head_lines["theme_days"].query == {"view": "campaigns"}  # a head goes to launch one
+        # a head goes to launch one: the first theme day the county has not launched yet (世界艾滋病日 runs)
+        assert head_lines["theme_days"].query == {"view": "campaigns", "theme": "disability_day"}
         assert lines[0].query == {"view": "campaigns"}
 
 
@@ -342,3 +364,76 @@ def test_units_plan_their_activities_within_the_campaign(engine, tree, people) -
         head = {r.unit_id: r.planned for r in ec.board(s, people["head"], cid, D(2026, 12, 1)).rows}
         assert (head[tree["t1"]], head[tree["t2"]], head[tree["school"]]) == (2, 1, 0)
         assert [r.planned for r in ec.board(s, people["t2staff"], cid, D(2026, 12, 1)).rows] == [1]
+
+
+def _docx_photos(word: bytes) -> tuple[list[bytes], list[str]]:
+    """The pictures of a summary .docx (their bytes, in order) and the caption under each."""
+    import docx
+
+    document = docx.Document(io.BytesIO(word))
+    blobs, captions = [], []
+    paragraphs = document.paragraphs
+    for n, p in enumerate(paragraphs):
+        embeds = p._p.xpath(".//a:blip/@r:embed")
+        for rid in embeds:
+            blobs.append(document.part.related_parts[rid].blob)
+            captions.append(paragraphs[n + 1].text)
+    return blobs, captions
+
+
+def test_the_summary_carries_exactly_the_photos_the_head_chose(engine, tree, people) -> None:
+    from db.models import Attachment
+    from portal.apps import ReportRequest
+    from portal.programmes.education import summary
+
+    cid = _world(engine, tree, people)
+    with transaction(engine) as s:
+        a1 = s.scalar(select(HeActivity.id).where(HeActivity.participants == 120))
+        attachments.add(s, people["t1staff"], "he_activities", a1, "photos", "讲解.jpg", _jpeg(), "讲解")
+        outside = s.scalar(select(HeActivity.id).where(HeActivity.participants == 999))
+        stray = attachments.add(s, people["t2staff"], "he_activities", outside, "photos", "别处.jpg", _jpeg())
+        found = summary.candidates(s, people["head"], cid)
+        assert len(found) == 3 and {c.unit for c in found} == {"东关镇卫生院", "西河镇卫生院"}
+        second, xh = found[1], next(c for c in found if c.unit == "西河镇卫生院")
+        assert second.caption == "讲解" and second.label == "2026-11-25 东关镇卫生院 艾滋病防治咨询：讲解"
+        stray_id = stray.id
+    picks = [(xh.id, "西河镇卫生院咨询现场"), (second.id, " 东关镇\x07讲解防治知识 ")]
+    with transaction(engine) as s:
+        summary.choose(s, people["head"], cid, picks)
+    with transaction(engine) as s:
+        campaign = s.get_one(HeCampaign, cid)
+        assert summary.chosen(campaign) == [(xh.id, "西河镇卫生院咨询现场"), (second.id, "东关镇 讲解防治知识")]
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.record_type == "he_campaigns", AuditEntry.record_id == cid)
+        ).all()[-1]
+        assert entry.action == "update" and entry.actor_name == "county_head"
+        assert "西河镇卫生院咨询现场" in str(entry.after)
+        word = summary.build(s, people["head"], ReportRequest("docx", "zh-CN", record_id=cid))
+        data = dict(s.execute(select(Attachment.id, Attachment.data)).all())
+        own = summary.build(s, people["t2staff"], ReportRequest("docx", "zh-CN", record_id=cid))
+    blobs, captions = _docx_photos(word)
+    assert blobs == [data[xh.id], data[second.id]]  # exactly the chosen ones, in the chosen order
+    assert captions == ["西河镇卫生院咨询现场", "东关镇 讲解防治知识"]
+    assert _docx_photos(own) == ([data[xh.id]], ["西河镇卫生院咨询现场"])  # a township sees its own only
+    # refused: more than six, a photo from outside the campaign, anyone but the organiser's heads
+    with pytest.raises(ValidationError) as many, transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [(c.id, "") for c in found] + [(i, "") for i in range(90, 94)])
+    assert many.value.errors[0].key == "education.error.too_many_photos"
+    with pytest.raises(ValidationError) as stray_refused, transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [(stray_id, "别处")])
+    assert stray_refused.value.errors[0].key == "education.error.photo_not_in_campaign"
+    for who in ("t1staff", "t1head"):
+        with pytest.raises(PermissionDenied), transaction(engine) as s:
+            summary.choose(s, people[who], cid, [(xh.id, "")])
+    # an empty choice goes back to the automatic one: the first photo of each activity
+    with transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [])
+        assert s.get_one(HeCampaign, cid).summary_photos is None
+        blobs, captions = _docx_photos(summary.docx(s, people["head"], cid, "zh-CN"))
+    assert blobs == [data[found[0].id], data[xh.id]]
+    assert captions == [found[0].label, xh.label]
+    # once summarised the choice is frozen with the campaign
+    with transaction(engine) as s:
+        rs.transition(s, people["head"], es.CampaignSpec, cid, "summarise", comment="已完成")
+    with pytest.raises(ValidationError), transaction(engine) as s:
+        summary.choose(s, people["head"], cid, [(xh.id, "")])

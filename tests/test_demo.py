@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from db.models import (
     AuditEntry,
     HeActivity,
+    HeCampaign,
+    HeCampaignPlan,
     MonthlyReport,
     OrgUnit,
     OrgUnitPopulation,
@@ -294,6 +296,43 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
             actions("monthly_reports", "submit", "staff") >= 6 and actions("monthly_reports", "submit", "dg_head") >= 6
         )
         assert {r.submitted_by for r in sent if code[r.org_unit_id] == "cg"} == {"staff"}
+
+
+def test_demo_campaigns_lifestyle_month_summarised_and_aids_day_planned(engine: Engine, loaded: dict[str, int]) -> None:
+    """全民健康生活方式月 (September) summarised next to 世界无烟日 and 全国爱牙日, its activities
+    attached; the running 世界艾滋病日 campaign with activities planned per unit, some
+    townships behind and some activities without a photo."""
+    from portal.programmes.education import campaigns as ec
+    from portal.records import attachments
+
+    with Session(engine) as s:
+        campaigns = {c.name: c for c in s.scalars(select(HeCampaign))}
+        assert loaded["he_campaigns"] == len(campaigns) == 4
+        month = campaigns["2026年全民健康生活方式月健康教育专题活动"]
+        assert (month.status, month.start_date, month.end_date) == (
+            "summarised",
+            dt.date(2026, 9, 1),
+            dt.date(2026, 9, 30),
+        )
+        acts = list(s.scalars(select(HeActivity).where(HeActivity.campaign_id == month.id)))
+        assert len(acts) >= 7 and {a.theme_day for a in acts} == {"全民健康生活方式月"}
+        assert all(dt.date(2026, 9, 1) <= a.activity_date <= dt.date(2026, 9, 30) for a in acts)
+        assert f"共开展宣传活动 {len(acts)} 次" in (month.summary or "")
+        photos = attachments.count(s, "he_activities", [a.id for a in acts], "photos")
+        assert 0 < len(photos) < len(acts)  # some with a photo, some without
+        assert {c.status for c in campaigns.values()} == {"summarised", "running"}
+
+        aids = next(c for c in campaigns.values() if "世界艾滋病日" in c.name)
+        head = actor_for(s, s.scalar(select(User).where(User.username == "head")))
+        board = ec.board(s, head, aids.id, DEMO_DAY)
+        assert aids.status == "running" and len(board.rows) == 7  # six townships and the school
+        plans = list(s.scalars(select(HeCampaignPlan).where(HeCampaignPlan.campaign_id == aids.id)))
+        assert plans and all(aids.start_date <= p.planned_date <= aids.end_date for p in plans)
+        assert all(r.planned > 0 for r in board.rows)  # every unit planned its activities
+        assert {r.planned for r in board.rows} == {2, 4}  # the less diligent planned half their goal
+        assert sum(r.planned for r in board.rows) == len(plans)
+        assert any(r.behind for r in board.rows) and not all(r.behind for r in board.rows)
+        assert board.missing and len(board.missing) < len(board.activities)
 
 
 def test_demo_refuses_a_database_with_data(engine: Engine, tree: dict[str, int]) -> None:

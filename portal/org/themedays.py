@@ -440,6 +440,16 @@ BUILTIN: tuple[Rule, ...] = (
         "materials",
         "003 “12月4日…法制宣传教育活动”",
     ),
+    Rule(  # last, so the ids of the days loaded before it stay as they were
+        "healthy_lifestyle_month",
+        "全民健康生活方式月",
+        "National Healthy Lifestyle Month",
+        "month",
+        9,
+        topics_zh="三减三健、合理膳食、适量运动",
+        topics_en="healthy lifestyle: less salt, oil and sugar; diet and exercise",
+        activity_types="lecture,consultation",
+    ),
 )
 
 

@@ -19,10 +19,11 @@ from portal.programmes.education import campaigns as ec
 from portal.programmes.education import charts as ech
 from portal.programmes.education import specs as es
 from portal.programmes.education import summary
+from portal.records import attachments
 from portal.ui import views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
-from portal.ui.i18n import lang, t
+from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, flash
 from portal.ui.records import render_records
 from portal.ui.shell import arrival_view, require_page, selected_period, selected_unit_id
@@ -40,8 +41,13 @@ def render() -> None:
     st.title(t("nav.education"))
     st.caption(t("nav.education_intro"))
     labels = [t("education.tab.activities"), t("education.tab.campaigns")]
+    theme = st.query_params.get("theme")  # a head's home-page link: ?view=campaigns&theme=aids_day
+    if theme is not None:
+        del st.query_params["theme"]
     if st.query_params.get("view") == "campaigns" and arrival_view(["campaigns"]):  # a home-page link
         st.session_state[k("tabs", "area")] = labels[1]
+        if theme:
+            st.session_state[k("launch", "asked")] = theme  # the launch form opens on that theme day
     views.tabs(  # only the open one runs: the activity list costs what it shows
         [
             (
@@ -112,11 +118,27 @@ def _launch(actor: Actor) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('education.launch.title')}**")
         options = {f"{code}:{year}": f"{name}（{start.isoformat()}）" for code, year, name, start in days}
+        asked = st.session_state.pop(k("launch", "asked"), None)
+        chosen = next((o for o in options if o.split(":")[0] == asked), None)
+        if chosen is not None:
+            st.session_state[k("launch", "day")] = chosen
         picked = st.selectbox(
             t("education.launch.day"), list(options), key=k("launch", "day"), format_func=lambda o: options[o]
         )
+        code, year = str(picked).split(":")
+        with unit_of_work() as session:
+            plan = attempt(lambda: ec.draft(session, actor, code, int(year)))
+            if plan is not None:
+                st.caption(
+                    tm(
+                        "education.launch.preview",
+                        name=plan.name,
+                        start=formatting.date(plan.start),
+                        end=formatting.date(plan.end),
+                        units=len(plan.units),
+                    )
+                )
         if st.button(t("education.launch.go"), key=k("launch", "go"), icon=":material/rocket_launch:", type="primary"):
-            code, year = str(picked).split(":")
 
             def run() -> str:
                 with unit_of_work() as session:
@@ -180,6 +202,7 @@ def board_view(actor: Actor, campaign_id: int) -> None:
         }
     )
     st.dataframe(table, hide_index=True, key=k("board", "table"))
+    _drill_down(actor, campaign_id, rows, language)
     st.altair_chart(ech.reach_chart(rows, language), key=k("board", "chart"))
     st.altair_chart(ech.reach_over_days(board, language), key=k("board", "days"))
     missing = board.missing
@@ -198,6 +221,8 @@ def board_view(actor: Actor, campaign_id: int) -> None:
             key=k("board", "missing"),
         )
     _downloads(actor, campaign_id, language)
+    if steering:
+        _choose_photos(actor, campaign_id, language)
     if board.activities:
         with st.expander(t("education.campaign.all_activities", count=len(board.activities))):
             st.dataframe(
@@ -213,6 +238,105 @@ def board_view(actor: Actor, campaign_id: int) -> None:
                 hide_index=True,
                 key=k("board", "activities"),
             )
+
+
+def _drill_down(actor: Actor, campaign_id: int, rows: list[ec.BoardRow], language: str) -> None:
+    """Under the board: one unit's activities in the campaign, with the photo there or missing."""
+    names = {r.unit_id: r.unit for r in rows}
+    chosen = st.selectbox(
+        t("education.campaign.drill"),
+        list(names),
+        index=None,
+        format_func=lambda u: names.get(u, str(u)),
+        placeholder=t("education.campaign.drill_pick"),
+        key=k("board", "unit"),
+    )
+    if chosen is None:
+        return
+    with unit_of_work() as session:
+        shown = attempt(lambda: ec.unit_activities(session, actor, campaign_id, chosen, language))
+    if shown is None:
+        return
+    if not shown:
+        st.info(t("education.campaign.drill_none"))
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("education.campaign.col.date"): [formatting.date(a.date) for a in shown],
+                t("education.campaign.col.unit"): [a.unit for a in shown],
+                t("education.campaign.col.type"): [a.kind for a in shown],
+                t("education.campaign.col.title"): [a.title for a in shown],
+                t("education.campaign.col.people"): [a.participants for a in shown],
+                t("education.campaign.col.photo"): [
+                    t("education.campaign.photo_yes", count=a.photos)
+                    if a.has_photo
+                    else t("education.campaign.photo_missing")
+                    for a in shown
+                ],
+            }
+        ),
+        hide_index=True,
+        key=k("board", "unit_activities"),
+    )
+
+
+def _choose_photos(actor: Actor, campaign_id: int, language: str) -> None:
+    """The head picks the summary's photos (up to six) and writes their captions."""
+    with unit_of_work() as session:
+        found = attempt(lambda: summary.candidates(session, actor, campaign_id, language))
+        campaign = ec.get(session, actor, campaign_id)
+        current, version, frozen = summary.chosen(campaign), campaign.version, campaign.status == "summarised"
+    with st.expander(t("education.photos.title", max=summary.CHOSEN_MAX)):
+        if not found:
+            st.caption(t("education.summary.no_photos"))
+            return
+        st.caption(t("education.photos.frozen") if frozen else t("education.photos.hint", auto=summary.PHOTOS))
+        by_id = {c.id: c for c in found}
+        captions = dict(current)
+        picked = st.multiselect(
+            t("education.photos.pick"),
+            list(by_id),
+            default=[i for i, _ in current if i in by_id],
+            format_func=lambda i: by_id[i].label,
+            max_selections=summary.CHOSEN_MAX,
+            disabled=frozen,
+            key=k("photos", f"pick.{campaign_id}"),
+        )
+        picks: list[tuple[int, str]] = []
+        for attachment_id in picked:
+            photo = by_id[attachment_id]
+            left, right = st.columns([1, 3])
+            thumb = _thumb(actor, attachment_id)
+            if thumb is not None:
+                left.image(thumb, width="stretch")
+            text = right.text_input(
+                t("education.photos.caption"),
+                value=captions.get(attachment_id) or photo.label,
+                max_chars=summary.CAPTION_MAX,
+                disabled=frozen,
+                key=k("photos", f"caption.{campaign_id}.{attachment_id}"),
+            )
+            picks.append((attachment_id, text))
+        if frozen or not st.button(
+            t("education.photos.save"), key=k("photos", f"save.{campaign_id}"), icon=":material/photo_library:"
+        ):
+            return
+
+        def run() -> int:
+            with unit_of_work() as session:
+                summary.choose(session, actor, campaign_id, picks, version)
+            return len(picks)
+
+        saved = attempt(run, {})
+        if saved is not None:
+            flash(t("education.photos.saved", count=saved) if saved else t("education.photos.automatic"))
+            st.rerun()
+
+
+def _thumb(actor: Actor, attachment_id: int) -> bytes | None:
+    with unit_of_work() as session:
+        return attempt(lambda: attachments.content(session, actor, attachment_id, thumb=True))
 
 
 def _downloads(actor: Actor, campaign_id: int, language: str) -> None:

@@ -63,16 +63,20 @@ def units_below(session: Session, unit_id: int) -> list[OrgUnit]:
     )
 
 
-def launch(
-    session: Session,
-    actor: Actor,
-    theme_day_code: str,
-    year: int,
-    unit_id: int | None = None,
-    goals: dict[str, int] | None = None,
-) -> HeCampaign:
-    """A campaign for a theme day's occurrence in a year, organised by the actor's unit (or
-    ``unit_id``, in the actor's scope), with a goal row for each unit directly below."""
+@dataclass(frozen=True)
+class Draft:
+    """What a launch would make: the organiser, the name, the period and the units below
+    that get goal rows (the launch form shows it before the head presses the button)."""
+
+    organiser: int
+    day: ThemeDay
+    name: str
+    start: dt.date
+    end: dt.date
+    units: list[OrgUnit]
+
+
+def draft(session: Session, actor: Actor, theme_day_code: str, year: int, unit_id: int | None = None) -> Draft:
     if actor.role not in es.HEADS:
         raise PermissionDenied("error.permission")
     organiser = unit_id if unit_id is not None else actor.org_unit_id
@@ -84,27 +88,58 @@ def launch(
         raise NotFound("error.not_found")
     day = theme_day(session, theme_day_code)
     start, end = campaign_dates(day, year)
+    name = f"{year}年{day.name_zh}健康教育专题活动"
+    return Draft(organiser, day, name, start, end, units_below(session, organiser))
+
+
+def launch(
+    session: Session,
+    actor: Actor,
+    theme_day_code: str,
+    year: int,
+    unit_id: int | None = None,
+    goals: dict[str, int] | None = None,
+) -> HeCampaign:
+    """A campaign for a theme day's occurrence in a year, organised by the actor's unit (or
+    ``unit_id``, in the actor's scope), with a goal row for each unit directly below."""
+    plan = draft(session, actor, theme_day_code, year, unit_id)
     defaults = {**DEFAULT_GOALS, **(goals or {})}
-    rows = [
-        RowChange(values={"org_unit_id": u.id, **defaults}, label=u.name_zh) for u in units_below(session, organiser)
-    ]
+    rows = [RowChange(values={"org_unit_id": u.id, **defaults}, label=u.name_zh) for u in plan.units]
     campaign: HeCampaign = records.save(
         session,
         actor,
         es.CampaignSpec,
         None,
         {
-            "org_unit_id": organiser,
-            "name": f"{year}年{day.name_zh}健康教育专题活动",
-            "theme_day_id": day.id,
-            "start_date": start,
-            "end_date": end,
-            "topics": day.topics_zh or None,
-            "activity_types": day.activity_types or None,
+            "org_unit_id": plan.organiser,
+            "name": plan.name,
+            "theme_day_id": plan.day.id,
+            "start_date": plan.start,
+            "end_date": plan.end,
+            "topics": plan.day.topics_zh or None,
+            "activity_types": plan.day.activity_types or None,
         },
         children={es.CampaignGoalSpec.slug: rows} if rows else None,
     )
     return campaign
+
+
+def launched(session: Session, unit_id: int, code: str, day: dt.date) -> bool:
+    """Whether the unit already organises a campaign for this occurrence of the theme day
+    (one whose period holds the day)."""
+    found = session.scalar(
+        select(HeCampaign.id)
+        .join(ThemeDay, ThemeDay.id == HeCampaign.theme_day_id)
+        .where(
+            HeCampaign.deleted_at.is_(None),
+            HeCampaign.org_unit_id == unit_id,
+            ThemeDay.code == code,
+            HeCampaign.start_date <= day,
+            HeCampaign.end_date >= day,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def visible(session: Session, actor: Actor, states: tuple[str, ...] | None = None) -> list[HeCampaign]:
@@ -255,6 +290,69 @@ def board(session: Session, actor: Actor, campaign_id: int, today: dt.date, lang
         row.materials += a.materials_given or 0
         row.missing_photos += 0 if n else 1
     return Board(campaign, list(rows.values()), evidence)
+
+
+@dataclass(frozen=True)
+class UnitActivity:
+    """One activity of a unit (or a unit below it) in a campaign, for the board's drill-down."""
+
+    id: int
+    date: dt.date
+    unit: str
+    kind: str  # the activity type, in words
+    title: str
+    participants: int
+    photos: int
+
+    @property
+    def has_photo(self) -> bool:
+        return self.photos > 0
+
+
+def unit_activities(
+    session: Session, actor: Actor, campaign_id: int, unit_id: int, lang: str = "zh-CN"
+) -> list[UnitActivity]:
+    """A goal unit's activities in the campaign (its own and those of the units below it),
+    oldest first: date, type, title, people reached and whether a photo is there. Seen
+    through the actor's scope, like the board: a township asking about another gets nothing."""
+    campaign = get(session, actor, campaign_id)
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None or unit.deleted_at is not None:
+        raise NotFound("error.not_found")
+    acts = list(
+        session.scalars(
+            records.scoped(es.HeActivitySpec, actor, session=session)
+            .where(
+                HeActivity.campaign_id == campaign.id,
+                HeActivity.org_unit_id.in_(
+                    select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
+                ),
+            )
+            .order_by(HeActivity.activity_date, HeActivity.id)
+        )
+    )
+    if not acts:
+        return []
+    names = {
+        uid: ((en or zh) if lang == "en" else zh)
+        for uid, zh, en in session.execute(
+            select(OrgUnit.id, OrgUnit.name_zh, OrgUnit.name_en).where(OrgUnit.id.in_({a.org_unit_id for a in acts}))
+        )
+    }
+    kinds = es.HeActivitySpec.field("activity_type")
+    photos = attachments.count(session, es.HeActivitySpec.slug, [a.id for a in acts], "photos")
+    return [
+        UnitActivity(
+            a.id,
+            a.activity_date,
+            names.get(a.org_unit_id, ""),
+            kinds.choice_label(a.activity_type, lang),
+            a.title,
+            a.participants or 0,
+            photos.get(a.id, 0),
+        )
+        for a in acts
+    ]
 
 
 def running_for_unit(session: Session, actor: Actor) -> list[tuple[HeCampaign, HeCampaignGoal]]:

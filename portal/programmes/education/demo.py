@@ -59,9 +59,10 @@ def load(county: DemoCounty) -> dict[str, int]:
             writer.township(year, township, ids)
         writer.school(year, ids[county.school])
     counts = {"he_activities": writer.count, "targets": _targets(session, ids, townships, county.today.year)}
-    counts["he_campaigns"] = 1 + _past_campaigns(county)
+    past, lifestyle = _past_campaigns(county)
+    counts["he_campaigns"] = 1 + past
     campaign_activities = _campaign(county, rng)
-    counts["he_activities"] += campaign_activities
+    counts["he_activities"] += campaign_activities + lifestyle
     return counts
 
 
@@ -284,7 +285,36 @@ def _campaign(county: DemoCounty, rng: random.Random) -> int:
             if (n + k) % 3 != 2:  # every third activity still waits for its photo
                 attachments.add(session, SYSTEM, "he_activities", row.id, "photos", "现场.jpg", _photo(rng), "宣传现场")
         _materials(session, unit, campaign.id, start, given)
+    _plans(county, campaign)
     return made
+
+
+def _plans(county: DemoCounty, campaign: Any) -> None:
+    """Each goal unit's planned activities (计划活动) across the campaign: the diligent
+    townships and the school plan as many as their goal, the others only half of them.
+    Its own generator, so the rest of the demo stays as it was."""
+    rng = random.Random(20261201)  # noqa: S311 - reproducible demo data, not a secret
+    ids, span = county.ids, (campaign.end_date - campaign.start_date).days
+    units = [(ids[t.code], county.diligence.get(t.code, 0.8)) for t in county.townships]
+    units.append((ids[county.school], 0.9))
+    goal = GOALS["activities_goal"]
+    for unit, keen in units:
+        count = goal if keen >= 0.7 else goal // 2
+        for k in range(count):
+            kind, _title = CAMPAIGN_ACTIVITIES[k % len(CAMPAIGN_ACTIVITIES)]
+            records.create(
+                county.session,
+                SYSTEM,
+                es.CampaignPlanSpec,
+                {
+                    "campaign_id": campaign.id,
+                    "org_unit_id": unit,
+                    "activity_type": kind,
+                    "planned_date": campaign.start_date + dt.timedelta(days=span * k // max(1, count - 1)),
+                    "place": rng.choice(TOWN_VENUES),
+                    "expected_reach": rng.randrange(60, 200, 10),
+                },
+            )
 
 
 def _materials(session: Session, unit: int, campaign_id: int, start: dt.date, given: int) -> None:
@@ -296,22 +326,68 @@ def _materials(session: Session, unit: int, campaign_id: int, start: dt.date, gi
         records.create(session, SYSTEM, es.MaterialSpec, {**base, "movement_date": start, "handed_out": given})
 
 
-def _past_campaigns(county: DemoCounty) -> int:
-    """This year's 世界无烟日 and 全国爱牙日 campaigns, over by the demo's day: launched by the
-    county head, the theme-day activities already recorded attached to them, and summarised
-    with the narrative drafted from their figures."""
+LIFESTYLE = (
+    ("lecture", "三减三健健康讲座"),
+    ("consultation", "全民健康生活方式宣传咨询"),
+    ("lecture", "合理膳食与适量运动讲座"),
+)
+
+
+def _lifestyle_activities(county: DemoCounty) -> int:
+    """The townships' and the school's 全民健康生活方式月 activities in September (the keen
+    ones more), half with a photo; recorded with the month as their theme day, so the
+    month's campaign takes them in. Its own generator, so the rest of the demo stays as it was."""
+    from portal.records import attachments
+
+    rng = random.Random(20260901)  # noqa: S311 - reproducible demo data, not a secret
+    session, ids, year = county.session, county.ids, county.today.year
+    units = [(ids[t.code], county.diligence.get(t.code, 0.8), t.resident_base) for t in county.townships]
+    units.append((ids[county.school], 0.9, 1500))
+    made = 0
+    for n, (unit, keen, base) in enumerate(units):
+        for k in range(3 if keen >= 0.85 else 2 if keen >= 0.6 else 1):
+            kind, title = LIFESTYLE[k]
+            row = records.create(
+                session,
+                SYSTEM,
+                HeActivitySpec,
+                {
+                    "org_unit_id": unit,
+                    "activity_date": dt.date(year, 9, rng.randint(2, 28)),
+                    "activity_type": kind,
+                    "title": title,
+                    "theme_day": "全民健康生活方式月",
+                    "venue": rng.choice(TOWN_VENUES),
+                    "speaker": rng.choice(SPEAKERS),
+                    "participants": int(base * rng.uniform(0.002, 0.005)) + 30,
+                    "materials_given": rng.randint(50, 200),
+                },
+            )
+            made += 1
+            if (n + k) % 2 == 0:
+                attachments.add(session, SYSTEM, "he_activities", row.id, "photos", "现场.jpg", _photo(rng), "讲座现场")
+    return made
+
+
+def _past_campaigns(county: DemoCounty) -> tuple[int, int]:
+    """This year's 世界无烟日, 全国爱牙日 and 全民健康生活方式月 (September) campaigns, over by
+    the demo's day: launched by the county head, the theme-day activities already recorded
+    attached to them, and summarised with the narrative drafted from their figures. Returns
+    the campaigns and the activities written for them."""
     from portal.programmes.education import campaigns as ec
     from portal.programmes.education.summary import narrative
 
     session, ids, today = county.session, county.ids, county.today
     head = session.scalar(select(User).where(User.username == "head"))
     actor: Actor = actor_for(session, head) if head is not None else SYSTEM
-    made = 0
-    for code in ("no_tobacco_day", "teeth_day"):
+    made = written = 0
+    for code in ("no_tobacco_day", "teeth_day", "healthy_lifestyle_month"):
         day = ec.theme_day(session, code)
         start, end = ec.campaign_dates(day, today.year)
         if end >= today:
             continue
+        if code == "healthy_lifestyle_month":
+            written += _lifestyle_activities(county)
         campaign = ec.launch(session, actor, code, today.year, unit_id=ids["county"])
         records.transition(session, actor, es.CampaignSpec, campaign.id, "start")
         attached = session.scalars(
@@ -327,4 +403,4 @@ def _past_campaigns(county: DemoCounty) -> int:
         text = narrative(ec.board(session, actor, campaign.id, end), "zh-CN")
         records.transition(session, actor, es.CampaignSpec, campaign.id, "summarise", text)
         made += 1
-    return made
+    return made, written

@@ -68,10 +68,16 @@ def theme_day_lines(session: Session, actor: Actor, today: dt.date, lang: str) -
     kinds = {c.value: c.label(lang) for c in HeActivitySpec.field("activity_type").choices}
     sep = t("plans.draft.sep", lang)
     days = []
+    launch: str | None = None  # a head's link opens the launch of the first day not launched yet
     for start, _end, rule in themedays.upcoming(rules, today, DAYS_AHEAD):
         name = rule.name_en if lang == "en" and rule.name_en else rule.name_zh
         when = t("home.today", lang) if start <= today else t("home.in_days", lang, n=(start - today).days)
         suggested = sep.join(kinds.get(k, k) for k in (rule.activity_types or "").split(",") if k)
+        if launch is None and actor.role in HEADS and actor.org_unit_id is not None:
+            from portal.programmes.education import campaigns
+
+            if not campaigns.launched(session, actor.org_unit_id, rule.code, start):
+                launch = rule.code
         days.append(
             t(
                 "education.home.theme_day",
@@ -84,13 +90,16 @@ def theme_day_lines(session: Session, actor: Actor, today: dt.date, lang: str) -
         )
     if not days:
         return []
+    query = {"view": "add"}  # staff record an activity; a head launches a campaign, pre-filled with the day
+    if actor.role in HEADS:
+        query = {"view": "campaigns", **({"theme": launch} if launch else {})}
     return [
         Todo(
             "theme_days",
             t("education.home.theme_days", lang, count=len(days), days=DAYS_AHEAD),
             t("education.home.theme_sep", lang).join(days),
             "education",
-            {"view": "campaigns"} if actor.role in HEADS else {"view": "add"},  # a head launches a campaign
+            query,
             count=len(days),
             severity="info",
         )
