@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from db.engine import DEFAULT_SQLITE_PATH, database_url, read_secrets, sqlite_path
+from portal import cache
 
 # The value shipped in .streamlit/secrets.toml.example; refused outside demo mode.
 SAMPLE_COOKIE_KEY = "change-me-to-a-long-random-string"
@@ -52,8 +53,12 @@ def cookie_settings() -> CookieSettings:
     """The login-cookie signing key, from PORTAL_COOKIE_KEY or [auth] cookie_key.
 
     Outside demo mode a missing, short or sample key is refused: a guessable key would let
-    anyone forge a login cookie.
+    anyone forge a login cookie. Read once per rerun (the shell and sign-in both ask).
     """
+    return cache.memo("config.cookie_settings", _cookie_settings)
+
+
+def _cookie_settings() -> CookieSettings:
     key = os.environ.get("PORTAL_COOKIE_KEY") or read_secrets().get("auth", {}).get("cookie_key")
     if key and _published(key):
         raise ConfigError("startup.cookie_key_sample")

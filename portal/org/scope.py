@@ -69,7 +69,7 @@ def is_whole_tree(session: Session, path: str) -> bool:
                 )
             )
 
-        held[path] = cache.memo("roots", roots) == [path]
+        held[path] = cache.memo("roots", lambda: cache.figures(session, "roots", roots)) == [path]
     return bool(held[path])
 
 

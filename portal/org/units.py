@@ -45,11 +45,16 @@ def tree(session: Session, actor: Actor, include_inactive: bool = True) -> list[
     resident population and student count of each unit; without inactive units when
     asked (an active unit under an inactive one keeps its place). Read once per rerun:
     the sidebar, the record screens and the pages share one answer."""
-    rows = cache.memo(("org_tree", actor.org_path, actor.sees_everything), lambda: _tree(session, actor))
+    key = ("org_tree", actor.org_path, actor.sees_everything)
+    rows, paths = cache.memo(key, lambda: cache.figures(session, key, lambda: _tree(session, actor)))
+    for unit_id, path in paths:
+        cache.remember(("unit_path", unit_id), path)
     return [u for u in rows if u.active or include_inactive]
 
 
-def _tree(session: Session, actor: Actor) -> tuple[UnitRow, ...]:
+def _tree(session: Session, actor: Actor) -> tuple[tuple[UnitRow, ...], tuple[tuple[int, str], ...]]:
+    """The rows and each unit's path. Kept across reruns in the figures cache: every
+    change to a unit or its figures is an audited write, which advances the version."""
     latest = (
         select(
             OrgUnitPopulation.org_unit_id,
@@ -69,8 +74,6 @@ def _tree(session: Session, actor: Actor) -> tuple[UnitRow, ...]:
     )
     stmt = select(OrgUnit).where(org_filter(actor), OrgUnit.deleted_at.is_(None)).order_by(OrgUnit.path)
     units = list(session.scalars(stmt))
-    for u in units:
-        cache.remember(("unit_path", u.id), u.path)
     ids = {u.id for u in units}
     figures: dict[tuple[int, str], tuple[int, int]] = {}
     for unit_id, kind, year, value in session.execute(pops):
@@ -96,7 +99,7 @@ def _tree(session: Session, actor: Actor) -> tuple[UnitRow, ...]:
                 students[1] if students else None,
             )
         )
-    return tuple(rows)
+    return tuple(rows), tuple((u.id, u.path) for u in units)
 
 
 def _tree_order(units: list[OrgUnit]) -> list[OrgUnit]:

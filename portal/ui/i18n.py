@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from portal import i18n
+from portal import cache, i18n
 from portal.records.display import md_escape
 
 LANG_KEY = "lang"  # plain state: survives pages that do not render the switch
@@ -14,6 +14,11 @@ SWITCH_KEY = "shell.language"  # the sidebar widget
 
 
 def lang() -> str:
+    """The session's language; looked up once per rerun (a page asks a thousand times)."""
+    return cache.memo(LANG_KEY, _lang)
+
+
+def _lang() -> str:
     current = st.session_state.get(LANG_KEY)
     if current in i18n.LANGUAGES:
         return current
@@ -34,6 +39,7 @@ def _browser_locale() -> str | None:
 def set_lang(value: str) -> None:
     if value in i18n.LANGUAGES:
         st.session_state[LANG_KEY] = value
+        cache.remember(LANG_KEY, value)
 
 
 def t(key: str, **params: Any) -> str:
