@@ -17,7 +17,7 @@ from db.models import OpsEvent
 from portal import clock, ops
 from portal.cli import main
 from portal.i18n import t
-from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, served_app, tamper
+from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, open_tab, served_app, tamper
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = [""]
@@ -107,6 +107,7 @@ def test_admins_see_the_operations_tab_with_the_slow_runs(app_db: Engine) -> Non
     ops.note_run(app_db, "plans", "head", 4321)
     at = open_admin("admin")
     assert t("admin.tab.ops") in [tab.label for tab in at.tabs]
+    open_tab(at, "admin.tabs.main", "admin.tab.ops")  # only the open tab runs
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("ops.database")] == t(f"ops.kind.{app_db.dialect.name}")
     assert metrics[t("ops.process")] == ops.process_name()

@@ -21,6 +21,8 @@ from portal.i18n import t
 from portal.org import auth
 from tests.conftest import BACKENDS, fresh_engine, make_tree, make_user, open_tab, served_app, tamper
 
+ADMIN_TABS = "admin.tabs.main"  # /admin's tabs: only the open one runs
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo12345"
 ENTRY = [str(ROOT / "app.py")]  # replaced by the module fixture's copy
@@ -137,16 +139,24 @@ def test_head_admin_page_lists_only_scope_and_users_are_read_only(app_db):
     at = open_app("head", "pages/admin.py")
     units = at.dataframe[0].value
     assert len(units) == 7  # the whole county tree
-    assert t("admin.read_only") in texts(at)
+    assert t("admin.read_only") not in texts(at)  # only the open tab runs: the units
     # heads may add and edit org units (and their group robots) in their area; users are
-    # managed by admins only (only a record screen's open tab runs: the add forms are
+    # managed by admins only (only the open tab runs, outer and inner: the add forms are
     # drawn when their tab is open)
     assert not at.get("form")
-    for screen in ("org_units", "users", "reminder_channels"):
+    forms = []
+    for outer, screen in (
+        ("admin.tab.units", "org_units"),
+        ("admin.tab.users", "users"),
+        ("reminders.tab", "reminder_channels"),
+    ):
+        open_tab(at, ADMIN_TABS, outer)
+        if screen == "users":
+            assert t("admin.read_only") in texts(at)
+            assert not [b for b in at.button if b.key and b.key.startswith("admin.manage")]
         open_tab(at, f"{screen}.tabs.view", "records.tab.add")
-    forms = [f.proto.form.form_id for f in at.get("form")]
+        forms += [f.proto.form.form_id for f in at.get("form")]
     assert forms == ["org_units.form.add", "reminder_channels.form.add"]
-    assert not [b for b in at.button if b.key and b.key.startswith("admin.manage")]
 
 
 def test_township_viewer_admin_refused_but_home_scoped(app_db):
@@ -221,7 +231,11 @@ def test_disabled_user_is_signed_out_on_next_run(app_db):
 def test_admin_adds_a_user_through_the_form(app_db):
     # The users tab's add form is the generic record form (portal/ui/records.py).
     submit = "FormSubmitter:users.form.add-" + t("records.add_submit")
-    at = open_tab(open_app("admin", "pages/admin.py"), "users.tabs.view", "records.tab.add")
+    at = open_tab(
+        open_tab(open_app("admin", "pages/admin.py"), ADMIN_TABS, "admin.tab.users"),
+        "users.tabs.view",
+        "records.tab.add",
+    )
     at.text_input(key="users.add.username").input("Bad Name")
     at.text_input(key="users.add.display_name").input("")
     at.text_input(key="users.add.password").input("short")
@@ -246,7 +260,7 @@ def test_admin_adds_a_user_through_the_form(app_db):
 
 
 def test_admin_disables_and_resets(app_db):
-    at = open_app("admin", "pages/admin.py")
+    at = open_tab(open_app("admin", "pages/admin.py"), ADMIN_TABS, "admin.tab.users")
     at.text_input(key="admin.manage.username").input("staff")
     at.run()
     at.button(key="admin.manage.toggle").click()

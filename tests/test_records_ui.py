@@ -425,7 +425,7 @@ def test_admin_users_tab_never_shows_password_data(app_db):
     with transaction(engine) as s:
         staff = s.scalar(select(User).where(User.username == "staff"))
         staff_id, secret = staff.id, staff.password_hash
-    at = open_page("admin", "pages/admin.py")
+    at = open_tab(open_page("admin", "pages/admin.py"), "admin.tabs.main", "admin.tab.users")  # only the open tab runs
     at.session_state["users.selected.id"] = staff_id
     at.run()
     ok(at)

@@ -27,7 +27,7 @@ from portal import clock, formatting
 from portal.org.scope import actor_for
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
-from tests.conftest import BACKENDS, demo_engine, served_app
+from tests.conftest import BACKENDS, demo_engine, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/training.py")
@@ -162,7 +162,7 @@ def test_the_county_heads_figures_are_the_services(training_db: Any) -> None:
     passed = sum(f.passed for _, f in units)
     excellent = sum(f.by_grade.get("excellent", 0) for _, f in units)
     assert results == 41 and passed == 41
-    at = open_training(entry, "head")
+    at = open_tab(open_training(entry, "head"), "training.tabs", "training.tab.figures")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["合格率"] == "100%"
     assert metrics["优秀率"] == formatting.pct(100 * excellent / results)

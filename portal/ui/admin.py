@@ -4,7 +4,7 @@ viewer's area. Admins also disable and re-enable accounts and reset passwords.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from portal.records import audit, display, registry
 from portal.records.spec import RecordSpec
 from portal.reminders import ReminderChannelSpec
 from portal.ui import ops as ops_view
+from portal.ui import views as ui_views
 from portal.ui.db import unit_of_work
 from portal.ui.i18n import lang, t, tm
 from portal.ui.messages import attempt, field_errors, flash
@@ -34,42 +35,39 @@ def render() -> None:
     st.title(t("admin.title"))
     with unit_of_work() as session:
         units = orgunits.tree(session, actor)
-    labels = [
-        t("admin.tab.units"),
-        t("admin.tab.users"),
-        t("admin.tab.calendar"),
-        t("reminders.tab"),
-        t("admin.tab.changes"),
-    ]
-    if actor.role == "admin":
-        labels.append(t("admin.tab.ops"))  # the operations view: admins only
-    tab_units, tab_users, tab_calendar, tab_reminders, tab_changes, *tab_ops = st.tabs(labels, key="admin.tabs.main")
-    with tab_units:
-        render_records(
-            OrgUnitSpec,
-            actor,
-            unit_id=selected_unit_id(),
-            extra_tabs=[(t("admin.tab.tree"), lambda: units_table(units))],
-        )
-    with tab_users:
+
+    def people() -> None:
         if actor.role not in users.MANAGER_ROLES:
             st.info(t("admin.read_only"))
         render_records(UserSpec, actor, unit_id=selected_unit_id())
         if actor.role in users.MANAGER_ROLES:
             manage_user(actor)
-    with tab_calendar:
+
+    def calendars() -> None:
         st.caption(t("admin.calendar_intro"))
         st.subheader(CalendarDaySpec.title(lang()))
         render_records(CalendarDaySpec, actor)
         st.subheader(ThemeDaySpec.title(lang()))
         render_records(ThemeDaySpec, actor)
-    with tab_reminders:
-        reminders_view(actor, units)
-    with tab_changes:
-        recent_changes(actor)
-    for tab in tab_ops:
-        with tab:
-            ops_view.render()
+
+    tabs: list[tuple[str, Callable[[], None]]] = [
+        (
+            t("admin.tab.units"),
+            lambda: render_records(
+                OrgUnitSpec,
+                actor,
+                unit_id=selected_unit_id(),
+                extra_tabs=[(t("admin.tab.tree"), lambda: units_table(units))],
+            ),
+        ),
+        (t("admin.tab.users"), people),
+        (t("admin.tab.calendar"), calendars),
+        (t("reminders.tab"), lambda: reminders_view(actor, units)),
+        (t("admin.tab.changes"), lambda: recent_changes(actor)),
+    ]
+    if actor.role == "admin":
+        tabs.append((t("admin.tab.ops"), ops_view.render))  # the operations view: admins only
+    ui_views.tabs(tabs, "admin.tabs.main")  # only the open one runs
 
 
 def reminders_view(actor: Actor, units: list[orgunits.UnitRow]) -> None:

@@ -25,6 +25,7 @@ from portal.programmes.training import specs as tr
 from portal.records import io as records_io
 from portal.records import service as records
 from portal.records.display import md_escape
+from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.downloads import download_button
@@ -43,29 +44,28 @@ def render() -> None:
     actor = require_page("training")
     st.title(t("nav.training"))
     today = clock.today()
-    tabs = st.tabs(
+    ui_views.tabs(  # only the open one runs
         [
-            t("training.tab.session"),
-            t("training.tab.figures"),
-            t("training.tab.ledger"),
-            tr.TrainingProgrammeSpec.title(lang()),
-            tr.TrainingSessionSpec.title(lang()),
-            tr.TrainingEnrolmentSpec.title(lang()),
+            (t("training.tab.session"), lambda: session_view(actor, today)),
+            (t("training.tab.figures"), lambda: figures_view(actor, today)),
+            (t("training.tab.ledger"), lambda: ledger_view(actor, today)),
+            (
+                tr.TrainingProgrammeSpec.title(lang()),
+                lambda: render_records(tr.TrainingProgrammeSpec, actor, key=f"{KEY}.programmes"),
+            ),
+            (
+                tr.TrainingSessionSpec.title(lang()),
+                lambda: render_records(tr.TrainingSessionSpec, actor, key=f"{KEY}.sessions"),
+            ),
+            (
+                tr.TrainingEnrolmentSpec.title(lang()),
+                lambda: render_records(
+                    tr.TrainingEnrolmentSpec, actor, key=f"{KEY}.roster", unit_id=selected_unit_id()
+                ),
+            ),
         ],
-        key=f"{KEY}.tabs",
+        f"{KEY}.tabs",
     )
-    with tabs[0]:
-        session_view(actor, today)
-    with tabs[1]:
-        figures_view(actor, today)
-    with tabs[2]:
-        ledger_view(actor, today)
-    with tabs[3]:
-        render_records(tr.TrainingProgrammeSpec, actor, key=f"{KEY}.programmes")
-    with tabs[4]:
-        render_records(tr.TrainingSessionSpec, actor, key=f"{KEY}.sessions")
-    with tabs[5]:
-        render_records(tr.TrainingEnrolmentSpec, actor, key=f"{KEY}.roster", unit_id=selected_unit_id())
 
 
 # -- one session: attendance, scores, roster ---------------------------------------------------
