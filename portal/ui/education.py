@@ -110,16 +110,28 @@ def _launch(actor: Actor) -> None:
     with unit_of_work() as session:
         rules: list[Any] = list(themedays.active_rules(session)) or list(themedays.BUILTIN)
         days = [
-            (rule.code, start.year, rule.name_zh if lang() != "en" else rule.name_en, start)
+            (
+                rule.code,
+                start.year,
+                rule.name_zh if lang() != "en" else rule.name_en,
+                start,
+                actor.org_unit_id is not None and ec.launched(session, actor.org_unit_id, rule.code, start),
+            )
             for start, _e, rule in themedays.upcoming(rules, today, LAUNCH_DAYS)
         ]
     if not days:
         return
     with st.container(border=True):
         st.markdown(f"**{t('education.launch.title')}**")
-        options = {f"{code}:{year}": f"{name}（{start.isoformat()}）" for code, year, name, start in days}
+        options = {
+            f"{code}:{year}": f"{name}（{start.isoformat()}）" + (t("education.launch.already") if done else "")
+            for code, year, name, start, done in days
+        }
         asked = st.session_state.pop(k("launch", "asked"), None)
         chosen = next((o for o in options if o.split(":")[0] == asked), None)
+        if chosen is None and st.session_state.get(k("launch", "day")) not in options:
+            # first time here: the first theme day this unit has not launched yet
+            chosen = next((f"{code}:{year}" for code, year, _n, _s, done in days if not done), None)
         if chosen is not None:
             st.session_state[k("launch", "day")] = chosen
         picked = st.selectbox(
