@@ -321,29 +321,3 @@ def test_progress_from_records_and_targets(engine, tree, library):
         actual, expected, _milestones, target = tg.cumulative_series(s, he01, t1, "2026", D(2026, 11, 23))
         assert actual[2] == (D(2026, 3, 31), 4) and actual[-1] == (D(2026, 11, 23), 4)
         assert target == 4 and expected[-1] == (D(2026, 12, 31), 4)
-
-
-def test_the_scorecard_reads_each_record_type_once_and_agrees_with_one_indicator_at_a_time(engine, tree, library):
-    """The batched scorecard (one conditional GROUP BY per record type and window) gives
-    every indicator the same figures as computing it alone, in fewer queries."""
-    from portal.sqlcount import count_queries
-
-    bulk(engine, tree["t1v1"], 3)
-    bulk(engine, tree["t1"], 2, activity_type="board", participants=7)
-    bulk(engine, tree["t2v1"], 4, activity_type="consultation", participants=30)
-    bulk(engine, tree["t2"], 1, activity_type="materials", deleted_at=clock.now())  # in the trash
-    bulk(engine, tree["t2"], 6, day=D(2025, 6, 1))  # last year
-    refs = units(engine, "county", "t1", "t1v1", "t2", "school")
-    today = D(2026, 11, 23)
-    with transaction(engine) as s:
-        every = list(s.scalars(select(Indicator).order_by(Indicator.code)))
-        alone = [p for i in every for p in tg.progress(s, i, refs, "2026", today)]
-        with count_queries() as batched_n:
-            batched = tg.scorecard(s, every, refs, "2026", today)
-        with count_queries() as alone_n:
-            for i in every:
-                tg.progress(s, i, refs, "2026", today)
-    assert batched == alone
-    he = [p for p in batched if p.indicator.startswith("HE-") and p.unit_id == refs[0].id]
-    assert any(p.actual for p in he), "the case must count something"
-    assert batched_n.n < alone_n.n, (batched_n.n, alone_n.n)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import POPULATION_KINDS, Indicator, OrgUnit, OrgUnitPopulation
@@ -253,12 +253,9 @@ def aggregate_values(
     start: dt.date,
     end: dt.date,
     paths: dict[int, str] | None = None,
-    prefetched: Mapping[tuple[Any, ...], dict[int, float]] | None = None,
 ) -> dict[int, float] | None:
     """The aggregate for each unit's subtree over [start, end]; None when the record type
-    does not exist yet. `prefetched` (from prefetch(), for the same units) is read first."""
-    if prefetched is not None and (found := prefetched.get(aggregate_key(aggregate, start, end))) is not None:
-        return found
+    does not exist yet."""
     try:
         org_col, date_col, expr, where = _parts(aggregate)
     except KeyError:
@@ -274,57 +271,6 @@ def aggregate_values(
         return out
     per_leaf: dict[int, float] = dict(session.execute(select(org_col, expr).where(*where).group_by(org_col)).all())
     return _roll_up(per_leaf, units, paths or _paths(session))
-
-
-def aggregate_key(aggregate: Aggregate, start: dt.date, end: dt.date) -> tuple[Any, ...]:
-    return (
-        aggregate.record,
-        aggregate.agg,
-        aggregate.field,
-        json.dumps(aggregate.filters, sort_keys=True, default=str),
-        start,
-        end,
-    )
-
-
-def prefetch(
-    session: Session,
-    wanted: list[tuple[Aggregate, dt.date, dt.date]],
-    units: list[UnitRef],
-    paths: dict[int, str] | None = None,
-) -> dict[tuple[Any, ...], dict[int, float]]:
-    """Many additive aggregates in one pass per record type and date window: each becomes
-    a conditional column (COUNT/SUM of CASE WHEN its filters) of one GROUP BY, so a
-    scorecard of ten indicators over a million activities reads the table once, not ten
-    times. Distinct counts and unknown record types are left to aggregate_values."""
-    groups: dict[tuple[str, dt.date, dt.date], dict[tuple[Any, ...], Aggregate]] = defaultdict(dict)
-    for aggregate, start, end in wanted:
-        if aggregate.agg in ("count", "sum") and aggregate.record in registry.specs():
-            groups[(aggregate.record, start, end)][aggregate_key(aggregate, start, end)] = aggregate
-    out: dict[tuple[Any, ...], dict[int, float]] = {}
-    for (record, start, end), members in groups.items():
-        spec = registry.get(record)
-        if spec.org_field is None or len(members) < 2:
-            continue  # one aggregate alone is aggregate_values' plain query
-        model = spec.model
-        org_col = model.id if spec.org_field == "id" else getattr(model, spec.org_field)
-        where: list[ColumnElement[bool]] = [model.deleted_at.is_(None)]
-        if spec.date_field:
-            date_col = getattr(model, spec.date_field)
-            where += [date_col >= start, date_col <= end]
-        where += _within(session, org_col, units)
-        columns: list[Any] = []
-        for aggregate in members.values():
-            clauses = _filter_clauses(model, aggregate.filters)
-            value = model.id if aggregate.agg == "count" else getattr(model, aggregate.field or "id")
-            if clauses:
-                value = case((and_(*clauses), value))
-            columns.append(func.count(value) if aggregate.agg == "count" else func.coalesce(func.sum(value), 0))
-        rows = session.execute(select(org_col, *columns).where(*where).group_by(org_col)).all()
-        paths = paths or _paths(session)
-        for i, key in enumerate(members):
-            out[key] = _roll_up({row[0]: row[i + 1] for row in rows}, units, paths)
-    return out
 
 
 def aggregate_series(
@@ -387,14 +333,9 @@ def populations(session: Session, units: list[UnitRef], year: int, kind: str) ->
 
 
 def compute(
-    session: Session,
-    definition: Definition,
-    units: list[UnitRef],
-    start: dt.date,
-    end: dt.date,
-    prefetched: Mapping[tuple[Any, ...], dict[int, float]] | None = None,
+    session: Session, definition: Definition, units: list[UnitRef], start: dt.date, end: dt.date
 ) -> dict[int, Value]:
-    """The indicator for each unit's subtree over [start, end] (`prefetched`: see prefetch)."""
+    """The indicator for each unit's subtree over [start, end]."""
     if definition.kind == "figure":
         found = apps.figure(definition.figure or "")(session, units, start, end)
         out_figure = {}
@@ -405,7 +346,7 @@ def compute(
     if definition.numerator is None:  # parse_definition gives every other kind one
         raise ValueError("a definition needs a numerator")
     paths = _paths(session)
-    numerators = aggregate_values(session, definition.numerator, units, start, end, paths, prefetched)
+    numerators = aggregate_values(session, definition.numerator, units, start, end, paths)
     if numerators is None:
         return {u.id: UNAVAILABLE for u in units}
     if definition.kind == "aggregate":
@@ -414,7 +355,7 @@ def compute(
     if definition.kind == "ratio":
         if definition.denominator is None:  # parse_definition refuses this already
             raise ValueError("a ratio needs a 'denominator'")
-        denominators = aggregate_values(session, definition.denominator, units, start, end, paths, prefetched)
+        denominators = aggregate_values(session, definition.denominator, units, start, end, paths)
         if denominators is None:
             return {u.id: UNAVAILABLE for u in units}
     else:

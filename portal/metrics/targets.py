@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as dt
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -256,25 +255,14 @@ def target_origin(session: Session, indicator: Indicator, unit_id: int, period: 
     return TargetOrigin("default" if default is not None else "none", None)
 
 
-def _window(indicator: Indicator, selected: str, today: dt.date) -> tuple[str, dt.date, dt.date, dt.date]:
-    """The indicator's period for the selection, its bounds, and the day counted up to."""
-    period = indicator_period(indicator, selected)
-    start, end = periods.bounds(period)
-    return period, start, end, min(end, max(today, start))
-
-
 def progress(
-    session: Session,
-    indicator: Indicator,
-    units: list[ind.UnitRef],
-    selected: str,
-    today: dt.date,
-    prefetched: Mapping[tuple[Any, ...], dict[int, float]] | None = None,
+    session: Session, indicator: Indicator, units: list[ind.UnitRef], selected: str, today: dt.date
 ) -> list[Progress]:
     """One indicator for several units (one aggregation query, rolled up the tree)."""
-    period, start, end, upto = _window(indicator, selected, today)
+    period = indicator_period(indicator, selected)
+    start, end = periods.bounds(period)
     definition = ind.definition_of(indicator)
-    values = ind.compute(session, definition, units, start, upto, prefetched)
+    values = ind.compute(session, definition, units, start, min(end, max(today, start)))
     targets = targets_for(session, indicator, [u.id for u in units], period)
     share = expected_share(period, today, indicator.profile)
     cumulative = definition.kind != "ratio"  # a rate is judged as it stands, not pro rata
@@ -305,17 +293,7 @@ def progress(
 def scorecard(
     session: Session, indicator_list: list[Indicator], units: list[ind.UnitRef], selected: str, today: dt.date
 ) -> list[Progress]:
-    """Every indicator for several units; the additive aggregates over one record type and
-    window are read in one query (indicators.prefetch)."""
-    wanted = []
-    for indicator in indicator_list:
-        _period, start, _end, upto = _window(indicator, selected, today)
-        definition = ind.definition_of(indicator)
-        if definition.kind == "figure":
-            continue
-        wanted += [(a, start, upto) for a in (definition.numerator, definition.denominator) if a is not None]
-    prefetched = ind.prefetch(session, wanted, units)
-    return [p for indicator in indicator_list for p in progress(session, indicator, units, selected, today, prefetched)]
+    return [p for indicator in indicator_list for p in progress(session, indicator, units, selected, today)]
 
 
 def cumulative_series(
