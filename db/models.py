@@ -159,8 +159,13 @@ class HeActivity(RecordModel):
     # soft-delete flag's equality and carry date, type and unit, so a scoped count or a
     # GROUP BY by unit stays inside the index (1M rows: see README benchmarks).
     __table_args__ = (
-        Index("ix_he_activities_unit_live", "org_unit_id", "deleted_at", "activity_date", "activity_type"),
-        Index("ix_he_activities_live_date", "deleted_at", "activity_date", "activity_type", "org_unit_id"),
+        # participants last (migration 0015): the people-reached sum reads the index alone
+        Index(
+            "ix_he_activities_unit_live", "org_unit_id", "deleted_at", "activity_date", "activity_type", "participants"
+        ),
+        Index(
+            "ix_he_activities_live_date", "deleted_at", "activity_date", "activity_type", "org_unit_id", "participants"
+        ),
     )
 
     id: Mapped[intpk]
