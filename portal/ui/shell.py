@@ -82,8 +82,12 @@ def run_anonymous() -> None:
         st.markdown(f"### {t('app.title')}")
         language_switch(None)
     demo_banner()
-    auth.show_redirect_message(keep=True)
-    show_flashes()
+    # Messages sit in one container that is there on every run: a message that came and went
+    # as its own element would shift everything below it, and Streamlit redraws what moved,
+    # closing the expander the user had open (a "saved" message, then typing in a panel).
+    with st.container():
+        auth.show_redirect_message(keep=True)
+        show_flashes()
     nav.run()
 
 
@@ -110,8 +114,9 @@ def run_signed_in(actor: Actor) -> None:
         close_sidebar_after_navigating(nav.url_path)
         streamlit_words()
         demo_banner()
-        auth.show_redirect_message(keep=False)
-        show_flashes()
+        with st.container():  # always one element, message or not (see run_anonymous)
+            auth.show_redirect_message(keep=False)
+            show_flashes()
         nav.run()
 
 
