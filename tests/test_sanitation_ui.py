@@ -23,7 +23,9 @@ from db.models import SanitationCampaign, SanitationInspection, SanitationItemSc
 from portal import clock
 from portal.org.scope import actor_for
 from portal.programmes.sanitation import view as sv
-from tests.conftest import demo_engine, served_app
+from tests.conftest import demo_engine, open_tab, served_app
+
+TABS = "sanitation.tabs.view"  # the page's tabs: only the open one runs
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/sanitation.py")
@@ -106,7 +108,7 @@ def test_a_township_scores_an_inspection_all_or_nothing(san_db) -> None:
 
 def test_the_ranking_shows_the_flag_its_rule_and_its_history(san_db) -> None:
     _, entry = san_db
-    at = open_page(entry, "staff")
+    at = open_tab(open_page(entry, "staff"), TABS, "sanitation.tab.ranking")
     shown = texts(at)
     assert "排名规则：按期间内各次检查得分的平均分排名" in shown
     assert "流动红旗：" in shown or "共同获得流动红旗" in shown
@@ -119,11 +121,11 @@ def test_the_ranking_shows_the_flag_its_rule_and_its_history(san_db) -> None:
 
 def test_rectifications_carry_their_steps(san_db) -> None:
     _, entry = san_db
-    at = open_page(entry, "staff")
+    at = open_tab(open_page(entry, "staff"), TABS, "sanitation.tab.rect")
     labels = [b.label for b in at.button]
     assert "提交整改" in labels  # staff report rectification on the open ones
     assert "复查通过" not in labels  # and never verify
-    head = open_page(entry, "head")
+    head = open_tab(open_page(entry, "head"), TABS, "sanitation.tab.rect")
     assert "复查通过" in [b.label for b in head.button]
 
 
@@ -191,7 +193,7 @@ def test_an_anonymous_visitor_sees_only_the_published_ranking(san_db) -> None:
 
 def test_a_head_publishes_the_ranking_shown_from_the_page(san_db) -> None:
     engine, entry = san_db
-    at = open_page(entry, "head")
+    at = open_tab(open_page(entry, "head"), TABS, "sanitation.tab.ranking")
     [button] = [b for b in at.button if b.label == "公示"]
     button.click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -25,6 +25,7 @@ from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
 from portal.records.grid import Saved
 from portal.ui import photos, sanitation_public
+from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
 from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
@@ -79,10 +80,7 @@ def render() -> None:
         chosen_for_charts = campaign_id
         views.append((t("sanitation.tab.charts"), lambda: charts_view(actor, chosen_for_charts, today)))
     views.append((t("sanitation.tab.records"), lambda: records_view(actor)))
-    tabs = st.tabs([label for label, _ in views], key=k("tabs", "view"))
-    for tab, (_, draw) in zip(tabs, views):
-        with tab:
-            draw()
+    ui_views.tabs(views, k("tabs", "view"))  # only the open one runs
 
 
 def _summary(actor: Actor, campaign_id: int, today: dt.date) -> None:
