@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import actor_for
 from portal.programmes.plans import specs as plans
-from tests.conftest import fresh_engine
+from tests.conftest import BACKENDS, fresh_engine
 
 ROLE_ACCOUNTS = {
     "admin": "admin",
@@ -43,11 +44,17 @@ ROLE_ACCOUNTS = {
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture
-def loaded(engine: Engine) -> dict[str, int]:
-    # The demo runs up to the day it is loaded; these tests load it as on 30 November 2026.
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_county(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, dict[str, int]]]:
+    """One demo county per database for the tests that only read it (each rolls back what
+    it tries). The demo runs up to the day it is loaded: here 30 November 2026."""
+    engine = fresh_engine(request.param, tmp_path_factory.mktemp("demo"))
     with clock.frozen(DEMO_DAY):
-        return load_demo(engine, fast=True)
+        counts = load_demo(engine, fast=True)
+    yield engine, counts
+    engine.dispose()
 
 
 DEMO_DAY = dt.date(2026, 11, 30)
@@ -73,7 +80,8 @@ def test_a_new_database_is_empty(engine: Engine) -> None:
     assert is_empty(engine)
 
 
-def test_demo_builds_the_county_tree(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_builds_the_county_tree(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine, loaded = demo_county
     with Session(engine) as s:
         units = _units(s)
         roots = [u for u in units.values() if u.parent_id is None]
@@ -112,7 +120,8 @@ def test_demo_builds_the_county_tree(engine: Engine, loaded: dict[str, int]) -> 
         assert loaded["village_clinics"] == len(by_type["village_clinic"])
 
 
-def test_demo_population_figures_are_plausible(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_population_figures_are_plausible(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine, loaded = demo_county
     with Session(engine) as s:
         units = list(_units(s).values())
         root = next(u for u in units if u.parent_id is None)
@@ -129,7 +138,8 @@ def test_demo_population_figures_are_plausible(engine: Engine, loaded: dict[str,
         assert loaded["populations"] == _count(s, OrgUnitPopulation)
 
 
-def test_demo_has_one_account_per_role(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_has_one_account_per_role(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine, loaded = demo_county
     with Session(engine) as s:
         accounts = {u.username: u for u in s.scalars(select(User))}
         for username, role in ROLE_ACCOUNTS.items():
@@ -147,7 +157,8 @@ def test_demo_has_one_account_per_role(engine: Engine, loaded: dict[str, int]) -
         assert loaded["users"] == len(accounts)
 
 
-def test_demo_password_signs_in(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_password_signs_in(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine = demo_county[0]
     with Session(engine) as s:
         for username in ROLE_ACCOUNTS:
             assert auth.authenticate(s, username, DEMO_PASSWORD).ok, username
@@ -170,7 +181,8 @@ def test_demo_accounts_use_the_product_bcrypt_cost(engine: Engine, monkeypatch: 
     assert seen == [12]
 
 
-def test_demo_staff_sees_only_their_township(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_staff_sees_only_their_township(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine = demo_county[0]
     with Session(engine) as s:
         staff = s.scalar(select(User).where(User.username == "staff"))
         assert staff is not None
@@ -180,7 +192,8 @@ def test_demo_staff_sees_only_their_township(engine: Engine, loaded: dict[str, i
         assert codes == {township.code} | villages
 
 
-def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_is_audited(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine, loaded = demo_county
     with Session(engine) as s:
 
         def entries(record_type: str) -> int:
@@ -218,9 +231,10 @@ def test_demo_is_audited(engine: Engine, loaded: dict[str, int]) -> None:
             assert "password_hash" not in after
 
 
-def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_plans_and_reports(demo_county: tuple[Engine, dict[str, int]]) -> None:
     """A year of monthly plans from the templates, with progress, carry-over and the
     report cycle in every state."""
+    engine, loaded = demo_county
     with Session(engine) as s:
         code = {u.id: u.code for u in s.scalars(select(OrgUnit))}
         items = list(s.scalars(select(PlanItem)))
@@ -298,10 +312,13 @@ def test_demo_plans_and_reports(engine: Engine, loaded: dict[str, int]) -> None:
         assert {r.submitted_by for r in sent if code[r.org_unit_id] == "cg"} == {"staff"}
 
 
-def test_demo_campaigns_lifestyle_month_summarised_and_aids_day_planned(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_campaigns_lifestyle_month_summarised_and_aids_day_planned(
+    demo_county: tuple[Engine, dict[str, int]],
+) -> None:
     """全民健康生活方式月 (September) summarised next to 世界无烟日 and 全国爱牙日, its activities
     attached; the running 世界艾滋病日 campaign with activities planned per unit, some
     townships behind and some activities without a photo."""
+    engine, loaded = demo_county
     from portal.programmes.education import campaigns as ec
     from portal.records import attachments
 
@@ -346,7 +363,8 @@ def test_demo_refuses_a_database_with_data(engine: Engine, tree: dict[str, int])
         assert _count(s, User) == 0
 
 
-def test_demo_never_loads_twice(engine: Engine, loaded: dict[str, int]) -> None:
+def test_demo_never_loads_twice(demo_county: tuple[Engine, dict[str, int]]) -> None:
+    engine = demo_county[0]
     with Session(engine) as s:
         before = (_count(s, OrgUnit), _count(s, User), _count(s, AuditEntry))
     with pytest.raises(DatabaseNotEmpty):
