@@ -288,6 +288,21 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iter
                 os.environ[key] = value
 
 
+def open_signed_in(entry: str, username: str, page: str, lang: str = "zh-CN", timeout: int = 90) -> Any:
+    """An AppTest of the app signed in as username, on the page script (an absolute path)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(entry, default_timeout=timeout)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def open_tab(at: Any, key: str, label_key: str, lang: str = "zh-CN") -> Any:
     """Open a page's tab as a click on it would: only the open tab runs, so a test reaches
     the widgets of another tab through this (the tabs' key holds the open tab's label)."""

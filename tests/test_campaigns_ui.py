@@ -19,7 +19,7 @@ from db.models import HeActivity, HeCampaign, HeCampaignGoal, User
 from portal import clock
 from portal.org.scope import actor_for
 from portal.programmes.education import campaigns as ec
-from tests.conftest import demo_engine, open_tab, served_app
+from tests.conftest import demo_engine, open_signed_in, open_tab, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/education.py")
@@ -34,15 +34,9 @@ def he_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 def open_page(entry: str, username: str) -> AppTest:
-    at = AppTest.from_file(entry, default_timeout=90)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["lang"] = "zh-CN"
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return open_tab(at, "education.tabs.area", "education.tab.campaigns")  # only the open tab runs
+    return open_tab(
+        open_signed_in(entry, username, PAGE), "education.tabs.area", "education.tab.campaigns"
+    )  # only the open tab runs
 
 
 def texts(at: AppTest) -> str:

@@ -23,7 +23,7 @@ from db.models import SanitationCampaign, SanitationInspection, SanitationItemSc
 from portal import clock
 from portal.org.scope import actor_for
 from portal.programmes.sanitation import view as sv
-from tests.conftest import demo_engine, open_tab, served_app
+from tests.conftest import demo_engine, open_signed_in, open_tab, served_app
 
 TABS = "sanitation.tabs.view"  # the page's tabs: only the open one runs
 
@@ -40,15 +40,7 @@ def san_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 def open_page(entry: str, username: str) -> AppTest:
-    at = AppTest.from_file(entry, default_timeout=90)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["lang"] = "zh-CN"
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_signed_in(entry, username, PAGE)
 
 
 def texts(at: AppTest) -> str:

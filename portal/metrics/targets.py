@@ -25,12 +25,10 @@ from portal.org.scope import Actor, get_unit_in_scope
 from portal.records import service as records
 from portal.records.fields import Field
 from portal.records.grid import Cell, Pivot, Saved, pivot_changes
-from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.spec import ALL, HEADS, Permissions, RecordSpec
 
 if TYPE_CHECKING:  # the row shapes only: importing portal.charts.progress at run time loads altair
     from portal.charts.progress import ProgressRow, ScoreCell
-
-HEADS = frozenset({"admin", "head"})
 
 
 def _period_error(key: str, value: Any) -> FieldError | None:

@@ -28,6 +28,7 @@ GROUPABLE = ("choice", "bool", "org_unit", "ref")
 PAGE_SIZES = (25, 50, 100)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 ALL = frozenset(ROLES)
+HEADS = frozenset({"admin", "head"})  # who steers a unit: approves, reverts, hands down
 
 Permissions = Mapping[str, frozenset[str]]
 """Roles allowed per action; a spec declares ``permissions: ClassVar[Permissions] = {...}``."""

@@ -14,7 +14,7 @@ from db.models import HeActivity, HeCampaign, HeCampaignGoal, HeCampaignPlan, He
 from portal.errors import FieldError, PermissionDenied, ValidationError
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
-from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.spec import ALL, HEADS, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
 from portal.records.workflow import Lock, State, Transition, Workflow, status_field
 
@@ -29,7 +29,16 @@ ACTIVITY_TYPES = (
     Choice("other", "其他", "Other"),
 )
 EDITORS = frozenset({"admin", "head", "staff"})
-HEADS = frozenset({"admin", "head"})
+# what a unit's own staff keep (planned activities, materials): everyone reads, heads revert
+STAFF_KEEP: Permissions = {
+    "view": ALL,
+    "create": EDITORS,
+    "edit": EDITORS,
+    "delete": EDITORS,
+    "export": ALL,
+    "import": EDITORS,
+    "revert": HEADS,
+}
 
 
 class HeActivitySpec(RecordSpec):
@@ -421,15 +430,7 @@ class CampaignPlanSpec(RecordSpec):
     search_fields = ("place",)
     ordering = ("planned_date", "org_unit_id", "id")
     date_field = "planned_date"
-    permissions: ClassVar[Permissions] = {
-        "view": ALL,
-        "create": EDITORS,
-        "edit": EDITORS,
-        "delete": EDITORS,
-        "export": ALL,
-        "import": EDITORS,
-        "revert": HEADS,
-    }
+    permissions: ClassVar[Permissions] = STAFF_KEEP
 
     @classmethod
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
@@ -489,15 +490,7 @@ class MaterialSpec(RecordSpec):
     label_fields = ("kind",)
     date_field = "movement_date"
     stats = Stats(by=("org_unit_id",), measures=(Measure("sum", "received"), Measure("sum", "handed_out")))
-    permissions: ClassVar[Permissions] = {
-        "view": ALL,
-        "create": EDITORS,
-        "edit": EDITORS,
-        "delete": EDITORS,
-        "export": ALL,
-        "import": EDITORS,
-        "revert": HEADS,
-    }
+    permissions: ClassVar[Permissions] = STAFF_KEEP
 
     @classmethod
     def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:

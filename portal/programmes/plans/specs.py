@@ -25,7 +25,7 @@ from portal.org.scope import Actor, get_unit_in_scope
 from portal.records import service as records
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
-from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.spec import ALL, HEADS, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
 from portal.records.workflow import Effects, Lock, State, Transition, Workflow
 
@@ -65,7 +65,6 @@ REPORT_STATUSES = (
 )
 UNFINISHED = ("not_started", "in_progress", "overdue", "postponed")
 WRITERS = frozenset({"admin", "head", "staff", "trainer", "inspector"})
-HEADS = frozenset({"admin", "head"})
 
 
 def _month_error(key: str, value: Any) -> FieldError | None:

@@ -40,13 +40,12 @@ from portal.records import service as records
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
 from portal.records.grid import RowChange
-from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.spec import ALL, HEADS, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
 from portal.records.workflow import State, Transition, Workflow, status_field
 
 WRITERS = frozenset({"admin", "head", "inspector", "staff"})  # who records inspections and evidence
 REVIEWERS = frozenset({"admin", "head", "inspector"})  # who keeps checklists and verifies rectifications
-HEADS = frozenset({"admin", "head"})
 RECTIFY_WORKDAYS = 5  # a rectification's default deadline: 5 working days after it is raised
 BATCH = "sanitation.scoring"  # session.info: the inspections whose sheet is being saved (rescored once, at the end)
 

@@ -34,11 +34,10 @@ from portal.errors import FieldError, ValidationError
 from portal.org.scope import Actor, in_scope
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
-from portal.records.spec import ALL, Permissions, RecordSpec
+from portal.records.spec import ALL, HEADS, Permissions, RecordSpec
 from portal.records.stats import Measure, Stats
 from portal.records.workflow import Lock, State, Transition, Workflow, status_field
 
-HEADS = frozenset({"admin", "head"})
 TRAINERS = frozenset({"admin", "head", "trainer"})
 NOMINATORS = TRAINERS | {"staff"}
 
