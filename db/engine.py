@@ -125,7 +125,10 @@ def make_engine(url: str | None = None, *, create: bool = False, **kwargs: Any) 
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    # A server that restarted leaves dead connections in the pool: check each on checkout.
+    # A SQLite file has no server (and a check per unit of work is most of a short one).
+    kwargs.setdefault("pool_pre_ping", make_url(url).get_backend_name() != "sqlite")
+    engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         path = sqlite_path(make_url(url))

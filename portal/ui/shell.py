@@ -99,15 +99,27 @@ def _login_for(slug: str) -> Callable[[], None]:
     return login
 
 
+_page_objects: dict[str, dict[str, st.Page]] = {}
+
+
+def _pages(language: str) -> dict[str, st.Page]:
+    """Every page, titled in one language. Built once per language and server process:
+    a page object resolves its file on the disk, ten times in every rerun otherwise."""
+    found = _page_objects.get(language)
+    if found is None:
+        found = _page_objects[language] = {
+            p.slug: st.Page(
+                str(ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path or None, default=p.default
+            )
+            for p in navigation.PAGES
+        }
+    return found
+
+
 def run_signed_in(actor: Actor) -> None:
     # Every page is registered so any URL resolves to its script, which refuses roles that
     # may not open it; the menu shows only the pages the role may open.
-    pages = {
-        p.slug: st.Page(
-            str(ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path or None, default=p.default
-        )
-        for p in navigation.PAGES
-    }
+    pages = _pages(lang())
     nav = st.navigation(list(pages.values()), position="hidden")
     with ops_view.timed_run(nav.url_path or "home", actor.username):  # a slow run is logged
         sidebar(actor, pages)
@@ -254,7 +266,7 @@ def unit_picker(actor: Actor, units: list[orgunits.UnitRow]) -> None:
         return
     if st.session_state.get(UNIT_KEY) not in ids:
         st.session_state[UNIT_KEY] = actor.org_unit_id if actor.org_unit_id in ids else ids[0]
-    names = {u.id: "\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units}
+    names = {u.id: i18n.INDENT * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units}
     st.selectbox(t("shell.org_unit"), ids, key=UNIT_KEY, format_func=names.__getitem__)
 
 
