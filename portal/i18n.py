@@ -86,3 +86,13 @@ def label(lang: str, zh: str, en: str) -> str:
 def join(items: Iterable[str], lang: str) -> str:
     """A list in running text: 甲、乙、丙 in Chinese, "a, b, c" in English."""
     return (", " if lang == "en" else "、").join(items)
+
+
+def aside(text: str, note: str, lang: str) -> str:
+    """A note in brackets after a text: 甲（乙） in Chinese, "a (b)" in English."""
+    return f"{text} ({note})" if lang == "en" else f"{text}（{note}）"
+
+
+# One step of a tree's indentation in a list of names. An em space: as wide as a Chinese
+# character in either language (the ideographic space is a Chinese character itself).
+INDENT = "\u2003"

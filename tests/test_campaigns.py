@@ -89,6 +89,13 @@ def test_launch_prefills_and_assigns_the_units_below(engine, tree, people) -> No
         ec.launch(s, people["t1staff"], "aids_day", 2026)
 
 
+def test_the_name_is_written_in_the_launcher_s_language(engine, tree, people) -> None:
+    english = "2026 World AIDS Day health-education campaign"
+    with transaction(engine) as s:
+        assert ec.draft(s, people["head"], "aids_day", 2026, lang="en").name == english
+        assert ec.launch(s, people["head"], "aids_day", 2026, lang="en").name == english
+
+
 def test_workflow_steps_are_audited_and_only_the_organiser_steers(engine, tree, people) -> None:
     cid = _launch(engine, people)
     with pytest.raises(PermissionDenied), transaction(engine) as s:

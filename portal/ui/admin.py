@@ -111,7 +111,7 @@ def units_table(units: list[orgunits.UnitRow]) -> None:
     st.caption(t("admin.units_caption", count=len(units)))
     frame = pd.DataFrame(
         {
-            t("col.name"): ["\u3000" * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units],
+            t("col.name"): [i18n.INDENT * u.depth + i18n.label(lang(), u.name_zh, u.name_en) for u in units],
             t("col.code"): [u.code for u in units],
             t("col.type"): [t(f"orgtype.{u.type}") for u in units],
             t("col.population"): [_count(u.population) for u in units],
@@ -132,7 +132,11 @@ def _count(value: int | None) -> str:
 def manage_user(actor: Actor) -> None:
     with st.expander(t("admin.manage_user"), icon=":material/manage_accounts:"):
         username = (
-            st.text_input(t("admin.pick_user"), key="admin.manage.username", placeholder="username").strip().lower()
+            st.text_input(
+                t("admin.pick_user"), key="admin.manage.username", placeholder=t("admin.pick_user_placeholder")
+            )
+            .strip()
+            .lower()
         )
         if not username:
             return

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portal import clock, formatting
+from portal import clock, formatting, i18n
 from portal.org import themedays
 from portal.org.scope import Actor
 from portal.programmes.education import campaigns as ec
@@ -68,7 +68,8 @@ def campaigns_view(actor: Actor) -> None:
     if not shown:
         st.info(t("education.campaign.none"))
     else:
-        names = {cid: f"{name}（{start:%m-%d}—{end:%m-%d}）" for cid, name, start, end in shown}
+        language = lang()
+        names = {cid: i18n.aside(name, f"{start:%m-%d}—{end:%m-%d}", language) for cid, name, start, end in shown}
         chosen = st.selectbox(
             t("education.campaign.pick"), list(names), key=k("pick", "campaign"), format_func=lambda c: names[c]
         )
@@ -123,8 +124,9 @@ def _launch(actor: Actor) -> None:
         return
     with st.container(border=True):
         st.markdown(f"**{t('education.launch.title')}**")
+        language, already = lang(), t("education.launch.already")
         options = {
-            f"{code}:{year}": f"{name}（{start.isoformat()}）" + (t("education.launch.already") if done else "")
+            f"{code}:{year}": i18n.aside(name, start.isoformat(), language) + (already if done else "")
             for code, year, name, start, done in days
         }
         asked = st.session_state.pop(k("launch", "asked"), None)
@@ -139,7 +141,7 @@ def _launch(actor: Actor) -> None:
         )
         code, year = str(picked).split(":")
         with unit_of_work() as session:
-            plan = attempt(lambda: ec.draft(session, actor, code, int(year)))
+            plan = attempt(lambda: ec.draft(session, actor, code, int(year), lang=lang()))
             if plan is not None:
                 st.caption(
                     tm(
@@ -154,7 +156,7 @@ def _launch(actor: Actor) -> None:
 
             def run() -> str:
                 with unit_of_work() as session:
-                    made = ec.launch(session, actor, code, int(year))
+                    made = ec.launch(session, actor, code, int(year), lang=lang())
                     return made.name
 
             name = attempt(run, {})
@@ -310,7 +312,7 @@ def _choose_photos(actor: Actor, campaign_id: int, language: str) -> None:
             t("education.photos.pick"),
             list(by_id),
             default=[i for i, _ in current if i in by_id],
-            format_func=lambda i: by_id[i].label,
+            format_func=lambda i: by_id[i].label_in(lang()),
             max_selections=summary.CHOSEN_MAX,
             disabled=frozen,
             key=k("photos", f"pick.{campaign_id}"),

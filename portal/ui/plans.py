@@ -476,7 +476,11 @@ def _template_panel(ctx: Ctx, nxt: str, next_locked: bool) -> None:
         for name in ("template", "template_month"):
             st.session_state.pop(k("close", name), None)
     names = {
-        code: t("plans.close.template_name", name=tpl["en"] if lang() == "en" else tpl["zh"], source=tpl["source"])
+        code: t(
+            "plans.close.template_name",
+            name=tpl["en"] if lang() == "en" else tpl["zh"],
+            source=tpl["source_en"] if lang() == "en" else tpl["source"],
+        )
         for code, tpl in TEMPLATES.items()
     }
     if st.session_state.get(k("close", "template")) not in TEMPLATES:  # one with something for these months

@@ -62,7 +62,8 @@ def render() -> None:
     views: list[tuple[str, Callable[[], None]]] = []
     campaign_id: int | None = None
     if campaigns:
-        names = {cid: f"{name}（{start:%m-%d}—{end:%m-%d}）" for cid, name, start, end in campaigns}
+        language = lang()
+        names = {cid: i18n.aside(name, f"{start:%m-%d}—{end:%m-%d}", language) for cid, name, start, end in campaigns}
         campaign_id = st.selectbox(
             t("sanitation.campaign"), list(names), key=k("pick", "campaign"), format_func=lambda c: names[c]
         )

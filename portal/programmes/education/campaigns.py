@@ -76,7 +76,11 @@ class Draft:
     units: list[OrgUnit]
 
 
-def draft(session: Session, actor: Actor, theme_day_code: str, year: int, unit_id: int | None = None) -> Draft:
+def draft(
+    session: Session, actor: Actor, theme_day_code: str, year: int, unit_id: int | None = None, lang: str = "zh-CN"
+) -> Draft:
+    """What launching would make. The name is written in the launcher's language, as
+    anything they would have typed themselves."""
     if actor.role not in es.HEADS:
         raise PermissionDenied("error.permission")
     organiser = unit_id if unit_id is not None else actor.org_unit_id
@@ -88,7 +92,9 @@ def draft(session: Session, actor: Actor, theme_day_code: str, year: int, unit_i
         raise NotFound("error.not_found")
     day = theme_day(session, theme_day_code)
     start, end = campaign_dates(day, year)
-    name = f"{year}年{day.name_zh}健康教育专题活动"
+    name = (
+        f"{year} {day.name_en} health-education campaign" if lang == "en" else f"{year}年{day.name_zh}健康教育专题活动"
+    )
     return Draft(organiser, day, name, start, end, units_below(session, organiser))
 
 
@@ -99,10 +105,11 @@ def launch(
     year: int,
     unit_id: int | None = None,
     goals: dict[str, int] | None = None,
+    lang: str = "zh-CN",
 ) -> HeCampaign:
     """A campaign for a theme day's occurrence in a year, organised by the actor's unit (or
     ``unit_id``, in the actor's scope), with a goal row for each unit directly below."""
-    plan = draft(session, actor, theme_day_code, year, unit_id)
+    plan = draft(session, actor, theme_day_code, year, unit_id, lang)
     defaults = {**DEFAULT_GOALS, **(goals or {})}
     rows = [RowChange(values={"org_unit_id": u.id, **defaults}, label=u.name_zh) for u in plan.units]
     campaign: HeCampaign = records.save(

@@ -129,7 +129,12 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return f"{self.date.isoformat()} {self.unit} {self.title}" + (f"：{self.caption}" if self.caption else "")
+        """The default caption in the summary document (which is written in Chinese)."""
+        return self.label_in("zh-CN")
+
+    def label_in(self, lang: str) -> str:
+        colon = ": " if lang == "en" else "："
+        return f"{self.date.isoformat()} {self.unit} {self.title}" + (f"{colon}{self.caption}" if self.caption else "")
 
 
 def candidates(session: Session, actor: Actor, campaign_id: int, lang: str = "zh-CN") -> list[Candidate]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import OrgUnit, PlanItem
 from portal import formatting, periods
 from portal.apps import OverviewColumn, Todo
-from portal.i18n import label, t
+from portal.i18n import aside, label, t
 from portal.org import calendars
 from portal.org.scope import Actor, get_unit_in_scope
 from portal.programmes.plans import figures
@@ -233,7 +233,7 @@ def overview(session: Session, actor: Actor, unit_ids: list[int], today: dt.date
         if not total:
             return formatting.DASH, "none"
         value = formatting.rate(finished, total)
-        return f"{formatting.pct(value)}（{formatting.share(finished, total)}）", (
+        return aside(formatting.pct(value), formatting.share(finished, total), lang), (
             "ok" if (value or 0) >= 100 else "info"
         )
 

@@ -16,6 +16,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "zh": "乡镇卫生院基本公共卫生服务月度安排（1-7月）",
         "en": "Township basic public-health schedule (January-July)",
         "source": "001 篇四",
+        "source_en": "001, part 4",
         "months": {
             1: [
                 MEETING,
@@ -68,6 +69,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "zh": "学校卫生工作月度安排（9月-次年6月）",
         "en": "School hygiene schedule (September-June)",
         "source": "000 篇一-e",
+        "source_en": "000, part 1-e",
         "months": {
             9: [
                 ("san", "制定卫生制度与卫生检查评比细则", 1, "项"),
@@ -115,6 +117,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "zh": "卫生监督员培训月度安排",
         "en": "Health-supervisor training calendar",
         "source": "004 篇8",
+        "source_en": "004, part 8",
         "months": {
             1: [("tr", "年度案卷评查（以评带培）", 1, "次")],
             3: [("tr", "全地区卫生监督员培训班", 2, "期")],
