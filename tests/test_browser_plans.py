@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import make_engine, transaction
-from db.models import MonthlyReport, PlanItem
+from db.models import MonthlyReport, OrgUnit, PlanItem
 from portal import clock, periods
 from portal.org.scope import SYSTEM
 from portal.programmes.plans import specs as pl
@@ -27,6 +27,7 @@ from portal.records import service as records
 from tests.browser_support import (
     DEMO_PASSWORD,
     MAIN,
+    PHONE,
     Server,
     chromium,
     expect,
@@ -205,3 +206,77 @@ def test_submit_approve_and_the_lock(browser, server):
     assert titles == {title for title, _, _ in ITEMS}  # nothing changed
     staff.close()
     assert time.monotonic() - started < 90, "the cycle took too long in the browser"
+
+
+# --- a returned report, sent again and approved, on a desk and on a phone ---------------
+
+RETURNED = {"t2": "西河镇卫生院", "school": "示范县第一中学"}
+COMMENT = "请补充入户随访人数。"
+
+
+def _returned_and_sent_again(url_db: str, code: str) -> None:
+    """The unit submitted last month, the county returned it with a comment, and the unit
+    sent it again: it waits for the head."""
+    engine = make_engine(url_db)
+    try:
+        with transaction(engine) as s:
+            unit_id = s.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+            pl.submit(s, SYSTEM, unit_id, MONTH, summary="本月完成计划事项 5 项。", problems="无", next_plan="继续")
+            pl.return_report(s, SYSTEM, unit_id, MONTH, COMMENT)
+            pl.submit(s, SYSTEM, unit_id, MONTH, summary="本月完成计划事项 5 项，入户随访 126 人。")
+    finally:
+        engine.dispose()
+
+
+def _report_of(url_db: str, code: str) -> MonthlyReport:
+    engine = make_engine(url_db)
+    try:
+        with transaction(engine) as s:
+            unit = s.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+            mine = (MonthlyReport.org_unit_id == unit, MonthlyReport.month == MONTH)
+            return s.scalar(select(MonthlyReport).where(*mine))
+    finally:
+        engine.dispose()
+
+
+def _on_screen(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+
+
+@pytest.mark.parametrize(("code", "viewport"), [("t2", None), ("school", PHONE)], ids=["desktop", "phone"])
+def test_head_approves_a_report_sent_again_after_a_return(browser, server, code, viewport):
+    """From sign-in: /plans opens on the review tab (the head has units below), the grid on
+    a desk or the list per unit on a phone; the report waiting is chosen with its earlier
+    return comment; one click approves it and the confirmation is on screen."""
+    _returned_and_sent_again(server.db_url, code)
+    name, phone = RETURNED[code], viewport is not None
+    ctx = new_context(browser, server.url, viewport=viewport)
+    try:
+        page = ctx.new_page()
+        log_in(page, "head")
+        goto(page, f"/plans?month={MONTH}")  # as a home-page link does: the month chosen
+        expect(page, page.get_by_role("tab", name=text("plans.tab.review"), selected=True), "the review tab, open")
+        settle(page)
+        grid, listed = page.locator(".st-key-plans-review-grid"), page.locator(".st-key-plans-review-list")
+        if phone:
+            expect(page, listed.get_by_text(name), "the unit in the phone's list")
+            assert not grid.is_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        else:
+            expect(page, grid.locator("canvas, svg"), "the review grid")
+            assert not listed.is_visible()
+        expect(page, page.locator(MAIN).get_by_text(f"{name} · {MONTH_LABEL}"), "the waiting report, chosen")
+        expect(page, page.get_by_text(text("plans.review.last_comment", comment=COMMENT)), "the earlier comment")
+        button = page.locator(MAIN).locator("button", has_text=text("plans.review.approve"))
+        button.scroll_into_view_if_needed()
+        button.click()
+        done = page.get_by_text(text("plans.review.approved", unit=name, month=MONTH_LABEL))
+        expect(page, done, "the approval message")
+        assert any(_on_screen(page, done.nth(i)) for i in range(done.count())), "the confirmation is off screen"
+        settle(page)
+    finally:
+        ctx.close()
+    row = _report_of(server.db_url, code)
+    assert row.status == "approved" and row.locked and row.reviewed_by == "head"

@@ -680,12 +680,15 @@ def review_view(ctx: Ctx) -> None:
         units = pv.review_units(session, ctx.actor, ctx.unit_id, language)
         rows = cache.figure(session, pv.review_grid, ctx.actor, units, months, ctx.today)
         st.caption(t("plans.review.intro"))
-        figures.chart(
-            session,
-            ("plans.grid", rows, language),
-            lambda: pc.report_grid_chart(pv.grid_cells(rows, language), language, t("plans.review.grid_title")),
-            widget_key=k("chart", "grid"),
-        )
+        with st.container(key=GRID_BOX):  # a desk's grid: units down, months across
+            figures.chart(
+                session,
+                ("plans.grid", rows, language),
+                lambda: pc.report_grid_chart(pv.grid_cells(rows, language), language, t("plans.review.grid_title")),
+                widget_key=k("chart", "grid"),
+            )
+    with st.container(key=LIST_BOX):  # a phone's list: one line of months per unit
+        review_list(pv.grid_cells(rows, language), language)
     st.caption(t("plans.review.legend"))
     st.subheader(t("plans.review.action_title"))
     choices = [uid for uid, _ in units] + ([ctx.unit_id] if ctx.unit_id not in {u for u, _ in units} else [])
@@ -764,6 +767,36 @@ def review_view(ctx: Ctx) -> None:
             step=step,
         ),
     )
+
+
+GRID_BOX, LIST_BOX = "plans-review-grid", "plans-review-list"
+PHONE_PX = 640  # Streamlit stacks columns below this width
+# Fixed text, no user input: on a phone the grid's months would not fit beside the unit
+# names, so the list replaces it there (and only there).
+REVIEW_CSS = (
+    "<style>"
+    f".st-key-{LIST_BOX}{{display:none}}"
+    f"@media (max-width:{PHONE_PX}px){{.st-key-{GRID_BOX}{{display:none}}.st-key-{LIST_BOX}{{display:flex}}}}"
+    "</style>"
+)
+
+
+def review_list(cells: list[dict[str, Any]], language: str) -> None:
+    """The review grid as a list per unit: the unit's name, then a badge per month with
+    the report's status (newest month first), all in one element."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for cell in cells:
+        by_unit.setdefault(cell["unit"], []).append(cell)
+    lines = []
+    for unit, row in by_unit.items():
+        badges = " ".join(
+            f":{_badge_colour(c['status'])}-badge[{md_escape(c['month'])} · "
+            f"{md_escape(pc.report_status_label(c['status'], language))}{(' ' + c['flag']) if c['flag'] else ''}]"
+            for c in reversed(row)
+        )
+        lines.append(f"**{md_escape(unit)}**  \n{badges}")
+    st.html(REVIEW_CSS)
+    st.markdown("\n\n".join(lines) or t("plans.review.no_units"))
 
 
 def _badge_colour(status: str) -> str:
