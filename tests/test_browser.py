@@ -48,6 +48,8 @@ def _seed(engine) -> None:
     ids = make_tree(engine)
     make_user(engine, "head", "head", ids["county"], password=PASSWORD)
     make_user(engine, "staff", "staff", ids["t1"], password=PASSWORD)
+    for role, unit in (("admin", "county"), ("trainer", "county"), ("inspector", "t1"), ("viewer", "t2")):
+        make_user(engine, role, role, ids[unit], password=PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -292,14 +294,15 @@ def sidebar_right(page) -> float:
     )
 
 
-@pytest.mark.parametrize("username", ["head", "staff"])
+@pytest.mark.parametrize("username", ["head", "staff", "admin", "trainer", "inspector", "viewer"])
 def test_at_phone_width_no_page_is_wider_than_the_screen_and_the_menu_closes(browser, server, username):
+    """Every role (each is signed in as the user of its name), every page of its menu."""
     ctx = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844}, locale="zh-CN")
     ctx.set_default_timeout(SETTLE_MS)
     try:
         page = ctx.new_page()
         log_in(page, username)
-        for p in navigation.pages_for(username if username == "head" else "staff"):
+        for p in navigation.pages_for(username):
             open_url(page, page_path(p), heading(p.slug))
             shoot(page, f"phone-{username}-{p.slug}")
             no_exception(page, f"{username} {page_path(p)} at 390 px")
