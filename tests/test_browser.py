@@ -12,6 +12,7 @@ Set PORTAL_SCREENSHOTS to a folder to keep a PNG of every page visited.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -287,6 +288,37 @@ def test_the_login_cookie_is_http_only_and_a_deep_link_survives_sign_in(context)
     no_exception(page, "after signing out")
 
 
+# The text a reader sees: text nodes, without Material icon ligatures ("home" drawn as an
+# icon), style, script and code, and without what is hidden or shrunk to nothing (the
+# portal hides Streamlit's own English that way and draws its words with ::after).
+VISIBLE_TEXT = """(() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('[data-testid="stApp"]'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || el.closest('[data-testid="stIconMaterial"], style, script, code, [data-testid="stDataFrame"]')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || parseFloat(style.fontSize) === 0) continue;
+    if (style.fontFamily.includes('Material Symbols')) continue;  // an icon's ligature
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1 || box.right <= 0) continue;  // visually hidden (the skip link)
+    out.push(node.textContent);
+  }
+  return out.join('\\n');
+})()"""
+# Words a Chinese page may show: the seed's ASCII data (usernames as display names, the
+# demo password), file formats and product names.
+DATA_WORDS = {
+    "head", "staff", "admin", "trainer", "inspector", "viewer", "demo", "Excel", "Word", "xlsx", "docx",
+    "csv", "CSV", "PDF", "WeCom", "DingTalk", "webhook", "Webhook", "JSON", "English", "Language", "YYYY",
+}  # fmt: skip
+
+
+def english_words(page) -> set[str]:
+    """English words on a Chinese page that are not data: Streamlit's own or ours."""
+    return {w for w in re.findall(r"[A-Za-z]{3,}", page.evaluate(VISIBLE_TEXT)) if w not in DATA_WORDS}
+
+
 def sidebar_right(page) -> float:
     return page.evaluate(
         "(() => { const r = document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect();"
@@ -309,6 +341,8 @@ def test_at_phone_width_no_page_is_wider_than_the_screen_and_the_menu_closes(bro
             # tables scroll inside their own frame; nothing else may push the page sideways
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= 390, f"{page_path(p)} is {wide} px wide on a 390 px phone"
+            english = english_words(page)
+            assert not english, f"{page_path(p)} shows English in Chinese mode: {sorted(english)}"
         # the menu covers the page on a phone; after choosing a page it closes
         page.locator('[data-testid="stExpandSidebarButton"]').first.click()
         page.wait_for_function(

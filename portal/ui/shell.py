@@ -189,7 +189,13 @@ def _style(mb: float) -> None:
         '[data-testid="stFileUploaderDropzoneInstructions"] span{font-size:0}'
         f'[data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{limit}";font-size:0.75rem}}'
         '[data-testid="InputInstructions"]{display:none}'
-        "</style>"
+        + "".join(  # an empty date box's segments read yyyy / mm / dd: 年 / 月 / 日
+            f'[data-placeholder="true"][data-type="{part}"]{{font-size:0}}'
+            f'[data-placeholder="true"][data-type="{part}"]::after{{content:"{_css_text(t(f"shell.date_{part}"))}";'
+            "font-size:0.875rem}"
+            for part in ("year", "month", "day")
+        )
+        + "</style>"
     )
 
 
