@@ -630,6 +630,17 @@ class TrainingAttendance(RecordModel):
     __table_args__ = (
         Index("ix_training_attendance_session", "session_id", "deleted_at"),
         Index("ix_training_attendance_live_day", "deleted_at", "day", "org_unit_id"),
+        # the hours ledger's: live marks in the order it groups them, covering what it reads
+        Index(
+            "ix_training_attendance_ledger",
+            "deleted_at",
+            "person_id",
+            "org_unit_id",
+            "category",
+            "day",
+            "hours",
+            "enrolment_id",
+        ),
     )
 
     id: Mapped[intpk]
@@ -669,6 +680,26 @@ class TrainingAssessment(RecordModel):
     grade: Mapped[str] = mapped_column(String(10), default="")
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     certificate_no: Mapped[str | None] = mapped_column(String(40))
+
+
+class TrainingExternalHours(RecordModel):
+    """学时 a person earned outside the portal's sessions (外出培训, 线上学习): the hours
+    ledger adds them to the hours from attendance. The person is named as on a roster (name,
+    unit, category, phone); ``person_id`` is the same key the marks carry."""
+
+    __tablename__ = "training_external_hours"
+    __table_args__ = (Index("ix_training_external_hours_live_day", "deleted_at", "day", "org_unit_id"),)
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    person_name: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[str] = mapped_column(String(120), default="")
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    hours: Mapped[float] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class TrainingSigninWindow(Base):

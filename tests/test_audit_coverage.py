@@ -336,6 +336,18 @@ SAMPLES: dict[str, Sample] = {
         {"score": 92},
         None,  # results come from the grid
     ),
+    "training_external_hours": lambda c: (
+        {
+            "org_unit_id": c.tree["t1"],
+            "person_name": "王五",
+            "category": "assistant",
+            "day": dt.date(2031, 5, 8),
+            "kind": "online",
+            "hours": 6,
+        },
+        {"hours": 8},
+        {"单位": "t1", "姓名": "赵六", "类别": "协管员", "日期": "2031-06-01", "类型": "外出培训", "学时": "12"},
+    ),
 }
 
 
@@ -367,6 +379,15 @@ def _training(c: Ctx) -> dict[str, int]:
             made = {"programme": programme.id, "session": run.id, "enrolment": person.id}
         c.training = made  # type: ignore[attr-defined]  # a cache on the test's context
     return made
+
+
+def _training_scores(s: Session, c: Ctx) -> Any:
+    from portal.programmes.training import scores
+
+    sheet = "姓名,单位,成绩\n样本,东关镇卫生院,86\n".encode()
+    saved = scores.import_scores(s, SYSTEM, _training(c)["session"], sheet, "scores.csv")
+    assert saved.created == 1
+    return saved
 
 
 @pytest.fixture
@@ -521,6 +542,10 @@ OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
             "rectify",
             "已清运",
         ),
+    ),
+    "a training score sheet imported": (
+        None,
+        lambda s, c: _training_scores(s, c),
     ),
     "population set": (None, lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 900)),
     "population changed": (

@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+import segno
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -208,7 +209,7 @@ def test_the_trainer_writes_the_summary_and_downloads_the_paper(training_db: Any
         )
         assert entries == 1
     labels = {b.label for b in at.get("download_button")}
-    assert {"签到表（Word）", "签到表（Excel）", "培训总结（Word）", "培训总结（Excel）"} <= labels
+    assert {"签到表（Word）", "签到表（Excel）", "培训总结（Word）", "培训总结（Excel）", "证书名单（Excel）"} <= labels
 
 
 SIGNIN = str(ROOT / "pages/signin.py")
@@ -270,9 +271,21 @@ def test_a_trainee_signs_in_anonymously_and_learns_nothing_else(training_db: Any
         assert "签到未开放或已结束" in texts(at) and not at.text_input
 
 
-def test_the_trainer_sees_the_code_and_accepts_a_walk_in(training_db: Any) -> None:
+def test_the_trainer_sees_the_code_and_accepts_a_walk_in(training_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
     from db.models import TrainingSigninWindow, TrainingWalkin
     from portal.programmes.training import signin
+    from tests.test_training_qr import png_modules
+
+    stored: list[tuple[bytes, str]] = []  # the images the page handed to Streamlit's media store
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self: Any, data: Any, mimetype: str, *args: Any, **kwargs: Any) -> str:
+        stored.append((data, mimetype))
+        return keep(self, data, mimetype, *args, **kwargs)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
 
     engine, entry = training_db
     run = today_session(engine)
@@ -285,6 +298,14 @@ def test_the_trainer_sees_the_code_and_accepts_a_walk_in(training_db: Any) -> No
     at = open_training(entry, "trainer")
     assert code in [str(m.value) for m in at.metric]
     assert f"/signin?w={window.id}&c={code}" in texts(at)
+    # the QR beside the code: a PNG of the full sign-in link carrying the current code
+    link = re.search(r"(http://\S+/signin\?w=\d+&c=\d{6})", texts(at))
+    assert link is not None and link.group(1).endswith(f"/signin?w={window.id}&c={code}")
+    assert len(at.get("image")) == 1 and at.get("image")[0].proto.imgs[0].url.endswith(".png")
+    pngs = [data for data, mimetype in stored if mimetype == "image/png"]
+    assert pngs, stored
+    qr = segno.make_qr(link.group(1), error="m", boost_error=False)
+    assert png_modules(pngs[-1]) == [[bool(c) for c in row] for row in qr.matrix]
     assert "路人甲 · ****0000" in texts(at)
     at.selectbox(key=f"training.walkin.category.{walkin.id}").set_value("informant").run()
     at.button(key=f"training.walkin.accept.{walkin.id}").click().run()

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
@@ -19,7 +20,7 @@ from db.models import OrgUnit, TrainingSession
 from portal import clock, formatting
 from portal.org.scope import Actor
 from portal.programmes.training import charts as tc
-from portal.programmes.training import reports, signin
+from portal.programmes.training import reports, scores, signin
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
 from portal.records import io as records_io
@@ -61,6 +62,12 @@ def render() -> None:
                 tr.TrainingEnrolmentSpec.title(lang()),
                 lambda: render_records(
                     tr.TrainingEnrolmentSpec, actor, key=f"{KEY}.roster", unit_id=selected_unit_id()
+                ),
+            ),
+            (
+                tr.TrainingExternalHoursSpec.title(lang()),
+                lambda: render_records(
+                    tr.TrainingExternalHoursSpec, actor, key=f"{KEY}.external", unit_id=selected_unit_id()
                 ),
             ),
         ],
@@ -254,18 +261,42 @@ def signin_panel(actor: Actor, run: TrainingSession, half_day: str) -> None:
         _walkins(actor, run)
 
 
+def _portal_base() -> str:
+    """The portal's address as the trainer's browser sees it (behind nginx too): the page's
+    URL without this page's path. Without one (a test, a bare run), Streamlit's own idea of
+    the server address, as its "Network URL" line prints it."""
+    seen = st.context.url
+    if seen:
+        parts = urlsplit(seen)
+        path = parts.path.rstrip("/")
+        page = "/" + KEY
+        path = path.removesuffix(page)
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    host = st.get_option("browser.serverAddress") or "localhost"
+    port = st.get_option("browser.serverPort") or st.get_option("server.port")
+    base_path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"http://{host}:{port}" + (f"/{base_path}" if base_path else "")
+
+
 @st.fragment(run_every=5)
 def _code_view(window: Any) -> None:
+    """The rotating code typed large, and the same code inside the link's QR image beside
+    it (halls where phones cannot scan type the code)."""
     code = signin.current_code(window)
-    st.metric(
-        t("training.signin.code_now", half=_half_day_label(window.half_day)),
-        code,
-        help=t("training.signin.code_help"),
-    )
+    # width="content": a pixel width would make Streamlit resample the PNG, blurring the modules
+    link = signin.signin_url(_portal_base(), window.id, code)
+    row = st.container(horizontal=True, vertical_alignment="center")
+    with row:
+        st.image(signin.qr_png(link), width="content", output_format="PNG", caption=t("training.signin.qr_caption"))
+        st.metric(
+            t("training.signin.code_now", half=_half_day_label(window.half_day)),
+            code,
+            help=t("training.signin.code_help"),
+        )
     st.caption(
         t(
             "training.signin.link",
-            link=f"/signin?w={window.id}&c={code}",
+            link=link,
             seconds=signin.seconds_left(),
             until=clock.local_time(window.closes_at, "%H:%M"),
         )
@@ -380,6 +411,80 @@ def scores_view(actor: Actor, run: TrainingSession, entries: list[training.Roste
         save=lambda session, who, edits: training.save_scores(session, who, run.id, cells, edits),
     )
     pivot_editor(grid)
+    if runs_it and run.status != "summarised":
+        scores_import(actor, run)
+
+
+def _row_errors(errors: list[records_io.RowError]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("training.import.row"): [e.row for e in errors],
+                t("training.import.column"): [e.column for e in errors],
+                t("training.import.reason"): [e.message for e in errors],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def scores_import(actor: Actor, run: TrainingSession) -> None:
+    """A score sheet (姓名, 手机 or 单位, 成绩...; CSV or Excel, GBK too) into this session:
+    every row matched to the roster and checked before anything is saved, then one audited
+    save of every result, or nothing."""
+    key = f"{KEY}.scores.import.{run.id}"
+    upload = st.file_uploader(
+        t("training.scores.import_label"), type=["csv", "xlsx"], key=key, help=t("training.scores.import_help")
+    )
+    if upload is None:
+        return
+    data, name = upload.getvalue(), upload.name
+
+    def check() -> scores.ScorePreview:
+        with unit_of_work() as session:
+            return scores.check_scores(session, actor, run.id, data, name, lang())
+
+    preview = attempt(check)
+    if preview is None:
+        return
+    if not preview.ok:
+        st.error(t("training.scores.refused", count=len(preview.errors)), icon=":material/error:")
+        _row_errors(preview.errors)
+        return
+    st.info(
+        t(
+            "training.scores.ready",
+            create=preview.to_create,
+            update=preview.to_update,
+            unchanged=preview.unchanged,
+        ),
+        icon=":material/playlist_add_check:",
+    )
+    if not st.button(t("training.scores.apply"), key=f"{key}.apply", type="primary"):
+        return
+
+    def save() -> Any:
+        with unit_of_work() as session:
+            return scores.import_scores(session, actor, run.id, data, name, lang())
+
+    refused: list[records_io.RowError] = []
+
+    def guarded() -> Any:
+        try:
+            return save()
+        except scores.ScoresRefused as exc:  # the data changed since the check
+            refused.extend(exc.errors)
+            return None
+
+    saved = attempt(guarded)
+    if refused:
+        st.error(t("training.scores.refused", count=len(refused)), icon=":material/error:")
+        _row_errors(refused)
+    elif saved is not None:
+        flash(t("training.scores.done", create=saved.created, update=saved.updated))
+        st.session_state.pop(key, None)
+        st.rerun()
 
 
 def _figure_metrics(figures: training.Figures) -> None:
@@ -495,15 +600,18 @@ def narrative(actor: Actor, run: TrainingSession) -> None:
 
 
 def downloads(actor: Actor, run: TrainingSession) -> None:
-    """The sign-in register and the training summary, as the actor sees the roster."""
+    """The sign-in register, the training summary and the certificate list, as the actor
+    sees the roster."""
     st.subheader(t("training.downloads"))
     row = st.container(horizontal=True)
+    both = (("docx", DOCX), ("xlsx", XLSX))
     docs = (
-        ("signin", reports.signin_sheet, "签到表" if lang() != "en" else "sign-in"),
-        ("summary", reports.summary, "培训总结" if lang() != "en" else "summary"),
+        ("signin", reports.signin_sheet, "签到表" if lang() != "en" else "sign-in", both),
+        ("summary", reports.summary, "培训总结" if lang() != "en" else "summary", both),
+        ("certificates", reports.certificate_list, "证书名单" if lang() != "en" else "certificates", both[1:]),
     )
-    for name, build, stem in docs:
-        for fmt, mime in (("docx", DOCX), ("xlsx", XLSX)):
+    for name, build, stem, formats in docs:
+        for fmt, mime in formats:
 
             def make(build: Any = build, fmt: str = fmt) -> bytes:
                 with unit_of_work() as session:
@@ -622,6 +730,7 @@ def ledger_view(actor: Actor, today: dt.date) -> None:
                 t("training.col.hours"): [line.hours for line in shown],
                 t("training.col.minimum"): [line.minimum for line in shown],
                 t("training.col.short"): [max(0.0, line.minimum - line.hours) for line in shown],
+                t("training.col.external"): [line.external for line in shown],
             }
         ),
         hide_index=True,

@@ -1,14 +1,16 @@
 """Paper for a session: the sign-in register (签到表: the roster with an empty signature
 column per half-day, .docx or .xlsx) and the training summary (培训总结: dates, venue,
 attendance and test statistics per unit, and the narrative the trainer wrote; .docx or
-.xlsx). Both see the roster as the actor does (``service.roster``): the session's trainer
+.xlsx) and the certificate list (结业证书名单: who passed, score, grade, certificate number
+and 学时 earned; .xlsx). Both see the roster as the actor does (``service.roster``): the session's trainer
 the whole of it, anyone else their own subtree's people. Offered by the page and by
-``python -m portal report signin-sheet|training-summary --session ID``.
+``python -m portal report signin-sheet|training-summary|certificate-list --session ID``.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -224,6 +226,113 @@ def summary(session: Session, actor: Actor, session_id: int, fmt: str, lang: str
     return doc.bytes()
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """One line of the certificate list: a roster entry with a passing result."""
+
+    name: str
+    sex: str | None
+    unit: str
+    category: str
+    attempt: int
+    score: float
+    grade: str
+    certificate_no: str
+    hours: float
+
+
+def certificates(session: Session, actor: Actor, run: Any, lang: str = "zh-CN") -> list[Certificate]:
+    """The people of the session (as the actor sees its roster) who passed: for each, the
+    first attempt that passed (a retest's when the final test failed), its score and
+    grade, its certificate number, and the 学时 their marks earned in this session."""
+    wide = training.session_actor(session, actor, run)
+    people = {e.id: e for e in _people(session, actor, run, lang)}
+    passed = session.execute(
+        records.scoped(tr.TrainingAssessmentSpec, wide, session=session)
+        .where(TrainingAssessment.session_id == run.id, TrainingAssessment.passed.is_(True))
+        .with_only_columns(
+            TrainingAssessment.enrolment_id,
+            TrainingAssessment.attempt,
+            TrainingAssessment.score,
+            TrainingAssessment.grade,
+            TrainingAssessment.certificate_no,
+        )
+        .order_by(TrainingAssessment.enrolment_id, TrainingAssessment.attempt)
+    ).all()
+    hours: dict[int, float] = defaultdict(float)
+    for enrolment, earned in session.execute(
+        records.scoped(tr.TrainingAttendanceSpec, wide, session=session)
+        .where(TrainingAttendance.session_id == run.id)
+        .with_only_columns(TrainingAttendance.enrolment_id, TrainingAttendance.hours)
+    ):
+        hours[enrolment] += float(earned or 0)
+    first: dict[int, Certificate] = {}
+    for enrolment, attempt, score, grade, number in passed:
+        person = people.get(enrolment)
+        if person is None or enrolment in first:
+            continue
+        first[enrolment] = Certificate(
+            person.name,
+            person.sex,
+            person.unit,
+            person.category,
+            int(attempt),
+            float(score),
+            grade,
+            number or "",
+            hours.get(enrolment, 0.0),
+        )
+    order = list(people)  # the roster's order: by unit, then as nominated
+    return [first[i] for i in order if i in first]
+
+
+def certificate_list(session: Session, actor: Actor, session_id: int, fmt: str = "xlsx", lang: str = "zh-CN") -> bytes:
+    """结业证书名单 (.xlsx): who passed, with score, grade, certificate number and credits."""
+    if fmt != "xlsx":
+        raise TrainingReportError("training.doc.bad_format_xlsx", value=fmt)
+    run = training.get_session(session, actor, session_id)
+    programme = session.get(TrainingProgramme, run.programme_id)
+    lines = certificates(session, actor, run, lang)
+    enrolment, assessment = tr.TrainingEnrolmentSpec, tr.TrainingAssessmentSpec
+    credit = (programme.credit_type if programme else None) or "—"
+    headers = [
+        t("training.doc.no", lang),
+        enrolment.field("person_name").label(lang),
+        enrolment.field("sex").label(lang),
+        enrolment.field("org_unit_id").label(lang),
+        enrolment.field("category").label(lang),
+        assessment.field("score").label(lang),
+        assessment.field("grade").label(lang),
+        assessment.field("attempt").label(lang),
+        assessment.field("certificate_no").label(lang),
+        t("training.doc.credit_hours", lang),
+        t("training.doc.credit_type", lang),
+    ]
+    rows = [
+        [
+            n,
+            c.name,
+            enrolment.field("sex").choice_label(c.sex, lang),
+            c.unit,
+            enrolment.field("category").choice_label(c.category, lang),
+            c.score,
+            assessment.field("grade").choice_label(c.grade, lang),
+            c.attempt,
+            c.certificate_no,
+            c.hours,
+            credit,
+        ]
+        for n, c in enumerate(lines, 1)
+    ]
+    book = Book()
+    ws = book.sheet(t("training.doc.certificates_sheet", lang), headers, rows, [6, 12, 6, 26, 12, 8, 8, 8, 18, 8, 16])
+    ws.insert_rows(1, 2)
+    ws["A1"] = t("training.doc.certificates_title", lang, title=run.title)
+    ws["A2"] = t("training.doc.certificates_info", lang, when=_when(run), count=len(lines))
+    ws.freeze_panes = "A4"
+    return book.bytes()
+
+
 def build_signin(session: Session, actor: Actor, request: ReportRequest) -> bytes:
     """The manifest's entry for ``python -m portal report signin-sheet --session ID``."""
     return signin_sheet(session, actor, int(request.record_id or 0), request.fmt, request.lang)
@@ -232,6 +341,11 @@ def build_signin(session: Session, actor: Actor, request: ReportRequest) -> byte
 def build_summary(session: Session, actor: Actor, request: ReportRequest) -> bytes:
     """The manifest's entry for ``python -m portal report training-summary --session ID``."""
     return summary(session, actor, int(request.record_id or 0), request.fmt, request.lang)
+
+
+def build_certificates(session: Session, actor: Actor, request: ReportRequest) -> bytes:
+    """The manifest's entry for ``python -m portal report certificate-list --session ID``."""
+    return certificate_list(session, actor, int(request.record_id or 0), request.fmt, request.lang)
 
 
 def ledger_xlsx(session: Session, actor: Actor, year: int, lang: str = "zh-CN", below_only: bool = False) -> bytes:
@@ -257,6 +371,7 @@ def ledger_xlsx(session: Session, actor: Actor, year: int, lang: str = "zh-CN", 
             t("training.col.hours", lang),
             t("training.col.minimum", lang),
             t("training.col.short", lang),
+            t("training.col.external", lang),
         ],
         [
             [
@@ -266,9 +381,10 @@ def ledger_xlsx(session: Session, actor: Actor, year: int, lang: str = "zh-CN", 
                 line.hours,
                 line.minimum,
                 max(0.0, line.minimum - line.hours),
+                line.external,
             ]
             for line in lines
         ],
-        [12, 28, 14, 10, 10, 10],
+        [12, 28, 14, 10, 10, 10, 14],
     )
     return book.bytes()

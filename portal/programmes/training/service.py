@@ -16,12 +16,19 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from db.models import OrgUnit, TrainingAssessment, TrainingAttendance, TrainingEnrolment, TrainingSession
+from db.models import (
+    OrgUnit,
+    TrainingAssessment,
+    TrainingAttendance,
+    TrainingEnrolment,
+    TrainingExternalHours,
+    TrainingSession,
+)
 from portal.errors import NotFound, PermissionDenied
 from portal.org.scope import Actor, in_scope
 from portal.programmes.training import specs as tr
@@ -335,15 +342,17 @@ def _top_units(session: Session, actor: Actor, units: dict[int, OrgUnit]) -> dic
 # -- the hours ledger ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LedgerLine:
+class LedgerLine(NamedTuple):
+    """One person's year (a tuple: the county's ledger holds a line per person)."""
+
     person: str
     name: str
     unit_id: int
     unit: str
     category: str
-    hours: float
+    hours: float  # everything: attendance plus the recorded external and online hours
     minimum: float
+    external: float = 0.0  # of which recorded outside the portal's sessions (外出培训, 线上学习)
 
     @property
     def below(self) -> bool:
@@ -354,13 +363,23 @@ def minimum_hours(category: str) -> float:
     return tr.MIN_HOURS.get(category, tr.DEFAULT_MIN_HOURS)
 
 
-def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN") -> list[LedgerLine]:
-    """学时台账: each person's hours in the year from the marks the actor may see (people
-    of the actor's subtree), against the minimum for their category; lowest first."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+def _year(session: Session, column: Any, start: dt.date, end: dt.date) -> list[Any]:
+    """The year's range on a mark's day. On SQLite the column is written ``+day`` (SQLite's
+    documented way to keep an index out of a term), so the planner reads the live marks
+    through ``ix_training_attendance_ledger`` - in the order the ledger groups them, covering
+    what it reads - instead of taking the (deleted_at, day) index for the range and sorting a
+    year's marks to group them (1.25 s against 0.55 s at a million marks)."""
+    if session.get_bind().dialect.name == "sqlite":
+        column = literal_column(f"+{column.table.name}.{column.name}", type_=Date)
+    return [column >= start, column <= end]
+
+
+def _attendance_hours(session: Session, actor: Actor, start: dt.date, end: dt.date) -> list[Any]:
+    """(person, unit, category, hours, name) from the year's marks the actor may see; the
+    name is the person's newest roster entry's."""
     grouped = (
         records.scoped(tr.TrainingAttendanceSpec, actor, session=session)
-        .where(TrainingAttendance.day >= start, TrainingAttendance.day <= end)
+        .where(*_year(session, TrainingAttendance.day, start, end))
         .with_only_columns(
             TrainingAttendance.person_id.label("person"),
             TrainingAttendance.org_unit_id.label("unit"),
@@ -371,17 +390,65 @@ def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN")
         .group_by(TrainingAttendance.person_id, TrainingAttendance.org_unit_id, TrainingAttendance.category)
         .subquery()
     )
-    rows = session.execute(
-        select(
-            grouped.c.person, grouped.c.unit, grouped.c.category, grouped.c.hours, TrainingEnrolment.person_name
-        ).join(TrainingEnrolment, TrainingEnrolment.id == grouped.c.last)
-    ).all()
-    units = {u.id: u.name(lang) for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({r[1] for r in rows})))}
-    lines = [
-        LedgerLine(person, name, unit, units.get(unit, ""), category, float(hours or 0), minimum_hours(category))
-        for person, unit, category, hours, name in rows
-    ]
-    return sorted(lines, key=lambda line: (line.hours - line.minimum, line.unit_id, line.name))
+    return list(
+        session.execute(
+            select(
+                grouped.c.person, grouped.c.unit, grouped.c.category, grouped.c.hours, TrainingEnrolment.person_name
+            ).join(TrainingEnrolment, TrainingEnrolment.id == grouped.c.last)
+        )
+    )
+
+
+def _external_hours(session: Session, actor: Actor, start: dt.date, end: dt.date) -> list[Any]:
+    """(person, unit, category, hours, name) from the year's recorded external and online hours."""
+    model = TrainingExternalHours
+    return list(
+        session.execute(
+            records.scoped(tr.TrainingExternalHoursSpec, actor, session=session)
+            .where(model.day >= start, model.day <= end)
+            .with_only_columns(
+                model.person_id, model.org_unit_id, model.category, func.sum(model.hours), func.max(model.person_name)
+            )
+            .group_by(model.person_id, model.org_unit_id, model.category)
+        )
+    )
+
+
+def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN") -> list[LedgerLine]:
+    """学时台账: each person's hours in the year from the marks the actor may see (people
+    of the actor's subtree) plus the external and online hours recorded for them, against
+    the minimum for their category; lowest first."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    external: dict[tuple[str, int, str], list[Any]] = {
+        (person, unit, category): [name, float(hours or 0)]
+        for person, unit, category, hours, name in _external_hours(session, actor, start, end)
+    }
+    attended = _attendance_hours(session, actor, start, end)
+    ids = {row[1] for row in attended} | {unit for _, unit, _ in external}
+    units = {u.id: u.name(lang) for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    minimum = {c.value: minimum_hours(c.value) for c in tr.PERSON_CATEGORIES}
+    lines = []
+    for person, unit, category, hours, name in attended:  # a line per person: kept to plain tuples
+        more = external.pop((person, unit, category), None)
+        extra = more[1] if more is not None else 0.0
+        lines.append(
+            LedgerLine(
+                person,
+                name,
+                unit,
+                units.get(unit, ""),
+                category,
+                float(hours or 0) + extra,
+                minimum[category] if category in minimum else minimum_hours(category),
+                extra,
+            )
+        )
+    for (person, unit, category), (name, extra) in external.items():  # hours recorded, no marks
+        lines.append(
+            LedgerLine(person, name, unit, units.get(unit, ""), category, extra, minimum_hours(category), extra)
+        )
+    lines.sort(key=lambda line: (line.hours - line.minimum, line.unit_id, line.name, line.person, line.category))
+    return lines
 
 
 def ledger_by_unit(lines: list[LedgerLine]) -> list[tuple[str, int, int]]:

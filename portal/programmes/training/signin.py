@@ -21,11 +21,15 @@ window; a closed or unknown window reads the same.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import io
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+import segno
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -84,6 +88,25 @@ def code_ok(window: TrainingSigninWindow, code: str, now: dt.datetime) -> bool:
     if int(now.timestamp()) % CODE_SECONDS < GRACE_SECONDS:
         wanted.append(code_at(window, step - 1))
     return any(hmac.compare_digest(code.strip(), w) for w in wanted)
+
+
+# -- the link and its QR image ---------------------------------------------------------------------
+
+
+def signin_url(base: str, window_id: int, code: str) -> str:
+    """The sign-in link carrying the window and the current code: ``BASE/signin?w=ID&c=CODE``
+    (``base`` is the portal's address as the browser sees it, e.g. ``https://portal.example``;
+    empty gives the relative link)."""
+    return f"{base.rstrip('/')}/signin?{urlencode({'w': window_id, 'c': code})}"
+
+
+@functools.lru_cache(maxsize=16)  # the code view redraws every few seconds; the code changes every 30
+def qr_png(url: str, scale: int = 8, border: int = 4) -> bytes:
+    """The link as a QR code (PNG, black on white, ``scale`` pixels a module, the standard
+    four-module quiet zone), error correction M so a projector's glare still scans."""
+    out = io.BytesIO()
+    segno.make_qr(url, error="m", boost_error=False).save(out, kind="png", scale=scale, border=border)
+    return out.getvalue()
 
 
 # -- the trainer's side ---------------------------------------------------------------------------

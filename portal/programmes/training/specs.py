@@ -26,6 +26,7 @@ from db.models import (
     TrainingAssessment,
     TrainingAttendance,
     TrainingEnrolment,
+    TrainingExternalHours,
     TrainingProgramme,
     TrainingQuota,
     TrainingSession,
@@ -121,6 +122,10 @@ SESSION_STATES = (
     State("open", "进行中", "Open"),
     State("finished", "已结束", "Finished"),
     State("summarised", "已总结", "Summarised", readonly=True),
+)
+EXTERNAL_KINDS = (
+    Choice("external", "外出培训", "Training elsewhere"),
+    Choice("online", "线上学习", "Online learning"),
 )
 HALF_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}/(am|pm)$")
 
@@ -546,7 +551,11 @@ class TrainingEnrolmentSpec(RecordSpec):
 
 def person_key(enrolment: TrainingEnrolment) -> str:
     """A person across rosters: name, unit and phone (the last four digits are enough)."""
-    return f"{enrolment.org_unit_id}:{enrolment.person_name.strip()}:{(enrolment.phone or '')[-4:]}"
+    return person_key_of(enrolment.org_unit_id, enrolment.person_name, enrolment.phone)
+
+
+def person_key_of(unit_id: int, name: str, phone: str | None) -> str:
+    return f"{unit_id}:{name.strip()}:{(phone or '')[-4:]}"
 
 
 def _from_enrolment(session: Session, obj: Any) -> TrainingEnrolment | None:
@@ -710,3 +719,56 @@ class TrainingAssessmentSpec(RecordSpec):
 
 def live_count(session: Session, model: Any, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(model.deleted_at.is_(None), *where)) or 0
+
+
+# -- hours earned outside the portal's sessions --------------------------------------------------
+
+
+class TrainingExternalHoursSpec(RecordSpec):
+    """学时 recorded outside the portal's sessions (外出培训 at a provincial course, 线上学习 on
+    a continuing-education platform): the hours ledger adds them to the hours from
+    attendance, for the same person (name, unit and phone ending, as the marks carry it)."""
+
+    slug = "training_external_hours"
+    model = TrainingExternalHours
+    title_zh, title_en = "外出及线上学时", "External and online hours"
+    fields = (
+        Field("org_unit_id", "org_unit", "单位", "Unit", required=True, aliases=("工作单位",)),
+        Field("person_name", "text", "姓名", "Name", required=True, max_length=60),
+        Field("phone", "text", "手机", "Phone", max_length=20, aliases=("电话", "手机号")),
+        Field(
+            "category",
+            "choice",
+            "人员类别",
+            "Category",
+            required=True,
+            choices=PERSON_CATEGORIES,
+            aliases=("岗位", "类别"),
+        ),
+        Field("day", "date", "日期", "Date", required=True, aliases=("培训日期", "学习日期")),
+        Field("kind", "choice", "类型", "Kind", required=True, choices=EXTERNAL_KINDS, default="external"),
+        Field("hours", "float", "学时", "Hours", required=True, min=0.5, max=200),
+        Field(
+            "note", "longtext", "说明", "Note", max_length=500, help_zh="如 省级协管员培训班、国家继续医学教育平台课程"
+        ),
+    )
+    list_display = ("day", "person_name", "org_unit_id", "category", "kind", "hours", "note")
+    list_filter = ("kind", "org_unit_id", "category", "day")
+    search_fields = ("person_name", "note")
+    ordering = ("-day", "-id")
+    label_fields = ("person_name",)
+    date_field = "day"
+    stats = Stats(by=("kind", "org_unit_id"), measures=(Measure("count"), Measure("sum", "hours")))
+    permissions: ClassVar[Permissions] = {
+        "view": ALL,
+        "create": NOMINATORS,
+        "edit": NOMINATORS,
+        "delete": NOMINATORS,
+        "export": ALL,
+        "import": NOMINATORS,
+        "revert": HEADS,
+    }
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        obj.person_id = person_key_of(obj.org_unit_id, obj.person_name, obj.phone)
