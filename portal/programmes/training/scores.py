@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import OrgUnit, TrainingAssessment, TrainingEnrolment, TrainingProgramme, TrainingSession
+from db.models import OrgUnit, TrainingAssessment, TrainingEnrolment, TrainingSession
 from portal.errors import FieldError, PortalError
 from portal.i18n import t
 from portal.org.scope import Actor
@@ -250,14 +250,7 @@ def _stored(session: Session, run: TrainingSession) -> dict[tuple[int, int], Tra
 
 def _changes(session: Session, run: TrainingSession, lines: list[ScoreLine]) -> tuple[list[RowChange], list[int]]:
     """The results to create or change, and the file row of each (for the refusals)."""
-    programme = session.get(TrainingProgramme, run.programme_id)
-    shared = {
-        "session_id": run.id,
-        "assessed_on": run.end_date or run.start_date,
-        "pass_mark": programme.pass_mark if programme else 60.0,
-        "good_mark": programme.good_mark if programme else 80.0,
-        "excellent_mark": programme.excellent_mark if programme else 90.0,
-    }
+    shared = training.assessment_defaults(session, run)
     stored = _stored(session, run)
     changes: list[RowChange] = []
     rows: list[int] = []

@@ -209,6 +209,19 @@ def save_attendance(
     return records.save_rows(session, wide, tr.TrainingAttendanceSpec, changes)
 
 
+def assessment_defaults(session: Session, run: TrainingSession) -> dict[str, Any]:
+    """What every test result of a session shares: the session, the day, and the
+    programme's pass mark and grade bands (the defaults when the programme is gone)."""
+    programme = session.get(tr.TrainingProgramme, run.programme_id)
+    return {
+        "session_id": run.id,
+        "assessed_on": run.end_date or run.start_date,
+        "pass_mark": programme.pass_mark if programme else 60.0,
+        "good_mark": programme.good_mark if programme else 80.0,
+        "excellent_mark": programme.excellent_mark if programme else 90.0,
+    }
+
+
 def save_scores(
     session: Session,
     actor: Actor,
@@ -223,15 +236,7 @@ def save_scores(
     if any(row not in labels for row, _ in edits):
         raise NotFound("training.not_on_roster")
     _check_loaded(session, TrainingAssessment, run, loaded)
-    programme = session.get(tr.TrainingProgramme, run.programme_id)
-    shared = {
-        "session_id": run.id,
-        "assessed_on": run.end_date or run.start_date,
-        "pass_mark": programme.pass_mark if programme else 60.0,
-        "good_mark": programme.good_mark if programme else 80.0,
-        "excellent_mark": programme.excellent_mark if programme else 90.0,
-    }
-    changes = pivot_changes(SCORES, shared, loaded, edits, labels)
+    changes = pivot_changes(SCORES, assessment_defaults(session, run), loaded, edits, labels)
     return records.save_rows(session, wide, tr.TrainingAssessmentSpec, changes)
 
 

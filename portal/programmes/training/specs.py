@@ -41,6 +41,17 @@ from portal.records.workflow import Lock, State, Transition, Workflow, status_fi
 
 TRAINERS = frozenset({"admin", "head", "trainer"})
 NOMINATORS = TRAINERS | {"staff"}
+# Records the nominating units keep (roster entries, external hours): everyone sees and
+# exports them, nominators write and import them, heads revert them.
+NOMINATORS_KEEP: Permissions = {
+    "view": ALL,
+    "create": NOMINATORS,
+    "edit": NOMINATORS,
+    "delete": NOMINATORS,
+    "export": ALL,
+    "import": NOMINATORS,
+    "revert": HEADS,
+}
 
 CATEGORIES = (
     Choice("management", "管理培训", "Management"),
@@ -494,15 +505,7 @@ class TrainingEnrolmentSpec(RecordSpec):
     search_fields = ("person_name",)
     ordering = ("session_id", "org_unit_id", "id")
     label_fields = ("person_name",)
-    permissions: ClassVar[Permissions] = {
-        "view": ALL,
-        "create": NOMINATORS,
-        "edit": NOMINATORS,
-        "delete": NOMINATORS,
-        "export": ALL,
-        "import": NOMINATORS,
-        "revert": HEADS,
-    }
+    permissions: ClassVar[Permissions] = NOMINATORS_KEEP
 
     @classmethod
     def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
@@ -759,15 +762,7 @@ class TrainingExternalHoursSpec(RecordSpec):
     label_fields = ("person_name",)
     date_field = "day"
     stats = Stats(by=("kind", "org_unit_id"), measures=(Measure("count"), Measure("sum", "hours")))
-    permissions: ClassVar[Permissions] = {
-        "view": ALL,
-        "create": NOMINATORS,
-        "edit": NOMINATORS,
-        "delete": NOMINATORS,
-        "export": ALL,
-        "import": NOMINATORS,
-        "revert": HEADS,
-    }
+    permissions: ClassVar[Permissions] = NOMINATORS_KEEP
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
