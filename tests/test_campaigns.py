@@ -411,7 +411,9 @@ def test_the_summary_carries_exactly_the_photos_the_head_chose(engine, tree, peo
         campaign = s.get_one(HeCampaign, cid)
         assert summary.chosen(campaign) == [(xh.id, "西河镇卫生院咨询现场"), (second.id, "东关镇 讲解防治知识")]
         entry = s.scalars(
-            select(AuditEntry).where(AuditEntry.record_type == "he_campaigns", AuditEntry.record_id == cid)
+            select(AuditEntry)
+            .where(AuditEntry.record_type == "he_campaigns", AuditEntry.record_id == cid)
+            .order_by(AuditEntry.id)
         ).all()[-1]
         assert entry.action == "update" and entry.actor_name == "county_head"
         assert "西河镇卫生院咨询现场" in str(entry.after)

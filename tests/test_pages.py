@@ -337,3 +337,22 @@ def test_pickers_persist_across_pages(app_db):
     at.run()
     assert at.session_state["shell.org_unit"] == unit
     assert at.session_state["shell.period"] == period
+
+
+def test_each_run_gets_its_own_page_objects() -> None:
+    """st.navigation marks the page it returns callable and running it clears the mark: two
+    sessions sharing one object made the second fail ("This page cannot be called
+    directly"). The objects are built once per language, and each run gets copies."""
+    from portal.ui import shell
+
+    class Page:
+        _can_be_called = False
+
+    shell._page_objects["test"] = {"home": Page()}  # type: ignore[dict-item]
+    try:
+        first, second = shell._pages("test"), shell._pages("test")
+        assert first["home"] is not second["home"]
+        first["home"]._can_be_called = True
+        assert second["home"]._can_be_called is False
+    finally:
+        del shell._page_objects["test"]

@@ -4,6 +4,7 @@ gate each page script passes through."""
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -103,8 +104,10 @@ _page_objects: dict[str, dict[str, st.Page]] = {}
 
 
 def _pages(language: str) -> dict[str, st.Page]:
-    """Every page, titled in one language. Built once per language and server process:
-    a page object resolves its file on the disk, ten times in every rerun otherwise."""
+    """Every page, titled in one language. Built once per language and server process (a
+    page object resolves its file on the disk, ten times in every rerun otherwise), and
+    handed out as a copy to each run: st.navigation marks the page it returns as callable
+    and running it clears the mark, so runs of two sessions must never share one."""
     found = _page_objects.get(language)
     if found is None:
         found = _page_objects[language] = {
@@ -113,7 +116,7 @@ def _pages(language: str) -> dict[str, st.Page]:
             )
             for p in navigation.PAGES
         }
-    return found
+    return {slug: copy.copy(page) for slug, page in found.items()}
 
 
 def run_signed_in(actor: Actor) -> None:
