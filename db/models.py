@@ -603,16 +603,39 @@ class TrainingSession(RecordModel):
     summary: Mapped[str | None] = mapped_column(Text)
 
 
+class TrainingPerson(RecordModel):
+    """A trainee in the register (学员名册): one row per person however many trainings they
+    attend. ``person_key`` (unit, name and phone ending, fixed when the person is added) is
+    the key their sign-in marks and recorded external hours carry, so the hours ledger
+    names each line from this row."""
+
+    __tablename__ = "training_people"
+    __table_args__ = (
+        Index("ix_training_people_live_unit", "deleted_at", "org_unit_id"),
+        Index("ix_training_people_name", "name", "org_unit_id"),
+        Index("ix_training_people_key", "person_key", "deleted_at", "name"),
+    )
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    sex: Mapped[str | None] = mapped_column(String(6))
+    category: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    person_key: Mapped[str] = mapped_column(String(120), default="")
+
+
 class TrainingEnrolment(RecordModel):
     """One person on a session's roster (报名), nominated by their unit within its quota.
-    The person is named here (name, unit, category, phone): their hours add up by name,
-    unit and phone across rosters."""
+    The roster keeps the person as nominated (name, unit, category, phone) and points to
+    their row in the register (``trainee_id``), found or added when the entry is made."""
 
     __tablename__ = "training_enrolments"
     __table_args__ = (Index("ix_training_enrolments_session", "session_id", "deleted_at", "org_unit_id"),)
 
     id: Mapped[intpk]
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"))
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("training_people.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     person_name: Mapped[str] = mapped_column(String(60))
     sex: Mapped[str | None] = mapped_column(String(6))

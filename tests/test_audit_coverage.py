@@ -326,6 +326,11 @@ SAMPLES: dict[str, Sample] = {
         {"phone": "13900001234"},
         {"session_id": "第一期 · 2031-03-03", "org_unit_id": "t1", "person_name": "赵六", "category": "协管员"},
     ),
+    "training_people": lambda c: (
+        {"org_unit_id": c.tree["t1"], "name": "孙七", "category": "village_doctor", "phone": "13700007777"},
+        {"phone": "13700007778"},
+        {"单位": "t1", "姓名": "周八", "类别": "村医", "手机": "137-0000-8888"},
+    ),
     "training_attendance": lambda c: (
         {"enrolment_id": _training(c)["enrolment"], "half_day": "2031-03-03/am", "status": "present"},
         {"status": "late"},
@@ -388,6 +393,62 @@ def _training_scores(s: Session, c: Ctx) -> Any:
     saved = scores.import_scores(s, SYSTEM, _training(c)["session"], sheet, "scores.csv")
     assert saved.created == 1
     return saved
+
+
+def _training_enrolled(s: Session, c: Ctx) -> Any:
+    from db.models import TrainingPerson
+    from portal.programmes.training import specs as tr
+
+    entry = records.create(
+        s,
+        c.staff,
+        tr.TrainingEnrolmentSpec,
+        {
+            "session_id": _training(c)["session"],
+            "org_unit_id": c.tree["t1"],
+            "person_name": "吴九",
+            "category": "nurse",
+        },
+    )
+    person = s.get_one(TrainingPerson, entry.trainee_id)
+    assert person.name == "吴九" and person.org_unit_id == c.tree["t1"]
+    return entry
+
+
+def _training_nominated(s: Session, c: Ctx) -> Any:
+    from portal.programmes.training import service as training
+    from portal.programmes.training import specs as tr
+
+    run = _training(c)["session"]  # made in its own transaction, before this one writes
+    person = records.create(
+        s, c.staff, tr.TrainingPersonSpec, {"org_unit_id": c.tree["t1"], "name": "郑十", "category": "informant"}
+    )
+    saved = training.nominate(s, SYSTEM, run, [person.id])
+    assert saved.created == 1
+    return saved
+
+
+def _training_walkin_waiting(s: Session, c: Ctx) -> None:
+    """A self sign-in window (its opening is audited on its own) and one walk-in waiting."""
+    from db.models import TrainingWalkin
+    from portal.programmes.training import signin
+
+    window = signin.open_window(s, SYSTEM, _training(c)["session"], "2031-03-03/pm")
+    walkin = TrainingWalkin(
+        window_id=window.id, person_name="冯十一", phone_tail="4321", at=window.opens_at, status="pending"
+    )
+    s.add(walkin)
+    s.flush()
+    c.walkin = walkin.id  # type: ignore[attr-defined]  # handed to the operation
+
+
+def _training_walkin(s: Session, c: Ctx) -> Any:
+    from db.models import TrainingPerson
+    from portal.programmes.training import signin
+
+    entry = signin.accept_walkin(s, SYSTEM, c.walkin, c.tree["t1"], "assistant")  # type: ignore[attr-defined]
+    assert s.get_one(TrainingPerson, entry.trainee_id).name == "冯十一"
+    return entry
 
 
 @pytest.fixture
@@ -546,6 +607,18 @@ OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
     "a training score sheet imported": (
         None,
         lambda s, c: _training_scores(s, c),
+    ),
+    "a roster entry adds its person to the register": (
+        None,
+        lambda s, c: _training_enrolled(s, c),
+    ),
+    "people nominated from the register": (
+        None,
+        lambda s, c: _training_nominated(s, c),
+    ),
+    "a walk-in accepted, added to the register": (
+        _training_walkin_waiting,
+        lambda s, c: _training_walkin(s, c),
     ),
     "population set": (None, lambda s, c: orgunits.set_population(s, SYSTEM, c.tree["t1"], 2031, "resident", 900)),
     "population changed": (

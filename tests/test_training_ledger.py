@@ -1,7 +1,7 @@
 """The hours ledger's fast path gives what the plain reading of the marks gives: on the
 benchmark's synthetic sessions (plus edits, deletions and another year), each person's
-hours, name (their newest roster entry's), unit and category equal a sum done in Python over
-every live mark; and on SQLite the year's marks are read through the ledger's covering
+hours, name (their row's in the trainee register), unit and category equal a sum done in
+Python over every live mark; and on SQLite the year's marks are read through the ledger's covering
 index, grouped as scanned, with no sort."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from db.engine import transaction
-from db.models import OrgUnit, TrainingAttendance, TrainingEnrolment
+from db.models import OrgUnit, TrainingAttendance, TrainingEnrolment, TrainingPerson
 from portal.org.scope import SYSTEM
 from portal.programmes.training import bench
 from portal.programmes.training import service as training
@@ -31,7 +31,8 @@ def reference(engine: Engine, year: int) -> list[tuple[Any, ...]]:
             key = (m.person_id, m.org_unit_id, m.category)
             hours[key] += m.hours
             last[key] = max(last.get(key, 0), m.enrolment_id)
-        names = {e.id: e.person_name for e in s.scalars(select(TrainingEnrolment))}
+        people = {p.id: p.name for p in s.scalars(select(TrainingPerson))}
+        names = {e.id: people[e.trainee_id] for e in s.scalars(select(TrainingEnrolment))}
         units = {u.id: u.name_zh for u in s.scalars(select(OrgUnit))}
     return sorted(
         (person, names[last[(person, unit, category)]], unit, units[unit], category, hours[(person, unit, category)])
@@ -45,11 +46,9 @@ def test_the_ledger_equals_a_plain_sum_over_the_marks(engine: Engine, tree: dict
         s.execute(
             update(TrainingAttendance).where(TrainingAttendance.id % 7 == 0).values(deleted_at=dt.datetime.now(dt.UTC))
         )
-        first = s.scalar(select(TrainingEnrolment.id).where(TrainingEnrolment.session_id == last).limit(1))
+        first = s.scalar(select(TrainingEnrolment.trainee_id).where(TrainingEnrolment.session_id == last).limit(1))
         s.execute(  # a raw write: the rename's audit trail is not what this test is about
-            update(TrainingEnrolment)
-            .where(TrainingEnrolment.id == first)
-            .values(person_name=TrainingEnrolment.person_name + "（改）")
+            update(TrainingPerson).where(TrainingPerson.id == first).values(name=TrainingPerson.name + "（改）")
         )
         s.execute(
             update(TrainingAttendance)

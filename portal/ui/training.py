@@ -59,6 +59,10 @@ def render() -> None:
                 lambda: render_records(tr.TrainingSessionSpec, actor, key=f"{KEY}.sessions"),
             ),
             (
+                tr.TrainingPersonSpec.title(lang()),
+                lambda: render_records(tr.TrainingPersonSpec, actor, key=f"{KEY}.people", unit_id=selected_unit_id()),
+            ),
+            (
                 tr.TrainingEnrolmentSpec.title(lang()),
                 lambda: render_records(
                     tr.TrainingEnrolmentSpec, actor, key=f"{KEY}.roster", unit_id=selected_unit_id()
@@ -147,6 +151,7 @@ def session_view(actor: Actor, today: dt.date) -> None:
         scores_view(actor, run, holding, runs_it)
     with roster_tab:
         roster_view(actor, entries, paths)
+        nominate_view(actor, run)
         roster_import(actor, run)
         if runs_it:
             narrative(actor, run)
@@ -519,6 +524,60 @@ def roster_view(actor: Actor, entries: list[training.RosterEntry], paths: dict[i
     )
     st.caption(t("training.roster_count", count=sum(e.status in tr.HOLDING for e in entries)))
     st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def nominate_view(actor: Actor, run: TrainingSession) -> None:
+    """报名: pick people from the register (search, unit, category) and put them on the
+    roster in one save; phones outside the user's own unit are masked."""
+    if not tr.TrainingEnrolmentSpec.allows(actor.role, "create") or run.status == "summarised":
+        return
+    key = f"{KEY}.nominate.{run.id}"
+    with st.expander(t("training.nominate.panel"), icon=":material/person_add:"):
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        search = row.text_input(t("training.nominate.search"), key=f"{key}.search", max_chars=60)
+        category = tr.TrainingPersonSpec.field("category")
+        kind = row.selectbox(
+            t("training.col.category"),
+            ["", *(c.value for c in category.choices)],
+            format_func=lambda v: category.choice_label(v, lang()) if v else t("training.nominate.any"),
+            key=f"{key}.category",
+        )
+
+        def load() -> list[training.Candidate]:
+            with unit_of_work() as session:
+                return training.candidates(
+                    session,
+                    actor,
+                    training.get_session(session, actor, run.id),
+                    search=search or None,
+                    category=kind or None,
+                    lang=lang(),
+                )
+
+        found = attempt(load)
+        if not found:
+            st.caption(t("training.nominate.none"))
+            return
+        free = [c for c in found if not c.on_roster]
+        labels = {c.id: f"{c.name} · {c.unit} · {category.choice_label(c.category, lang())} · {c.phone}" for c in free}
+        picked = st.multiselect(
+            t("training.nominate.pick"), list(labels), format_func=labels.__getitem__, key=f"{key}.picked"
+        )
+        st.caption(t("training.nominate.count", shown=len(found), on_roster=len(found) - len(free)))
+        errors: dict[str, list[str]] = {}
+        if picked and st.button(t("training.nominate.apply", count=len(picked)), key=f"{key}.apply", type="primary"):
+
+            def save() -> Any:
+                with unit_of_work() as session:
+                    return training.nominate(session, actor, run.id, [int(i) for i in picked])
+
+            saved = attempt(save, errors)
+            if saved is not None:
+                flash(t("training.nominate.done", count=saved.created))
+                st.session_state.pop(f"{key}.picked", None)
+                st.rerun()
+        for messages in errors.values():
+            st.error(md_escape(" ".join(messages)))
 
 
 def roster_import(actor: Actor, run: TrainingSession) -> None:

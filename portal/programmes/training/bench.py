@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, text
 
 from db.engine import transaction
-from db.models import TrainingAttendance, TrainingEnrolment, TrainingProgramme, TrainingSession
+from db.models import TrainingAttendance, TrainingEnrolment, TrainingPerson, TrainingProgramme, TrainingSession
 from portal import clock
 from portal.org.scope import Actor
 from portal.programmes.training import service as training
@@ -72,7 +72,7 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
                     }
                 ],
             ).scalar_one()
-            people = [
+            people: list[dict[str, Any]] = [
                 {
                     "session_id": last,
                     "org_unit_id": rng.choice(holders),
@@ -84,7 +84,27 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
                 }
                 for p in range(PEOPLE)
             ]
-            enrolled = list(s.execute(insert(TrainingEnrolment).returning(TrainingEnrolment.id), people).scalars())
+            registered = s.execute(
+                insert(TrainingPerson).returning(TrainingPerson.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "org_unit_id": p["org_unit_id"],
+                        "name": p["person_name"],
+                        "category": "assistant",
+                        "phone": p["phone"],
+                        "person_key": tr.person_key_of(p["org_unit_id"], p["person_name"], p["phone"]),
+                        **stamp,
+                    }
+                    for p in people
+                ],
+            ).scalars()
+            for person, trainee in zip(people, list(registered), strict=True):
+                person["trainee_id"] = trainee
+            enrolled = list(
+                s.execute(
+                    insert(TrainingEnrolment).returning(TrainingEnrolment.id, sort_by_parameter_order=True), people
+                ).scalars()
+            )
             rows = []
             for enrolment, person in zip(enrolled, people, strict=True):
                 for half in halves:
@@ -97,7 +117,9 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
                             "session_id": last,
                             "enrolment_id": enrolment,
                             "org_unit_id": person["org_unit_id"],
-                            "person_id": f"{person['org_unit_id']}:{person['person_name']}:{str(person['phone'])[-4:]}",
+                            "person_id": tr.person_key_of(
+                                person["org_unit_id"], person["person_name"], person["phone"]
+                            ),
                             "category": "assistant",
                             "half_day": half,
                             "day": dt.date.fromisoformat(half[:10]),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import User
+from db.models import TrainingPerson, User
 from portal.org.scope import SYSTEM
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
@@ -263,4 +263,6 @@ def load(county: DemoCounty) -> dict[str, int]:
     demo.steps(run, "open")
     demo.attend(run, teachers, absent=0.05)
     demo.steps(run, "finish")
+    # every roster entry found or added its person in the register (学员名册)
+    demo.counts["training_people"] = tr.live_count(demo.session, TrainingPerson)
     return demo.counts

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, func, literal_column, select
+from sqlalchemy import Date, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -27,9 +27,10 @@ from db.models import (
     TrainingAttendance,
     TrainingEnrolment,
     TrainingExternalHours,
+    TrainingPerson,
     TrainingSession,
 )
-from portal.errors import NotFound, PermissionDenied
+from portal.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from portal.org.scope import Actor, in_scope
 from portal.programmes.training import specs as tr
 from portal.records import service as records
@@ -138,6 +139,126 @@ def mask_phone(phone: str | None, actor: Actor, unit_path: str | None) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
+# -- the register: nominating people to a session ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person of the register as the nomination picker shows them (phone masked outside
+    the actor's own subtree)."""
+
+    id: int
+    name: str
+    unit_id: int
+    unit: str
+    category: str
+    sex: str | None
+    phone: str
+    on_roster: bool
+
+
+def candidates(
+    session: Session,
+    actor: Actor,
+    run: TrainingSession,
+    *,
+    search: str | None = None,
+    unit_id: int | None = None,
+    category: str | None = None,
+    lang: str = "zh-CN",
+    limit: int = 200,
+) -> list[Candidate]:
+    """People of the register the actor may nominate to the session, filtered: whoever runs
+    the session reaches the whole county's register (as its roster); everyone else their own
+    subtree's. A phone outside the actor's own subtree is masked."""
+    wide = session_actor(session, actor, run)
+    filters = records.Filters(values={"org_unit_id": unit_id, "category": [category] if category else None})
+    stmt = records.scoped(tr.TrainingPersonSpec, wide, session=session).where(
+        *records.filter_clauses(session, tr.TrainingPersonSpec, filters)
+    )
+    text = (search or "").strip()
+    if text:  # a phone is searched only where it is shown in full: a masked one tells nothing
+        own = select(OrgUnit.id).where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
+        by_phone = TrainingPerson.phone.icontains(text, autoescape=True)
+        if not actor.sees_everything:
+            by_phone = and_(by_phone, TrainingPerson.org_unit_id.in_(own))
+        stmt = stmt.where(or_(TrainingPerson.name.icontains(text, autoescape=True), by_phone))
+    stmt = stmt.order_by(TrainingPerson.org_unit_id, TrainingPerson.name, TrainingPerson.id).limit(limit)
+    people = list(session.scalars(stmt))
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({p.org_unit_id for p in people})))}
+    taken = set(
+        session.scalars(
+            select(TrainingEnrolment.trainee_id).where(
+                TrainingEnrolment.session_id == run.id,
+                TrainingEnrolment.deleted_at.is_(None),
+                TrainingEnrolment.status.in_(tr.HOLDING),
+                TrainingEnrolment.trainee_id.in_([p.id for p in people]),
+            )
+        )
+    )
+    out = []
+    for p in people:
+        unit = units.get(p.org_unit_id)
+        out.append(
+            Candidate(
+                p.id,
+                p.name,
+                p.org_unit_id,
+                unit.name(lang) if unit else "",
+                p.category,
+                p.sex,
+                mask_phone(p.phone, actor, unit.path if unit else None),
+                p.id in taken,
+            )
+        )
+    return out
+
+
+def nominate(session: Session, actor: Actor, session_id: int, person_ids: list[int]) -> Saved:
+    """Put people of the register on the session's roster as they stand in the register
+    (name, sex, unit, category, phone), in one all-or-nothing save: each entry validated
+    (the unit's quota, the session's capacity, nobody twice), audited, refusals named by row."""
+    run = get_session(session, actor, session_id)
+    wide = session_actor(session, actor, run)
+    records.require(tr.TrainingEnrolmentSpec, actor, "create")
+    wanted = list(dict.fromkeys(int(i) for i in person_ids))
+    found = {
+        p.id: p
+        for p in session.scalars(
+            records.scoped(tr.TrainingPersonSpec, wide, session=session).where(TrainingPerson.id.in_(wanted))
+        )
+    }
+    if len(found) != len(wanted):
+        raise NotFound("error.not_found")
+    # One entry after the other, so each one's quota and capacity count the ones before it
+    # (a grid's rows are all checked against the database as it was); any refusal raises
+    # with every row at fault and the caller's transaction keeps none of them.
+    saved = Saved()
+    errors: list[FieldError] = []
+    for row, person_id in enumerate(wanted, 1):
+        person = found[person_id]
+        values = {
+            "session_id": run.id,
+            "org_unit_id": person.org_unit_id,
+            "person_name": person.name,
+            "sex": person.sex,
+            "category": person.category,
+            "phone": person.phone,
+        }
+        try:
+            entry = records.create(session, wide, tr.TrainingEnrolmentSpec, values, system={"trainee_id": person_id})
+        except ValidationError as exc:
+            errors += [
+                FieldError(e.field, e.key, e.params, row=row, record=tr.TrainingEnrolmentSpec.slug) for e in exc.errors
+            ]
+            continue
+        saved.created += 1
+        saved.ids.append(entry.id)
+    if errors:
+        raise records.RowsRefused(errors, labels={f.key: f for f in tr.TrainingEnrolmentSpec.fields})
+    return saved
+
+
 # -- the grids ----------------------------------------------------------------------------------
 
 
@@ -168,12 +289,17 @@ def _writer(session: Session, actor: Actor, run: TrainingSession) -> Actor:
 
 
 def _roster_labels(session: Session, run: TrainingSession) -> dict[int, str]:
-    """The session's roster entries by id, loaded whole: the per-row checks and hooks of the
-    save then find them in the session instead of asking the database once per mark."""
+    """The session's roster entries by id, loaded whole with their people: the per-row
+    checks and hooks of the save then find them in the session instead of asking the
+    database once per mark."""
     stmt = select(TrainingEnrolment).where(
         TrainingEnrolment.session_id == run.id, TrainingEnrolment.deleted_at.is_(None)
     )
-    return {e.id: e.person_name for e in session.scalars(stmt)}
+    entries = list(session.scalars(stmt))
+    people = {e.trainee_id for e in entries if e.trainee_id is not None}
+    if people:
+        list(session.scalars(select(TrainingPerson).where(TrainingPerson.id.in_(people))))
+    return {e.id: e.person_name for e in entries}
 
 
 def _check_loaded(session: Session, model: Any, run: TrainingSession, loaded: Mapping[Any, Cell]) -> None:
@@ -380,8 +506,11 @@ def _year(session: Session, column: Any, start: dt.date, end: dt.date) -> list[A
 
 
 def _attendance_hours(session: Session, actor: Actor, start: dt.date, end: dt.date) -> list[Any]:
-    """(person, unit, category, hours, name) from the year's marks the actor may see; the
-    name is the person's newest roster entry's."""
+    """(person, unit, category, hours, name) from the year's marks the actor may see,
+    grouped in SQL and read as plain tuples (Core, not the ORM: a county's year is a quarter
+    of a million lines). The name is the person's live row's in the register, looked up
+    through ``ix_training_people_key`` for each line; a key the register does not hold live
+    is named by its newest roster entry."""
     grouped = (
         records.scoped(tr.TrainingAttendanceSpec, actor, session=session)
         .where(*_year(session, TrainingAttendance.day, start, end))
@@ -395,20 +524,29 @@ def _attendance_hours(session: Session, actor: Actor, start: dt.date, end: dt.da
         .group_by(TrainingAttendance.person_id, TrainingAttendance.org_unit_id, TrainingAttendance.category)
         .subquery()
     )
-    return list(
-        session.execute(
-            select(
-                grouped.c.person, grouped.c.unit, grouped.c.category, grouped.c.hours, TrainingEnrolment.person_name
-            ).join(TrainingEnrolment, TrainingEnrolment.id == grouped.c.last)
-        )
+    registered = (  # the index's (person_key, deleted_at) prefix: one probe, no sort
+        select(TrainingPerson.name)
+        .where(TrainingPerson.person_key == grouped.c.person, TrainingPerson.deleted_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
     )
+    rostered = select(TrainingEnrolment.person_name).where(TrainingEnrolment.id == grouped.c.last).scalar_subquery()
+    stmt = select(
+        grouped.c.person, grouped.c.unit, grouped.c.category, grouped.c.hours, func.coalesce(registered, rostered)
+    )
+    result = session.connection().execute(stmt)
+    try:  # the driver's own tuples, fetched at once: no Row object for each of the lines
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _external_hours(session: Session, actor: Actor, start: dt.date, end: dt.date) -> list[Any]:
     """(person, unit, category, hours, name) from the year's recorded external and online hours."""
     model = TrainingExternalHours
     return list(
-        session.execute(
+        session.connection()
+        .execute(
             records.scoped(tr.TrainingExternalHoursSpec, actor, session=session)
             .where(model.day >= start, model.day <= end)
             .with_only_columns(
@@ -416,44 +554,40 @@ def _external_hours(session: Session, actor: Actor, start: dt.date, end: dt.date
             )
             .group_by(model.person_id, model.org_unit_id, model.category)
         )
+        .all()
     )
 
 
 def hours_ledger(session: Session, actor: Actor, year: int, lang: str = "zh-CN") -> list[LedgerLine]:
     """学时台账: each person's hours in the year from the marks the actor may see (people
     of the actor's subtree) plus the external and online hours recorded for them, against
-    the minimum for their category; lowest first."""
+    the minimum for their category, named from the register; lowest first."""
+    session.flush()  # the reads below go to the connection, past the unit of work
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    external: dict[tuple[str, int, str], list[Any]] = {
-        (person, unit, category): [name, float(hours or 0)]
+    external: dict[tuple[str, int, str], tuple[str, float]] = {
+        (person, unit, category): (name, float(hours or 0))
         for person, unit, category, hours, name in _external_hours(session, actor, start, end)
     }
     attended = _attendance_hours(session, actor, start, end)
     ids = {row[1] for row in attended} | {unit for _, unit, _ in external}
     units = {u.id: u.name(lang) for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
     minimum = {c.value: minimum_hours(c.value) for c in tr.PERSON_CATEGORIES}
-    lines = []
-    for person, unit, category, hours, name in attended:  # a line per person: kept to plain tuples
-        more = external.pop((person, unit, category), None)
+    rows = []  # plain tuples in the ledger's order, sorted without a key function
+    for person, unit, category, hours, name in attended:
+        more = external.pop((person, unit, category), None) if external else None
         extra = more[1] if more is not None else 0.0
-        lines.append(
-            LedgerLine(
-                person,
-                name,
-                unit,
-                units.get(unit, ""),
-                category,
-                float(hours or 0) + extra,
-                minimum[category] if category in minimum else minimum_hours(category),
-                extra,
-            )
-        )
+        total = float(hours or 0) + extra
+        least = minimum[category] if category in minimum else minimum_hours(category)
+        rows.append((total - least, unit, name or "", person, category, total, least, extra))
     for (person, unit, category), (name, extra) in external.items():  # hours recorded, no marks
-        lines.append(
-            LedgerLine(person, name, unit, units.get(unit, ""), category, extra, minimum_hours(category), extra)
-        )
-    lines.sort(key=lambda line: (line.hours - line.minimum, line.unit_id, line.name, line.person, line.category))
-    return lines
+        least = minimum_hours(category)
+        rows.append((extra - least, unit, name, person, category, extra, least, extra))
+    rows.sort()
+    make = LedgerLine._make  # a tuple made in C: a quarter of a million of them
+    return [
+        make((person, name, unit, units.get(unit, ""), category, total, least, extra))
+        for _, unit, name, person, category, total, least, extra in rows
+    ]
 
 
 def ledger_by_unit(lines: list[LedgerLine]) -> list[tuple[str, int, int]]:

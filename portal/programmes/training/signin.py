@@ -194,17 +194,19 @@ def walkins(session: Session, actor: Actor, session_id: int) -> list[TrainingWal
 
 def accept_walkin(session: Session, actor: Actor, walkin_id: int, unit_id: int, category: str) -> TrainingEnrolment:
     """Add the walk-in to the roster (the unit's quota applies, as for any nomination) and
-    mark them present for the window's half-day; both audited as the trainer's."""
+    mark them present for the window's half-day; both audited as the trainer's. The person
+    is found in the register (the same name in that unit, with a phone ending in the digits
+    they gave, or with no phone) or added to it, once the entry has passed its checks."""
     walkin = session.get(TrainingWalkin, walkin_id)
     if walkin is None or walkin.status != "pending":
         raise NotFound("error.not_found")
     window, run = _window_run(session, actor, walkin.window_id)
     wide = training.session_actor(session, actor, run)
+    raw = {"session_id": run.id, "org_unit_id": unit_id, "person_name": walkin.person_name, "category": category}
+    records.validate(session, wide, tr.TrainingEnrolmentSpec, raw)  # refused before anyone joins the register
+    person = tr.find_or_add_person(session, wide, raw, tail=walkin.phone_tail)
     enrolment: TrainingEnrolment = records.create(
-        session,
-        wide,
-        tr.TrainingEnrolmentSpec,
-        {"session_id": run.id, "org_unit_id": unit_id, "person_name": walkin.person_name, "category": category},
+        session, wide, tr.TrainingEnrolmentSpec, raw, system={"trainee_id": person.id}
     )
     _mark(session, wide, run, enrolment.id, window.half_day, method="self")
     walkin.status = "accepted"

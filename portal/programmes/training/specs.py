@@ -27,12 +27,14 @@ from db.models import (
     TrainingAttendance,
     TrainingEnrolment,
     TrainingExternalHours,
+    TrainingPerson,
     TrainingProgramme,
     TrainingQuota,
     TrainingSession,
 )
 from portal.errors import FieldError, ValidationError
 from portal.org.scope import Actor, in_scope
+from portal.records import service as records
 from portal.records.children import Inline
 from portal.records.fields import Choice, Field
 from portal.records.spec import ALL, HEADS, Permissions, RecordSpec
@@ -452,6 +454,143 @@ def _holders(session: Session, *where: Any, exclude: int | None) -> list[str]:
     return list(session.scalars(stmt))
 
 
+# -- the trainee register ---------------------------------------------------------------------
+
+
+PHONE_RE = re.compile(r"^\+?\d{5,15}$")
+
+
+def _phone_error(key: str, value: Any) -> FieldError | None:
+    """A phone as people type it (spaces and dashes allowed): 5 to 15 digits."""
+    if value in (None, ""):
+        return None
+    if PHONE_RE.match(re.sub(r"[\s-]", "", str(value))):
+        return None
+    return FieldError(key, "training.phone_format", {"value": str(value)[:20]})
+
+
+def _clean_phone(value: Any) -> Any:
+    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+def same_person(name: str, phone: str | None, unit_id: int | None, other: Any) -> bool:
+    """The rule a roster and the register share: the same name and phone, or (when either
+    has no phone) the same name and unit."""
+    if (other.name if isinstance(other, TrainingPerson) else other.person_name).strip() != name.strip():
+        return False
+    mine, theirs = _clean_phone(phone or "").strip(), _clean_phone(other.phone or "").strip()
+    if mine and theirs:
+        return mine == theirs
+    return other.org_unit_id == unit_id
+
+
+def find_person(
+    session: Session, actor: Actor, name: str, phone: str | None, unit_id: int | None, tail: str | None = None
+) -> TrainingPerson | None:
+    """The register's person for a roster entry, among the people the actor may see: the
+    same name and phone (anywhere in reach), else the same name and unit (when either has
+    no phone); with only a phone's last four digits (a walk-in), the same name and unit and
+    a phone ending so, or none. Ties go to the person of the entry's unit, then the oldest."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    stmt = records.scoped(TrainingPersonSpec, actor, session=session).where(TrainingPerson.name == name)
+    with session.no_autoflush:
+        found = list(session.scalars(stmt.order_by(TrainingPerson.id).limit(200)))
+    if tail:
+        found = [p for p in found if p.org_unit_id == unit_id and _clean_phone(p.phone or "").endswith(tail)] or [
+            p for p in found if p.org_unit_id == unit_id and not p.phone
+        ]
+    else:
+        phone = _clean_phone(phone or "").strip()
+        by_phone = [p for p in found if phone and _clean_phone(p.phone or "").strip() == phone]
+        found = by_phone or [p for p in found if same_person(name, phone, unit_id, p)]
+    found.sort(key=lambda p: (p.org_unit_id != unit_id, p.id))
+    return found[0] if found else None
+
+
+def find_or_add_person(
+    session: Session,
+    actor: Actor,
+    values: dict[str, Any],
+    tail: str | None = None,
+) -> TrainingPerson:
+    """The person a roster entry names (``values``: org_unit_id, person_name, sex, category,
+    phone), found in the register or added to it through the engine (validated, audited)."""
+    person = find_person(session, actor, values["person_name"], values.get("phone"), values["org_unit_id"], tail)
+    if person is not None:
+        return person
+    added: TrainingPerson = records.create(
+        session,
+        actor,
+        TrainingPersonSpec,
+        {
+            "org_unit_id": values["org_unit_id"],
+            "name": values["person_name"],
+            "sex": values.get("sex"),
+            "category": values["category"],
+            "phone": values.get("phone"),
+        },
+        system={"person_key": person_key_of(values["org_unit_id"], values["person_name"], values.get("phone") or tail)},
+    )
+    return added
+
+
+class TrainingPersonSpec(RecordSpec):
+    """The trainee register (学员名册): a person once, however many trainings they attend.
+    Roster entries, walk-ins, roster imports and nominations find their person here (the
+    same name and phone, else the same name and unit) or add them, so the rosters double
+    nobody. Like any record type without a natural key, the register's own form and import
+    add what they are given (two namesakes of one unit may be two people). Scoped by the person's unit; the
+    phone is shown in full inside that unit's subtree and masked (138****5678) elsewhere
+    (``service.mask_phone``: a session's trainer sees its roster county-wide)."""
+
+    slug = "training_people"
+    model = TrainingPerson
+    title_zh, title_en = "学员名册", "Trainee register"
+    fields = (
+        Field("org_unit_id", "org_unit", "单位", "Unit", required=True, aliases=("工作单位", "推荐单位")),
+        Field("name", "text", "姓名", "Name", required=True, max_length=60, aliases=("学员姓名",)),
+        Field("sex", "choice", "性别", "Sex", choices=SEXES),
+        Field(
+            "category",
+            "choice",
+            "人员类别",
+            "Category",
+            required=True,
+            choices=PERSON_CATEGORIES,
+            aliases=("岗位", "类别"),
+        ),
+        Field(
+            "phone",
+            "text",
+            "手机",
+            "Phone",
+            max_length=20,
+            aliases=("电话", "手机号", "手机号码", "联系电话"),
+            validator=_phone_error,
+        ),
+    )
+    list_display = ("name", "org_unit_id", "category", "sex", "phone")
+    list_filter = ("org_unit_id", "category", "sex")
+    search_fields = ("name", "phone")
+    ordering = ("org_unit_id", "name", "id")
+    label_fields = ("name",)
+    permissions: ClassVar[Permissions] = NOMINATORS_KEEP
+
+    @classmethod
+    def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        if "phone" in raw:
+            raw["phone"] = _clean_phone(raw["phone"])
+        return raw
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        obj.name = obj.name.strip()
+        if creating and not obj.person_key:
+            obj.person_key = person_key_of(obj.org_unit_id, obj.name, obj.phone)
+
+
 def _same_person(session: Session, values: dict[str, Any], existing: Any | None) -> str | None:
     """The person already on this session's roster: the same name and phone, or (when
     either has no phone) the same name and unit. A second import of a roster then names
@@ -497,8 +636,18 @@ class TrainingEnrolmentSpec(RecordSpec):
             choices=PERSON_CATEGORIES,
             aliases=("岗位", "类别"),
         ),
-        Field("phone", "text", "手机", "Phone", max_length=20, aliases=("电话", "手机号")),
+        Field("phone", "text", "手机", "Phone", max_length=20, aliases=("电话", "手机号"), validator=_phone_error),
         Field("status", "choice", "报名状态", "Status", required=True, choices=ENROLMENT_STATUSES, default="confirmed"),
+        Field(
+            "trainee_id",
+            "ref",
+            "学员名册",
+            "Register entry",
+            ref="training_people",
+            readonly=True,
+            help_zh="保存时按姓名与手机（或姓名与单位）在学员名册中找到或新增",
+            help_en="Found in the register by name and phone (or name and unit), or added to it, on saving",
+        ),
     )
     list_display = ("session_id", "person_name", "org_unit_id", "category", "sex", "status")
     list_filter = ("session_id", "org_unit_id", "category", "status")
@@ -548,12 +697,35 @@ class TrainingEnrolmentSpec(RecordSpec):
                 return [FieldError("session_id", "training.capacity_full", {"capacity": run.capacity})]
         return []
 
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        """A new entry finds its person in the register, or adds them (audited, in the same
+        transaction); a caller that picked the person (a nomination from the register, a
+        walk-in) has set ``trainee_id`` already."""
+        if creating and obj.trainee_id is None:
+            person = find_or_add_person(
+                session,
+                actor,
+                {
+                    "org_unit_id": obj.org_unit_id,
+                    "person_name": obj.person_name,
+                    "sex": obj.sex,
+                    "category": obj.category,
+                    "phone": obj.phone,
+                },
+            )
+            obj.trainee_id = person.id
+
 
 # -- sign-in marks and test results: the grids ---------------------------------------------------
 
 
-def person_key(enrolment: TrainingEnrolment) -> str:
-    """A person across rosters: name, unit and phone (the last four digits are enough)."""
+def person_key(session: Session, enrolment: TrainingEnrolment) -> str:
+    """A person across rosters: their register row's key (fixed when they were added: unit,
+    name and phone ending), else the entry's own name, unit and phone ending."""
+    person = _get(session, TrainingPerson, enrolment.trainee_id)
+    if person is not None and person.person_key:
+        return str(person.person_key)
     return person_key_of(enrolment.org_unit_id, enrolment.person_name, enrolment.phone)
 
 
@@ -656,7 +828,7 @@ class TrainingAttendanceSpec(RecordSpec):
         if creating:
             enrolment = _from_enrolment(session, obj)
             if enrolment is not None:
-                obj.person_id = person_key(enrolment)
+                obj.person_id = person_key(session, enrolment)
                 obj.category = enrolment.category
 
 
@@ -766,4 +938,10 @@ class TrainingExternalHoursSpec(RecordSpec):
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
-        obj.person_id = person_key_of(obj.org_unit_id, obj.person_name, obj.phone)
+        """The person's key as the marks carry it: their register row's when the register
+        knows them (the same name and phone, else name and unit), else from these values."""
+        person = find_person(session, actor, obj.person_name, obj.phone, obj.org_unit_id)
+        if person is not None and person.person_key:
+            obj.person_id = person.person_key
+        else:
+            obj.person_id = person_key_of(obj.org_unit_id, obj.person_name, obj.phone)
