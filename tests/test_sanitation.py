@@ -461,6 +461,39 @@ def test_the_charts_carry_the_ranking_the_flag_and_the_weeks(engine, world):
     assert [d["count"] for d in next(iter(progress["datasets"].values()))] == [0, 2, 1, 0]
 
 
+def test_the_heat_map_adds_up_points_lost_per_criterion_and_zone_in_scope(engine, world):
+    from portal.programmes.sanitation import charts as sc
+
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # lost 2, 2, 0, 5
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 20), [30, 10, 25, 25])  # lost 0, 10, 0, 0
+    inspect(engine, w["t1staff"], w, "village", D(2026, 4, 14), [22, 20, 25, 25])  # lost 8, 0, 0, 0
+    inspect(engine, w["t1staff"], w, "street", D(2026, 5, 1) - dt.timedelta(days=1), [30, 20, 25, 25])  # nothing
+    with transaction(engine) as s:
+        cells = sv.heatmap(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        april_first_half = sv.heatmap(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 15))
+        with pytest.raises(NotFound):  # another township's campaign reads as not found
+            sv.heatmap(s, w["t2staff"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+    seen = {(c.zone, c.criterion): (c.lost, c.inspections) for c in cells}
+    assert seen == {
+        ("东关农贸市场", "桌椅摆放整齐"): (12.0, 2),
+        ("东关村", "地面无纸屑、无痰迹"): (8.0, 1),
+        ("东关农贸市场", "卫生工具摆放整齐"): (5.0, 2),
+        ("东关农贸市场", "地面无纸屑、无痰迹"): (2.0, 2),
+    }  # items that lost nothing, and the street that lost nothing, have no cell
+    assert [c.lost for c in cells] == sorted((c.lost for c in cells), reverse=True)
+    assert {(c.zone, c.criterion): c.lost for c in april_first_half}[("东关农贸市场", "桌椅摆放整齐")] == 2.0
+    spec = sc.heatmap_chart(cells, "zh-CN").to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert sorted((d["zone"], d["criterion"], d["lost"]) for d in data) == sorted(
+        (z, c, lost) for (z, c), (lost, _) in seen.items()
+    )
+    assert spec["layer"][0]["encoding"]["x"]["sort"][0] == "桌椅摆放整齐"  # the costliest criterion first
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["scheme"] == "oranges"  # never red
+    empty = sc.heatmap_chart([], "en").to_dict()
+    assert "No data" in str(empty) or "no data" in str(empty).lower()
+
+
 def test_a_published_ranking_shows_only_its_period_and_goes_when_withdrawn(engine, world):
     w = world
     inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91, week of 6 April

@@ -451,10 +451,13 @@ def charts_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         result = attempt(lambda: sv.ranking(session, actor, campaign_id, campaign.start_date, campaign.end_date))
         weeks = sv.week_figures(session, actor, campaign_id, today)
         target = campaign.target_score
+        lost = sv.heatmap(session, actor, campaign_id, campaign.start_date, min(campaign.end_date, today))
     if result is not None and any(r.mean is not None for r in result.rows):
         st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
     if weeks:
         st.altair_chart(sc.progress_chart(weeks, lang()), width="stretch")
+    st.altair_chart(sc.heatmap_chart(lost, lang()), width="stretch", key=k("chart", "heatmap"))
+    st.caption(t("sanitation.charts.heatmap_note"))
 
 
 def records_view(actor: Actor) -> None:

@@ -282,6 +282,48 @@ def ranking(session: Session, actor: Actor, campaign_id: int, start: dt.date, en
     return Ranking(campaign.id, start, end, out)
 
 
+@dataclass(frozen=True)
+class HeatCell:
+    zone_id: int
+    zone: str
+    criterion: str
+    lost: float  # points lost on this criterion, added up over the period's inspections
+    inspections: int
+
+
+def heatmap(session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date) -> list[HeatCell]:
+    """Points lost per checklist item × zone over [start, end]: which criteria fail most,
+    and where. Items are told apart by their criterion as it was scored (a checklist edited
+    later keeps the old wording on old scores); only zones the actor may see, and only
+    items that lost points."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    zones = {z.id: z.name for z in zones_of(session, actor, campaign)}
+    if not zones:
+        return []
+    score = SanitationItemScore.score
+    lost = func.sum(func.coalesce(SanitationItemScore.max_points, score) - score)
+    rows = session.execute(
+        select(SanitationInspection.zone_id, SanitationItemScore.criterion, lost, func.count())
+        .join(SanitationItemScore, SanitationItemScore.inspection_id == SanitationInspection.id)
+        .where(
+            SanitationInspection.campaign_id == campaign.id,
+            SanitationInspection.deleted_at.is_(None),
+            SanitationInspection.inspection_date >= start,
+            SanitationInspection.inspection_date <= end,
+            SanitationInspection.zone_id.in_(list(zones)),
+            SanitationItemScore.deleted_at.is_(None),
+        )
+        .group_by(SanitationInspection.zone_id, SanitationItemScore.criterion)
+    )
+    cells = [
+        HeatCell(zone_id, zones[zone_id], criterion or "—", round(float(points or 0), PRECISION), int(n))
+        for zone_id, criterion, points, n in rows
+        if (points or 0) > 0
+    ]
+    cells.sort(key=lambda c: (-c.lost, c.zone, c.criterion))
+    return cells
+
+
 def weeks(campaign: SanitationCampaign, today: dt.date) -> list[tuple[dt.date, dt.date]]:
     """The campaign's weeks (Monday to Sunday, clipped to the campaign) up to today."""
     last = min(campaign.end_date, today)
