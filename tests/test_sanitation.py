@@ -21,7 +21,7 @@ from portal.programmes.sanitation import view as sv
 from portal.records import service as rs
 from portal.records.grid import RowChange
 from portal.records.service import RowsRefused
-from tests.conftest import make_user, tamper
+from tests.conftest import fresh_engine, make_user, tamper
 
 D = dt.date
 CRITERIA = (("地面无纸屑、无痰迹", 30.0), ("桌椅摆放整齐", 20.0), ("门窗玻璃洁净", 25.0), ("卫生工具摆放整齐", 25.0))
@@ -556,3 +556,19 @@ def test_the_home_page_lists_rectifications_overdue_open_and_to_verify(engine, w
         assert home.todo(s, w["t2staff"], D(2026, 4, 20), "zh-CN") == []  # another township: nothing
         assert home.todo(s, w["viewer"], D(2026, 4, 20), "zh-CN") == []
         assert late
+
+
+def test_the_benchmark_builds_its_campaign_and_times_the_ranking_and_the_heat_map(tmp_path):
+    """`python -m portal.bench` runs this at 10k and 1M item scores; here at 2,000."""
+    from portal import bench
+    from portal.programmes.sanitation import bench as sanitation_bench
+
+    engine = fresh_engine("sqlite", tmp_path)
+    try:
+        ids = bench.build_tree(engine)
+        campaign = sanitation_bench.generate(engine, ids, 2000)
+        assert _count(engine, SanitationItemScore) == 2000 and _count(engine, SanitationInspection) == 200
+        figures = sanitation_bench.times(engine, bench.actor(engine, "bench_head"), campaign)
+        assert set(figures) == {"ranking_ms", "heatmap_ms"} and all(v > 0 for v in figures.values())
+    finally:
+        engine.dispose()
