@@ -20,6 +20,7 @@ from db.models import SanitationCampaign
 from portal import clock, formatting, i18n
 from portal.org.scope import Actor
 from portal.programmes.sanitation import charts as sc
+from portal.programmes.sanitation import reports
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
@@ -28,6 +29,7 @@ from portal.ui import photos, sanitation_public
 from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
+from portal.ui.downloads import DOCX_MIME, XLSX_MIME, download_button
 from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, flash
@@ -240,6 +242,20 @@ def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
         photos.photo_input(sp.InspectionSpec, actor, inspection_id, field, key=f"{key}.photos")
     if sp.RectificationSpec.allows(actor.role, "create"):
         _raise_rect(actor, inspection_id, key)
+    if sheet.cells:  # scored: the notice for the unit inspected
+
+        def notice() -> bytes:
+            with unit_of_work() as session:
+                return reports.rectification_notice(session, actor, inspection_id, "docx", lang())
+
+        download_button(
+            st,
+            t("sanitation.doc.download_notice"),
+            notice,
+            file_name=f"{t('sanitation.doc.notice_title')}-{sheet.zone}-{inspection.inspection_date}.docx",
+            mime=DOCX_MIME,
+            key=f"{key}.notice",
+        )
 
 
 def _save_sheet(session: Any, actor: Actor, inspection_id: int, edits: dict[Any, Any]) -> Saved:
@@ -328,6 +344,21 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key=k("table", "ranking"))
     if any(r.mean is not None for r in result.rows):
         st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
+    row = st.container(horizontal=True)
+    for fmt, mime in (("docx", DOCX_MIME), ("xlsx", XLSX_MIME)):
+
+        def ranking_file(fmt: str = fmt) -> bytes:
+            with unit_of_work() as session:
+                return reports.ranking_document(session, actor, campaign_id, span[0], span[1], fmt, lang())
+
+        download_button(
+            row,
+            t("sanitation.doc.download_ranking", fmt="Word" if fmt == "docx" else "Excel"),
+            ranking_file,
+            file_name=f"{campaign_name}-{span[0]}-{span[1]}.{fmt}",
+            mime=mime,
+            key=k("rank", f"download.{fmt}"),
+        )
     if sp.PublicationSpec.allows(actor.role, "create"):
         _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
     st.subheader(t("sanitation.rank.history"))
