@@ -233,6 +233,29 @@ def test_ranking_ties_share_a_rank_and_the_red_flag(engine, world):
         assert all(r.rank is None and not r.flag for r in empty.rows) and not empty.holders
 
 
+def test_ranked_by_groups_each_unit_below_has_its_own_ranks_and_flag(engine, world):
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91
+    inspect(engine, w["t1staff"], w, "street", D(2026, 4, 7), [30, 18, 25, 20])  # 93
+    inspect(engine, w["t1staff"], w, "village", D(2026, 4, 14), [20, 15, 20, 20])  # 75
+    with transaction(engine) as s:
+        one = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        grouped = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30), grouped=True)
+    assert [(r.zone, r.rank, r.flag) for r in one.rows] == [
+        ("东关主街", 1, True),
+        ("东关农贸市场", 2, False),
+        ("东关村", 3, False),
+    ]
+    tree = w["tree"]
+    # the township's own zones are one group, the village's zone another: each has a flag
+    assert [(r.group_id, r.zone, r.rank, r.flag) for r in grouped.rows] == [
+        (tree["t1"], "东关主街", 1, True),
+        (tree["t1"], "东关农贸市场", 2, False),
+        (tree["t1v1"], "东关村", 1, True),
+    ]
+    assert [h.zone for h in grouped.holders] == ["东关主街", "东关村"] and not grouped.shared_flag
+
+
 def test_a_rectification_moves_through_its_workflow_audited(engine, world):
     w = world
     rid = inspect(engine, w["t1staff"], w, "village", D(2026, 4, 9), [20, 15, 20, 20])

@@ -311,14 +311,19 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         t("sanitation.rank.period"), list(options), key=k("rank", "period"), format_func=lambda x: labels[x]
     )
     span = options[chosen or "whole"]
+    grouped = st.toggle(t("sanitation.rank.grouped"), key=k("rank", "grouped"), help=t("sanitation.rank.grouped_help"))
     with unit_of_work() as session:
-        result = attempt(lambda: sv.ranking(session, actor, campaign_id, span[0], span[1]))
+        result = attempt(lambda: sv.ranking(session, actor, campaign_id, span[0], span[1], grouped=grouped))
         if result is None:
             return
-        units = sv.unit_names(session, {r.unit_id for r in result.rows}, lang())
+        ids = {r.unit_id for r in result.rows} | {r.group_id for r in result.rows if r.group_id is not None}
+        units = sv.unit_names(session, ids, lang())
         history = sv.flag_history(session, actor, campaign_id, today)
     holders = result.holders
-    if holders:
+    if holders and grouped:
+        each = i18n.join((f"{units.get(h.group_id or 0, '')} · {h.zone}" for h in holders), lang())
+        st.success(md_escape(t("sanitation.rank.flag_groups", zones=each)), icon=":material/flag:")
+    elif holders:
         zones = i18n.join((h.zone for h in holders), lang())
         mean = formatting.number(holders[0].mean or 0)
         message = "sanitation.rank.flag_shared" if result.shared_flag else "sanitation.rank.flag"
@@ -326,8 +331,12 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     else:
         st.info(t("sanitation.rank.no_flag"))
     st.caption(t("sanitation.rank.rule"))
+    group_column = (
+        {t("sanitation.rank.col.group"): [units.get(r.group_id or 0, "") for r in result.rows]} if grouped else {}
+    )
     table = pd.DataFrame(
         {
+            **group_column,
             t("sanitation.rank.col.rank"): [
                 t("sanitation.rank.unranked")
                 if r.rank is None
