@@ -192,6 +192,7 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("dg_head", "孙志强", "head", "dg"),
     DemoUser("ljc_staff", "周玉兰", "staff", "cg01"),
     DemoUser("zx1_staff", "吴丽华", "staff", "zx1"),
+    DemoUser("jds_staff", "郑明", "staff", "jds"),
 )
 
 

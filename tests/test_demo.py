@@ -219,6 +219,7 @@ def test_demo_is_audited(demo_county: tuple[Engine, dict[str, int]]) -> None:
             "staff",
             "dg_head",
             "zx1_staff",
+            "jds_staff",
         }
         assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {
             "targets",
