@@ -256,6 +256,55 @@ def test_ranked_by_groups_each_unit_below_has_its_own_ranks_and_flag(engine, wor
     assert [h.zone for h in grouped.holders] == ["东关主街", "东关村"] and not grouped.shared_flag
 
 
+def test_an_appeal_is_lodged_in_time_and_a_unit_above_upholds_or_adjusts_the_score(engine, world):
+    w = world
+    market = inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91, a Monday
+    street = inspect(engine, w["t1staff"], w, "street", D(2026, 4, 7), [30, 18, 25, 20])  # 93
+    lodge = {"inspection_id": market, "lodged_on": D(2026, 4, 9), "reason": "桌椅当天刚搬运，非日常状态"}
+    with transaction(engine) as s:
+        appeal = rs.create(s, w["t1staff"], sp.AppealSpec, lodge)
+        assert (appeal.status, appeal.original_score, appeal.org_unit_id) == ("lodged", 91.0, w["tree"]["t1"])
+    refusals = (
+        ({**lodge, "lodged_on": D(2026, 4, 10)}, "inspection_id"),  # one open appeal per inspection
+        ({**lodge, "inspection_id": street, "lodged_on": D(2026, 4, 13)}, "lodged_on"),  # past 3 working days
+        ({**lodge, "inspection_id": street, "lodged_on": D(2026, 4, 6)}, "lodged_on"),  # before the inspection
+        ({**lodge, "inspection_id": street, "adjusted_score": 99}, "adjusted_score"),  # not the lodger's to set
+    )
+    for values, field in refusals:
+        with pytest.raises(ValidationError) as caught, transaction(engine) as s:
+            rs.create(s, w["t1staff"], sp.AppealSpec, values)
+        assert field in {e.field for e in caught.value.errors}, (values, caught.value.errors)
+    with pytest.raises(PortalError), transaction(engine) as s:  # the unit itself never decides
+        rs.transition(s, w["t1staff"], sp.AppealSpec, appeal.id, "uphold", "维持")
+    with pytest.raises(ValidationError) as caught, transaction(engine) as s:  # adjusting needs the new score
+        rs.transition(s, w["county_head"], sp.AppealSpec, appeal.id, "adjust", "情况属实")
+    assert "adjusted_score" in {e.field for e in caught.value.errors}
+    with transaction(engine) as s:
+        current = s.get_one(sp.SanitationAppeal, appeal.id)
+        rs.update(s, w["county_head"], sp.AppealSpec, appeal.id, {"adjusted_score": 95}, current.version)
+        rs.transition(s, w["county_head"], sp.AppealSpec, appeal.id, "adjust", "情况属实，桌椅项不扣分")
+    with transaction(engine) as s:
+        decided = s.get_one(sp.SanitationAppeal, appeal.id)
+        assert (decided.status, decided.decided_by, decided.decision) == (
+            "adjusted",
+            "county_head",
+            "情况属实，桌椅项不扣分",
+        )
+        assert s.get_one(SanitationInspection, market).score == 95.0  # the ranking counts the adjusted score
+        trail = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.record_type == "sanitation_inspections", AuditEntry.record_id == market)
+            .order_by(AuditEntry.id)
+        ).all()
+        assert trail[-1].before["score"] == 91.0 and trail[-1].after["score"] == 95.0
+        ranked = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        assert [(r.zone, r.mean) for r in ranked.rows[:2]] == [("东关农贸市场", 95.0), ("东关主街", 93.0)]
+    with transaction(engine) as s:  # a second appeal after the decision, and upheld
+        again = rs.create(s, w["t1staff"], sp.AppealSpec, {**lodge, "lodged_on": D(2026, 4, 8)})
+        rs.transition(s, w["county_head"], sp.AppealSpec, again.id, "uphold", "评分无误")
+        assert s.get_one(sp.SanitationAppeal, again.id).status == "upheld"
+
+
 def test_a_rectification_moves_through_its_workflow_audited(engine, world):
     w = world
     rid = inspect(engine, w["t1staff"], w, "village", D(2026, 4, 9), [20, 15, 20, 20])

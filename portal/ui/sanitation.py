@@ -42,6 +42,7 @@ RECT_SHOWN = 40
 RECORD_SPECS = (
     sp.InspectionSpec,
     sp.RectificationSpec,
+    sp.AppealSpec,
     sp.CampaignSpec,
     sp.ZoneSpec,
     sp.ChecklistSpec,
