@@ -526,6 +526,25 @@ class SanitationRectification(RecordModel):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
+class SanitationAppeal(RecordModel):
+    """An objection (异议) to an inspection by the unit inspected, lodged within a few
+    working days; a unit above upholds the score or adjusts it, with its reason."""
+
+    __tablename__ = "sanitation_appeals"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("sanitation_inspections.id"), index=True)
+    lodged_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="lodged")
+    original_score: Mapped[float | None] = mapped_column()
+    adjusted_score: Mapped[float | None] = mapped_column()
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(Text)
+
+
 class SanitationPublication(RecordModel):
     """One period's ranking of a campaign made public (公示): anyone with its link sees the
     zones, scores, ranks and red flags, nothing else; deleting it unpublishes at once."""

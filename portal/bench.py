@@ -7,7 +7,9 @@ the county head, the filtered count, 10k-row XLSX import and export, every built
 indicator for 200 units x 12 months, the township and county scorecards, peak memory,
 and the same page built the naive way (the whole table read into pandas) with the ratio.
 With as many training sign-in marks (sessions of 200 trainees): a session's attendance grid,
-a save of 200 changed marks, and the county's hours ledger for a year.
+a save of 200 changed marks, and the county's hours ledger for a year. With as many
+sanitation item scores (ten an inspection, a zone per village and classroom): a term's
+ranking and a month's county-wide heat map of points lost.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from portal.metrics import targets as tg
 from portal.org import units as orgunits
 from portal.org import users
 from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.sanitation import bench as sanitation_bench
 from portal.programmes.training import bench as training_bench
 from portal.records import registry
 from portal.records import service as records
@@ -390,6 +393,10 @@ def run(rows: int, url: str | None, pages: bool, io_bench: bool) -> dict[str, An
         last_session = training_bench.generate(engine, ids, rows)  # as many sign-in marks as activities
         result["training_generate_s"] = round(time.perf_counter() - t0, 1)
         result.update({k: round(v, 1) for k, v in training_bench.times(engine, county, last_session).items()})
+        t0 = time.perf_counter()
+        campaign = sanitation_bench.generate(engine, ids, rows)  # as many item scores as activities
+        result["sanitation_generate_s"] = round(time.perf_counter() - t0, 1)
+        result.update({k: round(v, 1) for k, v in sanitation_bench.times(engine, county, campaign).items()})
         if pages:
             result.update(demo_pages(rows))
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

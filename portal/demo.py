@@ -186,12 +186,13 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("admin", "王建国", "admin", "county"),
     DemoUser("head", "李秀英", "head", "county"),
     DemoUser("trainer", "张伟", "trainer", "cdc"),
-    DemoUser("inspector", "刘洋", "inspector", "jds"),
+    DemoUser("inspector", "刘洋", "inspector", SCHOOL[0]),  # the school's 检查评比小组: its classes are inspected
     DemoUser("staff", "陈静", "staff", "cg"),
     DemoUser("viewer", "赵敏", "viewer", "county"),
     DemoUser("dg_head", "孙志强", "head", "dg"),
     DemoUser("ljc_staff", "周玉兰", "staff", "cg01"),
     DemoUser("zx1_staff", "吴丽华", "staff", "zx1"),
+    DemoUser("jds_staff", "郑明", "staff", "jds"),
 )
 
 

@@ -53,6 +53,17 @@ class Ctx:
     he: dict[str, int] = field(default_factory=dict)  # the campaign samples' campaign, made on first use
 
 
+def _appeal_adjusted(s: Session, c: Ctx) -> Any:
+    appeal = records.create(
+        s,
+        c.staff,
+        san.AppealSpec,
+        {"inspection_id": _san(c)["inspection"], "lodged_on": dt.date(2031, 4, 3), "reason": "检查时正在清扫"},
+    )
+    records.update(s, SYSTEM, san.AppealSpec, appeal.id, {"adjusted_score": 0}, appeal.version)
+    return records.transition(s, SYSTEM, san.AppealSpec, appeal.id, "adjust", "属实")
+
+
 def _san(c: Ctx) -> dict[str, int]:
     """A checklist with one item, a zone, a campaign and an inspection in t1, made once per
     test database (its own committed transaction), for the sanitation samples."""
@@ -295,6 +306,11 @@ SAMPLES: dict[str, Sample] = {
         },
         {"received": 600},
         {"org_unit_id": "t1", "movement_date": "2031-11-21", "kind": "控烟海报", "received": "100"},
+    ),
+    "sanitation_appeals": lambda c: (
+        {"inspection_id": _san(c)["inspection"], "lodged_on": dt.date(2031, 4, 3), "reason": "检查时正在清扫"},
+        {"reason": "检查时正在清扫，非日常状态"},
+        None,  # lodged one by one, never imported
     ),
     "sanitation_rectifications": lambda c: (
         {"org_unit_id": c.tree["t1"], "inspection_id": _san(c)["inspection"], "description": "垃圾未清运"},
@@ -603,6 +619,10 @@ OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
             "rectify",
             "已清运",
         ),
+    ),
+    "an appeal decided: the score adjusted, the inspection rescored": (
+        None,
+        lambda s, c: _appeal_adjusted(s, c),
     ),
     "a training score sheet imported": (
         None,

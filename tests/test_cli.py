@@ -20,7 +20,7 @@ from db.engine import make_engine, transaction
 from db.models import AuditEntry, HeActivity, OrgUnit, User
 from portal import demo
 from portal.cli import main
-from portal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD, USERS
 from portal.org import auth, users
 from portal.org import units as orgunits
 from portal.org.scope import SYSTEM
@@ -278,7 +278,7 @@ def test_user_list(cli: Run, engine: Engine) -> None:
     assert rows["staff"][1:4] == ["陈静", "staff", "cg"]
     assert rows["head"][2:4] == ["head", "county"]
     assert rows["viewer"][4] == "已停用" and rows["admin"][4] == "正常"
-    assert "共 9 个用户" in result.out
+    assert f"共 {len(USERS)} 个用户" in result.out and len(USERS) == 10
     scoped = cli("--lang", "en", "user", "list", "--unit", "dg")
     assert scoped.code == 0
     assert "dg_head" in scoped.out and "admin" not in scoped.out and "Active" in scoped.out

@@ -149,7 +149,7 @@ def test_demo_has_one_account_per_role(demo_county: tuple[Engine, dict[str, int]
         for username in ("admin", "head", "viewer"):
             assert accounts[username].org_unit_id == root_id
         assert accounts["staff"].org_unit.type == "township_hc"
-        assert accounts["inspector"].org_unit.type == "supervision"
+        assert accounts["inspector"].org_unit.type == "school"  # the classes it inspects are below it
         assert accounts["trainer"].org_unit.type in ("cdc", "bureau")
         assert accounts["dg_head"].role == "head"
         assert accounts["dg_head"].org_unit.name_zh == "东关镇卫生院"
@@ -219,7 +219,7 @@ def test_demo_is_audited(demo_county: tuple[Engine, dict[str, int]]) -> None:
             "staff",
             "dg_head",
             "zx1_staff",
-            "inspector",
+            "jds_staff",
         }
         assert set(s.scalars(select(AuditEntry.record_type).where(AuditEntry.actor_name == "head"))) == {
             "targets",
@@ -421,3 +421,17 @@ def test_every_township_has_last_month_and_this_month_whatever_the_day(tmp_path,
             assert s.scalar(select(func.count()).select_from(Target).where(Target.period == str(day.year))) > 0
     finally:
         engine.dispose()
+
+
+def test_the_demo_inspector_has_classrooms_to_score(demo_county) -> None:
+    """The inspector belongs to the school's inspection group: its campaign and the six
+    classrooms are in their scope, so the first screen has work in it."""
+    from portal.programmes.sanitation import view as sv
+
+    engine, _ = demo_county
+    with clock.frozen(DEMO_DAY), Session(engine) as s:
+        inspector = actor_for(s, s.scalar(select(User).where(User.username == "inspector")))
+        found = sv.campaigns(s, inspector)
+        assert found, "the inspector sees no sanitation campaign"
+        zones = sv.zones_of(s, inspector, found[0])
+        assert len(zones) >= 6 and all(z.zone_type == "classroom" for z in zones)

@@ -348,7 +348,7 @@ def test_each_run_gets_its_own_page_objects() -> None:
     class Page:
         _can_be_called = False
 
-    shell._page_objects["test"] = {"home": Page()}  # type: ignore[dict-item]
+    shell._page_objects["test"] = {"home": Page()}  # type: ignore[dict-item]  # a stand-in for st.Page
     try:
         first, second = shell._pages("test"), shell._pages("test")
         assert first["home"] is not second["home"]

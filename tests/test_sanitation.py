@@ -21,7 +21,7 @@ from portal.programmes.sanitation import view as sv
 from portal.records import service as rs
 from portal.records.grid import RowChange
 from portal.records.service import RowsRefused
-from tests.conftest import make_user, tamper
+from tests.conftest import fresh_engine, make_user, tamper
 
 D = dt.date
 CRITERIA = (("地面无纸屑、无痰迹", 30.0), ("桌椅摆放整齐", 20.0), ("门窗玻璃洁净", 25.0), ("卫生工具摆放整齐", 25.0))
@@ -231,6 +231,78 @@ def test_ranking_ties_share_a_rank_and_the_red_flag(engine, world):
         # a zone never inspected in the period is listed unranked
         empty = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 5))
         assert all(r.rank is None and not r.flag for r in empty.rows) and not empty.holders
+
+
+def test_ranked_by_groups_each_unit_below_has_its_own_ranks_and_flag(engine, world):
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91
+    inspect(engine, w["t1staff"], w, "street", D(2026, 4, 7), [30, 18, 25, 20])  # 93
+    inspect(engine, w["t1staff"], w, "village", D(2026, 4, 14), [20, 15, 20, 20])  # 75
+    with transaction(engine) as s:
+        one = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        grouped = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30), grouped=True)
+    assert [(r.zone, r.rank, r.flag) for r in one.rows] == [
+        ("东关主街", 1, True),
+        ("东关农贸市场", 2, False),
+        ("东关村", 3, False),
+    ]
+    tree = w["tree"]
+    # the township's own zones are one group, the village's zone another: each has a flag
+    assert [(r.group_id, r.zone, r.rank, r.flag) for r in grouped.rows] == [
+        (tree["t1"], "东关主街", 1, True),
+        (tree["t1"], "东关农贸市场", 2, False),
+        (tree["t1v1"], "东关村", 1, True),
+    ]
+    assert [h.zone for h in grouped.holders] == ["东关主街", "东关村"] and not grouped.shared_flag
+
+
+def test_an_appeal_is_lodged_in_time_and_a_unit_above_upholds_or_adjusts_the_score(engine, world):
+    w = world
+    market = inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91, a Monday
+    street = inspect(engine, w["t1staff"], w, "street", D(2026, 4, 7), [30, 18, 25, 20])  # 93
+    lodge = {"inspection_id": market, "lodged_on": D(2026, 4, 9), "reason": "桌椅当天刚搬运，非日常状态"}
+    with transaction(engine) as s:
+        appeal = rs.create(s, w["t1staff"], sp.AppealSpec, lodge)
+        assert (appeal.status, appeal.original_score, appeal.org_unit_id) == ("lodged", 91.0, w["tree"]["t1"])
+    refusals = (
+        ({**lodge, "lodged_on": D(2026, 4, 10)}, "inspection_id"),  # one open appeal per inspection
+        ({**lodge, "inspection_id": street, "lodged_on": D(2026, 4, 13)}, "lodged_on"),  # past 3 working days
+        ({**lodge, "inspection_id": street, "lodged_on": D(2026, 4, 6)}, "lodged_on"),  # before the inspection
+        ({**lodge, "inspection_id": street, "adjusted_score": 99}, "adjusted_score"),  # not the lodger's to set
+    )
+    for values, field in refusals:
+        with pytest.raises(ValidationError) as caught, transaction(engine) as s:
+            rs.create(s, w["t1staff"], sp.AppealSpec, values)
+        assert field in {e.field for e in caught.value.errors}, (values, caught.value.errors)
+    with pytest.raises(PortalError), transaction(engine) as s:  # the unit itself never decides
+        rs.transition(s, w["t1staff"], sp.AppealSpec, appeal.id, "uphold", "维持")
+    with pytest.raises(ValidationError) as caught, transaction(engine) as s:  # adjusting needs the new score
+        rs.transition(s, w["county_head"], sp.AppealSpec, appeal.id, "adjust", "情况属实")
+    assert "adjusted_score" in {e.field for e in caught.value.errors}
+    with transaction(engine) as s:
+        current = s.get_one(sp.SanitationAppeal, appeal.id)
+        rs.update(s, w["county_head"], sp.AppealSpec, appeal.id, {"adjusted_score": 95}, current.version)
+        rs.transition(s, w["county_head"], sp.AppealSpec, appeal.id, "adjust", "情况属实，桌椅项不扣分")
+    with transaction(engine) as s:
+        decided = s.get_one(sp.SanitationAppeal, appeal.id)
+        assert (decided.status, decided.decided_by, decided.decision) == (
+            "adjusted",
+            "county_head",
+            "情况属实，桌椅项不扣分",
+        )
+        assert s.get_one(SanitationInspection, market).score == 95.0  # the ranking counts the adjusted score
+        trail = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.record_type == "sanitation_inspections", AuditEntry.record_id == market)
+            .order_by(AuditEntry.id)
+        ).all()
+        assert trail[-1].before["score"] == 91.0 and trail[-1].after["score"] == 95.0
+        ranked = sv.ranking(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        assert [(r.zone, r.mean) for r in ranked.rows[:2]] == [("东关农贸市场", 95.0), ("东关主街", 93.0)]
+    with transaction(engine) as s:  # a second appeal after the decision, and upheld
+        again = rs.create(s, w["t1staff"], sp.AppealSpec, {**lodge, "lodged_on": D(2026, 4, 8)})
+        rs.transition(s, w["county_head"], sp.AppealSpec, again.id, "uphold", "评分无误")
+        assert s.get_one(sp.SanitationAppeal, again.id).status == "upheld"
 
 
 def test_a_rectification_moves_through_its_workflow_audited(engine, world):
@@ -461,6 +533,39 @@ def test_the_charts_carry_the_ranking_the_flag_and_the_weeks(engine, world):
     assert [d["count"] for d in next(iter(progress["datasets"].values()))] == [0, 2, 1, 0]
 
 
+def test_the_heat_map_adds_up_points_lost_per_criterion_and_zone_in_scope(engine, world):
+    from portal.programmes.sanitation import charts as sc
+
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # lost 2, 2, 0, 5
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 20), [30, 10, 25, 25])  # lost 0, 10, 0, 0
+    inspect(engine, w["t1staff"], w, "village", D(2026, 4, 14), [22, 20, 25, 25])  # lost 8, 0, 0, 0
+    inspect(engine, w["t1staff"], w, "street", D(2026, 5, 1) - dt.timedelta(days=1), [30, 20, 25, 25])  # nothing
+    with transaction(engine) as s:
+        cells = sv.heatmap(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+        april_first_half = sv.heatmap(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 15))
+        with pytest.raises(NotFound):  # another township's campaign reads as not found
+            sv.heatmap(s, w["t2staff"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30))
+    seen = {(c.zone, c.criterion): (c.lost, c.inspections) for c in cells}
+    assert seen == {
+        ("东关农贸市场", "桌椅摆放整齐"): (12.0, 2),
+        ("东关村", "地面无纸屑、无痰迹"): (8.0, 1),
+        ("东关农贸市场", "卫生工具摆放整齐"): (5.0, 2),
+        ("东关农贸市场", "地面无纸屑、无痰迹"): (2.0, 2),
+    }  # items that lost nothing, and the street that lost nothing, have no cell
+    assert [c.lost for c in cells] == sorted((c.lost for c in cells), reverse=True)
+    assert {(c.zone, c.criterion): c.lost for c in april_first_half}[("东关农贸市场", "桌椅摆放整齐")] == 2.0
+    spec = sc.heatmap_chart(cells, "zh-CN").to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert sorted((d["zone"], d["criterion"], d["lost"]) for d in data) == sorted(
+        (z, c, lost) for (z, c), (lost, _) in seen.items()
+    )
+    assert spec["layer"][0]["encoding"]["x"]["sort"][0] == "桌椅摆放整齐"  # the costliest criterion first
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["scheme"] == "oranges"  # never red
+    empty = sc.heatmap_chart([], "en").to_dict()
+    assert "No data" in str(empty) or "no data" in str(empty).lower()
+
+
 def test_a_published_ranking_shows_only_its_period_and_goes_when_withdrawn(engine, world):
     w = world
     inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91, week of 6 April
@@ -523,3 +628,19 @@ def test_the_home_page_lists_rectifications_overdue_open_and_to_verify(engine, w
         assert home.todo(s, w["t2staff"], D(2026, 4, 20), "zh-CN") == []  # another township: nothing
         assert home.todo(s, w["viewer"], D(2026, 4, 20), "zh-CN") == []
         assert late
+
+
+def test_the_benchmark_builds_its_campaign_and_times_the_ranking_and_the_heat_map(tmp_path):
+    """`python -m portal.bench` runs this at 10k and 1M item scores; here at 2,000."""
+    from portal import bench
+    from portal.programmes.sanitation import bench as sanitation_bench
+
+    engine = fresh_engine("sqlite", tmp_path)
+    try:
+        ids = bench.build_tree(engine)
+        campaign = sanitation_bench.generate(engine, ids, 2000)
+        assert _count(engine, SanitationItemScore) == 2000 and _count(engine, SanitationInspection) == 200
+        figures = sanitation_bench.times(engine, bench.actor(engine, "bench_head"), campaign)
+        assert set(figures) == {"ranking_ms", "heatmap_ms"} and all(v > 0 for v in figures.values())
+    finally:
+        engine.dispose()

@@ -109,6 +109,11 @@ def test_the_ranking_shows_the_flag_its_rule_and_its_history(san_db) -> None:
     assert "1" in str(ranking.iloc[0, 0]) and "城关农贸市场" in set(ranking["区域"])
     history = table(at, "周")
     assert len(history) >= 4
+    assert any(b.label == "下载排名（Word）" for b in at.get("download_button"))
+    at.toggle(key="sanitation.rank.grouped").set_value(True).run()  # villages within their township
+    grouped = table(at, "组")
+    assert list(grouped.columns)[:3] == ["组", "名次", "区域"]
+    assert "流动红旗（各组第一）：" in texts(at)
 
 
 def test_rectifications_carry_their_steps(san_db) -> None:

@@ -29,6 +29,10 @@ class _Outcome:
     failed: bool = False
 
 
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def download_button(
     container: Any,
     label: str,

@@ -20,6 +20,7 @@ from db.models import SanitationCampaign
 from portal import clock, formatting, i18n
 from portal.org.scope import Actor
 from portal.programmes.sanitation import charts as sc
+from portal.programmes.sanitation import reports
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
@@ -28,6 +29,7 @@ from portal.ui import photos, sanitation_public
 from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
 from portal.ui.db import unit_of_work
+from portal.ui.downloads import DOCX_MIME, XLSX_MIME, download_button
 from portal.ui.grid import GridRow, PivotGrid, current, pivot_editor
 from portal.ui.i18n import lang, t
 from portal.ui.messages import attempt, flash
@@ -40,6 +42,7 @@ RECT_SHOWN = 40
 RECORD_SPECS = (
     sp.InspectionSpec,
     sp.RectificationSpec,
+    sp.AppealSpec,
     sp.CampaignSpec,
     sp.ZoneSpec,
     sp.ChecklistSpec,
@@ -240,6 +243,20 @@ def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
         photos.photo_input(sp.InspectionSpec, actor, inspection_id, field, key=f"{key}.photos")
     if sp.RectificationSpec.allows(actor.role, "create"):
         _raise_rect(actor, inspection_id, key)
+    if sheet.cells:  # scored: the notice for the unit inspected
+
+        def notice() -> bytes:
+            with unit_of_work() as session:
+                return reports.rectification_notice(session, actor, inspection_id, "docx", lang())
+
+        download_button(
+            st,
+            t("sanitation.doc.download_notice"),
+            notice,
+            file_name=f"{t('sanitation.doc.notice_title')}-{sheet.zone}-{inspection.inspection_date}.docx",
+            mime=DOCX_MIME,
+            key=f"{key}.notice",
+        )
 
 
 def _save_sheet(session: Any, actor: Actor, inspection_id: int, edits: dict[Any, Any]) -> Saved:
@@ -295,14 +312,19 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         t("sanitation.rank.period"), list(options), key=k("rank", "period"), format_func=lambda x: labels[x]
     )
     span = options[chosen or "whole"]
+    grouped = st.toggle(t("sanitation.rank.grouped"), key=k("rank", "grouped"), help=t("sanitation.rank.grouped_help"))
     with unit_of_work() as session:
-        result = attempt(lambda: sv.ranking(session, actor, campaign_id, span[0], span[1]))
+        result = attempt(lambda: sv.ranking(session, actor, campaign_id, span[0], span[1], grouped=grouped))
         if result is None:
             return
-        units = sv.unit_names(session, {r.unit_id for r in result.rows}, lang())
+        ids = {r.unit_id for r in result.rows} | {r.group_id for r in result.rows if r.group_id is not None}
+        units = sv.unit_names(session, ids, lang())
         history = sv.flag_history(session, actor, campaign_id, today)
     holders = result.holders
-    if holders:
+    if holders and grouped:
+        each = i18n.join((f"{units.get(h.group_id or 0, '')} · {h.zone}" for h in holders), lang())
+        st.success(md_escape(t("sanitation.rank.flag_groups", zones=each)), icon=":material/flag:")
+    elif holders:
         zones = i18n.join((h.zone for h in holders), lang())
         mean = formatting.number(holders[0].mean or 0)
         message = "sanitation.rank.flag_shared" if result.shared_flag else "sanitation.rank.flag"
@@ -310,8 +332,12 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     else:
         st.info(t("sanitation.rank.no_flag"))
     st.caption(t("sanitation.rank.rule"))
+    group_column = (
+        {t("sanitation.rank.col.group"): [units.get(r.group_id or 0, "") for r in result.rows]} if grouped else {}
+    )
     table = pd.DataFrame(
         {
+            **group_column,
             t("sanitation.rank.col.rank"): [
                 t("sanitation.rank.unranked")
                 if r.rank is None
@@ -328,6 +354,21 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key=k("table", "ranking"))
     if any(r.mean is not None for r in result.rows):
         st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
+    row = st.container(horizontal=True)
+    for fmt, mime in (("docx", DOCX_MIME), ("xlsx", XLSX_MIME)):
+
+        def ranking_file(fmt: str = fmt) -> bytes:
+            with unit_of_work() as session:
+                return reports.ranking_document(session, actor, campaign_id, span[0], span[1], fmt, lang())
+
+        download_button(
+            row,
+            t("sanitation.doc.download_ranking", fmt="Word" if fmt == "docx" else "Excel"),
+            ranking_file,
+            file_name=f"{campaign_name}-{span[0]}-{span[1]}.{fmt}",
+            mime=mime,
+            key=k("rank", f"download.{fmt}"),
+        )
     if sp.PublicationSpec.allows(actor.role, "create"):
         _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
     st.subheader(t("sanitation.rank.history"))
@@ -451,10 +492,13 @@ def charts_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         result = attempt(lambda: sv.ranking(session, actor, campaign_id, campaign.start_date, campaign.end_date))
         weeks = sv.week_figures(session, actor, campaign_id, today)
         target = campaign.target_score
+        lost = sv.heatmap(session, actor, campaign_id, campaign.start_date, min(campaign.end_date, today))
     if result is not None and any(r.mean is not None for r in result.rows):
         st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
     if weeks:
         st.altair_chart(sc.progress_chart(weeks, lang()), width="stretch")
+    st.altair_chart(sc.heatmap_chart(lost, lang()), width="stretch", key=k("chart", "heatmap"))
+    st.caption(t("sanitation.charts.heatmap_note"))
 
 
 def records_view(actor: Actor) -> None:

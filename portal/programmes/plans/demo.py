@@ -33,7 +33,7 @@ def load(county: DemoCounty) -> dict[str, int]:
 # -- monthly plans and reports ----------------------------------------------------------------
 
 # Units with their own demo account plan and report as that account; the others as the loader.
-UNIT_USERS = {"cg": "staff", "dg": "dg_head", "zx1": "zx1_staff", "jds": "inspector"}
+UNIT_USERS = {"cg": "staff", "dg": "dg_head", "zx1": "zx1_staff", "jds": "jds_staff"}
 OWNERS = {
     "cg": ("陈静", "李明", "王秀兰", "赵刚"),
     "dg": ("孙志强", "周红", "马林"),

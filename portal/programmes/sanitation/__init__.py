@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from portal.apps import Manifest, PageDef
+from portal.apps import Manifest, PageDef, ReportDef
 
 MANIFEST = Manifest(
     code="sanitation",
@@ -34,6 +34,23 @@ MANIFEST = Manifest(
     ),
     indicators="portal.programmes.sanitation.indicators:TEMPLATES",
     demo="portal.programmes.sanitation.demo:load",
+    reports=(
+        ReportDef(
+            "rectification-notice",
+            "cli.help.rectification_notice",
+            "portal.programmes.sanitation.reports:build_notice",
+            formats=("docx",),
+            subject="record",
+            id_option="--inspection",
+        ),
+        ReportDef(
+            "sanitation-ranking",
+            "cli.help.sanitation_ranking",
+            "portal.programmes.sanitation.reports:build_ranking",
+            subject="record",
+            id_option="--campaign",
+        ),
+    ),
     locales=Path(__file__).parent / "locales",
     home="portal.programmes.sanitation.home:todo",
     figures=(

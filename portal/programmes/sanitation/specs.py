@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from db.models import (
     OrgUnit,
+    SanitationAppeal,
     SanitationCampaign,
     SanitationChecklist,
     SanitationChecklistItem,
@@ -47,6 +48,7 @@ from portal.records.workflow import State, Transition, Workflow, status_field
 WRITERS = frozenset({"admin", "head", "inspector", "staff"})  # who records inspections and evidence
 REVIEWERS = frozenset({"admin", "head", "inspector"})  # who keeps checklists and verifies rectifications
 RECTIFY_WORKDAYS = 5  # a rectification's default deadline: 5 working days after it is raised
+APPEAL_WORKDAYS = 3  # a unit objects to an inspection within 3 working days of it
 BATCH = "sanitation.scoring"  # session.info: the inspections whose sheet is being saved (rescored once, at the end)
 
 CAMPAIGN_TYPES = (
@@ -608,6 +610,177 @@ class RectificationSpec(RecordSpec):
 def is_overdue(rect: Any, today: dt.date) -> bool:
     """Still open (or sent back) and past its deadline."""
     return rect.status in OPEN_STATES and rect.due_date is not None and rect.due_date < today
+
+
+# -- appeals (异议) ----------------------------------------------------------------------------------
+
+APPEAL_STATES = (
+    State("lodged", "待处理", "Lodged"),
+    State("upheld", "维持原分", "Score upheld", readonly=True),
+    State("adjusted", "已调整分数", "Score adjusted", readonly=True),
+)
+
+
+def _decided(session: Session, actor: Any, appeal: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+    return {"decided_on": clock.local_date(now), "decided_by": actor.display_name or actor.username}
+
+
+def _adjust_guard(session: Session, actor: Any, appeal: Any) -> FieldError | None:
+    """Above the unit, as for rectifications; and the new score set first (an edit of the
+    appeal), within the inspection's maximum."""
+    _verify_guard(session, actor, appeal)
+    if appeal.adjusted_score is None:
+        return FieldError("adjusted_score", "sanitation.error.adjust_needs_score")
+    inspection = session.get_one(SanitationInspection, appeal.inspection_id)
+    if inspection.max_score is not None and appeal.adjusted_score > inspection.max_score:
+        return FieldError("adjusted_score", "sanitation.error.adjust_over_max", {"max": inspection.max_score})
+    return None
+
+
+def _adjusted(session: Session, actor: Any, appeal: Any, comment: str, now: dt.datetime) -> dict[str, Any]:
+    """The inspection takes the adjusted score (an audited update of the inspection); a
+    later change to its sheet totals the items again."""
+    inspection = session.get_one(SanitationInspection, appeal.inspection_id)
+    top = inspection.max_score
+    records.update(
+        session,
+        actor,
+        InspectionSpec,
+        inspection.id,
+        {},
+        None,
+        system={
+            "score": appeal.adjusted_score,
+            "score_pct": round(appeal.adjusted_score / top * 100, 2) if top else inspection.score_pct,
+        },
+    )
+    return _decided(session, actor, appeal, comment, now)
+
+
+APPEAL_WORKFLOW = Workflow(
+    states=APPEAL_STATES,
+    transitions=(
+        Transition(
+            "uphold",
+            "维持原分",
+            "Uphold the score",
+            ("lodged",),
+            "upheld",
+            REVIEWERS,
+            guard=_verify_guard,
+            comment=True,
+            effects=_decided,
+            icon=":material/gavel:",
+        ),
+        Transition(
+            "adjust",
+            "调整分数",
+            "Adjust the score",
+            ("lodged",),
+            "adjusted",
+            REVIEWERS,
+            guard=_adjust_guard,
+            comment=True,
+            effects=_adjusted,
+            icon=":material/edit_note:",
+            primary=True,
+        ),
+    ),
+    comment_field="decision",
+)
+
+
+class AppealSpec(RecordSpec):
+    """Appeals (异议): the unit inspected objects to an inspection within APPEAL_WORKDAYS
+    working days; someone above it upholds the score or adjusts it, each with a reason."""
+
+    slug = "sanitation_appeals"
+    model = SanitationAppeal
+    title_zh, title_en = "检查异议", "Appeals"
+    fields = (
+        Field("org_unit_id", "org_unit", "提出单位", "Unit", readonly=True),
+        Field(
+            "inspection_id",
+            "ref",
+            "异议的检查",
+            "Inspection",
+            ref="sanitation_inspections",
+            required=True,
+            create_only=True,
+        ),
+        Field("lodged_on", "date", "提出日期", "Lodged on", required=True),
+        Field("reason", "longtext", "异议理由", "Reason", required=True, max_length=2000),
+        status_field(APPEAL_STATES),
+        Field("original_score", "float", "原得分", "Score as inspected", readonly=True),
+        Field(
+            "adjusted_score",
+            "float",
+            "调整后得分",
+            "Adjusted score",
+            min=0,
+            help_zh="处理异议时填写，再点“调整分数”",
+            help_en="Set when deciding, then choose “Adjust the score”",
+        ),
+        Field("decided_on", "date", "处理日期", "Decided on", readonly=True),
+        Field("decided_by", "text", "处理人", "Decided by", readonly=True),
+        Field("decision", "longtext", "处理意见", "Decision", readonly=True),
+    )
+    list_display = ("lodged_on", "inspection_id", "org_unit_id", "status", "original_score", "adjusted_score")
+    list_filter = ("status", "org_unit_id", "lodged_on")
+    search_fields = ("reason",)
+    ordering = ("-lodged_on", "-id")
+    date_field = "lodged_on"
+    can_import = False  # lodged one by one, against one inspection
+    permissions: ClassVar[Permissions] = _perms(WRITERS, REVIEWERS, REVIEWERS)
+    workflow = APPEAL_WORKFLOW
+
+    @classmethod
+    def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        if not raw.get("lodged_on") and "lodged_on" not in raw:
+            raw["lodged_on"] = clock.today()
+        return raw
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        if existing is None and values.get("adjusted_score") is not None:
+            return [FieldError("adjusted_score", "sanitation.error.adjust_on_lodge")]
+        return []
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        if existing is not None:
+            return []
+        inspection = session.get(SanitationInspection, values.get("inspection_id"))
+        lodged = values.get("lodged_on")
+        if inspection is None or lodged is None:
+            return []
+        errors = []
+        last = calendars.load_calendar(session).add_workdays(inspection.inspection_date, APPEAL_WORKDAYS)
+        if lodged < inspection.inspection_date:
+            errors.append(FieldError("lodged_on", "sanitation.error.appeal_before"))
+        elif lodged > last:
+            errors.append(
+                FieldError("lodged_on", "sanitation.error.appeal_late", {"days": APPEAL_WORKDAYS, "last": last})
+            )
+        open_one = session.scalar(
+            select(func.count())
+            .select_from(SanitationAppeal)
+            .where(
+                SanitationAppeal.inspection_id == inspection.id,
+                SanitationAppeal.status == "lodged",
+                SanitationAppeal.deleted_at.is_(None),
+            )
+        )
+        if open_one:
+            errors.append(FieldError("inspection_id", "sanitation.error.appeal_open"))
+        return errors
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        inspection = session.get_one(SanitationInspection, obj.inspection_id)
+        obj.org_unit_id = inspection.org_unit_id  # the unit inspected is the one objecting
+        if creating:
+            obj.original_score = inspection.score
 
 
 # -- published rankings (公示) ----------------------------------------------------------------------

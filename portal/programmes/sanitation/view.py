@@ -11,7 +11,9 @@ The ranking rule, declared once (``RULE``) and shown on the page:
   last, unranked, and never hold the flag;
 - equal means (to 0.01 point) share a rank (1, 1, 3: competition ranking);
 - the red flag of a period goes to the zone ranked first; when several share first place
-  they share the flag, and the page says so.
+  they share the flag, and the page says so;
+- ranked by groups (the units directly below the campaign's unit: villages within their
+  township, classes within their grade), each group has its own ranks and its own flag.
 """
 
 from __future__ import annotations
@@ -219,6 +221,7 @@ class RankRow:
     rank: int | None
     tied: bool
     flag: bool
+    group_id: int | None = None  # the unit whose zones are ranked together (None: one group)
 
 
 @dataclass(frozen=True)
@@ -234,30 +237,29 @@ class Ranking:
 
     @property
     def shared_flag(self) -> bool:
-        return len(self.holders) > 1
+        """Two zones hold the flag of one group (with groups, each group has its own)."""
+        groups = [r.group_id for r in self.holders]
+        return len(groups) != len(set(groups))
 
 
-def ranking(session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date) -> Ranking:
-    """The campaign's zones ranked over [start, end] by the declared rule (module docstring)."""
-    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
-    zones = zones_of(session, actor, campaign)
-    ids = [z.id for z in zones]
-    stats: dict[int, tuple[int, float]] = {}
-    if ids:
-        rows = session.execute(
-            select(SanitationInspection.zone_id, func.count(), func.avg(SanitationInspection.score))
-            .where(
-                SanitationInspection.campaign_id == campaign.id,
-                SanitationInspection.zone_id.in_(ids),
-                SanitationInspection.deleted_at.is_(None),
-                SanitationInspection.score.is_not(None),
-                SanitationInspection.inspection_date >= start,
-                SanitationInspection.inspection_date <= end,
-            )
-            .group_by(SanitationInspection.zone_id)
-        )
-        stats = {zid: (int(n), round(float(mean), PRECISION)) for zid, n, mean in rows}
-    means = sorted((m for _, m in stats.values()), reverse=True)
+def _groups(session: Session, campaign: SanitationCampaign, zones: list[SanitationZone]) -> dict[int, int]:
+    """Each zone's group: the unit directly below the campaign's unit whose subtree owns it
+    (villages ranked within their township, classes within their grade); a zone the
+    campaign's unit owns itself is in the group of that unit."""
+    top = session.get_one(OrgUnit, campaign.org_unit_id)
+    depth = len(top.path.strip("/").split("/"))
+    owners = {z.org_unit_id for z in zones}
+    paths = dict(session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(owners))).all())
+    out = {}
+    for z in zones:
+        parts = paths[z.org_unit_id].strip("/").split("/")
+        out[z.id] = int(parts[depth]) if len(parts) > depth else top.id
+    return out
+
+
+def _ranked(zones: list[SanitationZone], stats: dict[int, tuple[int, float]], group: int | None) -> list[RankRow]:
+    """Competition ranking of one group's zones by mean; the top mean holds the flag."""
+    means = sorted((stats[z.id][1] for z in zones if z.id in stats), reverse=True)
     counts: dict[float, int] = {}
     for m in means:
         counts[m] = counts.get(m, 0) + 1
@@ -276,10 +278,88 @@ def ranking(session: Session, actor: Actor, campaign_id: int, start: dt.date, en
                 rank,
                 mean is not None and counts[mean] > 1,
                 mean is not None and mean == top,
+                group,
             )
         )
     out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.zone))
+    return out
+
+
+def ranking(
+    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, grouped: bool = False
+) -> Ranking:
+    """The campaign's zones ranked over [start, end] by the declared rule (module docstring);
+    ``grouped``: within each unit directly below the campaign's unit, each group with its
+    own ranks and its own red flag (groups in unit order)."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    zones = zones_of(session, actor, campaign)
+    ids = [z.id for z in zones]
+    stats: dict[int, tuple[int, float]] = {}
+    if ids:
+        rows = session.execute(
+            select(SanitationInspection.zone_id, func.count(), func.avg(SanitationInspection.score))
+            .where(
+                SanitationInspection.campaign_id == campaign.id,
+                SanitationInspection.zone_id.in_(ids),
+                SanitationInspection.deleted_at.is_(None),
+                SanitationInspection.score.is_not(None),
+                SanitationInspection.inspection_date >= start,
+                SanitationInspection.inspection_date <= end,
+            )
+            .group_by(SanitationInspection.zone_id)
+        )
+        stats = {zid: (int(n), round(float(mean), PRECISION)) for zid, n, mean in rows}
+    if not grouped:
+        return Ranking(campaign.id, start, end, _ranked(zones, stats, None))
+    of = _groups(session, campaign, zones)
+    members: dict[int, list[SanitationZone]] = {}
+    for z in zones:
+        members.setdefault(of[z.id], []).append(z)
+    order = dict(session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(list(members)))).all())
+    out = [row for g in sorted(members, key=lambda g: order[g]) for row in _ranked(members[g], stats, g)]
     return Ranking(campaign.id, start, end, out)
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    zone_id: int
+    zone: str
+    criterion: str
+    lost: float  # points lost on this criterion, added up over the period's inspections
+    inspections: int
+
+
+def heatmap(session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date) -> list[HeatCell]:
+    """Points lost per checklist item × zone over [start, end]: which criteria fail most,
+    and where. Items are told apart by their criterion as it was scored (a checklist edited
+    later keeps the old wording on old scores); only zones the actor may see, and only
+    items that lost points."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    zones = {z.id: z.name for z in zones_of(session, actor, campaign)}
+    if not zones:
+        return []
+    score = SanitationItemScore.score
+    lost = func.sum(func.coalesce(SanitationItemScore.max_points, score) - score)
+    rows = session.execute(
+        select(SanitationInspection.zone_id, SanitationItemScore.criterion, lost, func.count())
+        .join(SanitationItemScore, SanitationItemScore.inspection_id == SanitationInspection.id)
+        .where(
+            SanitationInspection.campaign_id == campaign.id,
+            SanitationInspection.deleted_at.is_(None),
+            SanitationInspection.inspection_date >= start,
+            SanitationInspection.inspection_date <= end,
+            SanitationInspection.zone_id.in_(list(zones)),
+            SanitationItemScore.deleted_at.is_(None),
+        )
+        .group_by(SanitationInspection.zone_id, SanitationItemScore.criterion)
+    )
+    cells = [
+        HeatCell(zone_id, zones[zone_id], criterion or "—", round(float(points or 0), PRECISION), int(n))
+        for zone_id, criterion, points, n in rows
+        if (points or 0) > 0
+    ]
+    cells.sort(key=lambda c: (-c.lost, c.zone, c.criterion))
+    return cells
 
 
 def weeks(campaign: SanitationCampaign, today: dt.date) -> list[tuple[dt.date, dt.date]]:
