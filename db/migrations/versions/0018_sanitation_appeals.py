@@ -1,7 +1,7 @@
 """sanitation appeals (异议): a unit's objection to an inspection and the decision on it
 
 Revision ID: 0018
-Revises: 0016 (0017 once training's register lands)
+Revises: 0017
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import db.base
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
