@@ -462,7 +462,8 @@ def _training_walkin(s: Session, c: Ctx) -> Any:
     from db.models import TrainingPerson
     from portal.programmes.training import signin
 
-    entry = signin.accept_walkin(s, SYSTEM, c.walkin, c.tree["t1"], "assistant")  # type: ignore[attr-defined]
+    walkin = c.walkin  # type: ignore[attr-defined]  # set by the operation's setup
+    entry = signin.accept_walkin(s, SYSTEM, walkin, c.tree["t1"], "assistant")
     assert s.get_one(TrainingPerson, entry.trainee_id).name == "冯十一"
     return entry
 
