@@ -19,8 +19,6 @@ Create Date: 2026-11-30
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -123,7 +121,7 @@ def _fill(conn: sa.Connection) -> None:
             newest[key] = (*rank, {**person, "phone": phone, "person_key": key})
     if not newest:
         return
-    now = dt.datetime.now(dt.UTC)
+    now = db.base.utcnow()  # the one aware instant columns default to (db.base)
     stamp = {"version": 1, "created_at": now, "updated_at": now, "deleted_at": None}
     keys = list(newest)
     for start in range(0, len(keys), CHUNK):
