@@ -48,6 +48,7 @@ from portal.records import registry
 from portal.records import service as records
 from portal.records.grid import RowChange
 from portal.records.service import Filters
+from portal.timing import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 HE = "he_activities"  # the record type the list-page benchmarks run on
@@ -133,16 +134,6 @@ def generate(engine: Engine, ids: dict[str, int], rows: int, seed: int = 7, only
         done += n
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-
-
-def timed(fn: Callable[[], Any], runs: int = 1) -> tuple[float, Any]:
-    """Median wall time in milliseconds, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
 
 
 def actor(engine: Engine, username: str) -> Actor:

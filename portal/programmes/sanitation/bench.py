@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from typing import Any
 
 from sqlalchemy import Engine, insert, text
@@ -25,6 +24,7 @@ from db.models import (
 from portal import clock
 from portal.org.scope import Actor
 from portal.programmes.sanitation import view as sv
+from portal.timing import timed
 
 ITEMS = 10  # per checklist, 10 points each
 YEAR = 2026
@@ -128,13 +128,8 @@ def generate(engine: Engine, ids: dict[str, int], scores: int, seed: int = 13) -
     return int(campaign)
 
 
-def _ms(fn: Any, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return sorted(times)[len(times) // 2]
+def _median(fn: Any) -> float:
+    return float(timed(fn, 3)[0])
 
 
 def times(engine: Engine, head: Actor, campaign_id: int) -> dict[str, float]:
@@ -145,6 +140,6 @@ def times(engine: Engine, head: Actor, campaign_id: int) -> dict[str, float]:
         if not any(r.mean is not None for r in ranked.rows):
             raise RuntimeError("the benchmark's ranking ranked nothing")
         return {
-            "ranking_ms": _ms(lambda: sv.ranking(s, head, campaign_id, *TERM)),
-            "heatmap_ms": _ms(lambda: sv.heatmap(s, head, campaign_id, *MONTH)),
+            "ranking_ms": _median(lambda: sv.ranking(s, head, campaign_id, *TERM)),
+            "heatmap_ms": _median(lambda: sv.heatmap(s, head, campaign_id, *MONTH)),
         }

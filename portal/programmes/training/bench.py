@@ -18,6 +18,7 @@ from portal import clock
 from portal.org.scope import Actor
 from portal.programmes.training import service as training
 from portal.programmes.training import specs as tr
+from portal.timing import timed
 
 PEOPLE = 200  # per session
 HALVES = 4
@@ -139,13 +140,8 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
     return int(last)
 
 
-def _ms(fn: Any, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return sorted(times)[len(times) // 2]
+def _median(fn: Any) -> float:
+    return float(timed(fn, 3)[0])
 
 
 def times(engine: Engine, head: Actor, session_id: int) -> dict[str, float]:
@@ -156,8 +152,8 @@ def times(engine: Engine, head: Actor, session_id: int) -> dict[str, float]:
             run = training.get_session(s, head, session_id)
             return training.roster(s, head, run), training.attendance_cells(s, head, run)
 
-        grid_ms = _ms(grid)
-        ledger_ms = _ms(lambda: training.hours_ledger(s, head, 2026))
+        grid_ms = _median(grid)
+        ledger_ms = _median(lambda: training.hours_ledger(s, head, 2026))
         run = training.get_session(s, head, session_id)
         loaded = training.attendance_cells(s, head, run)
         half = tr.half_days(run.start_date, run.half_days)[0]
