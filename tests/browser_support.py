@@ -165,6 +165,21 @@ def settle(page: Any, quiet_ms: int = 400) -> None:
 
 # --- what a browser test does with a page ---------------------------------------------------
 
+def leave_field(page: Any) -> None:
+    """Leave the focused field with Tab, as a person does, so Streamlit commits its text.
+
+    When the next field is a date box, focusing it opens its calendar, which floats over
+    the buttons below; a person closes it with Escape (or a tap), and so does this."""
+    page.keyboard.press("Tab")
+    calendar = page.locator('#stFloatingOverlayPortal [role="grid"]')
+    with suppress(Exception):
+        calendar.first.wait_for(state="visible", timeout=500)
+    if calendar.count() and calendar.first.is_visible():
+        page.keyboard.press("Escape")
+        calendar.first.wait_for(state="hidden", timeout=WAIT_MS)
+
+
+
 WAIT_MS = 20_000  # an element to appear once the page is there
 LOAD_MS = 60_000  # a page load: Streamlit's bundle takes seconds to parse on a busy 2-CPU box
 MAIN = '[data-testid="stMain"]'

@@ -35,6 +35,7 @@ from tests.browser_support import (
     chromium,
     expect,
     goto,
+    leave_field,
     log_in,
     new_context,
     settle,
@@ -141,7 +142,7 @@ def type_in(page, label: str, value: str) -> None:
     """Type into a form field and leave it with Tab, as a person does before the next one
     (a tap elsewhere while the field still has focus only takes the focus away)."""
     page.locator(MAIN).get_by_label(label, exact=True).fill(value)
-    page.keyboard.press("Tab")
+    leave_field(page)
 
 
 def field(name: str) -> str:

@@ -30,6 +30,7 @@ from tests.browser_support import (
     chromium,
     expect,
     goto,
+    leave_field,
     log_in,
     new_context,
     settle,
@@ -128,7 +129,7 @@ def test_score_order_a_rectification_publish_and_read_it_anonymously(browser, se
     # .first: the sheet's own "raise" panel comes before any other on the page
     page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).first.click()
     page.get_by_label(text("sanitation.rect.description"), exact=True).first.fill("活禽区消毒记录不全")
-    page.keyboard.press("Tab")  # the text is committed before the button is pressed
+    leave_field(page)  # the text is committed before the button is pressed
     settle(page)
     button(page, text("sanitation.rect.add")).first.click()
     expect(page, page.get_by_text(text("sanitation.rect.added", due="")[:6]), "the rectification ordered")
