@@ -607,6 +607,8 @@ def cmd_schema(args: argparse.Namespace, engine: Engine) -> int:
     )
     if spec.natural_key:
         print(t("cli.schema_natural_key", lang, fields=", ".join(spec.natural_key)))
+    if spec.identity:
+        print(t("cli.schema_identity", lang, fields=", ".join(spec.identity)))
     return EXIT_OK
 
 

@@ -212,9 +212,9 @@ def test_the_register_is_scoped_imported_and_exported_by_unit(world: World) -> N
         assert preview.ok, [e.message for e in preview.errors]
         assert records_io.apply_import(s, t2_staff, tr.TrainingPersonSpec, preview) == (2, 0)
     with transaction(world.engine) as s:  # a bad row is named, and nothing is saved
-        bad = sheet + "寅,男,东关镇卫生院,村医,138x\n"
+        bad = "姓名,性别,单位,类别,手机\n卯,男,西河镇卫生院,村医,13600002222\n寅,男,东关镇卫生院,村医,138x\n"
         preview = records_io.check_import(s, t2_staff, tr.TrainingPersonSpec, bad.encode("gbk"), "people.csv")
-        assert [(e.row, e.column) for e in preview.errors] == [(4, "单位"), (4, "手机")]
+        assert [(e.row, e.column) for e in preview.errors] == [(3, "单位"), (3, "手机")]
     with transaction(world.engine) as s:
         mine = records.list_page(s, world.t1_staff, tr.TrainingPersonSpec).rows
         theirs = records.list_page(s, t2_staff, tr.TrainingPersonSpec).rows
@@ -441,3 +441,96 @@ def test_migration_0017_builds_the_register_from_the_rosters_and_its_downgrade_k
         assert migrate.is_current(engine)
     finally:
         engine.dispose()
+
+
+# -- the register itself doubles nobody (its form, its import) ------------------------------------
+
+
+def add_person(world: World, actor: Any, **values: Any) -> TrainingPerson:
+    with transaction(world.engine) as s:
+        made: TrainingPerson = records.create(s, actor, tr.TrainingPersonSpec, {"category": "nurse", **values})
+        return made
+
+
+def test_the_registers_form_refuses_a_person_it_holds_and_keeps_namesakes_apart(world: World) -> None:
+    t = world.tree
+    before = len(people(world.engine))
+    for values in (
+        {"org_unit_id": t["t1"], "name": "甲", "phone": "138 0000 1111"},  # the same name and phone
+        {"org_unit_id": t["t1"], "name": "甲"},  # the same name and unit, no phone given
+        {"org_unit_id": t["t1v1"], "name": "乙", "phone": "13700002222"},  # 乙 has no phone: name + unit
+    ):
+        with pytest.raises(ValidationError) as refused, transaction(world.engine) as s:
+            records.create(s, world.t1_staff, tr.TrainingPersonSpec, {"category": "nurse", **values})
+        assert [e.field for e in refused.value.errors] == ["name"]
+        assert "已在学员名册中" in refused.value.message("zh-CN")
+        assert "already in the trainee register" in refused.value.message("en")
+    assert len(people(world.engine)) == before
+    # a namesake of the same unit with another phone is another person; so is one elsewhere
+    add_person(world, world.t1_staff, org_unit_id=t["t1"], name="甲", phone="13800009999")
+    add_person(world, world.t1_staff, org_unit_id=t["t1v1"], name="甲", phone="13600001234")
+    assert [p.name for p in people(world.engine)].count("甲") == 3
+    # renaming someone into a person already held is refused too
+    other = add_person(world, world.t1_staff, org_unit_id=t["t1v1"], name="丁")
+    with pytest.raises(ValidationError) as renamed, transaction(world.engine) as s:
+        records.update(s, world.t1_staff, tr.TrainingPersonSpec, other.id, {"name": "乙"}, other.version)
+    assert renamed.value.errors[0].field == "name"
+
+
+def test_the_rule_reads_only_the_people_the_user_may_see(world: World) -> None:
+    t = world.tree
+    t2_staff = make_user(world.engine, "reg_t2b", "staff", t["t2"])
+    # 甲 (东关, 13800001111) is outside 西河's reach: the same name and phone there is allowed,
+    # so a refusal can never tell 西河 who is in 东关's register
+    made = add_person(world, t2_staff, org_unit_id=t["t2"], name="甲", phone="13800001111")
+    assert made.org_unit_id == t["t2"]
+    with transaction(world.engine) as s:
+        assert tr.TrainingPersonSpec.find_same(s, world.head, {"name": "甲", "org_unit_id": t["t2"], "phone": None})
+
+
+def test_a_register_imported_twice_adds_nobody_twice(world: World) -> None:
+    t = world.tree
+    t2_staff = make_user(world.engine, "reg_t2c", "staff", t["t2"])
+    sheet = "姓名,性别,单位,类别,手机\n子,男,西河镇卫生院,村医,13600001111\n丑,女,西河村卫生室,护士,\n"
+    with transaction(world.engine) as s:
+        preview = records_io.check_import(s, t2_staff, tr.TrainingPersonSpec, sheet.encode("gbk"), "people.csv")
+        assert records_io.apply_import(s, t2_staff, tr.TrainingPersonSpec, preview) == (2, 0)
+    count = len(people(world.engine))
+    with transaction(world.engine) as s:  # again, as new rows: each is named, nothing saved
+        preview = records_io.check_import(s, t2_staff, tr.TrainingPersonSpec, sheet.encode("gbk"), "people.csv")
+        assert [(e.row, e.column) for e in preview.errors] == [(2, "姓名"), (3, "姓名")]
+        assert "子（西河镇卫生院）已在学员名册中" in preview.errors[0].message
+    again = sheet.replace("丑,女,西河村卫生室,护士,", "丑,女,西河村卫生室,村医,")  # 丑 is a 村医 now
+    with transaction(world.engine) as s:  # with "update existing": one unchanged, one updated
+        preview = records_io.check_import(
+            s, t2_staff, tr.TrainingPersonSpec, again.encode("gbk"), "people.csv", upsert=True
+        )
+        assert preview.ok and (preview.to_create, preview.to_update, preview.unchanged) == (0, 1, 1)
+        assert records_io.apply_import(s, t2_staff, tr.TrainingPersonSpec, preview) == (0, 1)
+    assert len(people(world.engine)) == count
+    assert {p.name: p.category for p in people(world.engine)}["丑"] == "village_doctor"
+    with transaction(world.engine) as s:
+        updates = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.record_type == "training_people", AuditEntry.action == "update")
+        )
+        assert updates == 1
+
+
+def test_one_file_naming_a_person_twice_saves_nobody(world: World) -> None:
+    t2_staff = make_user(world.engine, "reg_t2d", "staff", world.tree["t2"])
+    sheet = "姓名,性别,单位,类别,手机\n子,男,西河镇卫生院,村医,13600001111\n子,男,西河镇卫生院,村医,136 0000 1111\n"
+    count = len(people(world.engine))
+    with transaction(world.engine) as s:
+        preview = records_io.check_import(s, t2_staff, tr.TrainingPersonSpec, sheet.encode("gbk"), "people.csv")
+        assert [(e.row, e.column) for e in preview.errors] == [(3, "姓名")]  # the check names it
+        assert "子（西河镇卫生院）已在学员名册中" in preview.errors[0].message
+    assert len(people(world.engine)) == count
+    with transaction(world.engine) as s:  # "update existing": the second row is the first's person
+        preview = records_io.check_import(
+            s, t2_staff, tr.TrainingPersonSpec, sheet.encode("gbk"), "people.csv", upsert=True
+        )
+        assert preview.ok
+        records_io.apply_import(s, t2_staff, tr.TrainingPersonSpec, preview)
+    assert [p.name for p in people(world.engine)].count("子") == 1

@@ -405,7 +405,8 @@ def check_import(
     """Read the file and check every row as apply_import would save it; write nothing.
 
     With upsert, a row whose natural key (e.g. an org unit's code) matches a live record
-    in the actor's scope updates that record; otherwise every row creates a record.
+    in the actor's scope updates that record, and so does a row the type's identity rule
+    finds (a person already in the register); otherwise every row creates a record.
     """
     _require_import(spec, actor, upsert)
     budget = Budget()
@@ -459,7 +460,7 @@ def _require_import(spec: Spec, actor: Actor, upsert: bool) -> None:
     service.require(spec, actor, "import")
     service.require(spec, actor, "create")
     if upsert:
-        if not spec.natural_key:
+        if not spec.natural_key and not spec.identity:
             raise PortalError("io.upsert_unsupported", type=spec.slug)
         service.require(spec, actor, "edit")
 
@@ -526,14 +527,15 @@ class _Context:
 
 
 def _check_rows(ctx: _Context, rows: list[_Row], progress: Progress | None) -> None:
-    if not _refers_to_itself(ctx.spec):
+    if not _refers_to_itself(ctx.spec) and not ctx.spec.identity:
         for i, row in enumerate(rows):
             ctx.budget.tick()
             _plan(ctx, row, write=False)
             _tick(progress, i, len(rows))
         return
     # Rows may name units that earlier rows create (a new township, then its villages),
-    # so the check saves them inside a savepoint that is always rolled back; each row has
+    # or a person an earlier row adds (a type with an identity rule: the second row is the
+    # same person), so the check saves them inside a savepoint that is always rolled back; each row has
     # its own savepoint too, so a row that fails halfway leaves nothing for the next.
     savepoint = ctx.session.begin_nested()
     try:
@@ -574,6 +576,8 @@ def _plan(ctx: _Context, row: _Row, *, write: bool, catch: bool = True) -> None:
         ctx.seen[key] = row.number
         if ctx.upsert and not _find_existing(ctx, row, key):
             return
+    elif ctx.upsert and ctx.spec.identity:  # no natural key: the type's rule finds the row
+        row.existing = service.find_same(ctx.session, ctx.actor, ctx.spec, row.raw)
     payload = _payload(ctx, row)
     try:
         _save(ctx, row, payload, write)

@@ -369,6 +369,26 @@ def _resolve_unit(session: Session, actor: Actor, f: Field, value: int | str) ->
     return unit.id, None
 
 
+def find_same(session: Session, actor: Actor, spec: Spec, raw: dict[str, Any]) -> Any | None:
+    """The live row in the actor's reach that raw input describes by the spec's identity
+    rule (``spec.identity``/``find_same``), or None: also when a field the rule reads does
+    not parse (validation then names it)."""
+    if not spec.identity:
+        return None
+    prepared = spec.prepare(dict(raw))
+    values: dict[str, Any] = {}
+    for key in spec.identity:
+        f = spec.field(key)
+        value, err = f.parse(prepared.get(key))
+        if err is None and f.type == "org_unit" and value is not None:
+            value, err = _resolve_unit(session, actor, f, value)
+        if err is not None or (value is None and f.required):
+            return None
+        values[key] = value
+    with session.no_autoflush:
+        return spec.find_same(session, actor, values)
+
+
 def _unique_natural_key(session: Session, spec: Spec, values: dict[str, Any], existing: Any | None) -> list[FieldError]:
     if not spec.natural_key:
         return []

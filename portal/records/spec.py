@@ -77,6 +77,12 @@ class RecordSpec:
     natural_key: ClassVar[tuple[str, ...]] = ()
     """Fields that identify a row across systems, for import upserts. ``("code",)``"""
 
+    identity: ClassVar[tuple[str, ...]] = ()
+    """For a type whose rows are identified by a rule rather than a natural key (a person:
+    the same name and phone, else the same name and unit), the fields the rule reads;
+    ``find_same`` applies it. An import with "update existing" then updates the row the
+    rule finds instead of adding a second one. ``("org_unit_id", "name", "phone")``"""
+
     org_field: ClassVar[str | None] = "org_unit_id"
     """The org_unit field that scopes the record: users see records of their subtree.
     ``"id"`` for the org units themselves."""
@@ -149,6 +155,12 @@ class RecordSpec:
         """Checks that need the database (a referenced code exists...); run after
         clean() passed, on every path, so an import preview reports them too."""
         return []
+
+    @classmethod
+    def find_same(cls, session: Any, actor: Any, values: dict[str, Any], existing: Any | None = None) -> Any | None:
+        """The live row, among those the actor may see, that ``values`` (the ``identity``
+        fields, parsed) describe already, other than ``existing``; None if there is none."""
+        return None
 
     @classmethod
     def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
@@ -234,7 +246,7 @@ def check_spec(cls: type[RecordSpec]) -> None:
         _fail(cls, "title_zh" if not cls.title_zh else "title_en", "both titles are required")
     _check_fields(cls, columns)
     keys = {f.key: f for f in cls.fields}
-    for attr in ("list_display", "search_fields", "natural_key"):
+    for attr in ("list_display", "search_fields", "natural_key", "identity"):
         for key in getattr(cls, attr):
             if key not in keys and not (attr == "list_display" and key in columns):
                 _fail(cls, attr, f"{key!r} is not a field")
@@ -254,6 +266,10 @@ def check_spec(cls: type[RecordSpec]) -> None:
     for key in cls.natural_key:
         if not keys[key].required:
             _fail(cls, "natural_key", f"{key!r} must be a required field")
+    if cls.natural_key and cls.identity:
+        _fail(cls, "identity", "a type has a natural key or an identity rule, not both")
+    if cls.identity and cls.find_same.__func__ is RecordSpec.find_same.__func__:  # type: ignore[attr-defined]  # classmethod objects carry __func__
+        _fail(cls, "identity", "an identity rule needs find_same")
     if cls.org_field is not None:
         if cls.org_field == "id":
             pass

@@ -906,9 +906,10 @@ def import_section(ctx: Ctx) -> None:
             icon=":material/description:",
         )
     upsert = False
-    if spec.natural_key and ctx.may("edit"):
-        keys = i18n.join((spec.field(k).label(language) for k in spec.natural_key), language)
-        upsert = st.checkbox(t("records.upsert", fields=keys), key=ctx.k("import", "upsert"))
+    if (spec.natural_key or spec.identity) and ctx.may("edit"):
+        keys = i18n.join((spec.field(k).label(language) for k in spec.natural_key or spec.identity), language)
+        label = t("records.upsert" if spec.natural_key else "records.upsert_identity", fields=keys)
+        upsert = st.checkbox(label, key=ctx.k("import", "upsert"))
     generation = st.session_state.get(ctx.k("import", "generation"), 0)
     upload = st.file_uploader(t("records.upload"), type=["csv", "xlsx"], key=ctx.k("import", f"file_{generation}"))
     if upload is None:

@@ -540,8 +540,9 @@ class TrainingPersonSpec(RecordSpec):
     """The trainee register (学员名册): a person once, however many trainings they attend.
     Roster entries, walk-ins, roster imports and nominations find their person here (the
     same name and phone, else the same name and unit) or add them, so the rosters double
-    nobody. Like any record type without a natural key, the register's own form and import
-    add what they are given (two namesakes of one unit may be two people). Scoped by the person's unit; the
+    nobody; the register's own form and import follow the same rule (``identity``): a second
+    row for a person is refused, and an import with "update existing" updates them (two
+    namesakes of one unit are two people once their phones are given). Scoped by the person's unit; the
     phone is shown in full inside that unit's subtree and masked (138****5678) elsewhere
     (``service.mask_phone``: a session's trainer sees its roster county-wide)."""
 
@@ -576,6 +577,7 @@ class TrainingPersonSpec(RecordSpec):
     search_fields = ("name", "phone")
     ordering = ("org_unit_id", "name", "id")
     label_fields = ("name",)
+    identity = ("org_unit_id", "name", "phone")
     permissions: ClassVar[Permissions] = NOMINATORS_KEEP
 
     @classmethod
@@ -583,6 +585,47 @@ class TrainingPersonSpec(RecordSpec):
         if "phone" in raw:
             raw["phone"] = _clean_phone(raw["phone"])
         return raw
+
+    @classmethod
+    def find_same(cls, session: Any, actor: Any, values: dict[str, Any], existing: Any | None = None) -> Any | None:
+        """The register's rule, as rosters use it: the same name and phone, else (when
+        either has no phone) the same name and unit - unless both phones' endings are known
+        and differ (a walk-in gives only the last four digits). Among the people the actor
+        may see, so a refusal tells nothing about other townships' registers."""
+        name = (values.get("name") or "").strip()
+        unit_id = values.get("org_unit_id")
+        if not name:
+            return None
+        phone = _clean_phone(values.get("phone") or "").strip()
+        tail = phone[-4:] if phone else _key_tail(values.get("person_key"))
+        stmt = records.scoped(TrainingPersonSpec, actor, session=session).where(TrainingPerson.name == name)
+        if existing is not None and existing.id is not None:
+            stmt = stmt.where(TrainingPerson.id != existing.id)
+        found = sorted(session.scalars(stmt.limit(200)), key=lambda p: (p.org_unit_id != unit_id, p.id))
+        for other in found:
+            theirs = _clean_phone(other.phone or "").strip()
+            if phone and theirs:
+                if phone == theirs:
+                    return other
+                continue
+            if other.org_unit_id != unit_id:
+                continue
+            their_tail = theirs[-4:] if theirs else _key_tail(other.person_key)
+            if tail and their_tail and tail != their_tail:
+                continue
+            return other
+        return None
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        """A second row for a person already in the register is refused, naming them (a
+        namesake in the same unit is told to give their phone number)."""
+        twin = cls.find_same(session, actor, values, existing)
+        if twin is None:
+            return []
+        unit = session.get(OrgUnit, twin.org_unit_id)
+        shown = unit.name_zh if unit is not None else ""
+        return [FieldError("name", "training.person.registered", {"name": twin.name, "unit": shown})]
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
@@ -727,6 +770,11 @@ def person_key(session: Session, enrolment: TrainingEnrolment) -> str:
     if person is not None and person.person_key:
         return str(person.person_key)
     return person_key_of(enrolment.org_unit_id, enrolment.person_name, enrolment.phone)
+
+
+def _key_tail(key: str | None) -> str:
+    """The phone ending a person key was made with ("" when none)."""
+    return (key or "").rsplit(":", 1)[-1] if key and key.count(":") >= 2 else ""
 
 
 def person_key_of(unit_id: int, name: str, phone: str | None) -> str:
