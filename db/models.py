@@ -744,6 +744,29 @@ class TrainingExternalHours(RecordModel):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class TrainingHoursYear(Base):
+    """The hours ledger's running totals: each person's live marks of a year, per unit and
+    category, summed, and their recorded external hours. Kept by database triggers on
+    ``training_attendance`` and ``training_external_hours`` (migration 0019), so every path
+    that writes one - the grid, self sign-in, an import, a bulk insert, a soft or hard
+    delete - keeps it exact, and the county's ledger reads a line per person instead of
+    grouping a year's marks (a quarter of a million people, a million marks). A line whose
+    counts are both 0 has nothing left to show."""
+
+    __tablename__ = "training_hours_years"
+    __audit__ = False  # derived: the marks it sums are audited
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    hours: Mapped[float] = mapped_column(default=0, server_default="0")  # from the sign-in marks
+    marks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # live marks counted
+    external: Mapped[float] = mapped_column(default=0, server_default="0")  # recorded 外出培训 / 线上学习 hours
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # live external records counted
+    last_enrolment: Mapped[int | None] = mapped_column(Integer)  # the newest roster entry, to name the person
+
+
 class TrainingSigninWindow(Base):
     """A self sign-in window (扫码签到) a trainer opened for one half-day of a session: the
     secret its rotating codes derive from. Opening and closing are audited on the session."""

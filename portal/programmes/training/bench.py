@@ -1,5 +1,6 @@
 """The training benchmark (called by ``python -m portal.bench``): N sign-in marks over
-sessions of 200 trainees and four half-days (bulk-inserted, as the activities are), then
+sessions of 200 trainees and four half-days (bulk-inserted, as the activities are; past
+20,000 roster places the trainees come from a register of 20,000 people), then
 a 200-person session's grid (the roster and its marks as the page reads them), one save of
 200 changed marks through the audited grid save, and the county's hours ledger for a year."""
 
@@ -23,9 +24,15 @@ from portal.timing import timed
 PEOPLE = 200  # per session
 HALVES = 4
 STATUSES = ("present",) * 17 + ("late", "leave", "absent")
+# A county's trainees: its health workers, village doctors and school staff number a few
+# thousand; 20,000 is a generous ceiling. Up to that many roster places every trainee is a
+# new person (the small runs and the tests); past it, sessions draw their trainees from a
+# register of this many people, as a real county's year does (at a million marks each
+# person attends about a dozen sessions). ``register=None`` keeps every trainee new.
+REGISTER = 20_000
 
 
-def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) -> int:
+def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11, register: int | None = REGISTER) -> int:
     """Sessions of PEOPLE x HALVES marks until ``marks`` are written; returns the last
     session's id (the one the grid timings use)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
@@ -33,6 +40,11 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
     now = clock.now()
     stamp = {"version": 1, "created_at": now, "updated_at": now}
     sessions = max(1, -(-marks // (PEOPLE * HALVES)))
+    pool = (
+        _register(engine, holders, max(register, PEOPLE), rng, stamp)
+        if register and sessions * PEOPLE > register
+        else None
+    )
     with transaction(engine) as s:
         programme = s.execute(
             insert(TrainingProgramme).returning(TrainingProgramme.id),
@@ -73,34 +85,28 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
                     }
                 ],
             ).scalar_one()
-            people: list[dict[str, Any]] = [
-                {
-                    "session_id": last,
-                    "org_unit_id": rng.choice(holders),
-                    "person_name": f"学员{n}-{p}",
-                    "category": "assistant",
-                    "phone": f"139{n % 10000:04d}{p:04d}",
-                    "status": "confirmed",
-                    **stamp,
-                }
-                for p in range(PEOPLE)
-            ]
-            registered = s.execute(
-                insert(TrainingPerson).returning(TrainingPerson.id, sort_by_parameter_order=True),
-                [
+            if pool is not None:  # trainees from the county's register
+                people = [{**person, "session_id": last, **stamp} for person in rng.sample(pool, PEOPLE)]
+            else:
+                people = [
                     {
-                        "org_unit_id": p["org_unit_id"],
-                        "name": p["person_name"],
+                        "session_id": last,
+                        "org_unit_id": rng.choice(holders),
+                        "person_name": f"学员{n}-{p}",
                         "category": "assistant",
-                        "phone": p["phone"],
-                        "person_key": tr.person_key_of(p["org_unit_id"], p["person_name"], p["phone"]),
+                        "phone": f"139{n % 10000:04d}{p:04d}",
+                        "status": "confirmed",
                         **stamp,
                     }
-                    for p in people
-                ],
-            ).scalars()
-            for person, trainee in zip(people, list(registered), strict=True):
-                person["trainee_id"] = trainee
+                    for p in range(PEOPLE)
+                ]
+            if pool is None:  # each a new person, added to the register
+                registered = s.execute(
+                    insert(TrainingPerson).returning(TrainingPerson.id, sort_by_parameter_order=True),
+                    [_person(p["org_unit_id"], p["person_name"], p["phone"], stamp) for p in people],
+                ).scalars()
+                for person, trainee in zip(people, list(registered), strict=True):
+                    person["trainee_id"] = trainee
             enrolled = list(
                 s.execute(
                     insert(TrainingEnrolment).returning(TrainingEnrolment.id, sort_by_parameter_order=True), people
@@ -138,6 +144,42 @@ def generate(engine: Engine, ids: dict[str, int], marks: int, seed: int = 11) ->
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return int(last)
+
+
+def _person(unit: int, name: str, phone: str, stamp: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "org_unit_id": unit,
+        "name": name,
+        "category": "assistant",
+        "phone": phone,
+        "person_key": tr.person_key_of(unit, name, phone),
+        **stamp,
+    }
+
+
+def _register(
+    engine: Engine, holders: list[int], size: int, rng: random.Random, stamp: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The county's register of ``size`` people, bulk-inserted; a roster entry's values for each."""
+    people = [(rng.choice(holders), f"学员{p}", f"138{p:08d}") for p in range(size)]
+    with transaction(engine) as s:
+        ids = list(
+            s.execute(
+                insert(TrainingPerson).returning(TrainingPerson.id, sort_by_parameter_order=True),
+                [_person(unit, name, phone, stamp) for unit, name, phone in people],
+            ).scalars()
+        )
+    return [
+        {
+            "org_unit_id": unit,
+            "person_name": name,
+            "category": "assistant",
+            "phone": phone,
+            "status": "confirmed",
+            "trainee_id": trainee,
+        }
+        for (unit, name, phone), trainee in zip(people, ids, strict=True)
+    ]
 
 
 def _median(fn: Any) -> float:
