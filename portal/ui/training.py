@@ -301,7 +301,7 @@ def _code_view(window: Any) -> None:
     st.caption(
         t(
             "training.signin.link",
-            link=link,
+            link=f"<{link}>",  # an autolink ends at ">": the （ right after it is not taken into the URL
             seconds=signin.seconds_left(),
             until=clock.local_time(window.closes_at, "%H:%M"),
         )
