@@ -194,3 +194,24 @@ def test_every_page_reads_in_one_language(neutral_county, role, language, monkey
                 if bad:
                     found.setdefault(f"{page.slug}/{kind}: {text[:100]}", set()).update(bad)
     assert not found, "\n".join(f"{k} -> {sorted(v)}" for k, v in sorted(found.items()))
+
+
+def test_no_box_falls_back_to_streamlits_english_placeholder() -> None:
+    """A multiselect, or a selectbox that may show nothing chosen, without a placeholder
+    shows Streamlit's own "Choose options" / "Choose an option" in a Chinese page (the
+    scan above only sees the boxes its roles open: the nomination panel's was missed)."""
+    import ast
+
+    missing = []
+    for path in sorted([*(ROOT / "portal" / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            index = keywords.get("index")
+            nothing_chosen = node.func.attr == "multiselect" or (
+                node.func.attr == "selectbox" and isinstance(index, ast.Constant) and index.value is None
+            )
+            if nothing_chosen and "placeholder" not in keywords:
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} st.{node.func.attr}")
+    assert not missing, missing

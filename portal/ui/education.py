@@ -314,6 +314,7 @@ def _choose_photos(actor: Actor, campaign_id: int, language: str) -> None:
             default=[i for i, _ in current if i in by_id],
             format_func=lambda i: by_id[i].label_in(lang()),
             max_selections=summary.CHOSEN_MAX,
+            placeholder=t("records.choose"),
             disabled=frozen,
             key=k("photos", f"pick.{campaign_id}"),
         )

@@ -257,6 +257,7 @@ def _filter_widget(ctx: Ctx, f: Field) -> None:
             options,
             key=wkey,
             index=None,
+            placeholder=t("records.all_units"),
             format_func=lambda v: t("records.all_units") if v is None else ctx.unit_option(v),
             help=t("records.unit_filter_help"),
         )

@@ -561,7 +561,11 @@ def nominate_view(actor: Actor, run: TrainingSession) -> None:
         free = [c for c in found if not c.on_roster]
         labels = {c.id: f"{c.name} · {c.unit} · {category.choice_label(c.category, lang())} · {c.phone}" for c in free}
         picked = st.multiselect(
-            t("training.nominate.pick"), list(labels), format_func=labels.__getitem__, key=f"{key}.picked"
+            t("training.nominate.pick"),
+            list(labels),
+            format_func=labels.__getitem__,
+            placeholder=t("records.choose"),
+            key=f"{key}.picked",
         )
         st.caption(t("training.nominate.count", shown=len(found), on_roster=len(found) - len(free)))
         errors: dict[str, list[str]] = {}
