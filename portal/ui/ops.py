@@ -77,7 +77,7 @@ def render() -> None:
             [
                 {
                     t("ops.col.time"): clock.local_time(r.at, "%m-%d %H:%M:%S"),
-                    t("ops.col.page"): r.page,
+                    t("ops.col.page"): _page_name(r.page),
                     t("ops.col.user"): r.username or "",
                     t("ops.col.ms"): r.ms,
                     t("ops.col.process"): r.process or "",
@@ -88,3 +88,11 @@ def render() -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+def _page_name(page: str) -> str:
+    """A logged page as its menu shows it in the reader's language (健康教育, not
+    education); a page the menu does not name keeps its path."""
+    key = f"nav.{page.strip('/').replace('/', '_')}"
+    name = t(key)
+    return page if name == key else name
