@@ -7,21 +7,25 @@ inspection starts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from db.engine import transaction
-from db.models import SanitationCampaign, SanitationSchedule
+from db.models import SanitationCampaign, SanitationInspection, SanitationSchedule, SanitationZone, User
+from portal import clock
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.org import calendars
-from portal.org.scope import SYSTEM, Actor
+from portal.org.scope import SYSTEM, Actor, actor_for
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records import service as rs
 from portal.sqlcount import count_queries
-from tests.conftest import make_user
+from tests.conftest import demo_engine, make_user, open_signed_in, open_tab, served_app
 from tests.test_sanitation import D, world  # noqa: F401 - the shared world fixture
 
 
@@ -304,3 +308,111 @@ def test_occurrences_read_the_inspections_in_one_query(engine, w):
     assert sum(o.missed for o in found) == 3 * days - 4
     assert sum("sanitation_inspections" in q for q in counted.statements) == 1, counted
     assert counted.n <= 6, counted
+
+
+# -- the demo and the page -----------------------------------------------------------------------
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages/sanitation.py")
+SCHOOL_CAMPAIGN = "第一中学爱国卫生月卫生评比"
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+    engine = demo_engine("sqlite", tmp_path_factory.mktemp("schedules"))
+    with served_app(tmp_path_factory, engine) as entry:
+        yield engine, entry
+    engine.dispose()
+
+
+def plain(markdown: str) -> str:
+    """Markdown as read, its escapes undone."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def _account(s: Any, username: str) -> Actor:
+    return actor_for(s, s.scalar(select(User).where(User.username == username)))
+
+
+def test_the_demo_school_has_its_rota_its_team_and_a_few_missed_checks(demo_app):
+    engine, _ = demo_app
+    today = clock.today()
+    with transaction(engine) as s:
+        inspector, head = _account(s, "inspector"), _account(s, "head")
+        campaign = s.scalar(select(SanitationCampaign).where(SanitationCampaign.name == SCHOOL_CAMPAIGN))
+        found = s.scalars(select(SanitationSchedule).where(SanitationSchedule.campaign_id == campaign.id)).all()
+        assert sorted((x.frequency, x.duty, x.zone_type) for x in found) == [
+            ("daily", "rota", "classroom"),
+            ("weekly", "team", "classroom"),
+        ]
+        [rota] = [x for x in found if x.duty == "rota"]
+        assert sorted(sp.usernames(rota.inspectors)) == ["inspector", "zx1_staff"]
+        assert (campaign.missed_rule, campaign.missed_score) == ("score", 60.0)
+        missed = sv.missed(s, head, campaign.id, campaign.start_date, campaign.end_date, today)
+        assert len(missed) == 4 and {o.frequency for o in missed} == {"daily"}
+        whole = sv.ranking(s, head, campaign.id, campaign.start_date, campaign.end_date)
+        assert sum(r.missed for r in whole.rows) == 4
+        due = sv.due_today(s, inspector, campaign.id, today)
+        if calendars.load_calendar(s).is_workday(today):  # the demo inspector's turn today
+            assert len([o for o in due if o.frequency == "daily"]) == 6
+            assert all(o.on_duty == ("inspector",) for o in due if o.frequency == "daily")
+
+
+def test_the_inspector_starts_an_inspection_from_the_due_today_list(demo_app):
+    engine, entry = demo_app
+    today = clock.today()
+    with transaction(engine) as s:
+        campaign = s.scalar(select(SanitationCampaign).where(SanitationCampaign.name == SCHOOL_CAMPAIGN))
+        zone = s.scalar(select(SanitationZone).where(SanitationZone.name == "初一(1)班教室"))
+        sid = rs.create(
+            s,
+            SYSTEM,
+            sp.ScheduleSpec,
+            {
+                "campaign_id": campaign.id,
+                "zone_id": zone.id,
+                "frequency": "monthly",  # due every day of the month, whatever day the test runs
+                "inspection_type": "special",
+                "duty": "rota",
+                "inspectors": "inspector",
+            },
+        ).id
+        zone_id, campaign_id = zone.id, campaign.id
+    at = open_signed_in(entry, "inspector", PAGE)
+    key = f"sanitation.due.start.{sid}.{zone_id}"
+    shown = plain("\n".join(str(m.value) for m in at.markdown))
+    assert "今日待检（" in shown and "初一(1)班教室" in shown and "每月 · 专项检查" in shown
+    at.button(key=key).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        [made] = s.scalars(
+            select(SanitationInspection).where(
+                SanitationInspection.zone_id == zone_id, SanitationInspection.inspection_type == "special"
+            )
+        ).all()
+        assert (made.campaign_id, made.inspection_date, made.inspector) == (campaign_id, today, "刘洋")
+    assert at.selectbox(key="sanitation.pick.inspection").value == made.id  # its sheet is open
+    assert f"初一(1)班教室 · {today.isoformat()} 评分表" in plain(" ".join(str(h.value) for h in at.subheader))
+    assert key not in [b.key for b in at.button]  # done: off today's list
+
+
+def test_a_head_sees_the_missed_list_and_the_rule_on_the_ranking(demo_app):
+    engine, entry = demo_app
+    with transaction(engine) as s:
+        campaign = s.scalar(select(SanitationCampaign).where(SanitationCampaign.name == SCHOOL_CAMPAIGN))
+        campaign_id = campaign.id
+        expected = sv.missed(s, _account(s, "head"), campaign_id, campaign.start_date, campaign.end_date, clock.today())
+    n = len(expected)  # the demo's four, and November's of the monthly schedule when the test above ran first
+    assert n >= 4
+    at = open_signed_in(entry, "head", PAGE)
+    at.selectbox(key="sanitation.pick.campaign").set_value(campaign_id).run()
+    at = open_tab(at, "sanitation.tabs.view", "sanitation.tab.ranking")
+    assert f"漏检（{n}）" in [str(h.value) for h in at.subheader]
+    assert any("每漏检一次，按 60 分计入平均分" in str(c.value) for c in at.caption)
+    [missed] = [df.value for df in at.dataframe if list(df.value.columns) == ["应检时间", "区域", "应检人"]]
+    assert list(missed["区域"]) == [o.zone for o in expected]
+    assert set(missed["应检人"]) <= {"inspector", "zx1_staff"}
+    [ranking] = [df.value for df in at.dataframe if list(df.value.columns)[:1] == ["名次"]]
+    assert ranking["漏检"].sum() == n
+    staff = open_signed_in(entry, "zx1_staff", PAGE)
+    staff = open_tab(staff, "sanitation.tabs.view", "sanitation.tab.ranking")
+    assert not any(str(h.value).startswith("漏检") for h in staff.subheader)  # the list is for heads

@@ -844,13 +844,13 @@ def due_today(
 ) -> list[Occurrence]:
     """What the inspector (the actor by default) has to inspect today: occurrences whose
     day, week or month holds today, not done yet, where they are the rota member on duty
-    or on the team. Daily ones first, then by zone."""
+    or on the team. Daily ones first, then weekly, then monthly; zones in unit order."""
     who = username or actor.username
     found = [
         o for o in occurrences(session, actor, campaign_id, today, today, today) if not o.done and who in o.on_duty
     ]
     order = {f.value: n for n, f in enumerate(sp.FREQUENCIES)}
-    return sorted(found, key=lambda o: (order.get(o.frequency, 9), o.zone, o.schedule_id))
+    return sorted(found, key=lambda o: order.get(o.frequency, 9))  # stable: schedule by schedule, zones in order
 
 
 def missed(
