@@ -7,12 +7,14 @@ inspection starts."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from sqlalchemy import select
 
 from db.engine import transaction
@@ -21,6 +23,7 @@ from portal import clock
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.org import calendars
 from portal.org.scope import SYSTEM, Actor, actor_for
+from portal.programmes.sanitation import reports
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records import service as rs
@@ -218,6 +221,12 @@ def test_the_campaign_declares_how_a_missed_inspection_counts(engine, w, rule, s
     assert [(r.zone, r.rank, r.mean, r.tied, r.missed) for r in week.rows] == expected
     assert [r.zone for r in week.holders] == [z for z, rank, *_ in expected if rank == 1]
     assert all(r.rank is None and r.missed == 0 for r in before.rows)  # nothing was scheduled that week
+    with transaction(engine) as s:  # the Word ranking ranks alike and states the rule
+        word = reports.ranking_document(s, w["t1head"], w["campaign"], D(2026, 4, 6), D(2026, 4, 12), "docx")
+    doc = Document(io.BytesIO(word))
+    assert [row.cells[1].text for row in doc.tables[0].rows[1:]] == [zone for zone, *_ in expected]
+    said = {"ignore": "不计入平均分", "zero": "按 0 分计入平均分", "score": f"按 {score} 分计入平均分"}[rule]
+    assert any(p.text.startswith("漏检规则：") and said in p.text for p in doc.paragraphs)
 
 
 def test_missed_ones_count_only_once_their_period_has_ended(engine, w):
