@@ -16,8 +16,10 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import User
 from portal.org import calendars
 from portal.org.scope import SYSTEM
 from portal.programmes.sanitation import specs as sp
@@ -86,11 +88,12 @@ class _Loader:
         village = self._checklist("村庄环境卫生评分细则", "village", VILLAGE)
         monday = self.today - dt.timedelta(days=self.today.weekday())
         start = monday - dt.timedelta(weeks=4)
-        self._school(classroom, start)
+        school = self._school(classroom, start)
         self._township("cg", "城关镇爱国卫生月", village, start, ("城关农贸市场", "market"), ("城关镇主街", "road"))
         self._township(
             "dg", "东关镇环境卫生整治月", village, monday - dt.timedelta(weeks=2), ("东关镇集贸市场", "market")
         )
+        self._school_schedules(*school, classroom)  # last: the townships' draws stay as they were before schedules
         return self.counts
 
     def _checklist(self, name: str, target: str, rows: tuple[tuple[str, str, float, float], ...]) -> dict[str, Any]:
@@ -175,7 +178,7 @@ class _Loader:
         self.counts["sanitation_inspections"] += 1
         return inspection.id, lost
 
-    def _school(self, checklist: dict[str, Any], start: dt.date) -> None:
+    def _school(self, checklist: dict[str, Any], start: dt.date) -> tuple[int, list[tuple[int, float]]]:
         school = self.county.school
         campaign = self._campaign(
             school, "第一中学爱国卫生月卫生评比", "school_rating", checklist["id"], start, 6, 6 * 6
@@ -197,7 +200,7 @@ class _Loader:
                 if day == self.today - dt.timedelta(days=1) or (self.today - day).days <= 7:
                     self._rectify(rid, day, lost, verified=False)
             week += dt.timedelta(weeks=1)
-        self._school_schedules(campaign, zones, checklist)
+        return campaign, zones
 
     def _school_schedules(self, campaign: int, zones: list[tuple[int, float]], checklist: dict[str, Any]) -> None:
         """The 值周 rota's daily checks of every classroom and the team's weekly check
@@ -217,7 +220,7 @@ class _Loader:
         records.update(
             self.s, SYSTEM, sp.CampaignSpec, campaign, {"missed_rule": "score", "missed_score": MISSED_SCORE}, None
         )
-        names = {"inspector": "刘洋", "zx1_staff": "吴丽华"}
+        names = dict(self.s.execute(select(User.username, User.display_name).where(User.username.in_(ROTA))).all())
         for n, day in enumerate(days):
             for z, (zone, care) in enumerate(zones):
                 if (n, z) not in SKIPPED:
