@@ -23,7 +23,7 @@ from portal import clock
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.org import calendars
 from portal.org.scope import SYSTEM, Actor, actor_for
-from portal.programmes.sanitation import reports
+from portal.programmes.sanitation import home, reports
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records import service as rs
@@ -364,6 +364,23 @@ def test_the_demo_school_has_its_rota_its_team_and_a_few_missed_checks(demo_app)
         if calendars.load_calendar(s).is_workday(today):  # the demo inspector's turn today
             assert len([o for o in due if o.frequency == "daily"]) == 6
             assert all(o.on_duty == ("inspector",) for o in due if o.frequency == "daily")
+
+
+def test_the_home_page_says_how_many_inspections_are_due_today(demo_app):
+    engine, _ = demo_app
+    today = clock.today()
+    with transaction(engine) as s:
+        inspector, viewer = _account(s, "inspector"), _account(s, "viewer")
+        campaign_id = s.scalar(select(SanitationCampaign.id).where(SanitationCampaign.name == SCHOOL_CAMPAIGN))
+        due = sv.due_today(s, inspector, campaign_id, today)
+        lines = {line.kind: line for line in home.todo(s, inspector, today, "zh-CN")}
+        assert "inspection_due" not in {line.kind for line in home.todo(s, viewer, today, "zh-CN")}
+    if not due:  # a day off with this week's check done: nothing is due
+        assert "inspection_due" not in lines
+        return
+    line = lines["inspection_due"]
+    assert (line.count, line.page, line.title) == (len(due), "sanitation", f"今日待检 {len(due)} 处")
+    assert due[0].zone in line.detail
 
 
 def test_the_inspector_starts_an_inspection_from_the_due_today_list(demo_app):
