@@ -424,6 +424,33 @@ class SanitationCampaign(RecordModel):
     planned_inspections: Mapped[int | None] = mapped_column(Integer)
     target_score: Mapped[float | None] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
+    # How a scheduled inspection that was missed counts in the ranking: "ignore" (the mean
+    # of what was done), "zero", or "score" (missed_score points each).
+    missed_rule: Mapped[str] = mapped_column(String(8), default="ignore", server_default="ignore")
+    missed_score: Mapped[float | None] = mapped_column()
+
+
+class SanitationSchedule(RecordModel):
+    """How often a campaign's zones are inspected (daily on working days, weekly, monthly)
+    and by whom: a rota of usernames taking turns per occurrence (值周), or a named duty
+    team whose members are all on duty (检查评比小组). One zone, or every zone of the
+    campaign (of one zone type, when given)."""
+
+    __tablename__ = "sanitation_schedules"
+
+    id: Mapped[intpk]
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("sanitation_campaigns.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_zones.id"))
+    zone_type: Mapped[str | None] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(8))
+    inspection_type: Mapped[str] = mapped_column(String(12))
+    duty: Mapped[str] = mapped_column(String(8))
+    inspectors: Mapped[str] = mapped_column(String(400))
+    team_name: Mapped[str | None] = mapped_column(String(60))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class SanitationZone(RecordModel):

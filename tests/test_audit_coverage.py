@@ -251,6 +251,17 @@ SAMPLES: dict[str, Sample] = {
         {"note": "地面有纸屑"},
         {"zone_id": "主街", "checklist_id": "教室细则", "inspection_date": "2031-04-04", "inspection_type": "日常检查"},
     ),
+    "sanitation_schedules": lambda c: (
+        {"campaign_id": _san(c)["campaign"], "frequency": "daily", "duty": "rota", "inspectors": "t1staff"},
+        {"inspectors": "t1staff, county_head"},
+        {
+            "campaign_id": "爱国卫生月",
+            "frequency": "每周",
+            "duty": "检查小组",
+            "inspectors": "t1staff",
+            "team_name": "检查组",
+        },
+    ),
     "sanitation_item_scores": lambda c: (
         {"inspection_id": _san(c)["inspection"], "item_id": _san(c)["item"], "score": 8},
         {"score": 9},

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from db.models import SanitationCampaign
+from db.models import SanitationCampaign, SanitationZone
 from portal import clock, formatting, i18n
 from portal.org.scope import Actor
 from portal.programmes.sanitation import charts as sc
@@ -25,6 +25,7 @@ from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
 from portal.records.grid import Saved
+from portal.records.spec import HEADS
 from portal.ui import photos, sanitation_public
 from portal.ui import views as ui_views
 from portal.ui import workflow as workflow_ui
@@ -39,11 +40,13 @@ from portal.ui.shell import require_page, selected_period, selected_unit_id
 KEY = "sanitation"
 PUBLIC_PATH = "sanitation_results"  # the public page's url_path: its file's name, so a fresh server finds it too
 RECT_SHOWN = 40
+DUE_SHOWN = 30  # today's list on a phone: the rest waits for the next screen
 RECORD_SPECS = (
     sp.InspectionSpec,
     sp.RectificationSpec,
     sp.AppealSpec,
     sp.CampaignSpec,
+    sp.ScheduleSpec,
     sp.ZoneSpec,
     sp.ChecklistSpec,
     sp.ChecklistItemSpec,
@@ -118,6 +121,7 @@ def score_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         inspections = sv.inspections_of(session, actor, campaign_id)
         bounds = (campaign.start_date, campaign.end_date)
     if writer:
+        _due_today(actor, campaign_id, today)
         _new_inspection(actor, campaign_id, zones, bounds, today)
     if not inspections:
         st.info(t("sanitation.pick.none"))
@@ -161,25 +165,61 @@ def _new_inspection(
             t("sanitation.new.start"), key=k("new", "start"), type="primary", icon=":material/fact_check:"
         ):
             return
-        errors: dict[str, list[str]] = {}
+        _start(actor, {"campaign_id": campaign_id, "zone_id": zone, "inspection_date": day, "inspection_type": kind})
 
-        def run() -> int:
-            with unit_of_work() as session:
-                obj = sv.start_inspection(
-                    session,
+
+def _start(actor: Actor, values: dict[str, Any]) -> None:
+    """Create the inspection, open its sheet and say so; or show why not."""
+    errors: dict[str, list[str]] = {}
+
+    def run() -> tuple[int, str]:
+        with unit_of_work() as session:
+            obj = sv.start_inspection(session, actor, values)
+            zone = session.get_one(SanitationZone, obj.zone_id).name
+            return int(obj.id), zone
+
+    created = attempt(run, errors)
+    if created is not None:
+        st.session_state[k("pick", "new")] = created[0]
+        st.session_state.pop(k("pick", "inspection"), None)
+        flash(t("sanitation.new.created", zone=created[1]))
+        st.rerun()
+    _show_errors(errors)
+
+
+def _due_today(actor: Actor, campaign_id: int, today: dt.date) -> None:
+    """The inspector's 今日待检: the schedules' occurrences that are theirs today and not
+    done yet, each with a button that starts its inspection (today, the schedule's type)."""
+    with unit_of_work() as session:
+        due = attempt(lambda: sv.due_today(session, actor, campaign_id, today))
+    if not due:
+        return
+    frequencies = {c.value: c.label(lang()) for c in sp.FREQUENCIES}
+    kinds = {c.value: c.label(lang()) for c in sp.INSPECTION_TYPES}
+    with st.container(border=True, key=k("due", "list")):
+        st.markdown(f"**{t('sanitation.due.title', n=len(due))}**")
+        for o in due[:DUE_SHOWN]:
+            row = st.container(horizontal=True, vertical_alignment="center")  # wraps on a phone
+            parts = [frequencies.get(o.frequency, o.frequency), kinds.get(o.inspection_type, o.inspection_type)]
+            if o.start != o.end:
+                parts.append(t("sanitation.due.by", date=formatting.date(o.end)))
+            if o.team:
+                parts.append(o.team)
+            row.markdown(f"**{md_escape(o.zone)}**  \n{md_escape(' · '.join(parts))}")
+            if row.button(
+                t("sanitation.due.start"),
+                key=k("due", f"start.{o.schedule_id}.{o.zone_id}"),
+                icon=":material/fact_check:",
+            ):
+                _start(
                     actor,
-                    {"campaign_id": campaign_id, "zone_id": zone, "inspection_date": day, "inspection_type": kind},
+                    {
+                        "campaign_id": campaign_id,
+                        "zone_id": o.zone_id,
+                        "inspection_date": today,
+                        "inspection_type": o.inspection_type,
+                    },
                 )
-                new_id: int = obj.id
-                return new_id
-
-        created = attempt(run, errors)
-        if created is not None:
-            st.session_state[k("pick", "new")] = created
-            st.session_state.pop(k("pick", "inspection"), None)
-            flash(t("sanitation.new.created", zone=names.get(zone or 0, "")))
-            st.rerun()
-        _show_errors(errors)
 
 
 def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
@@ -299,6 +339,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         weeks = sv.weeks(campaign, today)
         start, end, target = campaign.start_date, campaign.end_date, campaign.target_score
         campaign_name = campaign.name
+        missed_rule, missed_score = campaign.missed_rule, campaign.missed_score
     options: dict[str, tuple[dt.date, dt.date]] = {"whole": (start, end)}
     for w_start, w_end in reversed(weeks):
         options[w_start.isoformat()] = (w_start, w_end)
@@ -320,6 +361,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         ids = {r.unit_id for r in result.rows} | {r.group_id for r in result.rows if r.group_id is not None}
         units = sv.unit_names(session, ids, lang())
         history = sv.flag_history(session, actor, campaign_id, today)
+        missed = sv.missed(session, actor, campaign_id, span[0], span[1], today) if actor.role in HEADS else None
     holders = result.holders
     if holders and grouped:
         each = i18n.join((f"{units.get(h.group_id or 0, '')} · {h.zone}" for h in holders), lang())
@@ -332,6 +374,10 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     else:
         st.info(t("sanitation.rank.no_flag"))
     st.caption(t("sanitation.rank.rule"))
+    any_missed = any(r.missed for r in result.rows)
+    if any_missed or missed_rule != "ignore":
+        st.caption(t(f"sanitation.rank.missed.{missed_rule}", score=formatting.number(missed_score)))
+    missed_column = {t("sanitation.rank.col.missed"): [r.missed for r in result.rows]} if any_missed else {}
     group_column = (
         {t("sanitation.rank.col.group"): [units.get(r.group_id or 0, "") for r in result.rows]} if grouped else {}
     )
@@ -349,6 +395,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
             t("sanitation.rank.col.count"): [r.inspections for r in result.rows],
             t("sanitation.rank.col.mean"): [None if r.mean is None else r.mean for r in result.rows],
             t("sanitation.rank.col.flag"): ["★" if r.flag else "" for r in result.rows],
+            **missed_column,
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", key=k("table", "ranking"))
@@ -369,6 +416,8 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
             mime=mime,
             key=k("rank", f"download.{fmt}"),
         )
+    if missed is not None:
+        _missed(missed)
     if sp.PublicationSpec.allows(actor.role, "create"):
         _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
     st.subheader(t("sanitation.rank.history"))
@@ -391,6 +440,31 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         hide_index=True,
         width="stretch",
         key=k("table", "history"),
+    )
+
+
+def _missed(missed: list[sv.Occurrence]) -> None:
+    """The 漏检 list for heads: three columns, so it reads on a phone."""
+    st.subheader(t("sanitation.missed.title", n=len(missed)))
+    if not missed:
+        st.caption(t("sanitation.missed.none"))
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("sanitation.missed.col.when"): [
+                    formatting.date(o.start)
+                    if o.start == o.end
+                    else t("sanitation.missed.span", start=formatting.date(o.start), end=formatting.date(o.end))
+                    for o in missed
+                ],
+                t("sanitation.missed.col.zone"): [o.zone for o in missed],
+                t("sanitation.missed.col.who"): [o.team or i18n.join(o.on_duty, lang()) for o in missed],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key=k("table", "missed"),
     )
 
 

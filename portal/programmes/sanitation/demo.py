@@ -2,8 +2,12 @@
 six classrooms scored at each week's big inspection against the classroom checklist (000
 篇一-e's standards), so the rankings and the red flag's history have something to show; 城关镇's 爱国卫生月 over
 its villages, market and main street, with rectifications verified, awaiting review, sent
-back, open and overdue; and a short campaign in 东关镇 to show scoping. Written through the
-record engine, so every row is validated and audited; deterministic up to the day.
+back, open and overdue; and a short campaign in 东关镇 to show scoping. The school's campaign
+has its schedules: a daily 值周 rota of two inspectors over the classrooms for the last few
+working days (a few checks missed, so the 漏检 list has rows; the demo inspector's turn
+falls on the demo's day) and the 检查评比小组's weekly check; a missed check counts as 60
+points in its ranking. Written through the record engine, so every row is validated and
+audited; deterministic up to the day.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import User
+from portal.org import calendars
 from portal.org.scope import SYSTEM
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
@@ -53,6 +60,15 @@ PROBLEMS = {
 }
 
 
+# The school's 值周 rota (the demo inspector and the school's staff account) and its team.
+ROTA = ("inspector", "zx1_staff")
+TEAM = "政教处检查评比小组"
+ROTA_DAYS = 3  # working days of daily checks before the demo's day
+# (working day, classroom) pairs of the rota's daily checks left undone: the 漏检 list
+SKIPPED = ((0, 2), (1, 5), (2, 0), (2, 3))
+MISSED_SCORE = 60.0
+
+
 def load(county: DemoCounty) -> dict[str, int]:
     rng = random.Random(20261130)  # noqa: S311 - reproducible demo data, not a secret
     return _Loader(county, rng).run()
@@ -65,18 +81,19 @@ class _Loader:
         self.county = county
         self.today = county.today
         self.rng = rng
-        self.counts = {"sanitation_inspections": 0, "sanitation_rectifications": 0}
+        self.counts = {"sanitation_inspections": 0, "sanitation_rectifications": 0, "sanitation_schedules": 0}
 
     def run(self) -> dict[str, int]:
         classroom = self._checklist("教室卫生评分细则", "classroom", CLASSROOM)
         village = self._checklist("村庄环境卫生评分细则", "village", VILLAGE)
         monday = self.today - dt.timedelta(days=self.today.weekday())
         start = monday - dt.timedelta(weeks=4)
-        self._school(classroom, start)
+        school = self._school(classroom, start)
         self._township("cg", "城关镇爱国卫生月", village, start, ("城关农贸市场", "market"), ("城关镇主街", "road"))
         self._township(
             "dg", "东关镇环境卫生整治月", village, monday - dt.timedelta(weeks=2), ("东关镇集贸市场", "market")
         )
+        self._school_schedules(*school, classroom)  # last: the townships' draws stay as they were before schedules
         return self.counts
 
     def _checklist(self, name: str, target: str, rows: tuple[tuple[str, str, float, float], ...]) -> dict[str, Any]:
@@ -161,7 +178,7 @@ class _Loader:
         self.counts["sanitation_inspections"] += 1
         return inspection.id, lost
 
-    def _school(self, checklist: dict[str, Any], start: dt.date) -> None:
+    def _school(self, checklist: dict[str, Any], start: dt.date) -> tuple[int, list[tuple[int, float]]]:
         school = self.county.school
         campaign = self._campaign(
             school, "第一中学爱国卫生月卫生评比", "school_rating", checklist["id"], start, 6, 6 * 6
@@ -183,6 +200,49 @@ class _Loader:
                 if day == self.today - dt.timedelta(days=1) or (self.today - day).days <= 7:
                     self._rectify(rid, day, lost, verified=False)
             week += dt.timedelta(weeks=1)
+        return campaign, zones
+
+    def _school_schedules(self, campaign: int, zones: list[tuple[int, float]], checklist: dict[str, Any]) -> None:
+        """The 值周 rota's daily checks of every classroom and the team's weekly check
+        (done by the weekly inspections above); the rota starts ROTA_DAYS working days back,
+        ordered so that the demo's day is the demo inspector's turn."""
+        calendar = calendars.load_calendar(self.s)
+        days: list[dt.date] = []
+        day = self.today
+        while len(days) < ROTA_DAYS:
+            day -= dt.timedelta(days=1)
+            if calendar.is_workday(day):
+                days.insert(0, day)
+        turn = len(days) % len(ROTA)  # the demo's day is the turn after the last past day
+        rota = ROTA[-turn:] + ROTA[:-turn] if turn else ROTA
+        self._schedule(campaign, "daily", "daily", "rota", ", ".join(rota), start=days[0])
+        self._schedule(campaign, "weekly", "weekly", "team", "inspector", team=TEAM)
+        records.update(
+            self.s, SYSTEM, sp.CampaignSpec, campaign, {"missed_rule": "score", "missed_score": MISSED_SCORE}, None
+        )
+        names = dict(self.s.execute(select(User.username, User.display_name).where(User.username.in_(ROTA))).all())
+        for n, day in enumerate(days):
+            for z, (zone, care) in enumerate(zones):
+                if (n, z) not in SKIPPED:
+                    self._inspect(campaign, zone, day, checklist, "daily", names[rota[n % len(rota)]], care)
+
+    def _schedule(self, campaign: int, frequency: str, kind: str, duty: str, inspectors: str, **extra: Any) -> None:
+        records.create(
+            self.s,
+            SYSTEM,
+            sp.ScheduleSpec,
+            {
+                "campaign_id": campaign,
+                "zone_type": "classroom",
+                "frequency": frequency,
+                "inspection_type": kind,
+                "duty": duty,
+                "inspectors": inspectors,
+                "team_name": extra.get("team"),
+                "start_date": extra.get("start"),
+            },
+        )
+        self.counts["sanitation_schedules"] += 1
 
     def _township(
         self,

@@ -1,5 +1,6 @@
-"""What the sanitation area puts on someone's home page: their area's rectifications past
-their deadline or still open (for those who put them right), and the ones reported done and
+"""What the sanitation area puts on someone's home page: the scheduled inspections due today
+that are theirs (the rota's turn or their team's), their area's rectifications past their
+deadline or still open (for those who put them right), and the ones reported done and
 waiting for their check (for those who verify: units below their own)."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def todo(session: Session, actor: Actor, today: dt.date, lang: str) -> list[Todo
     if actor.role not in sp.WRITERS:
         return []
     rows = sv.rectifications(session, actor, today, lang, ("open", "returned", "rectified"))
-    lines: list[Todo] = []
+    lines: list[Todo] = _due(session, actor, today, lang)
     overdue = [r for r in rows if r.overdue]
     still_open = [r for r in rows if r.record.status in sp.OPEN_STATES and not r.overdue]
     if overdue:
@@ -65,3 +66,25 @@ def todo(session: Session, actor: Actor, today: dt.date, lang: str) -> list[Todo
                 )
             )
     return lines
+
+
+def _due(session: Session, actor: Actor, today: dt.date, lang: str) -> list[Todo]:
+    """Today's scheduled inspections that are the actor's, over the campaigns running today."""
+    due = [
+        o
+        for c in sv.campaigns(session, actor)
+        if c.start_date <= today <= c.end_date
+        for o in sv.due_today(session, actor, c.id, today)
+    ]
+    if not due:
+        return []
+    return [
+        Todo(
+            "inspection_due",
+            t("sanitation.home.due", lang, count=len(due)),
+            join(dict.fromkeys(o.zone for o in due[:5]), lang),
+            page="sanitation",
+            count=len(due),
+            severity="info",
+        )
+    ]

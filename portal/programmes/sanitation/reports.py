@@ -182,6 +182,10 @@ def ranking_document(
     doc.para(flag, bold=True, indent=False)
     doc.table(headers, rows, [1.8, 4.2, 4.2, 1.8, 1.8, 1.2])
     doc.right(t("sanitation.rank.rule", lang))
+    if campaign.missed_rule != "ignore" or any(r.missed for r in result.rows):  # the schedules' rule, as on the page
+        doc.right(
+            t(f"sanitation.rank.missed.{campaign.missed_rule}", lang, score=formatting.number(campaign.missed_score))
+        )
     return doc.bytes()
 
 

@@ -7,7 +7,10 @@
 - inspections: a zone scored against a checklist on a day; the item scores are child rows,
   each checked against its item's maximum, and the total is kept on the inspection;
 - rectifications (问题整改): open → rectified (with evidence) → verified, or returned, through
-  the engine's workflow; the deadline defaults to 5 working days on the office's calendar.
+  the engine's workflow; the deadline defaults to 5 working days on the office's calendar;
+- schedules (检查安排): how often a campaign's zones are inspected (each working day, each
+  week, each month) and by whom (a rota taking turns, 值周, or a duty team, 检查评比小组);
+  the campaign declares how a missed one counts in its ranking (``missed_rule``).
 
 Everything is written through portal.records.service, so it is validated, scoped and
 audited like any other record; the page only lays it out.
@@ -16,6 +19,7 @@ audited like any other record; the page only lays it out.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any, ClassVar
 
@@ -32,7 +36,9 @@ from db.models import (
     SanitationItemScore,
     SanitationPublication,
     SanitationRectification,
+    SanitationSchedule,
     SanitationZone,
+    User,
 )
 from portal import clock
 from portal.errors import FieldError, PermissionDenied
@@ -98,6 +104,22 @@ RECT_STATES = (
     State("returned", "已退回", "Returned"),
 )
 OPEN_STATES = ("open", "returned")  # still to be put right: these can be overdue
+FREQUENCIES = (
+    Choice("daily", "每个工作日", "Every working day"),
+    Choice("weekly", "每周", "Weekly"),
+    Choice("monthly", "每月", "Monthly"),
+)
+DUTIES = (
+    Choice("rota", "轮值（值周）", "Rota (taking turns)"),
+    Choice("team", "检查小组", "Duty team"),
+)
+# How a scheduled inspection that was missed counts in the campaign's ranking.
+MISSED_RULES = (
+    Choice("ignore", "不计入（按已检查的平均）", "Ignored (mean of those done)"),
+    Choice("zero", "按0分计", "Counted as zero"),
+    Choice("score", "按规定分数计", "Counted as a set score"),
+)
+USERNAME_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 def _perms(create: frozenset[str], edit: frozenset[str], delete: frozenset[str]) -> Permissions:
@@ -143,6 +165,27 @@ class CampaignSpec(RecordSpec):
             help_en="All inspections planned over the campaign, every zone together",
         ),
         Field("target_score", "float", "达标分数", "Pass score", min=0, max=1000),
+        Field(
+            "missed_rule",
+            "choice",
+            "漏检计分",
+            "Missed inspections count",
+            required=True,
+            choices=MISSED_RULES,
+            default="ignore",
+            help_zh="检查安排中应检未检的一次，在排名中如何计分",
+            help_en="How a scheduled inspection that was not done counts in the ranking",
+        ),
+        Field(
+            "missed_score",
+            "float",
+            "漏检按分数",
+            "Score for a missed inspection",
+            min=0,
+            max=1000,
+            help_zh="漏检计分选“按规定分数计”时填写",
+            help_en="Set when missed inspections count as a set score",
+        ),
         Field("notes", "longtext", "说明", "Notes", max_length=4000),
     )
     list_display = ("name", "campaign_type", "start_date", "end_date", "org_unit_id", "checklist_id")
@@ -156,9 +199,12 @@ class CampaignSpec(RecordSpec):
     @classmethod
     def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
         start, end = values.get("start_date"), values.get("end_date")
+        errors = []
         if start and end and end < start:
-            return [FieldError("end_date", "sanitation.error.end_before_start")]
-        return []
+            errors.append(FieldError("end_date", "sanitation.error.end_before_start"))
+        if values.get("missed_rule") == "score" and values.get("missed_score") is None:
+            errors.append(FieldError("missed_score", "sanitation.error.missed_score_needed"))
+        return errors
 
 
 class ZoneSpec(RecordSpec):
@@ -833,3 +879,138 @@ class PublicationSpec(RecordSpec):
             obj.org_unit_id = session.get(SanitationCampaign, obj.campaign_id).org_unit_id
             obj.token = secrets.token_urlsafe(18)
             obj.published_by = actor.display_name or actor.username
+
+
+# -- schedules (检查安排) -------------------------------------------------------------------------
+
+
+def usernames(text: str | None) -> list[str]:
+    """The usernames of a schedule's inspectors field, in rota order."""
+    return [u for u in USERNAME_SPLIT.split(text or "") if u]
+
+
+class ScheduleSpec(RecordSpec):
+    """Schedules (检查安排): a campaign's zone (or all its zones, or all of one zone type)
+    inspected each working day, each week or each month, by a rota whose members take
+    turns, one per occurrence (值周), or by a duty team whose members are all on duty.
+    The schedule belongs to the campaign's unit, so it is seen where the campaign is."""
+
+    slug = "sanitation_schedules"
+    model = SanitationSchedule
+    title_zh, title_en = "检查安排", "Inspection schedules"
+    fields = (
+        Field("org_unit_id", "org_unit", "单位", "Unit", readonly=True),
+        Field("campaign_id", "ref", "卫生活动", "Campaign", ref="sanitation_campaigns", required=True),
+        Field(
+            "zone_id",
+            "ref",
+            "检查区域",
+            "Zone",
+            ref="sanitation_zones",
+            help_zh="不填则为活动的全部区域（可按区域类型限定）",
+            help_en="Blank: every zone of the campaign (of the zone type, if set)",
+        ),
+        Field("zone_type", "choice", "区域类型", "Zone type", choices=ZONE_TYPES),
+        Field("frequency", "choice", "检查频次", "How often", required=True, choices=FREQUENCIES, default="daily"),
+        Field(
+            "inspection_type",
+            "choice",
+            "检查类型",
+            "Inspection type",
+            required=True,
+            choices=INSPECTION_TYPES,
+            default="daily",
+        ),
+        Field("duty", "choice", "检查方式", "Who inspects", required=True, choices=DUTIES, default="rota"),
+        Field(
+            "inspectors",
+            "text",
+            "检查人（用户名）",
+            "Inspectors (usernames)",
+            required=True,
+            max_length=400,
+            help_zh="用逗号分隔；轮值时按顺序每次轮换一人，检查小组时每人都可检查",
+            help_en="Comma-separated; a rota takes turns in this order, one per occurrence; a team are all on duty",
+            aliases=("检查人",),
+        ),
+        Field(
+            "team_name",
+            "text",
+            "小组名称",
+            "Team name",
+            max_length=60,
+            help_zh="检查小组时填写，如：检查评比小组",
+            help_en="For a duty team, e.g. the inspection and rating team",
+        ),
+        Field(
+            "start_date", "date", "开始日期", "Starts", help_zh="不填则为活动开始日期", help_en="Blank: the campaign's"
+        ),
+        Field("end_date", "date", "结束日期", "Ends", help_zh="不填则为活动结束日期", help_en="Blank: the campaign's"),
+        Field("active", "bool", "启用", "Active", default=True),
+    )
+    list_display = ("campaign_id", "zone_id", "frequency", "inspectors")
+    list_filter = ("campaign_id", "frequency", "duty", "active")
+    search_fields = ("inspectors", "team_name")
+    ordering = ("campaign_id", "id")
+    permissions: ClassVar[Permissions] = _perms(REVIEWERS, REVIEWERS, REVIEWERS)
+
+    @classmethod
+    def prepare(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(raw.get("inspectors"), str):
+            raw["inspectors"] = ", ".join(usernames(raw["inspectors"]))
+        return raw
+
+    @classmethod
+    def clean(cls, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        errors = []
+        start, end = values.get("start_date"), values.get("end_date")
+        if start and end and end < start:
+            errors.append(FieldError("end_date", "sanitation.error.end_before_start"))
+        if values.get("duty") == "team" and not values.get("team_name"):
+            errors.append(FieldError("team_name", "sanitation.error.team_name_needed"))
+        return errors
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        campaign = session.get(SanitationCampaign, values.get("campaign_id"))
+        if campaign is None:
+            return []  # the reference was checked in scope already
+        errors: list[FieldError] = []
+        zone = session.get(SanitationZone, values["zone_id"]) if values.get("zone_id") else None
+        if zone is not None and not _in_subtree(session, zone.org_unit_id, campaign.org_unit_id):
+            errors.append(FieldError("zone_id", "sanitation.error.zone_outside_campaign", {"zone": zone.name}))
+        elif zone is not None and values.get("zone_type") not in (None, zone.zone_type):
+            errors.append(FieldError("zone_type", "sanitation.error.zone_type_mismatch", {"zone": zone.name}))
+        bounds = {"start": campaign.start_date.isoformat(), "end": campaign.end_date.isoformat()}
+        for key in ("start_date", "end_date"):
+            day = values.get(key)
+            if day is not None and not campaign.start_date <= day <= campaign.end_date:
+                errors.append(FieldError(key, "sanitation.error.schedule_outside_campaign", bounds))
+        errors += _inspector_errors(session, usernames(values.get("inspectors")), campaign)
+        return errors
+
+    @classmethod
+    def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
+        obj.org_unit_id = session.get(SanitationCampaign, obj.campaign_id).org_unit_id  # seen where the campaign is
+
+
+def _inspector_errors(session: Session, names: list[str], campaign: SanitationCampaign) -> list[FieldError]:
+    """Each inspector an active account that may record inspections and sees the campaign
+    (its unit is the campaign's unit or above it, or an admin)."""
+    if not names:
+        return [FieldError("inspectors", "validation.required")]
+    found = {
+        u.username: u for u in session.scalars(select(User).where(User.username.in_(names), User.deleted_at.is_(None)))
+    }
+    top = session.get_one(OrgUnit, campaign.org_unit_id)
+    errors = []
+    for name in names:
+        user = found.get(name)
+        if user is None or not user.active:
+            errors.append(FieldError("inspectors", "sanitation.error.unknown_inspector", {"name": name}))
+            continue
+        unit = session.get(OrgUnit, user.org_unit_id)
+        sees = user.role == "admin" or (unit is not None and top.path.startswith(unit.path))
+        if user.role not in WRITERS or not sees:
+            errors.append(FieldError("inspectors", "sanitation.error.inspector_cannot", {"name": name}))
+    return errors

@@ -13,11 +13,26 @@ The ranking rule, declared once (``RULE``) and shown on the page:
 - the red flag of a period goes to the zone ranked first; when several share first place
   they share the flag, and the page says so;
 - ranked by groups (the units directly below the campaign's unit: villages within their
-  township, classes within their grade), each group has its own ranks and its own flag.
+  township, classes within their grade), each group has its own ranks and its own flag;
+- a scheduled inspection that was missed (its day, week or month ended without an
+  inspection of that zone, of the schedule's type, in the campaign) counts as the campaign
+  declares (``missed_rule``): ignored (the mean of what was done: the default, and the rule
+  before schedules existed), as zero, or as a set score (``missed_score``), each missed one
+  as one more inspection in the mean. It is counted in the period its own day, week or
+  month ends in.
+
+Schedules (检查安排) say when each zone is due: each working day of the office's calendar
+(the one rectification deadlines count on), each ISO week or each calendar month (a week or
+month with no working day in the schedule has no occurrence), clipped to the schedule and
+its campaign. A rota's members take turns, one per occurrence, counted from the schedule's
+first; a team's members are all on duty. An occurrence is done when the zone has an
+inspection of the schedule's type in the campaign within its period (whoever did it), so a
+daily 值周 check and the weekly big inspection of the same classroom are told apart.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,10 +49,12 @@ from db.models import (
     SanitationItemScore,
     SanitationPublication,
     SanitationRectification,
+    SanitationSchedule,
     SanitationZone,
 )
-from portal import i18n, periods
+from portal import clock, i18n, periods
 from portal.errors import FieldError, ValidationError
+from portal.org import calendars
 from portal.org.scope import SYSTEM, Actor
 from portal.programmes.sanitation import specs as sp
 from portal.records import service as records
@@ -222,6 +239,7 @@ class RankRow:
     tied: bool
     flag: bool
     group_id: int | None = None  # the unit whose zones are ranked together (None: one group)
+    missed: int = 0  # scheduled inspections missed in the period (counted as the campaign's rule says)
 
 
 @dataclass(frozen=True)
@@ -257,9 +275,15 @@ def _groups(session: Session, campaign: SanitationCampaign, zones: list[Sanitati
     return out
 
 
-def _ranked(zones: list[SanitationZone], stats: dict[int, tuple[int, float]], group: int | None) -> list[RankRow]:
+def _ranked(
+    zones: list[SanitationZone],
+    stats: dict[int, tuple[int, float | None]],
+    group: int | None,
+    missed: Mapping[int, int] | None = None,
+) -> list[RankRow]:
     """Competition ranking of one group's zones by mean; the top mean holds the flag."""
-    means = sorted((stats[z.id][1] for z in zones if z.id in stats), reverse=True)
+    missed = missed or {}
+    means = sorted((m for z in zones if (m := stats.get(z.id, (0, None))[1]) is not None), reverse=True)
     counts: dict[float, int] = {}
     for m in means:
         counts[m] = counts.get(m, 0) + 1
@@ -279,6 +303,7 @@ def _ranked(zones: list[SanitationZone], stats: dict[int, tuple[int, float]], gr
                 mean is not None and counts[mean] > 1,
                 mean is not None and mean == top,
                 group,
+                missed.get(z.id, 0),
             )
         )
     out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.zone))
@@ -286,18 +311,31 @@ def _ranked(zones: list[SanitationZone], stats: dict[int, tuple[int, float]], gr
 
 
 def ranking(
-    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, grouped: bool = False
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    start: dt.date,
+    end: dt.date,
+    grouped: bool = False,
+    today: dt.date | None = None,
 ) -> Ranking:
     """The campaign's zones ranked over [start, end] by the declared rule (module docstring);
     ``grouped``: within each unit directly below the campaign's unit, each group with its
-    own ranks and its own red flag (groups in unit order)."""
+    own ranks and its own red flag (groups in unit order). Missed scheduled inspections are
+    those whose period ended before ``today`` (the office's, by default)."""
     campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
     zones = zones_of(session, actor, campaign)
     ids = [z.id for z in zones]
-    stats: dict[int, tuple[int, float]] = {}
+    stats: dict[int, tuple[int, float | None]] = {}
+    sums: dict[int, tuple[int, float]] = {}  # inspections and their total, for missed ones to join the mean
     if ids:
         rows = session.execute(
-            select(SanitationInspection.zone_id, func.count(), func.avg(SanitationInspection.score))
+            select(
+                SanitationInspection.zone_id,
+                func.count(),
+                func.avg(SanitationInspection.score),
+                func.sum(SanitationInspection.score),
+            )
             .where(
                 SanitationInspection.campaign_id == campaign.id,
                 SanitationInspection.zone_id.in_(ids),
@@ -308,16 +346,43 @@ def ranking(
             )
             .group_by(SanitationInspection.zone_id)
         )
-        stats = {zid: (int(n), round(float(mean), PRECISION)) for zid, n, mean in rows}
+        for zid, n, mean, total in rows:
+            stats[zid] = (int(n), round(float(mean), PRECISION))
+            sums[zid] = (int(n), float(total))
+    missed: dict[int, int] = {}
+    for o in _occurrences(session, actor, campaign, zones, start, end, today or clock.today()):
+        if o.missed and start <= o.end <= end:
+            missed[o.zone_id] = missed.get(o.zone_id, 0) + 1
+    stats = with_missed(stats, sums, missed, campaign.missed_rule, campaign.missed_score)
     if not grouped:
-        return Ranking(campaign.id, start, end, _ranked(zones, stats, None))
+        return Ranking(campaign.id, start, end, _ranked(zones, stats, None, missed))
     of = _groups(session, campaign, zones)
     members: dict[int, list[SanitationZone]] = {}
     for z in zones:
         members.setdefault(of[z.id], []).append(z)
     order = dict(session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(list(members)))).all())
-    out = [row for g in sorted(members, key=lambda g: order[g]) for row in _ranked(members[g], stats, g)]
+    out = [row for g in sorted(members, key=lambda g: order[g]) for row in _ranked(members[g], stats, g, missed)]
     return Ranking(campaign.id, start, end, out)
+
+
+def with_missed(
+    stats: Mapping[int, tuple[int, float | None]],
+    sums: Mapping[int, tuple[int, float]],
+    missed: Mapping[int, int],
+    rule: str,
+    score: float | None,
+) -> dict[int, tuple[int, float | None]]:
+    """Each zone's (inspections, mean) once its missed inspections count by the rule:
+    "ignore" leaves the mean of what was done; "zero" and "score" add each missed one to
+    the mean as 0 or as ``score`` points (a zone with only missed ones then has a mean)."""
+    out = dict(stats)
+    if rule not in ("zero", "score"):
+        return out
+    each = 0.0 if rule == "zero" else float(score or 0)
+    for zone_id, m in missed.items():
+        n, total = sums.get(zone_id, (0, 0.0))
+        out[zone_id] = (out.get(zone_id, (0, None))[0], round((total + each * m) / (n + m), PRECISION))
+    return out
 
 
 @dataclass(frozen=True)
@@ -627,3 +692,173 @@ def public_ranking(session: Session, token: str | None, lang: str) -> PublicRank
     units = unit_names(session, {r.unit_id for r in result.rows}, lang)
     rows = [PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag) for r in result.rows]
     return PublicRanking(found.title, found.period_start, found.period_end, rows)
+
+
+# -- schedules: what is due, what was done, what was missed (检查安排) ----------------------------
+
+
+Period = tuple[dt.date, dt.date]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One time a schedule wants a zone inspected: that day, that week or that month."""
+
+    schedule_id: int
+    zone_id: int
+    zone: str
+    start: dt.date
+    end: dt.date
+    frequency: str
+    inspection_type: str
+    on_duty: tuple[str, ...]  # the rota member whose turn it is, or every member of the team
+    team: str | None
+    done: bool
+    missed: bool  # its period ended before today without an inspection
+
+
+def periods_of(frequency: str, start: dt.date, end: dt.date, calendar: calendars.WorkCalendar) -> list[Period]:
+    """A schedule's periods over [start, end]: each working day, or each ISO week or month
+    (clipped) that holds a working day."""
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    work = [d for d in days if calendar.is_workday(d)]
+    if frequency == "daily":
+        return [(d, d) for d in work]
+    out: dict[tuple[int, int], Period] = {}
+    for d in work:
+        if frequency == "weekly":
+            key = d.isocalendar()[:2]
+            first = max(start, d - dt.timedelta(days=d.weekday()))
+            last = min(end, d + dt.timedelta(days=6 - d.weekday()))
+        else:
+            key = (d.year, d.month)
+            first = max(start, d.replace(day=1))
+            last = min(end, (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))
+        out.setdefault((key[0], key[1]), (first, last))
+    return list(out.values())
+
+
+def _schedule_zones(schedule: SanitationSchedule, zones: list[SanitationZone]) -> list[SanitationZone]:
+    if schedule.zone_id is not None:
+        return [z for z in zones if z.id == schedule.zone_id]
+    return [z for z in zones if schedule.zone_type in (None, z.zone_type)]
+
+
+def _occurrences(
+    session: Session,
+    actor: Actor,
+    campaign: SanitationCampaign,
+    zones: list[SanitationZone],
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+) -> list[Occurrence]:
+    """The campaign's scheduled occurrences whose period overlaps [start, end], for the
+    zones given, each marked done or missed from one query over the inspections."""
+    schedules = list(
+        session.scalars(
+            records.scoped(sp.ScheduleSpec, actor, session=session)
+            .where(SanitationSchedule.campaign_id == campaign.id, SanitationSchedule.active.is_(True))
+            .order_by(SanitationSchedule.id)
+        )
+    )
+    if not schedules or not zones:
+        return []
+    calendar = calendars.load_calendar(session)
+    wanted: list[tuple[SanitationSchedule, int, Period, list[SanitationZone]]] = []
+    for schedule in schedules:
+        first = max(campaign.start_date, schedule.start_date or campaign.start_date)
+        last = min(campaign.end_date, schedule.end_date or campaign.end_date)
+        targets = _schedule_zones(schedule, zones)
+        if first > last or not targets:
+            continue
+        for n, period in enumerate(periods_of(schedule.frequency, first, last, calendar)):
+            if period[1] >= start and period[0] <= end:
+                wanted.append((schedule, n, period, targets))
+    if not wanted:
+        return []
+    done = _inspected(
+        session, campaign.id, [z.id for z in zones], min(w[2][0] for w in wanted), max(w[2][1] for w in wanted)
+    )
+    out = []
+    for schedule, n, (first, last), targets in wanted:
+        names = sp.usernames(schedule.inspectors)
+        duty = tuple(names) if schedule.duty == "team" else (names[n % len(names)],) if names else ()
+        for z in targets:
+            dates = done.get((z.id, schedule.inspection_type), [])
+            i = bisect.bisect_left(dates, first)
+            found = i < len(dates) and dates[i] <= last
+            out.append(
+                Occurrence(
+                    schedule.id,
+                    z.id,
+                    z.name,
+                    first,
+                    last,
+                    schedule.frequency,
+                    schedule.inspection_type,
+                    duty,
+                    schedule.team_name if schedule.duty == "team" else None,
+                    found,
+                    not found and last < today,
+                )
+            )
+    return out
+
+
+def _inspected(
+    session: Session, campaign_id: int, zone_ids: list[int], start: dt.date, end: dt.date
+) -> dict[tuple[int, str], list[dt.date]]:
+    """The days each (zone, inspection type) was inspected in the campaign in [start, end],
+    sorted: one query for every occurrence."""
+    rows = session.execute(
+        select(SanitationInspection.zone_id, SanitationInspection.inspection_type, SanitationInspection.inspection_date)
+        .where(
+            SanitationInspection.campaign_id == campaign_id,
+            SanitationInspection.zone_id.in_(zone_ids),
+            SanitationInspection.deleted_at.is_(None),
+            SanitationInspection.inspection_date >= start,
+            SanitationInspection.inspection_date <= end,
+        )
+        .distinct()
+    )
+    out: dict[tuple[int, str], list[dt.date]] = {}
+    for zone_id, kind, day in rows:
+        out.setdefault((zone_id, kind), []).append(_day(day))
+    for dates in out.values():
+        dates.sort()
+    return out
+
+
+def occurrences(
+    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, today: dt.date
+) -> list[Occurrence]:
+    """Every scheduled occurrence of the campaign overlapping [start, end], for the zones
+    the actor may see, each done or not (and missed when its period ended before today)."""
+    campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
+    return _occurrences(session, actor, campaign, zones_of(session, actor, campaign), start, end, today)
+
+
+def due_today(
+    session: Session, actor: Actor, campaign_id: int, today: dt.date, username: str | None = None
+) -> list[Occurrence]:
+    """What the inspector (the actor by default) has to inspect today: occurrences whose
+    day, week or month holds today, not done yet, where they are the rota member on duty
+    or on the team. Daily ones first, then weekly, then monthly; zones in unit order."""
+    who = username or actor.username
+    found = [
+        o for o in occurrences(session, actor, campaign_id, today, today, today) if not o.done and who in o.on_duty
+    ]
+    order = {f.value: n for n, f in enumerate(sp.FREQUENCIES)}
+    return sorted(found, key=lambda o: order.get(o.frequency, 9))  # stable: schedule by schedule, zones in order
+
+
+def missed(
+    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, today: dt.date
+) -> list[Occurrence]:
+    """Occurrences whose period ended in [start, end] and before today with no inspection,
+    latest first."""
+    found = [
+        o for o in occurrences(session, actor, campaign_id, start, end, today) if o.missed and start <= o.end <= end
+    ]
+    return sorted(found, key=lambda o: (-o.end.toordinal(), o.zone, o.schedule_id))
