@@ -6,8 +6,8 @@ daily on working days, weekly or monthly; a rota of usernames or a duty team).
 ``sanitation_campaigns.missed_rule`` ("ignore", "zero" or "score", with ``missed_score``)
 defaults to "ignore", so existing rankings stay as they were.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-11-30
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import db.base
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
