@@ -451,6 +451,12 @@ class SanitationChecklist(RecordModel):
     target_type: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Versions: editing a checklist that inspections used makes a copy (version_no + 1) in the
+    # same lineage (the first version's id); the old one is kept, read-only, for its inspections.
+    version_no: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    lineage_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_checklists.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_checklists.id"))
 
 
 class SanitationChecklistItem(RecordModel):

@@ -165,6 +165,7 @@ def settle(page: Any, quiet_ms: int = 400) -> None:
 
 # --- what a browser test does with a page ---------------------------------------------------
 
+
 def leave_field(page: Any) -> None:
     """Leave the focused field with Tab, as a person does, so Streamlit commits its text.
 
@@ -177,7 +178,6 @@ def leave_field(page: Any) -> None:
     if calendar.count() and calendar.first.is_visible():
         page.keyboard.press("Escape")
         calendar.first.wait_for(state="hidden", timeout=WAIT_MS)
-
 
 
 WAIT_MS = 20_000  # an element to appear once the page is there

@@ -189,8 +189,14 @@ def test_the_same_check_holds_for_a_grid_save_and_an_item_of_another_checklist(e
 def test_an_edited_checklist_leaves_old_scores_as_scored(engine, world):
     w = world
     rid = inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])
-    with transaction(engine) as s:
-        rs.update(s, SYSTEM, sp.ChecklistItemSpec, w["items"][0], {"criterion": "地面干净", "max_points": 20}, None)
+    with transaction(engine) as s:  # a used checklist is not changed in place: see test_sanitation_versions
+        with pytest.raises(ValidationError):
+            rs.update(s, SYSTEM, sp.ChecklistItemSpec, w["items"][0], {"max_points": 20}, None)
+        s.execute(  # as an edit made before versions existed would have left it
+            sp.SanitationChecklistItem.__table__.update()
+            .where(sp.SanitationChecklistItem.id == w["items"][0])
+            .values(criterion="地面干净", max_points=20)
+        )
     with transaction(engine) as s:
         row = s.scalar(select(SanitationItemScore).where(SanitationItemScore.item_id == w["items"][0]))
         assert (row.criterion, row.max_points, row.score) == ("地面无纸屑、无痰迹", 30.0, 28.0)

@@ -19,7 +19,14 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
-from db.models import SanitationCampaign, SanitationInspection, SanitationItemScore, SanitationPublication, User
+from db.models import (
+    SanitationCampaign,
+    SanitationChecklist,
+    SanitationInspection,
+    SanitationItemScore,
+    SanitationPublication,
+    User,
+)
 from portal import clock
 from portal.org.scope import actor_for
 from portal.programmes.sanitation import view as sv
@@ -206,3 +213,25 @@ def test_a_head_publishes_the_ranking_shown_from_the_page(san_db) -> None:
     assert f"/sanitation_results?t={pub.token}" in [c.value for c in at.code]
     staff = open_page(entry, "staff")
     assert "公示" not in [b.label for b in staff.button]  # staff never publish
+
+
+def test_a_used_checklist_is_saved_as_a_new_version_and_the_page_says_so(san_db) -> None:
+    engine, entry = san_db
+    at = open_tab(open_page(entry, "admin"), TABS, "sanitation.tab.checklists")
+    picked = at.selectbox(key="sanitation.checklist.pick")
+    old_id = picked.value
+    with transaction(engine) as s:
+        old = s.get_one(SanitationChecklist, old_id)
+        name, version, lock = old.name, old.version_no, old.version
+    assert f"版本 {version}" in picked.format_func(old_id)
+    assert f"保存修改将生成版本 {version + 1}" in texts(at)  # the demo scored inspections with it
+    key = f"sanitation.checklist.{old_id}.{lock}"
+    at.text_input(key=f"{key}.name").set_value(f"{name}（修订）").run()
+    at.button(key=f"{key}.save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"已生成新版本：版本 {version + 1}" in texts(at)
+    with transaction(engine) as s:
+        new = s.scalar(select(SanitationChecklist).where(SanitationChecklist.supersedes_id == old_id))
+        assert new is not None and (new.name, new.version_no) == (f"{name}（修订）", version + 1)
+        assert s.get_one(SanitationChecklist, old_id).name == name  # the old version as it was
+    assert at.selectbox(key="sanitation.checklist.pick").value == new.id

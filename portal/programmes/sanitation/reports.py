@@ -95,6 +95,7 @@ def rectification_notice(
             max=_points(inspection.max_score if inspection.max_score is not None else current.max_total),
         )
     )
+    doc.para(t("sanitation.doc.checklist", lang, name=current.checklist, n=current.version_no), indent=False)
     doc.heading(t("sanitation.doc.deductions", lang))
     if lost:
         doc.table(
