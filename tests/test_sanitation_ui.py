@@ -22,6 +22,7 @@ from db.engine import transaction
 from db.models import (
     SanitationCampaign,
     SanitationChecklist,
+    SanitationChecklistItem,
     SanitationInspection,
     SanitationItemScore,
     SanitationPublication,
@@ -235,3 +236,38 @@ def test_a_used_checklist_is_saved_as_a_new_version_and_the_page_says_so(san_db)
         assert new is not None and (new.name, new.version_no) == (f"{name}（修订）", version + 1)
         assert s.get_one(SanitationChecklist, old_id).name == name  # the old version as it was
     assert at.selectbox(key="sanitation.checklist.pick").value == new.id
+
+
+def test_one_tap_deducts_a_step_the_total_follows_and_save_writes_it(san_db) -> None:
+    engine, entry = san_db
+    at = open_page(entry, "staff")
+    inspection_id = at.selectbox(key="sanitation.pick.inspection").value
+    with transaction(engine) as s:
+        before = s.get_one(SanitationInspection, inspection_id).score
+        row = s.scalars(
+            select(SanitationItemScore)
+            .where(SanitationItemScore.inspection_id == inspection_id, SanitationItemScore.deleted_at.is_(None))
+            .order_by(SanitationItemScore.id)
+        ).first()
+        item = s.get_one(SanitationChecklistItem, row.item_id)
+        top, step, given = row.max_points, item.step, row.score
+    key = f"sanitation.sheet.{inspection_id}"
+    cell = f"{key}.cell.{item.id}.score"
+    at.button(key=f"{key}.reset.{item.id}.score").click().run()  # back to full marks, then two taps
+    at.button(key=f"{key}.tap.{item.id}.score").click().run()
+    at.button(key=f"{key}.tap.{item.id}.score").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key=cell).value == top - 2 * step
+    live = before - given + top - 2 * step
+    assert f"当前合计：{live:g} / 100 分" in texts(at)
+    with transaction(engine) as s:  # nothing written before Save
+        assert s.get_one(SanitationItemScore, row.id).score == given
+    at.button(key=f"{key}.save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        assert s.get_one(SanitationItemScore, row.id).score == top - 2 * step
+        assert s.get_one(SanitationInspection, inspection_id).score == pytest.approx(live)
+    # taps never go below 0
+    for _ in range(int(top / step) + 2):
+        at.button(key=f"{key}.tap.{item.id}.score").click().run()
+    assert at.number_input(key=cell).value == 0

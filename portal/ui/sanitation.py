@@ -215,6 +215,8 @@ def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
         editable=writer,
         layout="list",
         save=lambda session, who, edits: _save_sheet(session, who, inspection_id, edits),
+        steps={i.id: i.step for i in sheet.items},  # one tap deducts one step; a blank item starts at full marks
+        tops={i.id: i.max_points for i in sheet.items},
     )
     total_slot = st.empty()
     if (
