@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -563,6 +564,7 @@ class SanitationPublication(RecordModel):
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
+    grouped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # ranked by groups
     token: Mapped[str] = mapped_column(String(64), unique=True)
     published_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -271,3 +271,29 @@ def test_one_tap_deducts_a_step_the_total_follows_and_save_writes_it(san_db) -> 
     for _ in range(int(top / step) + 2):
         at.button(key=f"{key}.tap.{item.id}.score").click().run()
     assert at.number_input(key=cell).value == 0
+
+
+def test_a_ranking_published_by_groups_reads_by_groups_on_the_public_page(san_db) -> None:
+    engine, entry = san_db
+    at = open_tab(open_page(entry, "head"), TABS, "sanitation.tab.ranking")
+    at.toggle(key="sanitation.rank.grouped").set_value(True).run()
+    assert "将按组公示" in texts(at)
+    [button] = [b for b in at.button if b.label == "公示"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        pub = s.scalars(
+            select(SanitationPublication)
+            .where(SanitationPublication.deleted_at.is_(None))
+            .order_by(SanitationPublication.id.desc())
+        ).first()
+        assert pub is not None and pub.grouped
+        head = actor_for(s, s.scalar(select(User).where(User.username == "head")))
+        expected = sv.ranking(s, head, pub.campaign_id, pub.period_start, pub.period_end, grouped=True)
+        names = sv.unit_names(s, {r.group_id for r in expected.rows if r.group_id}, "zh-CN")
+    public = open_public(entry, pub.token)
+    (table,) = [df.value for df in public.dataframe]
+    assert list(table.columns) == ["组", "名次", "区域", "单位", "平均分", "红旗"]
+    assert list(table["组"]) == [names[r.group_id or 0] for r in expected.rows]
+    assert list(table["红旗"]).count("★") == len(expected.holders) >= 2  # a flag per group
+    assert public.success[0].value.startswith("流动红旗（各组第一）：")

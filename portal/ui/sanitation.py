@@ -363,7 +363,9 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
 
         def ranking_file(fmt: str = fmt) -> bytes:
             with unit_of_work() as session:
-                return reports.ranking_document(session, actor, campaign_id, span[0], span[1], fmt, lang())
+                return reports.ranking_document(
+                    session, actor, campaign_id, span[0], span[1], fmt, lang(), grouped=grouped
+                )
 
         download_button(
             row,
@@ -374,7 +376,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
             key=k("rank", f"download.{fmt}"),
         )
     if sp.PublicationSpec.allows(actor.role, "create"):
-        _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
+        _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"], grouped)
     st.subheader(t("sanitation.rank.history"))
     st.dataframe(
         pd.DataFrame(
@@ -398,11 +400,16 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     )
 
 
-def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str) -> None:
-    """A head publishes the period shown (公示) and may withdraw what was published."""
+def _publish(
+    actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str, grouped: bool
+) -> None:
+    """A head publishes the period shown (公示), by groups when the tab shows groups, and may
+    withdraw what was published."""
     just_published = st.session_state.pop(k("publish", "opened"), False)  # show the new link at once
     with st.expander(t("sanitation.publish.title"), icon=":material/campaign:", expanded=just_published):
         key = k("publish", f"{campaign_id}.{span[0].isoformat()}.{span[1].isoformat()}")
+        if grouped:
+            st.caption(t("sanitation.publish.grouped"))
         title = st.text_input(
             t("sanitation.publish.heading"),
             value=t("sanitation.publish.default", campaign=name, period=label),
@@ -414,7 +421,7 @@ def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.
 
             def run() -> str:
                 with unit_of_work() as session:
-                    token: str = sv.publish(session, actor, campaign_id, span[0], span[1], title).token
+                    token: str = sv.publish(session, actor, campaign_id, span[0], span[1], title, grouped).token
                     return token
 
             if attempt(run, errors) is not None:

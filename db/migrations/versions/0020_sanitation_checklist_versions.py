@@ -1,4 +1,5 @@
-"""sanitation checklist versions: a used checklist is copied on edit, the old one kept
+"""sanitation checklist versions: a used checklist is copied on edit, the old one kept;
+a published ranking may be ranked by groups
 
 Revision ID: 0020
 Revises: 0018
@@ -38,9 +39,13 @@ def upgrade() -> None:
             ["superseded_by_id"],
             ["id"],
         )
+    with op.batch_alter_table("sanitation_publications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("grouped", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sanitation_publications", schema=None) as batch_op:
+        batch_op.drop_column("grouped")
     with op.batch_alter_table("sanitation_checklists", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_sanitation_checklists_superseded_by_id_sanitation_checklists"), type_="foreignkey"

@@ -898,10 +898,20 @@ class PublicationSpec(RecordSpec):
         Field("period_start", "date", "期间开始", "From", required=True, create_only=True),
         Field("period_end", "date", "期间结束", "To", required=True, create_only=True),
         Field("title", "text", "公示标题", "Title", required=True, max_length=200),
+        Field(
+            "grouped",
+            "bool",
+            "按组排名",
+            "Ranked by groups",
+            default=False,
+            create_only=True,
+            help_zh="各下级单位的区域分组排名，每组一面流动红旗",
+            help_en="The zones of each unit below ranked on their own, a red flag per group",
+        ),
         Field("token", "text", "公示链接码", "Link code", readonly=True),
         Field("published_by", "text", "发布人", "Published by", readonly=True),
     )
-    list_display = ("title", "campaign_id", "period_start", "period_end", "published_by")
+    list_display = ("title", "campaign_id", "period_start", "period_end", "grouped", "published_by")
     list_filter = ("campaign_id",)
     search_fields = ("title",)
     ordering = ("-period_end", "-id")

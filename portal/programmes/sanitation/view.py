@@ -716,14 +716,21 @@ def inspections_of(session: Session, actor: Actor, campaign_id: int, limit: int 
 
 
 def publish(
-    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, title: str
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    start: dt.date,
+    end: dt.date,
+    title: str,
+    grouped: bool = False,
 ) -> SanitationPublication:
-    """A head makes one period's ranking public; the link carries a random token."""
+    """A head makes one period's ranking public (by groups, as the ranking tab showed it,
+    when ``grouped``); the link carries a random token."""
     found: SanitationPublication = records.create(
         session,
         actor,
         sp.PublicationSpec,
-        {"campaign_id": campaign_id, "period_start": start, "period_end": end, "title": title},
+        {"campaign_id": campaign_id, "period_start": start, "period_end": end, "title": title, "grouped": grouped},
     )
     return found
 
@@ -750,6 +757,7 @@ class PublicRow:
     unit: str
     mean: float | None
     flag: bool
+    group: str = ""  # the group's unit name, when ranked by groups
 
 
 @dataclass(frozen=True)
@@ -758,10 +766,12 @@ class PublicRanking:
     start: dt.date
     end: dt.date
     rows: list[PublicRow]
+    grouped: bool = False
 
     @property
     def holders(self) -> list[str]:
-        return [r.zone for r in self.rows if r.flag]
+        """The flag holders; by groups, each named with its group ("东关镇 · 东关主街")."""
+        return [f"{r.group} · {r.zone}" if self.grouped else r.zone for r in self.rows if r.flag]
 
 
 def public_ranking(session: Session, token: str | None, lang: str) -> PublicRanking | None:
@@ -781,7 +791,11 @@ def public_ranking(session: Session, token: str | None, lang: str) -> PublicRank
     campaign = session.get(SanitationCampaign, found.campaign_id)
     if campaign is None or campaign.deleted_at is not None:
         return None
-    result = ranking(session, SYSTEM, campaign.id, found.period_start, found.period_end)
-    units = unit_names(session, {r.unit_id for r in result.rows}, lang)
-    rows = [PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag) for r in result.rows]
-    return PublicRanking(found.title, found.period_start, found.period_end, rows)
+    result = ranking(session, SYSTEM, campaign.id, found.period_start, found.period_end, grouped=found.grouped)
+    groups = {r.group_id for r in result.rows if r.group_id is not None}
+    units = unit_names(session, {r.unit_id for r in result.rows} | groups, lang)
+    rows = [
+        PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag, units.get(r.group_id or 0, ""))
+        for r in result.rows
+    ]
+    return PublicRanking(found.title, found.period_start, found.period_end, rows, found.grouped)
