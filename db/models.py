@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -478,6 +479,12 @@ class SanitationChecklist(RecordModel):
     target_type: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Versions: editing a checklist that inspections used makes a copy (version_no + 1) in the
+    # same lineage (the first version's id); the old one is kept, read-only, for its inspections.
+    version_no: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    lineage_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_checklists.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("sanitation_checklists.id"))
 
 
 class SanitationChecklistItem(RecordModel):
@@ -584,6 +591,7 @@ class SanitationPublication(RecordModel):
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
+    grouped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # ranked by groups
     token: Mapped[str] = mapped_column(String(64), unique=True)
     published_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -62,7 +62,9 @@ class ReportDef:
     ``subject`` says what the report is about: ``"unit_period"`` (a unit's month or year:
     ``--unit CODE --period KEY``, checked against ``period_kind``) or ``"record"`` (one
     record, ``id_option`` such as ``--id`` or ``--session``). ``build`` is a dotted path
-    to ``build(session, actor, request: ReportRequest) -> bytes``.
+    to ``build(session, actor, request: ReportRequest) -> bytes``. ``switches``: on/off
+    options of the document, (name, help key), offered as ``--name`` and passed in
+    ``request.switches`` when given (e.g. ``("grouped", "cli.help.sanitation_grouped")``).
     """
 
     name: str
@@ -73,6 +75,7 @@ class ReportDef:
     period_kind: str | None = None
     period_help_key: str | None = None
     id_option: str = "--id"
+    switches: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class ReportRequest:
     unit_id: int | None = None
     period: str | None = None
     record_id: int | None = None
+    switches: frozenset[str] = frozenset()  # the ReportDef's switches given on the command line
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,8 @@ def _add_report_commands(report: argparse.ArgumentParser, command: Any, lang: st
             sub.add_argument(
                 definition.id_option, dest="record_id", required=True, metavar="ID", help=t("cli.help.report_id", lang)
             )
+        for name, help_key in definition.switches:
+            sub.add_argument(f"--{name}", dest=f"switch_{name}", action="store_true", help=t(help_key, lang))
         sub.add_argument("--format", choices=definition.formats, help=t("cli.help.report_format", lang))
         sub.add_argument("-o", "--output", required=True, metavar="FILE", help=t("cli.help.report_output", lang))
         sub.add_argument("--as", dest="as_user", metavar="USERNAME", help=t("cli.help.as_user", lang))
@@ -568,7 +570,10 @@ def cmd_report(args: argparse.Namespace, engine: Engine) -> int:
         if definition.subject == "unit_period":
             unit = _unit_by_code(session, args.unit, actor)
             unit_id, subject = unit.id, label(lang, unit.name_zh, unit.name_en)
-        request = ReportRequest(fmt, lang, unit_id=unit_id, period=period, record_id=getattr(args, "record_id", None))
+        switches = frozenset(name for name, _ in definition.switches if getattr(args, f"switch_{name}", False))
+        request = ReportRequest(
+            fmt, lang, unit_id=unit_id, period=period, record_id=getattr(args, "record_id", None), switches=switches
+        )
         data = apps.loader(definition.build)(session, actor, request)
     try:
         Path(args.output).write_bytes(data)

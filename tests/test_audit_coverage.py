@@ -70,6 +70,8 @@ def _san(c: Ctx) -> dict[str, int]:
     if not c.san:
         with transaction(c.engine) as s:
             checklist = records.create(s, SYSTEM, san.ChecklistSpec, {"name": "教室细则", "target_type": "classroom"})
+            # no inspection uses this one, so its items change in place (a used one makes a new version)
+            blank = records.create(s, SYSTEM, san.ChecklistSpec, {"name": "空白细则", "target_type": "classroom"})
             item = records.create(
                 s,
                 SYSTEM,
@@ -100,6 +102,7 @@ def _san(c: Ctx) -> dict[str, int]:
         c.san.update(
             {
                 "checklist": checklist.id,
+                "blank_checklist": blank.id,
                 "item": item.id,
                 "zone": zone.id,
                 "campaign": campaign.id,
@@ -227,9 +230,9 @@ SAMPLES: dict[str, Sample] = {
         {"name": "食堂细则", "target_type": "食堂"},
     ),
     "sanitation_checklist_items": lambda c: (
-        {"checklist_id": _san(c)["checklist"], "criterion": "桌椅整齐", "max_points": 20},
+        {"checklist_id": _san(c)["blank_checklist"], "criterion": "桌椅整齐", "max_points": 20},
         {"max_points": 15},
-        {"checklist_id": "教室细则", "criterion": "门窗洁净", "max_points": 10},
+        {"checklist_id": "空白细则", "criterion": "门窗洁净", "max_points": 10},
     ),
     "sanitation_zones": lambda c: (
         {"org_unit_id": c.tree["t1"], "name": "农贸市场", "zone_type": "market"},
@@ -620,6 +623,12 @@ OPERATIONS: dict[str, tuple[Operation | None, Operation]] = {
     "a scoring sheet saved, with the inspection's total": (
         None,
         lambda s, c: san_view.score_sheet(s, c.staff, _san(c)["inspection"], {_san(c)["item"]: 7}),
+    ),
+    "a used checklist edited: a new version with its items, the old one superseded": (
+        None,
+        lambda s, c: san_view.edit_checklist(
+            s, SYSTEM, _san(c)["checklist"], {"notes": "第二版"}, [RowChange(_san(c)["item"], None, {"max_points": 12})]
+        ),
     ),
     "a rectification raised and reported rectified": (
         None,

@@ -1,6 +1,6 @@
 """A sanitation inspection as people do it, in headless Chromium against a real
 `streamlit run`: township staff on a phone-size screen start an inspection, give full
-marks and save the sheet, then order a rectification; the county head publishes the
+marks, tap two deductions off and save the sheet, then order a rectification; the county head publishes the
 campaign's ranking; an anonymous visitor opens the public link and sees that ranking and
 nothing else, while the portal's own page still asks for a sign-in.
 
@@ -119,13 +119,18 @@ def test_score_order_a_rectification_publish_and_read_it_anonymously(browser, se
     button(page, text("sanitation.sheet.fill")).click()
     settle(page)
     expect(page, page.get_by_text(text("sanitation.sheet.total", total="100", max="100")), "the live total")
+    for _ in range(2):  # two taps on the first item's deduct button: one step each
+        button(page, text("grid.tap.deduct", step="1")).click()
+        settle(page)
+    expect(page, page.get_by_text(text("sanitation.sheet.total", total="98", max="100")), "the total after two taps")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
     button(page, text("grid.save", count=3)).click()
     expect(page, page.get_by_text(text("grid.saved", created=3, updated=0, deleted=0)), "the saved sheet")
     settle(page)
     engine = make_engine(db_url)
     with transaction(engine) as s:
         inspection = s.scalars(select(SanitationInspection)).one()
-        assert (inspection.score, inspection.max_score, inspection.inspector) == (100.0, 100.0, "staff")
+        assert (inspection.score, inspection.max_score, inspection.inspector) == (98.0, 100.0, "staff")
     # .first: the sheet's own "raise" panel comes before any other on the page
     page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).first.click()
     page.get_by_label(text("sanitation.rect.description"), exact=True).first.fill("活禽区消毒记录不全")

@@ -189,8 +189,14 @@ def test_the_same_check_holds_for_a_grid_save_and_an_item_of_another_checklist(e
 def test_an_edited_checklist_leaves_old_scores_as_scored(engine, world):
     w = world
     rid = inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])
-    with transaction(engine) as s:
-        rs.update(s, SYSTEM, sp.ChecklistItemSpec, w["items"][0], {"criterion": "地面干净", "max_points": 20}, None)
+    with transaction(engine) as s:  # a used checklist is not changed in place: see test_sanitation_versions
+        with pytest.raises(ValidationError):
+            rs.update(s, SYSTEM, sp.ChecklistItemSpec, w["items"][0], {"max_points": 20}, None)
+        s.execute(  # as an edit made before versions existed would have left it
+            sp.SanitationChecklistItem.__table__.update()
+            .where(sp.SanitationChecklistItem.id == w["items"][0])
+            .values(criterion="地面干净", max_points=20)
+        )
     with transaction(engine) as s:
         row = s.scalar(select(SanitationItemScore).where(SanitationItemScore.item_id == w["items"][0]))
         assert (row.criterion, row.max_points, row.score) == ("地面无纸屑、无痰迹", 30.0, 28.0)
@@ -590,7 +596,9 @@ def test_a_published_ranking_shows_only_its_period_and_goes_when_withdrawn(engin
         ]
         assert shown.holders == ["东关农贸市场"]
         fields = {f for r in shown.rows for f in vars(r)}
-        assert fields == {"rank", "tied", "zone", "unit", "mean", "flag"}  # no ids, inspectors, notes or photos
+        # no ids, inspectors, notes or photos; the group is a unit's name (blank unless grouped)
+        assert fields == {"rank", "tied", "zone", "unit", "mean", "flag", "group"}
+        assert not shown.grouped and {r.group for r in shown.rows} == {""}
         for guess in (None, "", str(pub_id), token[:-1], token + "x", token.upper(), "' OR 1=1 --" + "x" * 10):
             assert guess == token or sv.public_ranking(s, guess, "zh-CN") is None
         sv.unpublish(s, w["t1head"], pub_id)
@@ -602,6 +610,34 @@ def test_a_published_ranking_shows_only_its_period_and_goes_when_withdrawn(engin
             )
         ).all()
         assert actions == ["create", "delete"]
+
+
+def test_a_ranking_published_by_groups_shows_each_groups_ranks_and_flag(engine, world):
+    w = world
+    inspect(engine, w["t1staff"], w, "market", D(2026, 4, 6), [28, 18, 25, 20])  # 91
+    inspect(engine, w["t1staff"], w, "street", D(2026, 4, 7), [30, 18, 25, 20])  # 93
+    inspect(engine, w["t1staff"], w, "village", D(2026, 4, 8), [20, 15, 20, 20])  # 75
+    with transaction(engine) as s:
+        pub = sv.publish(s, w["t1head"], w["campaign"], D(2026, 4, 1), D(2026, 4, 30), "分组评比", grouped=True)
+        token = pub.token
+    with transaction(engine) as s:
+        shown = sv.public_ranking(s, token, "zh-CN")
+        assert shown is not None and shown.grouped
+        assert [(r.group, r.rank, r.zone, r.unit, r.mean, r.flag) for r in shown.rows] == [
+            ("东关镇卫生院", 1, "东关主街", "东关镇卫生院", 93.0, True),
+            ("东关镇卫生院", 2, "东关农贸市场", "东关镇卫生院", 91.0, False),
+            ("东关村卫生室", 1, "东关村", "东关村卫生室", 75.0, True),  # first of its own group
+        ]
+        assert shown.holders == ["东关镇卫生院 · 东关主街", "东关村卫生室 · 东关村"]
+        trail = s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.record_type == "sanitation_publications", AuditEntry.record_id == pub.id
+            )
+        )
+        assert trail is not None and trail.after["grouped"] is True
+        # the choice is made when publishing: a later edit cannot turn it into another ranking
+        with pytest.raises(ValidationError):
+            rs.update(s, w["t1head"], sp.PublicationSpec, pub.id, {"grouped": False}, None)
 
 
 def test_the_home_page_lists_rectifications_overdue_open_and_to_verify(engine, world):

@@ -97,6 +97,32 @@ def test_the_ranking_document_shows_ties_and_the_flag_in_word_and_excel(engine, 
     assert [v[1] for v in values[4:7]] == ["东关主街", "东关农贸市场", "东关村"]
 
 
+def test_the_ranking_document_by_groups_has_a_group_column_and_a_section_per_group(engine, scored) -> None:
+    w = scored
+    with transaction(engine) as s:
+        word = reports.ranking_document(s, w["t1head"], w["campaign"], fmt="docx", grouped=True)
+        excel = reports.ranking_document(s, w["t1head"], w["campaign"], fmt="xlsx", grouped=True)
+    paragraphs, _ = _texts(word)
+    text = "\n".join(paragraphs)
+    assert "流动红旗（各组第一）：东关镇卫生院 · 东关主街、东关村卫生室 · 东关村" in text
+    assert "组：东关镇卫生院" in paragraphs and "组：东关村卫生室" in paragraphs
+    assert paragraphs.index("组：东关镇卫生院") < paragraphs.index("组：东关村卫生室")
+    doc = Document(io.BytesIO(word))
+    tables = [[[c.text for c in r.cells] for r in table.rows] for table in doc.tables]
+    assert [[(r[0], r[1], r[5]) for r in table[1:]] for table in tables] == [
+        [("1", "东关主街", "★"), ("2", "东关农贸市场", "")],
+        [("1", "东关村", "★")],  # a group of its own: its own rank and flag
+    ]
+    sheet = load_workbook(io.BytesIO(excel)).worksheets[0]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[3][:3] == ["组", "名次", "区域"]
+    assert [(v[0], v[1], v[2], v[6]) for v in values[4:7]] == [
+        ("东关镇卫生院", "1", "东关主街", "★"),
+        ("东关镇卫生院", "2", "东关农贸市场", None),
+        ("东关村卫生室", "1", "东关村", "★"),
+    ]
+
+
 def test_the_cli_writes_both_documents(engine, scored, tmp_path, monkeypatch) -> None:
     from portal.cli import main
 
@@ -108,6 +134,11 @@ def test_the_cli_writes_both_documents(engine, scored, tmp_path, monkeypatch) ->
     ranking = tmp_path / "ranking.xlsx"
     assert main(["report", "sanitation-ranking", "--campaign", str(w["campaign"]), "-o", str(ranking)]) == 0
     assert load_workbook(ranking).worksheets[0]["B5"].value == "东关主街"
+    grouped = tmp_path / "grouped.xlsx"
+    args = ["report", "sanitation-ranking", "--campaign", str(w["campaign"]), "--grouped", "-o", str(grouped)]
+    assert main(args) == 0
+    sheet = load_workbook(grouped).worksheets[0]
+    assert (sheet["A4"].value, sheet["A5"].value, sheet["C7"].value) == ("组", "东关镇卫生院", "东关村")
     assert (
         main(
             [

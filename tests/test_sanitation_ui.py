@@ -19,7 +19,15 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import transaction
-from db.models import SanitationCampaign, SanitationInspection, SanitationItemScore, SanitationPublication, User
+from db.models import (
+    SanitationCampaign,
+    SanitationChecklist,
+    SanitationChecklistItem,
+    SanitationInspection,
+    SanitationItemScore,
+    SanitationPublication,
+    User,
+)
 from portal import clock
 from portal.org.scope import actor_for
 from portal.programmes.sanitation import view as sv
@@ -206,3 +214,86 @@ def test_a_head_publishes_the_ranking_shown_from_the_page(san_db) -> None:
     assert f"/sanitation_results?t={pub.token}" in [c.value for c in at.code]
     staff = open_page(entry, "staff")
     assert "公示" not in [b.label for b in staff.button]  # staff never publish
+
+
+def test_a_used_checklist_is_saved_as_a_new_version_and_the_page_says_so(san_db) -> None:
+    engine, entry = san_db
+    at = open_tab(open_page(entry, "admin"), TABS, "sanitation.tab.checklists")
+    picked = at.selectbox(key="sanitation.checklist.pick")
+    old_id = picked.value
+    with transaction(engine) as s:
+        old = s.get_one(SanitationChecklist, old_id)
+        name, version, lock = old.name, old.version_no, old.version
+    assert f"版本 {version}" in picked.format_func(old_id)
+    assert f"保存修改将生成版本 {version + 1}" in texts(at)  # the demo scored inspections with it
+    key = f"sanitation.checklist.{old_id}.{lock}"
+    at.text_input(key=f"{key}.name").set_value(f"{name}（修订）").run()
+    at.button(key=f"{key}.save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"已生成新版本：版本 {version + 1}" in texts(at)
+    with transaction(engine) as s:
+        new = s.scalar(select(SanitationChecklist).where(SanitationChecklist.supersedes_id == old_id))
+        assert new is not None and (new.name, new.version_no) == (f"{name}（修订）", version + 1)
+        assert s.get_one(SanitationChecklist, old_id).name == name  # the old version as it was
+    assert at.selectbox(key="sanitation.checklist.pick").value == new.id
+
+
+def test_one_tap_deducts_a_step_the_total_follows_and_save_writes_it(san_db) -> None:
+    engine, entry = san_db
+    at = open_page(entry, "staff")
+    inspection_id = at.selectbox(key="sanitation.pick.inspection").value
+    with transaction(engine) as s:
+        before = s.get_one(SanitationInspection, inspection_id).score
+        row = s.scalars(
+            select(SanitationItemScore)
+            .where(SanitationItemScore.inspection_id == inspection_id, SanitationItemScore.deleted_at.is_(None))
+            .order_by(SanitationItemScore.id)
+        ).first()
+        item = s.get_one(SanitationChecklistItem, row.item_id)
+        top, step, given = row.max_points, item.step, row.score
+    key = f"sanitation.sheet.{inspection_id}"
+    cell = f"{key}.cell.{item.id}.score"
+    at.button(key=f"{key}.reset.{item.id}.score").click().run()  # back to full marks, then two taps
+    at.button(key=f"{key}.tap.{item.id}.score").click().run()
+    at.button(key=f"{key}.tap.{item.id}.score").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key=cell).value == top - 2 * step
+    live = before - given + top - 2 * step
+    assert f"当前合计：{live:g} / 100 分" in texts(at)
+    with transaction(engine) as s:  # nothing written before Save
+        assert s.get_one(SanitationItemScore, row.id).score == given
+    at.button(key=f"{key}.save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        assert s.get_one(SanitationItemScore, row.id).score == top - 2 * step
+        assert s.get_one(SanitationInspection, inspection_id).score == pytest.approx(live)
+    # taps never go below 0
+    for _ in range(int(top / step) + 2):
+        at.button(key=f"{key}.tap.{item.id}.score").click().run()
+    assert at.number_input(key=cell).value == 0
+
+
+def test_a_ranking_published_by_groups_reads_by_groups_on_the_public_page(san_db) -> None:
+    engine, entry = san_db
+    at = open_tab(open_page(entry, "head"), TABS, "sanitation.tab.ranking")
+    at.toggle(key="sanitation.rank.grouped").set_value(True).run()
+    assert "将按组公示" in texts(at)
+    [button] = [b for b in at.button if b.label == "公示"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with transaction(engine) as s:
+        pub = s.scalars(
+            select(SanitationPublication)
+            .where(SanitationPublication.deleted_at.is_(None))
+            .order_by(SanitationPublication.id.desc())
+        ).first()
+        assert pub is not None and pub.grouped
+        head = actor_for(s, s.scalar(select(User).where(User.username == "head")))
+        expected = sv.ranking(s, head, pub.campaign_id, pub.period_start, pub.period_end, grouped=True)
+        names = sv.unit_names(s, {r.group_id for r in expected.rows if r.group_id}, "zh-CN")
+    public = open_public(entry, pub.token)
+    (table,) = [df.value for df in public.dataframe]
+    assert list(table.columns) == ["组", "名次", "区域", "单位", "平均分", "红旗"]
+    assert list(table["组"]) == [names[r.group_id or 0] for r in expected.rows]
+    assert list(table["红旗"]).count("★") == len(expected.holders) >= 2  # a flag per group
+    assert public.success[0].value.startswith("流动红旗（各组第一）：")

@@ -5,7 +5,9 @@ path for a list whose columns are editable in place.
 Two layouts of one grid:
 - "list": one block per row with a control per column (a segmented control for a choice,
   a number box for a number) — large touch targets, fits a 390 px phone, and Enter never
-  moves an edit to another row;
+  moves an edit to another row; a row given a ``steps`` entry also gets a wide "-step"
+  button (one tap takes one step off, never below 0, a blank cell starting from its
+  ``tops`` value) and a reset to that value: taps change the unsaved edits, Save writes them;
 - "table": st.data_editor, dense, for a desk.
 Edits are kept in session state until Save: the page shows how many are unsaved and any
 live totals; "fill all" pre-fills blank cells (not saved until Save); one Save applies
@@ -23,7 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from portal import i18n
+from portal import formatting, i18n
 from portal.errors import ValidationError
 from portal.org.scope import Actor
 from portal.records import display
@@ -60,6 +62,10 @@ class PivotGrid:
     # How a save is written, when the area has more to do than pivot_changes + save_rows
     # (e.g. bring a cleared target back from the trash): (session, actor, edits) -> Saved.
     save: Callable[[Any, Actor, dict[Any, Any]], Saved] | None = None
+    # One-tap deduction on the list layout (a scoring sheet): row -> the step one tap takes
+    # off, and row -> the value a blank cell starts from and "reset" goes back to.
+    steps: Mapping[Hashable, float] = field(default_factory=dict)
+    tops: Mapping[Hashable, float] = field(default_factory=dict)
 
 
 def _state(grid: PivotGrid) -> dict[tuple[Hashable, Hashable], Any]:
@@ -196,6 +202,49 @@ def _list(grid: PivotGrid, f: Field) -> None:
                     edits.pop(cell, None)
                 else:
                     edits[cell] = chosen
+                if grid.editable and row.key in grid.steps and f.type in ("int", "float"):
+                    _taps(grid, row.key, column, stored)
+
+
+def _taps(grid: PivotGrid, row: Hashable, column: Hashable, stored: Mapping[Any, Any]) -> None:
+    """The row's "-step" and reset buttons. They act in on_click callbacks, which run
+    before the next run draws the number box, so the box and the live total show the new
+    value at once; nothing is written until Save."""
+    step, top = grid.steps[row], grid.tops.get(row)
+    bar = st.container(horizontal=True, key=f"{grid.key}.taps.{row}.{column}")
+    bar.button(
+        t("grid.tap.deduct", step=formatting.number(step)),
+        key=f"{grid.key}.tap.{row}.{column}",
+        on_click=_tap,
+        args=(grid.key, row, column, step, top, stored.get((row, column))),
+        icon=":material/remove_circle:",
+        width="stretch",
+        help=t("grid.tap.help", step=formatting.number(step)),
+    )
+    if top is not None:
+        bar.button(
+            t("grid.tap.reset"),
+            key=f"{grid.key}.reset.{row}.{column}",
+            on_click=_set_cell,
+            args=(grid.key, row, column, top, stored.get((row, column))),
+            icon=":material/restart_alt:",
+        )
+
+
+def _tap(key: str, row: Hashable, column: Hashable, step: float, top: float | None, stored: Any) -> None:
+    wkey = f"{key}.cell.{row}.{column}"
+    now = st.session_state.get(wkey)
+    start = float(now) if now is not None else (float(top) if top is not None else 0.0)
+    _set_cell(key, row, column, max(0.0, round(start - step, 2)), stored)
+
+
+def _set_cell(key: str, row: Hashable, column: Hashable, value: float, stored: Any) -> None:
+    st.session_state[f"{key}.cell.{row}.{column}"] = value
+    edits: dict[tuple[Hashable, Hashable], Any] = st.session_state.setdefault(f"{key}.edits", {})
+    if value == stored:
+        edits.pop((row, column), None)
+    else:
+        edits[(row, column)] = value
 
 
 def _table(grid: PivotGrid, f: Field) -> None:

@@ -24,7 +24,7 @@ from portal.programmes.sanitation import reports
 from portal.programmes.sanitation import specs as sp
 from portal.programmes.sanitation import view as sv
 from portal.records.display import md_escape
-from portal.records.grid import Saved
+from portal.records.grid import RowChange, Saved
 from portal.records.spec import HEADS
 from portal.ui import photos, sanitation_public
 from portal.ui import views as ui_views
@@ -86,6 +86,7 @@ def render() -> None:
     if campaign_id is not None:
         chosen_for_charts = campaign_id
         views.append((t("sanitation.tab.charts"), lambda: charts_view(actor, chosen_for_charts, today)))
+    views.append((t("sanitation.tab.checklists"), lambda: checklist_view(actor)))
     views.append((t("sanitation.tab.records"), lambda: records_view(actor)))
     ui_views.tabs(views, k("tabs", "view"))  # only the open one runs
 
@@ -231,6 +232,7 @@ def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
     st.subheader(
         t("sanitation.sheet.title", zone=md_escape(sheet.zone), date=formatting.date(inspection.inspection_date))
     )
+    st.caption(t("sanitation.sheet.checklist", name=md_escape(sheet.checklist), n=sheet.version_no))
     if not sheet.items:
         st.info(t("sanitation.sheet.no_items"))
         return
@@ -253,6 +255,8 @@ def sheet_view(actor: Actor, inspection_id: int, writer: bool) -> None:
         editable=writer,
         layout="list",
         save=lambda session, who, edits: _save_sheet(session, who, inspection_id, edits),
+        steps={i.id: i.step for i in sheet.items},  # one tap deducts one step; a blank item starts at full marks
+        tops={i.id: i.max_points for i in sheet.items},
     )
     total_slot = st.empty()
     if (
@@ -406,7 +410,9 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
 
         def ranking_file(fmt: str = fmt) -> bytes:
             with unit_of_work() as session:
-                return reports.ranking_document(session, actor, campaign_id, span[0], span[1], fmt, lang())
+                return reports.ranking_document(
+                    session, actor, campaign_id, span[0], span[1], fmt, lang(), grouped=grouped
+                )
 
         download_button(
             row,
@@ -419,7 +425,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     if missed is not None:
         _missed(missed)
     if sp.PublicationSpec.allows(actor.role, "create"):
-        _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"])
+        _publish(actor, campaign_id, campaign_name, span, labels[chosen or "whole"], grouped)
     st.subheader(t("sanitation.rank.history"))
     st.dataframe(
         pd.DataFrame(
@@ -468,11 +474,16 @@ def _missed(missed: list[sv.Occurrence]) -> None:
     )
 
 
-def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str) -> None:
-    """A head publishes the period shown (公示) and may withdraw what was published."""
+def _publish(
+    actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.date], label: str, grouped: bool
+) -> None:
+    """A head publishes the period shown (公示), by groups when the tab shows groups, and may
+    withdraw what was published."""
     just_published = st.session_state.pop(k("publish", "opened"), False)  # show the new link at once
     with st.expander(t("sanitation.publish.title"), icon=":material/campaign:", expanded=just_published):
         key = k("publish", f"{campaign_id}.{span[0].isoformat()}.{span[1].isoformat()}")
+        if grouped:
+            st.caption(t("sanitation.publish.grouped"))
         title = st.text_input(
             t("sanitation.publish.heading"),
             value=t("sanitation.publish.default", campaign=name, period=label),
@@ -484,7 +495,7 @@ def _publish(actor: Actor, campaign_id: int, name: str, span: tuple[dt.date, dt.
 
             def run() -> str:
                 with unit_of_work() as session:
-                    token: str = sv.publish(session, actor, campaign_id, span[0], span[1], title).token
+                    token: str = sv.publish(session, actor, campaign_id, span[0], span[1], title, grouped).token
                     return token
 
             if attempt(run, errors) is not None:
@@ -557,6 +568,104 @@ def rect_view(actor: Actor, today: dt.date) -> None:
             workflow_ui.actions(sp.RectificationSpec, actor, rect, key=k("rect", f"flow.{rect.id}"))
 
 
+# -- checklists and their versions ----------------------------------------------------------------
+
+ITEM_COLUMNS = ("seq", "criterion", "category", "max_points", "step")
+
+
+def checklist_view(actor: Actor) -> None:
+    """The current version of each checklist with its items; a reviewer edits it here. A
+    checklist inspections used is saved as a new version, and the page says so."""
+    editor = sp.ChecklistSpec.allows(actor.role, "edit")
+    with unit_of_work() as session:
+        found = attempt(lambda: sv.checklists(session, actor))
+    if not found:
+        st.info(t("sanitation.checklist.none"))
+        return
+    names = {c.id: t("sanitation.checklist.label", name=c.name, n=c.version_no) for c in found}
+    ids = list(names)
+    made = st.session_state.get(k("checklist", "new"))  # a version just made is the one shown
+    chosen = st.selectbox(
+        t("sanitation.checklist.pick"),
+        ids,
+        index=ids.index(made) if made in ids else 0,
+        key=k("checklist", "pick"),
+        format_func=lambda c: names[c],
+    )
+    current = next((c for c in found if c.id == chosen), found[0])
+    st.badge(t("sanitation.checklist.version", n=current.version_no), icon=":material/history:")
+    if current.used:
+        st.caption(t("sanitation.checklist.used", n=current.version_no, next=current.version_no + 1))
+    else:
+        st.caption(t("sanitation.checklist.unused"))
+    labels = {c: sp.ChecklistItemSpec.field(c).label(lang()) for c in ITEM_COLUMNS}
+    frame = pd.DataFrame(  # headed in the reader's language; the edits are mapped back to the fields
+        {labels[c]: [getattr(i, c) for i in current.items] for c in ITEM_COLUMNS},
+        columns=[labels[c] for c in ITEM_COLUMNS],
+    )
+    if not editor:
+        st.dataframe(frame, hide_index=True, width="stretch")
+        return
+    key = k("checklist", f"{current.id}.{current.lock}")
+    name = st.text_input(sp.ChecklistSpec.field("name").label(lang()), value=current.name, key=f"{key}.name")
+    st.data_editor(
+        frame,
+        key=f"{key}.items",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+    )
+    if not st.button(t("sanitation.checklist.save"), key=f"{key}.save", type="primary", icon=":material/save:"):
+        return
+    fields = {label: c for c, label in labels.items()}
+    rows = _item_changes(current, st.session_state.get(f"{key}.items") or {}, fields)
+    raw = {"name": name} if name != current.name else {}
+    errors: dict[str, list[str]] = {}
+
+    def run() -> sv.ChecklistEdit:
+        with unit_of_work() as session:
+            return sv.edit_checklist(session, actor, current.id, raw, rows, expected_version=current.lock)
+
+    done = attempt(run, errors)
+    if done is None:
+        _show_errors(errors)
+        return
+    st.session_state[k("checklist", "new")] = done.checklist_id
+    st.session_state.pop(k("checklist", "pick"), None)
+    if done.new_version:
+        flash(t("sanitation.checklist.saved_new", n=done.version_no, old=current.version_no))
+    else:
+        flash(t("sanitation.checklist.saved"))
+    st.rerun()
+
+
+def _item_changes(current: sv.ChecklistVersion, state: dict[str, Any], fields: dict[str, str]) -> list[RowChange]:
+    """The editor's edited, added and deleted rows (columns headed by label) as the items'
+    row changes (by id, fields by key)."""
+    items = current.items
+    changes = [
+        RowChange(
+            items[int(n)].id,
+            None,
+            {fields[c]: v for c, v in edit.items() if c in fields},
+            label=items[int(n)].criterion,
+        )
+        for n, edit in (state.get("edited_rows") or {}).items()
+        if int(n) < len(items)
+    ]
+    changes += [
+        RowChange(values={fields[c]: v for c, v in row.items() if c in fields and v is not None})
+        for row in state.get("added_rows") or []
+        if any(v not in (None, "") for v in row.values())
+    ]
+    changes += [
+        RowChange(items[int(n)].id, None, delete=True, label=items[int(n)].criterion)
+        for n in state.get("deleted_rows") or []
+        if int(n) < len(items)
+    ]
+    return changes
+
+
 # -- charts and records --------------------------------------------------------------------------------
 
 
@@ -566,7 +675,7 @@ def charts_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         result = attempt(lambda: sv.ranking(session, actor, campaign_id, campaign.start_date, campaign.end_date))
         weeks = sv.week_figures(session, actor, campaign_id, today)
         target = campaign.target_score
-        lost = sv.heatmap(session, actor, campaign_id, campaign.start_date, min(campaign.end_date, today))
+        lost = sv.heatmap(session, actor, campaign_id, campaign.start_date, min(campaign.end_date, today), lang())
     if result is not None and any(r.mean is not None for r in result.rows):
         st.altair_chart(sc.ranking_chart(result.rows, lang(), target), width="stretch")
     if weeks:

@@ -1,7 +1,8 @@
 """The public results page (公示): one published ranking, for anyone with its link
 (``/sanitation_results?t=TOKEN``), signed in or not. It shows the period's zones, units, mean scores,
-ranks and red flags, and nothing else: no inspector, note, photo or id, no other period,
-no menu. An unknown, malformed or unpublished link reads the same: nothing published.
+ranks and red flags (by groups, with each group's unit and flag, when published so), and
+nothing else: no inspector, note, photo or id, no other period, no menu. An unknown,
+malformed or unpublished link reads the same: nothing published.
 
 It never calls require_page (there is no one to require); everything it can show comes
 from portal.programmes.sanitation.view.public_ranking.
@@ -32,12 +33,13 @@ def render() -> None:
     st.title(md_escape(found.title))
     st.caption(t("sanitation.public.period", start=formatting.date(found.start), end=formatting.date(found.end)))
     if found.holders:
-        st.success(
-            md_escape(t("sanitation.public.flag", zones=i18n.join(found.holders, lang()))), icon=":material/flag:"
-        )
+        message = "sanitation.rank.flag_groups" if found.grouped else "sanitation.public.flag"
+        st.success(md_escape(t(message, zones=i18n.join(found.holders, lang()))), icon=":material/flag:")
+    group_column = {t("sanitation.rank.col.group"): [r.group for r in found.rows]} if found.grouped else {}
     st.dataframe(
         pd.DataFrame(
             {
+                **group_column,
                 t("sanitation.rank.col.rank"): [
                     t("sanitation.rank.unranked")
                     if r.rank is None

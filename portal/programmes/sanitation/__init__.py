@@ -49,6 +49,7 @@ MANIFEST = Manifest(
             "portal.programmes.sanitation.reports:build_ranking",
             subject="record",
             id_option="--campaign",
+            switches=(("grouped", "cli.help.sanitation_grouped"),),
         ),
     ),
     locales=Path(__file__).parent / "locales",

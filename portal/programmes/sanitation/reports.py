@@ -4,11 +4,12 @@
   how it was inspected, the score, every deduction with its note, the photos' captions, and
   each problem raised with its deadline;
 * ranking_document      a period's ranking (.docx for the notice board, .xlsx): rank (ties
-  shown as ties), zone, unit, inspections, mean score, and the red flag.
+  shown as ties), zone, unit, inspections, mean score, and the red flag; by groups on
+  request (a group column; a section per group in Word).
 
 Both are read through the actor's scope, like the page; the CLI offers them through the
 manifest (``python -m portal report rectification-notice --inspection ID`` and
-``sanitation-ranking --campaign ID``).
+``sanitation-ranking --campaign ID [--grouped]``).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def rectification_notice(
             max=_points(inspection.max_score if inspection.max_score is not None else current.max_total),
         )
     )
+    doc.para(t("sanitation.doc.checklist", lang, name=current.checklist, n=current.version_no), indent=False)
     doc.heading(t("sanitation.doc.deductions", lang))
     if lost:
         doc.table(
@@ -133,14 +135,18 @@ def ranking_document(
     end: dt.date | None = None,
     fmt: str = "docx",
     lang: str = "zh-CN",
+    grouped: bool = False,
 ) -> bytes:
-    """A period's ranking (the whole campaign when no period is given)."""
+    """A period's ranking (the whole campaign when no period is given). ``grouped``: ranked
+    within each unit below the campaign's unit, as the ranking tab's toggle shows it: the
+    workbook gets a group column, the Word file a section per group with its own flag."""
     if fmt not in FORMATS:
         raise SanitationReportError("sanitation.doc.bad_format", value=fmt)
     campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
     start, end = start or campaign.start_date, end or campaign.end_date
-    result = sv.ranking(session, actor, campaign.id, start, end)
-    units = sv.unit_names(session, {r.unit_id for r in result.rows}, lang)
+    result = sv.ranking(session, actor, campaign.id, start, end, grouped=grouped)
+    ids = {r.unit_id for r in result.rows} | {r.group_id for r in result.rows if r.group_id is not None}
+    units = sv.unit_names(session, ids, lang)
     headers = [
         t("sanitation.rank.col.rank", lang),
         t("sanitation.rank.col.zone", lang),
@@ -149,30 +155,25 @@ def ranking_document(
         t("sanitation.rank.col.mean", lang),
         t("sanitation.rank.col.flag", lang),
     ]
-    rows = [
-        [
-            t("sanitation.rank.unranked", lang)
-            if r.rank is None
-            else f"{r.rank}{t('sanitation.rank.tied', lang) if r.tied else ''}",
-            r.zone,
-            units.get(r.unit_id, ""),
-            r.inspections,
-            "—" if r.mean is None else formatting.number(r.mean),
-            "★" if r.flag else "",
-        ]
-        for r in result.rows
-    ]
+    rows = [_ranking_row(r, units, lang) for r in result.rows]
     title = t("sanitation.doc.ranking_title", lang, campaign=campaign.name)
     period = t("sanitation.doc.period", lang, start=formatting.date(start), end=formatting.date(end))
     holders = result.holders
-    flag = (
-        t("sanitation.doc.flag", lang, zones=i18n.join((h.zone for h in holders), lang))
-        if holders
-        else t("sanitation.rank.no_flag", lang)
-    )
+    if holders and grouped:
+        names = (f"{units.get(h.group_id or 0, '')} · {h.zone}" for h in holders)
+        flag = t("sanitation.rank.flag_groups", lang, zones=i18n.join(names, lang))
+    elif holders:
+        flag = t("sanitation.doc.flag", lang, zones=i18n.join((h.zone for h in holders), lang))
+    else:
+        flag = t("sanitation.rank.no_flag", lang)
     if fmt == "xlsx":
         book = Book()
-        ws = book.sheet(t("sanitation.doc.ranking_sheet", lang), headers, rows, [10, 24, 24, 10, 10, 8])
+        columns = [10, 24, 24, 10, 10, 8]
+        if grouped:
+            headers = [t("sanitation.rank.col.group", lang), *headers]
+            rows = [[units.get(r.group_id or 0, ""), *row] for r, row in zip(result.rows, rows, strict=True)]
+            columns = [20, *columns]
+        ws = book.sheet(t("sanitation.doc.ranking_sheet", lang), headers, rows, columns)
         ws.insert_rows(1, 3)
         ws["A1"], ws["A2"], ws["A3"] = title, period, flag
         ws.freeze_panes = "A5"
@@ -180,7 +181,16 @@ def ranking_document(
     doc = WordDoc(lang, title)
     doc.para(period, center=True)
     doc.para(flag, bold=True, indent=False)
-    doc.table(headers, rows, [1.8, 4.2, 4.2, 1.8, 1.8, 1.2])
+    widths = [1.8, 4.2, 4.2, 1.8, 1.8, 1.2]
+    if grouped:  # a section per group, each with its own ranks and flag
+        sections: dict[int | None, list[list[object]]] = {}
+        for r, row in zip(result.rows, rows, strict=True):
+            sections.setdefault(r.group_id, []).append(row)
+        for group, members in sections.items():
+            doc.heading(t("sanitation.doc.group", lang, group=units.get(group or 0, "")))
+            doc.table(headers, members, widths)
+    else:
+        doc.table(headers, rows, widths)
     doc.right(t("sanitation.rank.rule", lang))
     if campaign.missed_rule != "ignore" or any(r.missed for r in result.rows):  # the schedules' rule, as on the page
         doc.right(
@@ -189,11 +199,32 @@ def ranking_document(
     return doc.bytes()
 
 
+def _ranking_row(r: sv.RankRow, units: dict[int, str], lang: str) -> list[object]:
+    return [
+        t("sanitation.rank.unranked", lang)
+        if r.rank is None
+        else f"{r.rank}{t('sanitation.rank.tied', lang) if r.tied else ''}",
+        r.zone,
+        units.get(r.unit_id, ""),
+        r.inspections,
+        "—" if r.mean is None else formatting.number(r.mean),
+        "★" if r.flag else "",
+    ]
+
+
 def build_notice(session: Session, actor: Actor, request: ReportRequest) -> bytes:
     """The manifest's entry for ``python -m portal report rectification-notice --inspection ID``."""
     return rectification_notice(session, actor, int(request.record_id or 0), request.fmt, request.lang)
 
 
 def build_ranking(session: Session, actor: Actor, request: ReportRequest) -> bytes:
-    """The manifest's entry for ``python -m portal report sanitation-ranking --campaign ID``."""
-    return ranking_document(session, actor, int(request.record_id or 0), fmt=request.fmt, lang=request.lang)
+    """The manifest's entry for ``python -m portal report sanitation-ranking --campaign ID``
+    (``--grouped``: ranked by groups)."""
+    return ranking_document(
+        session,
+        actor,
+        int(request.record_id or 0),
+        fmt=request.fmt,
+        lang=request.lang,
+        grouped="grouped" in request.switches,
+    )

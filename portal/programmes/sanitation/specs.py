@@ -23,7 +23,7 @@ import re
 import secrets
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -41,7 +41,7 @@ from db.models import (
     User,
 )
 from portal import clock
-from portal.errors import FieldError, PermissionDenied
+from portal.errors import FieldError, PermissionDenied, ValidationError
 from portal.org import calendars
 from portal.records import service as records
 from portal.records.children import Inline
@@ -206,6 +206,14 @@ class CampaignSpec(RecordSpec):
             errors.append(FieldError("missed_score", "sanitation.error.missed_score_needed"))
         return errors
 
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        return _superseded_pick(session, values, existing)
+
+    @classmethod
+    def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
+        return _current_checklists(stmt, values, key) if key == "checklist_id" else stmt
+
 
 class ZoneSpec(RecordSpec):
     """Zones (卫生区域): a classroom, a road section, a village, owned by a unit."""
@@ -239,8 +247,11 @@ class ChecklistSpec(RecordSpec):
         Field("target_type", "choice", "适用对象", "For", required=True, choices=TARGET_TYPES, default="classroom"),
         Field("active", "bool", "启用", "Active", default=True),
         Field("notes", "longtext", "说明", "Notes", max_length=4000),
+        Field("version_no", "int", "版本", "Version", readonly=True),
+        Field("supersedes_id", "ref", "取代的版本", "Replaces", ref="sanitation_checklists", readonly=True),
+        Field("superseded_by_id", "ref", "已被新版本取代", "Replaced by", ref="sanitation_checklists", readonly=True),
     )
-    list_display = ("name", "target_type", "active")
+    list_display = ("name", "version_no", "target_type", "active", "superseded_by_id")
     list_filter = ("target_type", "active")
     search_fields = ("name",)
     ordering = ("name", "id")
@@ -257,6 +268,62 @@ class ChecklistSpec(RecordSpec):
             title_en="Items",
         ),
     )
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        if existing is None:
+            return []
+        if existing.superseded_by_id is not None:
+            return [FieldError("name", "sanitation.error.checklist_superseded", {"n": existing.version_no})]
+        content = any(values.get(k) != getattr(existing, k) for k in ("name", "target_type", "notes"))
+        if content and checklist_used(session, existing.id):
+            return [FieldError("name", "sanitation.error.checklist_used")]
+        return []
+
+
+def checklist_used(session: Session, checklist_id: int | None) -> bool:
+    """Inspections were made against this checklist, so its content is theirs: an edit goes
+    to a new version (portal.programmes.sanitation.view.edit_checklist)."""
+    if checklist_id is None:
+        return False
+    return bool(
+        session.scalar(
+            select(SanitationInspection.id)
+            .where(SanitationInspection.checklist_id == checklist_id, SanitationInspection.deleted_at.is_(None))
+            .limit(1)
+        )
+    )
+
+
+def latest_version(session: Session, checklist_id: int | None) -> int | None:
+    """The version that replaced this checklist, and so on: what new inspections use."""
+    seen: set[int] = set()
+    while checklist_id is not None and checklist_id not in seen:
+        seen.add(checklist_id)
+        found = session.get(SanitationChecklist, checklist_id)
+        if found is None or found.superseded_by_id is None:
+            return checklist_id
+        checklist_id = found.superseded_by_id
+    return checklist_id
+
+
+def _current_checklists(stmt: Select[Any], values: dict[str, Any], key: str) -> Select[Any]:
+    """The picker offers current versions only, plus the one a record already holds."""
+    held = values.get(key)
+    if isinstance(held, int) and not isinstance(held, bool):
+        return stmt.where(or_(SanitationChecklist.superseded_by_id.is_(None), SanitationChecklist.id == held))
+    return stmt.where(SanitationChecklist.superseded_by_id.is_(None))
+
+
+def _superseded_pick(session: Any, values: dict[str, Any], existing: Any | None) -> list[FieldError]:
+    """A new or changed checklist choice must be a current version."""
+    chosen = values.get("checklist_id")
+    if chosen is None or (existing is not None and existing.checklist_id == chosen):
+        return []
+    found = session.get(SanitationChecklist, chosen)
+    if found is not None and found.superseded_by_id is not None:
+        return [FieldError("checklist_id", "sanitation.error.checklist_superseded", {"n": found.version_no})]
+    return []
 
 
 class ChecklistItemSpec(RecordSpec):
@@ -287,6 +354,32 @@ class ChecklistItemSpec(RecordSpec):
         if top is not None and step is not None and step > top:
             return [FieldError("step", "sanitation.error.step_over_max", {"max": _points(top)})]
         return []
+
+    @classmethod
+    def clean_db(cls, session: Any, values: dict[str, Any], existing: Any | None, actor: Any) -> list[FieldError]:
+        return _item_frozen(session, values.get("checklist_id"), "criterion") + (
+            _item_frozen(session, existing.checklist_id, "criterion")
+            if existing is not None and existing.checklist_id != values.get("checklist_id")
+            else []
+        )
+
+    @classmethod
+    def before_delete(cls, session: Any, obj: Any, actor: Any) -> None:
+        errors = _item_frozen(session, obj.checklist_id, "id")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _item_frozen(session: Any, checklist_id: int | None, field: str) -> list[FieldError]:
+    """An item of a superseded or used checklist is not changed in place (see ChecklistSpec)."""
+    checklist = session.get(SanitationChecklist, checklist_id) if checklist_id is not None else None
+    if checklist is None:
+        return []
+    if checklist.superseded_by_id is not None:
+        return [FieldError(field, "sanitation.error.checklist_superseded", {"n": checklist.version_no})]
+    if checklist_used(session, checklist.id):
+        return [FieldError(field, "sanitation.error.checklist_used")]
+    return []
 
 
 def _pct(values: dict[str, Any]) -> float | None:
@@ -379,14 +472,18 @@ class InspectionSpec(RecordSpec):
             errors.append(FieldError("zone_id", "sanitation.error.zone_outside_campaign", {"zone": zone.name}))
         if existing is not None and values.get("checklist_id") != existing.checklist_id and _scored(session, existing):
             errors.append(FieldError("checklist_id", "sanitation.error.checklist_scored"))
-        return errors
+        return errors + _superseded_pick(session, values, existing)
+
+    @classmethod
+    def ref_query(cls, key: str, stmt: Select[Any], values: dict[str, Any], actor: Any) -> Select[Any]:
+        return _current_checklists(stmt, values, key) if key == "checklist_id" else stmt
 
     @classmethod
     def before_save(cls, session: Any, obj: Any, values: dict[str, Any], creating: bool, actor: Any) -> None:
         zone = session.get(SanitationZone, obj.zone_id)
         obj.org_unit_id = zone.org_unit_id  # the inspected zone's unit: whose result it is
-        if obj.checklist_id is None and obj.campaign_id is not None:
-            obj.checklist_id = session.get(SanitationCampaign, obj.campaign_id).checklist_id
+        if obj.checklist_id is None and obj.campaign_id is not None:  # the campaign's checklist, as it is now
+            obj.checklist_id = latest_version(session, session.get(SanitationCampaign, obj.campaign_id).checklist_id)
         if not obj.inspector:
             obj.inspector = actor.display_name or actor.username
 
@@ -847,10 +944,20 @@ class PublicationSpec(RecordSpec):
         Field("period_start", "date", "期间开始", "From", required=True, create_only=True),
         Field("period_end", "date", "期间结束", "To", required=True, create_only=True),
         Field("title", "text", "公示标题", "Title", required=True, max_length=200),
+        Field(
+            "grouped",
+            "bool",
+            "按组排名",
+            "Ranked by groups",
+            default=False,
+            create_only=True,
+            help_zh="各下级单位的区域分组排名，每组一面流动红旗",
+            help_en="The zones of each unit below ranked on their own, a red flag per group",
+        ),
         Field("token", "text", "公示链接码", "Link code", readonly=True),
         Field("published_by", "text", "发布人", "Published by", readonly=True),
     )
-    list_display = ("title", "campaign_id", "period_start", "period_end", "published_by")
+    list_display = ("title", "campaign_id", "period_start", "period_end", "grouped", "published_by")
     list_filter = ("campaign_id",)
     search_fields = ("title",)
     ordering = ("-period_end", "-id")

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from db.models import (
     OrgUnit,
     SanitationCampaign,
+    SanitationChecklist,
     SanitationChecklistItem,
     SanitationInspection,
     SanitationItemScore,
@@ -53,7 +54,7 @@ from db.models import (
     SanitationZone,
 )
 from portal import clock, i18n, periods
-from portal.errors import FieldError, ValidationError
+from portal.errors import FieldError, NotFound, ValidationError
 from portal.org import calendars
 from portal.org.scope import SYSTEM, Actor
 from portal.programmes.sanitation import specs as sp
@@ -84,6 +85,8 @@ class Sheet:
     zone: str
     items: list[SheetItem]
     cells: dict[tuple[int, str], Cell]
+    checklist: str = ""
+    version_no: int = 1  # the checklist version the inspection is scored with
 
     @property
     def max_total(self) -> float:
@@ -101,7 +104,8 @@ def sheet(session: Session, actor: Actor, inspection_id: int) -> Sheet:
     )
     cells = {(s.item_id, SCORE_COLUMN): Cell(s.id, s.version, s.score) for s in scores}
     zone = session.get_one(SanitationZone, inspection.zone_id)
-    return Sheet(inspection, zone.name, items, cells)
+    checklist = session.get_one(SanitationChecklist, inspection.checklist_id)
+    return Sheet(inspection, zone.name, items, cells, checklist.name, checklist.version_no)
 
 
 def sheet_items(session: Session, checklist_id: int) -> list[SheetItem]:
@@ -174,6 +178,144 @@ def full_marks(current: Sheet) -> dict[tuple[int, str], float]:
 
 def live_total(current: Sheet, values: Mapping[tuple[Any, Any], Any]) -> float:
     return round(sum(float(values.get((i.id, SCORE_COLUMN)) or 0) for i in current.items), PRECISION)
+
+
+# -- checklist versions ----------------------------------------------------------------------------
+
+CHECKLIST_CONTENT = ("name", "target_type", "notes")  # what an inspection was scored against ("active" is not)
+ITEM_FIELDS = ("seq", "criterion", "category", "max_points", "step")
+
+
+@dataclass(frozen=True)
+class ChecklistEdit:
+    checklist_id: int  # the version now current (the same one when edited in place)
+    version_no: int
+    new_version: bool
+
+
+@dataclass(frozen=True)
+class ChecklistVersion:
+    id: int
+    name: str
+    version_no: int
+    active: bool
+    used: bool
+    items: list[SheetItem]
+    lock: int  # the row's version, for the stale-edit check
+
+
+def checklists(session: Session, actor: Actor) -> list[ChecklistVersion]:
+    """The current version of every checklist (superseded ones stay with their inspections)."""
+    found = session.scalars(
+        records.scoped(sp.ChecklistSpec, actor, session=session)
+        .where(SanitationChecklist.superseded_by_id.is_(None))
+        .order_by(SanitationChecklist.name, SanitationChecklist.id)
+    )
+    return [
+        ChecklistVersion(
+            c.id,
+            c.name,
+            c.version_no,
+            c.active,
+            sp.checklist_used(session, c.id),
+            sheet_items(session, c.id),
+            c.version,
+        )
+        for c in found
+    ]
+
+
+def edit_checklist(
+    session: Session,
+    actor: Actor,
+    checklist_id: int,
+    raw: Mapping[str, Any],
+    items: list[RowChange] | None = None,
+    expected_version: int | None = None,
+) -> ChecklistEdit:
+    """Edit a checklist and its items (``items``: the inline's row changes) in one transaction.
+    A checklist no inspection used is edited in place. One that inspections used keeps its
+    content for them: it is copied into a new version (version_no + 1, same lineage), the
+    edit is applied to the copy, and the old one is marked superseded (read-only, no longer
+    offered to new inspections). Every write goes through the engine, so it is validated and
+    audited; any refusal leaves nothing behind."""
+    spec = sp.ChecklistSpec
+    records.require(spec, actor, "edit")
+    old: SanitationChecklist = records.get(session, actor, spec, checklist_id)
+    records.check_version(session, spec, old, expected_version)
+    if old.superseded_by_id is not None:
+        raise ValidationError([FieldError("name", "sanitation.error.checklist_superseded", {"n": old.version_no})])
+    rows = list(items or [])
+    if not sp.checklist_used(session, old.id) or (not rows and not _content_edit(old, raw)):
+        children = {sp.ChecklistItemSpec.slug: rows} if rows else None
+        obj = records.save(session, actor, spec, old.id, raw, expected_version=expected_version, children=children)
+        return ChecklistEdit(obj.id, obj.version_no, False)
+    copy = _new_version(session, actor, old)
+    mapping = _copy_items(session, actor, old.id, copy.id)
+    remapped = [_onto_copy(session, change, mapping) for change in rows]
+    children = {sp.ChecklistItemSpec.slug: remapped} if remapped else None
+    records.save(session, actor, spec, copy.id, raw, children=children)
+    return ChecklistEdit(copy.id, copy.version_no, True)
+
+
+def _content_edit(old: SanitationChecklist, raw: Mapping[str, Any]) -> bool:
+    for key in CHECKLIST_CONTENT:
+        if key in raw:
+            value, err = sp.ChecklistSpec.field(key).parse(raw[key])
+            if err is not None or not records.unchanged(sp.ChecklistSpec, old, {key: value}):
+                return True
+    return False
+
+
+def _new_version(session: Session, actor: Actor, old: SanitationChecklist) -> SanitationChecklist:
+    """The copy (created, audited) and the old version marked superseded (updated, audited)."""
+    lineage = old.lineage_id or old.id
+    copy: SanitationChecklist = records.create(
+        session,
+        actor,
+        sp.ChecklistSpec,
+        {"name": old.name, "target_type": old.target_type, "active": old.active, "notes": old.notes},
+        system={"version_no": old.version_no + 1, "lineage_id": lineage, "supersedes_id": old.id},
+    )
+    records.update(
+        session, actor, sp.ChecklistSpec, old.id, {}, None, system={"superseded_by_id": copy.id, "lineage_id": lineage}
+    )
+    return copy
+
+
+def _copy_items(session: Session, actor: Actor, old_id: int, new_id: int) -> dict[int, SanitationChecklistItem]:
+    """The old version's live items copied onto the new one: old item id -> its copy."""
+    olds = list(
+        session.scalars(
+            select(SanitationChecklistItem)
+            .where(SanitationChecklistItem.checklist_id == old_id, SanitationChecklistItem.deleted_at.is_(None))
+            .order_by(SanitationChecklistItem.seq, SanitationChecklistItem.id)
+        )
+    )
+    copies = [
+        RowChange(values={"checklist_id": new_id, **{k: getattr(i, k) for k in ITEM_FIELDS}}, label=i.criterion)
+        for i in olds
+    ]
+    saved = records.save_rows(session, actor, sp.ChecklistItemSpec, copies) if copies else Saved()
+    made = {
+        i.id: i
+        for i in session.scalars(select(SanitationChecklistItem).where(SanitationChecklistItem.id.in_(saved.ids)))
+    }
+    return {old.id: made[new] for old, new in zip(olds, saved.ids, strict=True)}
+
+
+def _onto_copy(session: Session, change: RowChange, mapping: dict[int, SanitationChecklistItem]) -> RowChange:
+    """An item edit aimed at the old version, checked against the version the user saw,
+    then applied to the item's copy."""
+    if change.id is None:
+        return change
+    if change.id not in mapping:
+        raise NotFound("error.not_found")
+    if change.version is not None:
+        original = session.get_one(SanitationChecklistItem, change.id)
+        records.check_version(session, sp.ChecklistItemSpec, original, change.version)
+    copy = mapping[change.id]
+    return RowChange(copy.id, copy.version, dict(change.values), change.delete, dict(change.system), change.label)
 
 
 def start_inspection(session: Session, actor: Actor, values: Mapping[str, Any]) -> SanitationInspection:
@@ -394,10 +536,13 @@ class HeatCell:
     inspections: int
 
 
-def heatmap(session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date) -> list[HeatCell]:
+def heatmap(
+    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, lang: str = "zh-CN"
+) -> list[HeatCell]:
     """Points lost per checklist item × zone over [start, end]: which criteria fail most,
     and where. Items are told apart by their criterion as it was scored (a checklist edited
-    later keeps the old wording on old scores); only zones the actor may see, and only
+    later keeps the old wording on old scores) and, when the period spans several versions
+    of the checklist, by version ("…（版本 2）"); only zones the actor may see, and only
     items that lost points."""
     campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
     zones = {z.id: z.name for z in zones_of(session, actor, campaign)}
@@ -406,8 +551,15 @@ def heatmap(session: Session, actor: Actor, campaign_id: int, start: dt.date, en
     score = SanitationItemScore.score
     lost = func.sum(func.coalesce(SanitationItemScore.max_points, score) - score)
     rows = session.execute(
-        select(SanitationInspection.zone_id, SanitationItemScore.criterion, lost, func.count())
+        select(
+            SanitationInspection.zone_id,
+            SanitationItemScore.criterion,
+            SanitationChecklist.version_no,
+            lost,
+            func.count(),
+        )
         .join(SanitationItemScore, SanitationItemScore.inspection_id == SanitationInspection.id)
+        .join(SanitationChecklist, SanitationChecklist.id == SanitationInspection.checklist_id)
         .where(
             SanitationInspection.campaign_id == campaign.id,
             SanitationInspection.deleted_at.is_(None),
@@ -416,11 +568,17 @@ def heatmap(session: Session, actor: Actor, campaign_id: int, start: dt.date, en
             SanitationInspection.zone_id.in_(list(zones)),
             SanitationItemScore.deleted_at.is_(None),
         )
-        .group_by(SanitationInspection.zone_id, SanitationItemScore.criterion)
-    )
+        .group_by(SanitationInspection.zone_id, SanitationItemScore.criterion, SanitationChecklist.version_no)
+    ).all()
+    several = len({version for _, _, version, _, _ in rows}) > 1
+
+    def label(criterion: str | None, version: int) -> str:
+        text = criterion or "—"
+        return i18n.t("sanitation.checklist.item_version", lang, criterion=text, n=version) if several else text
+
     cells = [
-        HeatCell(zone_id, zones[zone_id], criterion or "—", round(float(points or 0), PRECISION), int(n))
-        for zone_id, criterion, points, n in rows
+        HeatCell(zone_id, zones[zone_id], label(criterion, version), round(float(points or 0), PRECISION), int(n))
+        for zone_id, criterion, version, points, n in rows
         if (points or 0) > 0
     ]
     cells.sort(key=lambda c: (-c.lost, c.zone, c.criterion))
@@ -623,14 +781,21 @@ def inspections_of(session: Session, actor: Actor, campaign_id: int, limit: int 
 
 
 def publish(
-    session: Session, actor: Actor, campaign_id: int, start: dt.date, end: dt.date, title: str
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    start: dt.date,
+    end: dt.date,
+    title: str,
+    grouped: bool = False,
 ) -> SanitationPublication:
-    """A head makes one period's ranking public; the link carries a random token."""
+    """A head makes one period's ranking public (by groups, as the ranking tab showed it,
+    when ``grouped``); the link carries a random token."""
     found: SanitationPublication = records.create(
         session,
         actor,
         sp.PublicationSpec,
-        {"campaign_id": campaign_id, "period_start": start, "period_end": end, "title": title},
+        {"campaign_id": campaign_id, "period_start": start, "period_end": end, "title": title, "grouped": grouped},
     )
     return found
 
@@ -657,6 +822,7 @@ class PublicRow:
     unit: str
     mean: float | None
     flag: bool
+    group: str = ""  # the group's unit name, when ranked by groups
 
 
 @dataclass(frozen=True)
@@ -665,10 +831,12 @@ class PublicRanking:
     start: dt.date
     end: dt.date
     rows: list[PublicRow]
+    grouped: bool = False
 
     @property
     def holders(self) -> list[str]:
-        return [r.zone for r in self.rows if r.flag]
+        """The flag holders; by groups, each named with its group ("东关镇 · 东关主街")."""
+        return [f"{r.group} · {r.zone}" if self.grouped else r.zone for r in self.rows if r.flag]
 
 
 def public_ranking(session: Session, token: str | None, lang: str) -> PublicRanking | None:
@@ -688,10 +856,14 @@ def public_ranking(session: Session, token: str | None, lang: str) -> PublicRank
     campaign = session.get(SanitationCampaign, found.campaign_id)
     if campaign is None or campaign.deleted_at is not None:
         return None
-    result = ranking(session, SYSTEM, campaign.id, found.period_start, found.period_end)
-    units = unit_names(session, {r.unit_id for r in result.rows}, lang)
-    rows = [PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag) for r in result.rows]
-    return PublicRanking(found.title, found.period_start, found.period_end, rows)
+    result = ranking(session, SYSTEM, campaign.id, found.period_start, found.period_end, grouped=found.grouped)
+    groups = {r.group_id for r in result.rows if r.group_id is not None}
+    units = unit_names(session, {r.unit_id for r in result.rows} | groups, lang)
+    rows = [
+        PublicRow(r.rank, r.tied, r.zone, units.get(r.unit_id, ""), r.mean, r.flag, units.get(r.group_id or 0, ""))
+        for r in result.rows
+    ]
+    return PublicRanking(found.title, found.period_start, found.period_end, rows, found.grouped)
 
 
 # -- schedules: what is due, what was done, what was missed (检查安排) ----------------------------
