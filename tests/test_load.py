@@ -4,14 +4,22 @@ pages of their role with the right content and scope, and the report counts it a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import websockets
+from sqlalchemy import create_engine, select
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from db.models import AuditEntry, HeActivity, OrgUnit
+from portal import clock
 from portal.demo import DEMO_PASSWORD, TOWNSHIPS, USERS, load_demo
 from portal.i18n import t
 from portal.ui import load
@@ -102,7 +110,7 @@ def test_the_command_prints_one_json_report(server: Server) -> None:
     for key in ("users", "requests", "errors", "p50_ms", "p95_ms", "max_ms", "rss_mb", "pages_per_s"):
         assert key in report
     assert report["users"] == 2 and report["errors"] == 0 and report["requests"] >= 2
-    assert set(report["pages"]) <= {"/", "/plans", "/targets", "/education"}
+    assert set(report["pages"]) <= {"/", "/plans", "/targets", "/education", "/education+add", "/education+save"}
     # the server's memory, found through the port it listens on
     assert 50 < report["rss_mb"] < 4000
 
@@ -117,3 +125,108 @@ def test_users_can_sign_in_through_the_login_form(server: Server, portal_env: No
 
     wrong = load.run(load.Config(server.url, users=1, duration=60.0, views=1, password="not-the-password"))
     assert [(v.page, v.error) for v in wrong.views] == [(load.SIGN_IN, "head: the login form refused the password")]
+
+
+def test_staff_save_activities_through_the_add_form(server: Server, portal_env: None) -> None:
+    """The save in the staff's mix: the add form is opened, its widgets' ids read from the
+    deltas, filled in and submitted over the websocket; each confirmed save is one new
+    activity in the user's own unit, dated today, with its audit entry, and the writes are
+    timed under their own page name."""
+    engine = create_engine(server.db_url)
+
+    def saved() -> list[tuple[int, str, int, object, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(HeActivity.id, HeActivity.title, HeActivity.org_unit_id, HeActivity.activity_date, OrgUnit.code)
+                .join(OrgUnit, OrgUnit.id == HeActivity.org_unit_id)
+                .where(HeActivity.notes == load.SAVE_NOTE, HeActivity.deleted_at.is_(None))
+            )
+            return [tuple(row) for row in rows]
+
+    def audited(ids: list[int]) -> int:
+        with engine.connect() as conn:
+            return len(
+                conn.execute(
+                    select(AuditEntry.id).where(
+                        AuditEntry.record_type == "he_activities",
+                        AuditEntry.action == "create",
+                        AuditEntry.actor_name == "staff",
+                        AuditEntry.record_id.in_(ids),
+                    )
+                ).all()
+            )
+
+    try:
+        before = saved()
+        # three staff sessions at once, each starting on another step of its mix: every
+        # walk of five requests holds one save (opening the form + sending it)
+        result = load.run(load.Config(server.url, users=3, duration=180.0, usernames=("staff",), views=5))
+        summary = result.summary()
+        assert summary["errors"] == 0, summary["error_samples"]
+        saves = [v for v in result.views if v.page == load.SAVE]
+        assert len(saves) == 3
+        assert len([v for v in result.views if v.page == load.ADD_FORM]) == 3
+        # the writes are a page of the report, with their timing
+        row = summary["pages"]["/" + load.SAVE]
+        assert row["requests"] == 3 and row["errors"] == 0
+        assert row["p50_ms"] > 0 and row["max_ms"] >= row["p95_ms"] >= row["p50_ms"]
+        assert summary["pages"]["/" + load.ADD_FORM]["requests"] == 3
+        assert summary["requests"] == len(result.views) == 15
+
+        after = saved()
+        new = [r for r in after if r not in before]
+        assert len(after) - len(before) == len(new) == len(saves)  # one row per confirmed save
+        assert len({r[1] for r in new}) == len(new)  # a title no save repeats
+        assert {r[4] for r in new} == {STAFF_TOWNSHIP.code}  # the user's own unit, as the form had it
+        assert {r[3] for r in new} == {clock.today()}
+        assert audited([r[0] for r in new]) == len(new)  # written with their audit entries
+    finally:
+        engine.dispose()
+
+
+def test_no_saves_leaves_the_database_alone(server: Server, portal_env: None) -> None:
+    result = load.run(load.Config(server.url, users=1, duration=120.0, usernames=("staff",), views=5, saves=False))
+    assert result.summary()["errors"] == 0, result.summary()["error_samples"]
+    assert [v.page for v in result.views] == ["", "education", "plans", "", "education"]
+
+
+def test_a_refused_save_is_counted_as_an_error(
+    server: Server, portal_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A form the portal refuses (here: sent without its required title) shows an error
+    box and no confirmation: the save view is an error and no row is written."""
+    made = load.save_message
+
+    def untitled(widgets: dict[str, Any], rng: Any, username: str) -> bytes:
+        msg = BackMsg()
+        msg.ParseFromString(made(widgets, rng, username))
+        kept = [w for w in msg.rerun_script.widget_states.widgets if not w.id.endswith(load.FORM_KEY + "title")]
+        del msg.rerun_script.widget_states.widgets[:]
+        msg.rerun_script.widget_states.widgets.extend(kept)
+        return msg.SerializeToString()
+
+    monkeypatch.setattr(load, "save_message", untitled)
+
+    async def refused() -> list[load.View]:
+        async with websockets.connect(
+            load.stream_url(server.url),
+            subprotocols=[websockets.Subprotocol("streamlit")],
+            additional_headers={"Cookie": load.login_cookie("staff")},
+            max_size=None,
+        ) as ws:
+            return await load.save(ws, "staff", True, random.Random(1))
+
+    engine = create_engine(server.db_url)
+    try:
+        with engine.connect() as conn:
+            before = len(conn.execute(select(HeActivity.id)).all())
+        opened, sent = asyncio.run(refused())
+        with engine.connect() as conn:
+            after = len(conn.execute(select(HeActivity.id)).all())
+    finally:
+        engine.dispose()
+    assert (opened.page, opened.error) == (load.ADD_FORM, None)
+    assert sent.page == load.SAVE
+    assert sent.error is not None and sent.error.startswith("error box"), sent.error
+    assert not load.SAVED & set(sent.texts)
+    assert after == before

@@ -17,11 +17,28 @@ says the page does not exist, it shows a Python exception or an error box, or th
 not signed in (no sign-out button on the page: the cookie was refused).
 
 Users take turns between the county head and a township's staff (--as), each walking
-through the pages of its role in a realistic mix (home, plans, targets, education), with
-a think time between views (--think; 0 asks as fast as the server answers). The report
-gives page views per second, p50 / p95 / max per page and overall, the errors with a few
-samples, and the resident memory (RSS) of the server processes (--pid, else whatever
-listens on the URL's port on this machine).
+through the pages of its role in a realistic mix (home, plans, targets, the education
+list), with a think time between views (--think; 0 asks as fast as the server answers).
+
+The staff's mix holds a save, one in five requests, made as a browser makes it: the
+health-education activity's add form is opened (/education?view=add, reported as
+`education+add`), the ids of its inputs and of its submit button are read from the
+element protos the server sent (each keyed widget's id ends with its key,
+`he_activities.add.title`...; the button is the form's submitter), and one rerun carrying
+widget states types a title no save repeats, an activity type from the form's own
+options, people reached and the note `portal.ui.load`, and triggers the button (reported
+as `education+save`, its time running until the rerun the portal starts after saving is
+over). The form's other fields keep what it showed: the user's unit and today. The
+portal's service writes the row and its audit entry in one transaction, as for a person;
+a save counts as an error when the page shows an error box or not the confirmation
+(records.saved). A save writes a real row into the server's database: run it against a
+copy or the demo, or leave the saves out with --no-saves. The rows are found again by their
+note. Plain /education views ask for ?view=list, so they measure the list whatever tab a
+save left open. --views counts requests and does not split a save's two.
+
+The report gives page views per second, p50 / p95 / max per page (a save under its own
+name) and overall, the errors with a few samples, and the resident memory (RSS) of the
+server processes (--pid, else whatever listens on the URL's port on this machine).
 """
 
 from __future__ import annotations
@@ -35,6 +52,7 @@ import random
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,14 +66,28 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.TextInput_pb2 import TextInput
 
 from portal.config import cookie_settings
+from portal.i18n import LANGUAGES, t
 from portal.org import auth
 
 # The pages each kind of user walks through, in turn ("" is the home page). A county
-# head reviews plans and targets; a township's staff enter education activities.
+# head reviews plans and targets; a township's staff read the education list and enter an
+# activity (SAVE: two requests, the add form opened, then filled in and sent).
+SAVE = "education+save"  # a MIX step, and the page name the sent form is reported under
+ADD_FORM = "education+add"  # the page name the add form's opening is reported under
 MIX: dict[str, tuple[str, ...]] = {
     "head": ("", "plans", "targets", "education", "plans"),
-    "staff": ("", "education", "plans", "education"),
+    "staff": ("", "education", "plans", SAVE),
 }
+# The URL's query string of a view: /education shows its list whatever tab a save left
+# open; ?view=add opens the add form, as a home-page link does.
+QUERY = {"education": "view=list", ADD_FORM: "view=add", SAVE: ""}
+PAGE_OF = {ADD_FORM: "education", SAVE: "education"}  # the URL path of a reported name
+# The health-education activity's add form (portal.ui.records.add_view for HeActivitySpec):
+# its widgets' keys, found at the end of their element ids, and the form's id.
+FORM_ID = "he_activities.form.add"
+FORM_KEY = "he_activities.add."
+SAVED = frozenset(t("records.saved", language) for language in LANGUAGES)  # the flash after a save
+SAVE_NOTE = "portal.ui.load"  # the notes of every activity a save writes: find them by it
 DEFAULT_USERS = ("head", "staff")  # demo accounts: the county head, 城关镇's staff
 ROLE_OF = {"head": "head", "staff": "staff", "dg_head": "head", "admin": "head", "zx1_staff": "staff"}
 SIGNED_IN_MARK = "-shell.logout"  # the sign-out button's widget id: only a signed-in page has it
@@ -88,6 +120,7 @@ class Config:
     password: str | None = None  # sign in through the login form (else a cookie made here)
     hold: bool = False  # with views: keep each session open until the deadline (idle memory)
     seed: int = 1
+    saves: bool = True  # staff's mix sends the add form (rows written); False: pages only
 
 
 @dataclass
@@ -160,9 +193,47 @@ def login_cookie(username: str) -> str:
 
 
 def rerun(page: str) -> bytes:
+    """A page view by its reported name: the page's URL path and its query string."""
     msg = BackMsg()
-    msg.rerun_script.page_name = page
+    msg.rerun_script.page_name = PAGE_OF.get(page, page)
+    msg.rerun_script.query_string = QUERY.get(page, "")
+    return msg.SerializeToString()
+
+
+class FormMissing(Exception):
+    """The page did not show the form, or the form lacked a widget the save fills in."""
+
+
+def save_message(widgets: dict[str, Any], rng: random.Random, username: str) -> bytes:
+    """The rerun a browser sends when the add form of a health-education activity is
+    submitted: the widget states of the fields typed in (a title no save repeats, the type
+    picked from the form's own options, people reached, a note) and the submit button's
+    trigger. The form's other fields keep what the form showed (the user's unit, today).
+    widgets: element id -> widget proto, as view() collected them from the form's page."""
+
+    def find(key: str) -> Any:
+        for wid, proto in widgets.items():
+            if wid.endswith("-" + FORM_KEY + key):
+                return proto
+        raise FormMissing(f"no {FORM_KEY}{key} widget on the add form")
+
+    submit = next(
+        (p for p in widgets.values() if getattr(p, "is_form_submitter", False) and p.form_id == FORM_ID), None
+    )
+    if submit is None:
+        raise FormMissing(f"no submit button of the form {FORM_ID}")
+    kind = find("activity_type")
+    if not kind.options:
+        raise FormMissing("the activity type offers nothing")
+    msg = BackMsg()
+    msg.rerun_script.page_name = "education"
     msg.rerun_script.query_string = ""
+    states = msg.rerun_script.widget_states.widgets
+    states.add(id=find("title").id, string_value=f"负载测试 {username} {uuid.uuid4().hex[:12]}")
+    states.add(id=kind.id, string_value=rng.choice(list(kind.options)))
+    states.add(id=find("participants").id, double_value=float(rng.randint(10, 120)))
+    states.add(id=find("notes").id, string_value=SAVE_NOTE)
+    states.add(id=submit.id, trigger_value=True)
     return msg.SerializeToString()
 
 
@@ -272,13 +343,25 @@ def _cookie_from(login_url: str) -> str:
     raise SignInFailed(f"the sign-in route set no login cookie (HTTP {response.status})")
 
 
-async def view(ws: Any, user: str, page: str, keep_text: bool, message: bytes | None = None) -> View:
+async def view(
+    ws: Any,
+    user: str,
+    page: str,
+    keep_text: bool,
+    message: bytes | None = None,
+    *,
+    widgets: dict[str, Any] | None = None,
+    confirm: frozenset[str] = frozenset(),
+) -> View:
     """One page view on an open session: send the rerun (or message, a rerun carrying
-    widget states: a click), read until the run is over."""
+    widget states: a click), read until the run is over. widgets, if given, collects the
+    page's widgets (element id -> the widget's proto); confirm: texts one of which the
+    page must show (a save's confirmation), else the view is an error."""
     start = time.monotonic()
     await ws.send(message or rerun(page))
     texts: list[str] = []
     signed_in = False
+    confirmed = not confirm
     problem: str | None = None
     while True:
         remaining = PAGE_TIMEOUT - (time.monotonic() - start)
@@ -292,8 +375,16 @@ async def view(ws: Any, user: str, page: str, keep_text: bool, message: bytes | 
         kind = msg.WhichOneof("type")
         if kind == "delta":
             problem = problem or _problem(msg)
+            if widgets is not None and msg.delta.HasField("new_element"):
+                element = msg.delta.new_element
+                kind_of = element.WhichOneof("type")
+                proto: Any = getattr(element, kind_of) if kind_of else None
+                wid: str = proto.id if hasattr(proto, "id") else ""
+                if wid:  # a widget: its element id
+                    widgets[wid] = proto
             for text in strings(msg.delta):
                 signed_in = signed_in or SIGNED_IN_MARK in text
+                confirmed = confirmed or text in confirm
                 if keep_text:
                     texts.append(text)
         elif kind == "page_not_found":
@@ -305,12 +396,31 @@ async def view(ws: Any, user: str, page: str, keep_text: bool, message: bytes | 
     ms = (time.monotonic() - start) * 1000
     if problem is None and not signed_in:
         problem = "not signed in (the login cookie was refused)"
+    if problem is None and not confirmed:
+        problem = "no confirmation on the page: nothing was saved"
     return View(user, page, ms, problem, texts)
+
+
+async def save(ws: Any, user: str, keep_text: bool, rng: random.Random) -> list[View]:
+    """A staff user enters a health-education activity: opens the add form (ADD_FORM),
+    reads its widgets' ids from what the server sent, fills it in and sends it (SAVE). The
+    save's view waits for the run the portal starts after saving and counts as an error
+    without its confirmation. Not sent when the form's page was an error."""
+    widgets: dict[str, Any] = {}
+    opened = await view(ws, user, ADD_FORM, keep_text, widgets=widgets)
+    if opened.error is not None:
+        return [opened]
+    try:
+        message = save_message(widgets, rng, user)
+    except FormMissing as exc:
+        opened.error = str(exc)
+        return [opened]
+    return [opened, await view(ws, user, SAVE, keep_text, message, confirm=SAVED)]
 
 
 async def simulated_user(index: int, cfg: Config, deadline: float, result: Result) -> None:
     username = cfg.usernames[index % len(cfg.usernames)]
-    pages = MIX[ROLE_OF.get(username, "staff")]
+    pages = tuple(p for p in MIX[ROLE_OF.get(username, "staff")] if cfg.saves or p != SAVE)
     rng = random.Random(cfg.seed * 1000 + index)  # noqa: S311 - think times, not secrets
     step = index // len(cfg.usernames)  # users of one kind start on different pages
     try:
@@ -334,11 +444,15 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
             result.sessions_opened += 1
             done = 0
             while time.monotonic() < deadline and (cfg.views is None or done < cfg.views):
-                done += 1
                 page = pages[step % len(pages)]
                 step += 1
                 try:
-                    result.views.append(await view(ws, username, page, cfg.keep_text))
+                    if page == SAVE:  # two requests, not split by --views
+                        made = await save(ws, username, cfg.keep_text, rng)
+                    else:
+                        made = [await view(ws, username, page, cfg.keep_text)]
+                    result.views.extend(made)
+                    done += len(made)
                 except TimeoutError:
                     result.views.append(View(username, page, PAGE_TIMEOUT * 1000, "timed out"))
                     return  # the session may still be busy with it: stop this user
@@ -439,9 +553,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--password",
         help="sign each user in through the login form with this password (default: a login cookie made here)",
     )
-    parser.add_argument("--views", type=int, help="stop each user after this many page views")
+    parser.add_argument(
+        "--views", type=int, help="stop each user after this many page views (a save's two are not split)"
+    )
     parser.add_argument(
         "--hold", action="store_true", help="with --views: keep each session open, idle, until the deadline"
+    )
+    parser.add_argument(
+        "--no-saves",
+        dest="saves",
+        action="store_false",
+        help="leave the staff's save out of the mix: pages only, no row written",
     )
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to report RSS of")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -459,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         views=args.views,
         password=args.password,
         hold=args.hold,
+        saves=args.saves,
     )
     summary = run(cfg).summary()
     if args.json:
@@ -472,11 +595,11 @@ def _table(s: dict[str, Any]) -> str:
     lines = [
         f"{s['users']} users, {s['duration_s']} s, think {s['think_s']} s: {s['requests']} page views "
         f"({s['pages_per_s']}/s), {s['errors']} errors, server RSS {s['rss_mb']} MB",
-        f"{'page':<14}{'views':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}",
+        f"{'page':<16}{'views':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}",
     ]
     rows = [*s["pages"].items(), ("all", {**s, "requests": s["requests"], "errors": s["errors"]})]
     lines += [
-        f"{name:<14}{p['requests']:>7}{p['errors']:>8}{p['p50_ms'] or 0:>9.0f}{p['p95_ms'] or 0:>9.0f}"
+        f"{name:<16}{p['requests']:>7}{p['errors']:>8}{p['p50_ms'] or 0:>9.0f}{p['p95_ms'] or 0:>9.0f}"
         f"{p['max_ms'] or 0:>9.0f}"
         for name, p in rows
     ]
