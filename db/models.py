@@ -429,6 +429,7 @@ class SanitationCampaign(RecordModel):
     # of what was done), "zero", or "score" (missed_score points each).
     missed_rule: Mapped[str] = mapped_column(String(8), default="ignore", server_default="ignore")
     missed_score: Mapped[float | None] = mapped_column()
+    type_weights: Mapped[str | None] = mapped_column(String(200))  # 每周大检查=2；突击 / 暗访=3 (specs.parse_weights)
 
 
 class SanitationSchedule(RecordModel):

@@ -124,6 +124,24 @@ def test_the_ranking_shows_the_flag_its_rule_and_its_history(san_db) -> None:
     assert "流动红旗（各组第一）：" in texts(at)
 
 
+def test_the_ranking_offers_months_and_days_and_lists_the_red_and_black_lists(san_db) -> None:
+    _, entry = san_db
+    at = open_tab(open_page(entry, "staff"), TABS, "sanitation.tab.ranking")
+    period = at.selectbox(key="sanitation.rank.period")
+    labels = list(period.options)  # as shown
+    assert labels[0] == "整个活动"
+    assert any(label.endswith("（月）") for label in labels) and any(label.endswith("（日）") for label in labels)
+    shown = texts(at)
+    assert "红榜" in shown and "黑榜" in shown
+    ranking = table(at, "名次")
+    first = ranking[ranking["名次"].astype(str).str.startswith("1")]["区域"].iloc[0]
+    assert any(first in line and "第 1" in line for line in shown.splitlines())  # the red list's first line
+    month = next(i for i, label in enumerate(labels) if label.endswith("（月）"))
+    at.selectbox(key="sanitation.rank.period").select_index(month).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "名次" in table(at, "名次").columns
+
+
 def test_rectifications_carry_their_steps(san_db) -> None:
     _, entry = san_db
     at = open_tab(open_page(entry, "staff"), TABS, "sanitation.tab.rect")

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models import SanitationCampaign, SanitationZone
-from portal import clock, formatting, i18n
+from portal import clock, formatting, i18n, periods
 from portal.org.scope import Actor
 from portal.programmes.sanitation import charts as sc
 from portal.programmes.sanitation import reports
@@ -340,19 +340,13 @@ def _show_errors(errors: dict[str, list[str]]) -> None:
 def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     with unit_of_work() as session:
         campaign = session.get_one(SanitationCampaign, campaign_id)
-        weeks = sv.weeks(campaign, today)
-        start, end, target = campaign.start_date, campaign.end_date, campaign.target_score
+        offered = sv.ranking_periods(campaign, today)
+        target = campaign.target_score
         campaign_name = campaign.name
         missed_rule, missed_score = campaign.missed_rule, campaign.missed_score
-    options: dict[str, tuple[dt.date, dt.date]] = {"whole": (start, end)}
-    for w_start, w_end in reversed(weeks):
-        options[w_start.isoformat()] = (w_start, w_end)
-    labels = {
-        key: t("sanitation.rank.whole")
-        if key == "whole"
-        else t("sanitation.rank.week", start=formatting.date(span[0]), end=formatting.date(span[1]))
-        for key, span in options.items()
-    }
+        weights = campaign.type_weights
+    options: dict[str, tuple[dt.date, dt.date]] = {p.key: (p.start, p.end) for p in offered}
+    labels = {p.key: _period_label(p) for p in offered}
     chosen = st.selectbox(
         t("sanitation.rank.period"), list(options), key=k("rank", "period"), format_func=lambda x: labels[x]
     )
@@ -378,6 +372,8 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     else:
         st.info(t("sanitation.rank.no_flag"))
     st.caption(t("sanitation.rank.rule"))
+    if weights:
+        st.caption(t("sanitation.rank.weights", weights=reports.weights_text(weights, lang())))
     any_missed = any(r.missed for r in result.rows)
     if any_missed or missed_rule != "ignore":
         st.caption(t(f"sanitation.rank.missed.{missed_rule}", score=formatting.number(missed_score)))
@@ -422,6 +418,7 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
             mime=mime,
             key=k("rank", f"download.{fmt}"),
         )
+    _honour_lists(result, units, target, grouped)
     if missed is not None:
         _missed(missed)
     if sp.PublicationSpec.allows(actor.role, "create"):
@@ -447,6 +444,43 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
         width="stretch",
         key=k("table", "history"),
     )
+
+
+def _period_label(p: sv.RankPeriod) -> str:
+    if p.kind == "term":
+        return t("sanitation.rank.whole")
+    if p.kind == "month":
+        return t("sanitation.rank.month", month=periods.label(p.key, lang()))
+    if p.kind == "day":
+        return t("sanitation.rank.day", day=formatting.date(p.start))
+    return t("sanitation.rank.week", start=formatting.date(p.start), end=formatting.date(p.end))
+
+
+def _honour_lists(result: sv.Ranking, units: dict[int, str], target: float | None, grouped: bool) -> None:
+    """红榜 / 黑榜 side by side (stacked on a phone): a line per zone, its place and mean."""
+    red, black = sv.honour_lists(result, target)
+    if not red and not black:
+        return
+
+    def line(r: sv.RankRow) -> str:
+        group = f"{units.get(r.group_id or 0, '')} · " if grouped else ""
+        place = f"{r.rank}{t('sanitation.rank.tied') if r.tied else ''}"
+        mean = formatting.number(r.mean)
+        return md_escape(t("sanitation.rank.honour_line", place=place, zone=group + r.zone, mean=mean))
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"##### :red[{t('sanitation.rank.red_list')}]")
+        st.markdown("\n".join(f"- {line(r)}" for r in red) if red else t("sanitation.rank.none"))
+    with right:
+        st.markdown(f"##### {t('sanitation.rank.black_list')}")
+        rule = (
+            t("sanitation.rank.black_rule_target", target=formatting.number(target))
+            if target is not None
+            else t("sanitation.rank.black_rule_last")
+        )
+        st.caption(rule)
+        st.markdown("\n".join(f"- {line(r)}" for r in black) if black else t("sanitation.rank.none"))
 
 
 def _missed(missed: list[sv.Occurrence]) -> None:

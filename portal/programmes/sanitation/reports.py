@@ -196,7 +196,17 @@ def ranking_document(
         doc.right(
             t(f"sanitation.rank.missed.{campaign.missed_rule}", lang, score=formatting.number(campaign.missed_score))
         )
+    weights = weights_text(campaign.type_weights, lang)
+    if weights:
+        doc.right(t("sanitation.rank.weights", lang, weights=weights))
     return doc.bytes()
+
+
+def weights_text(declared: str | None, lang: str) -> str:
+    """The campaign's weights by inspection type as a sentence's part ("每周大检查 × 2、…"), or ""."""
+    weights, _ = sp.parse_weights(declared)
+    kinds = sp.InspectionSpec.field("inspection_type")
+    return i18n.join((f"{kinds.choice_label(c, lang)} × {formatting.number(w)}" for c, w in weights.items()), lang)
 
 
 def _ranking_row(r: sv.RankRow, units: dict[int, str], lang: str) -> list[object]:

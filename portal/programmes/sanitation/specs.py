@@ -120,6 +120,41 @@ MISSED_RULES = (
     Choice("score", "按规定分数计", "Counted as a set score"),
 )
 USERNAME_SPLIT = re.compile(r"[\s,，、;；]+")
+WEIGHT_SPLIT = re.compile(r"[,，、;；\n]+")
+WEIGHT_PAIR = re.compile(r"^\s*(.+?)\s*[=\uff1d:：]\s*([0-9]+(?:\.[0-9]+)?)\s*$")  # =, full-width = (U+FF1D), : or ：
+WEIGHT_MAX = 10.0
+
+
+def parse_weights(text: str | None) -> tuple[dict[str, float], str | None]:
+    """A campaign's weights by inspection type as people write them ("每周大检查=2；突击 /
+    暗访=3": a type by its Chinese or English name or its code, then = or ：, then a weight
+    from 0 to 10); a type not named weighs 1. Returns the weights by type code, and the first
+    piece that could not be read (None when all were)."""
+    weights: dict[str, float] = {}
+    names = {}
+    for c in INSPECTION_TYPES:
+        for name in (c.value, c.zh, c.en):
+            names[re.sub(r"\s+", "", name).lower()] = c.value
+    for piece in WEIGHT_SPLIT.split(text or ""):
+        if not piece.strip():
+            continue
+        found = WEIGHT_PAIR.match(piece)
+        code = names.get(re.sub(r"\s+", "", found.group(1)).lower()) if found else None
+        if found is None or code is None or code in weights or float(found.group(2)) > WEIGHT_MAX:
+            return weights, piece.strip()
+        weights[code] = float(found.group(2))
+    return weights, None
+
+
+def _weights_error(key: str, value: Any) -> FieldError | None:
+    _, bad = parse_weights(value)
+    if bad is None:
+        return None
+    return FieldError(key, "sanitation.error.weights", {"value": bad[:40]})
+
+
+def type_weight(weights: dict[str, float], inspection_type: str | None) -> float:
+    return weights.get(inspection_type or "", 1.0)
 
 
 def _perms(create: frozenset[str], edit: frozenset[str], delete: frozenset[str]) -> Permissions:
@@ -185,6 +220,17 @@ class CampaignSpec(RecordSpec):
             max=1000,
             help_zh="漏检计分选“按规定分数计”时填写",
             help_en="Set when missed inspections count as a set score",
+        ),
+        Field(
+            "type_weights",
+            "text",
+            "检查类型权重",
+            "Weights by inspection type",
+            max_length=200,
+            validator=_weights_error,
+            help_zh="排名时各类检查的权重，如：每周大检查=2；突击 / 暗访=3。未写的类型权重为 1，留空则各次检查同等计入",
+            help_en="How much each kind of inspection weighs in the ranking, e.g. Weekly=2; Unannounced=3. "
+            "A kind not named weighs 1; blank: every inspection counts the same",
         ),
         Field("notes", "longtext", "说明", "Notes", max_length=4000),
     )

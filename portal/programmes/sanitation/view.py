@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -468,15 +468,18 @@ def ranking(
     campaign: SanitationCampaign = records.get(session, actor, sp.CampaignSpec, campaign_id)
     zones = zones_of(session, actor, campaign)
     ids = [z.id for z in zones]
+    weights, _ = sp.parse_weights(campaign.type_weights)
+    weight = case(weights, value=SanitationInspection.inspection_type, else_=1.0) if weights else literal(1.0)
     stats: dict[int, tuple[int, float | None]] = {}
-    sums: dict[int, tuple[int, float]] = {}  # inspections and their total, for missed ones to join the mean
+    sums: dict[int, tuple[float, float]] = {}  # weight and weighted total, for missed ones to join the mean
     if ids:
         rows = session.execute(
             select(
                 SanitationInspection.zone_id,
                 func.count(),
-                func.avg(SanitationInspection.score),
-                func.sum(SanitationInspection.score),
+                func.sum(SanitationInspection.score * weight) / func.nullif(func.sum(weight), 0),
+                func.sum(SanitationInspection.score * weight),
+                func.sum(weight),
             )
             .where(
                 SanitationInspection.campaign_id == campaign.id,
@@ -488,14 +491,17 @@ def ranking(
             )
             .group_by(SanitationInspection.zone_id)
         )
-        for zid, n, mean, total in rows:
-            stats[zid] = (int(n), round(float(mean), PRECISION))
-            sums[zid] = (int(n), float(total))
+        for zid, n, mean, total, weighed in rows:
+            # every inspection weighing 0 (only kinds set to 0): the zone was inspected, unranked
+            stats[zid] = (int(n), None if mean is None else round(float(mean), PRECISION))
+            sums[zid] = (float(weighed or 0), float(total or 0))
     missed: dict[int, int] = {}
+    missed_weight: dict[int, float] = {}
     for o in _occurrences(session, actor, campaign, zones, start, end, today or clock.today()):
         if o.missed and start <= o.end <= end:
             missed[o.zone_id] = missed.get(o.zone_id, 0) + 1
-    stats = with_missed(stats, sums, missed, campaign.missed_rule, campaign.missed_score)
+            missed_weight[o.zone_id] = missed_weight.get(o.zone_id, 0.0) + sp.type_weight(weights, o.inspection_type)
+    stats = with_missed(stats, sums, missed_weight, campaign.missed_rule, campaign.missed_score)
     if not grouped:
         return Ranking(campaign.id, start, end, _ranked(zones, stats, None, missed))
     of = _groups(session, campaign, zones)
@@ -507,23 +513,87 @@ def ranking(
     return Ranking(campaign.id, start, end, out)
 
 
+HONOUR_SIZE = 3  # 红榜: the first three places of each group (ties included)
+
+
+def honour_lists(result: Ranking, target: float | None) -> tuple[list[RankRow], list[RankRow]]:
+    """红榜 and 黑榜 of a ranking, group by group: the red list holds the first three places
+    (ties included); the black list the zones below the campaign's pass score, worst
+    first, or - with no pass score - the last three places not already on the red list.
+    Zones not inspected are on neither."""
+    red: list[RankRow] = []
+    black: list[RankRow] = []
+    groups: dict[int | None, list[RankRow]] = {}
+    for row in result.rows:
+        if row.rank is not None and row.mean is not None:
+            groups.setdefault(row.group_id, []).append(row)
+    for rows in groups.values():
+        top = [r for r in rows if (r.rank or 0) <= HONOUR_SIZE]
+        red += top
+        if target is not None:
+            low = [r for r in rows if (r.mean or 0) < target]
+        else:
+            last = max(r.rank or 0 for r in rows)
+            low = [r for r in rows if (r.rank or 0) > last - HONOUR_SIZE and r not in top]
+        black += sorted(low, key=lambda r: (r.mean or 0, r.zone))
+    return red, black
+
+
+@dataclass(frozen=True)
+class RankPeriod:
+    """A period a ranking can be asked for: the campaign (a school's term), a month, a week
+    or a day."""
+
+    key: str
+    kind: str  # term | month | week | day
+    start: dt.date
+    end: dt.date
+
+
+RECENT_DAYS = 7  # the days offered: the campaign's last seven up to today
+
+
+def ranking_periods(campaign: SanitationCampaign, today: dt.date) -> list[RankPeriod]:
+    """The periods the ranking tab offers, newest first within each kind: the whole campaign,
+    its months, its weeks (Monday to Sunday), and its last days up to today - each clipped
+    to the campaign."""
+    first, last = campaign.start_date, campaign.end_date
+    out = [RankPeriod("whole", "term", first, last)]
+    for month in reversed(months(campaign, today)):
+        start, end = periods.bounds(month)
+        out.append(RankPeriod(month, "month", max(start, first), min(end, last)))
+    for start, end in reversed(weeks(campaign, today)):
+        out.append(RankPeriod(start.isoformat(), "week", start, end))
+    day = min(today, last)
+    for _ in range(RECENT_DAYS):
+        if day < first:
+            break
+        out.append(RankPeriod(f"day:{day.isoformat()}", "day", day, day))
+        day -= dt.timedelta(days=1)
+    return out
+
+
 def with_missed(
     stats: Mapping[int, tuple[int, float | None]],
-    sums: Mapping[int, tuple[int, float]],
-    missed: Mapping[int, int],
+    sums: Mapping[int, tuple[float, float]],
+    missed: Mapping[int, float],
     rule: str,
     score: float | None,
 ) -> dict[int, tuple[int, float | None]]:
     """Each zone's (inspections, mean) once its missed inspections count by the rule:
     "ignore" leaves the mean of what was done; "zero" and "score" add each missed one to
-    the mean as 0 or as ``score`` points (a zone with only missed ones then has a mean)."""
+    the mean as 0 or as ``score`` points (a zone with only missed ones then has a mean).
+    ``sums`` are each zone's (weight, weighted total) of what was done and ``missed`` the
+    weight of what was missed (each missed one weighs what its inspection type weighs; with
+    no weights declared, a weight is a count)."""
     out = dict(stats)
     if rule not in ("zero", "score"):
         return out
     each = 0.0 if rule == "zero" else float(score or 0)
     for zone_id, m in missed.items():
-        n, total = sums.get(zone_id, (0, 0.0))
-        out[zone_id] = (out.get(zone_id, (0, None))[0], round((total + each * m) / (n + m), PRECISION))
+        weighed, total = sums.get(zone_id, (0.0, 0.0))
+        if weighed + m > 0:
+            out[zone_id] = (out.get(zone_id, (0, None))[0], round((total + each * m) / (weighed + m), PRECISION))
     return out
 
 
