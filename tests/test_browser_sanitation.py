@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import suppress
 
 import pytest
 from sqlalchemy import select
@@ -131,11 +132,25 @@ def test_score_order_a_rectification_publish_and_read_it_anonymously(browser, se
     with transaction(engine) as s:
         inspection = s.scalars(select(SanitationInspection)).one()
         assert (inspection.score, inspection.max_score, inspection.inspector) == (98.0, 100.0, "staff")
-    # .first: the sheet's own "raise" panel comes before any other on the page
-    page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).first.click()
-    page.get_by_label(text("sanitation.rect.description"), exact=True).first.fill("活禽区消毒记录不全")
+    # .first: the sheet's own "raise" panel comes before any other on the page. A rerun under
+    # load may draw the panel closed again (it is closed by default), hiding what is in it:
+    # open it whenever it is not, as a person would, before each step inside it
+    description = page.locator(MAIN).get_by_label(text("sanitation.rect.description"), exact=True).first
+
+    def open_raise() -> None:
+        for _ in range(3):  # a click that lands while a rerun redraws the panel is lost
+            if description.is_visible():
+                return
+            page.locator(MAIN).get_by_text(text("sanitation.rect.raise"), exact=True).first.click()
+            with suppress(Exception):
+                description.wait_for(state="visible", timeout=5000)
+        expect(page, description, "the rectification's description")
+
+    open_raise()
+    description.fill("活禽区消毒记录不全")
     leave_field(page)  # the text is committed before the button is pressed
     settle(page)
+    open_raise()
     button(page, text("sanitation.rect.add")).first.click()
     expect(page, page.get_by_text(text("sanitation.rect.added", due="")[:6]), "the rectification ordered")
     with transaction(engine) as s:
