@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,7 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from portal import i18n, navigation
 from portal.config import COOKIE_NAME
-from tests.browser_support import Server, chromium, goto, settle, streamlit_server
+from tests.browser_support import WAIT_MS, Server, chromium, goto, settle, streamlit_server
 from tests.conftest import make_tree, make_user
 
 pytestmark = pytest.mark.browser
@@ -89,7 +90,11 @@ def main_headings(page) -> list[str]:
 
 
 def menu_labels(page) -> list[str]:
-    """The page links in the sidebar, without the material icon's ligature text."""
+    """The page links in the sidebar, without the material icon's ligature text, once the
+    sidebar has drawn them (on a loaded machine the page's heading comes first: CI read an
+    empty menu)."""
+    with suppress(Exception):  # no links at all: the caller's assertion says so
+        page.locator(MENU_LINKS).first.wait_for(state="attached", timeout=WAIT_MS)
     labels = []
     for link in page.locator(MENU_LINKS).all():
         label = link.locator('[data-testid="stMarkdownContainer"]')

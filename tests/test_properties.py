@@ -390,8 +390,9 @@ def comparable(spec: Spec, obj: Any) -> tuple[Any, ...]:
 
 
 def round_trip(session: Session, actor: Actor, spec: Spec) -> None:
-    """Export what the actor sees and import it back: natural-key types as an upsert
-    that finds nothing to change, the others as new rows equal to the originals."""
+    """Export what the actor sees and import it back: natural-key types, and types with
+    an identity rule (a person in the register), as an upsert that finds nothing to
+    change, the others as new rows equal to the originals."""
     if not (spec.allows(actor.role, "export") and spec.allows(actor.role, "import") and spec.can_import):
         for fmt in rio.FORMATS:
             assert rio.export(session, actor, spec, None, fmt)
@@ -399,9 +400,10 @@ def round_trip(session: Session, actor: Actor, spec: Spec) -> None:
     originals = sorted(map(repr, (comparable(spec, o) for o in session.scalars(rs.scoped(spec, actor)))))
     for fmt in rio.FORMATS:
         data = rio.export(session, actor, spec, None, fmt)
-        preview = rio.check_import(session, actor, spec, data, f"export.{fmt}", upsert=bool(spec.natural_key))
+        keyed = bool(spec.natural_key or spec.identity)
+        preview = rio.check_import(session, actor, spec, data, f"export.{fmt}", upsert=keyed)
         assert preview.ok, (fmt, preview.errors[:3])
-        if spec.natural_key:
+        if keyed:
             assert (preview.to_create, preview.to_update) == (0, 0), (fmt, preview.to_create, preview.to_update)
             continue
         before = set(session.scalars(select(spec.model.id)))
