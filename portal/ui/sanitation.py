@@ -372,8 +372,9 @@ def ranking_view(actor: Actor, campaign_id: int, today: dt.date) -> None:
     else:
         st.info(t("sanitation.rank.no_flag"))
     st.caption(t("sanitation.rank.rule"))
-    if weights:
-        st.caption(t("sanitation.rank.weights", weights=reports.weights_text(weights, lang())))
+    weighed = reports.weights_text(weights, lang())
+    if weighed:  # a declared text that reads as no weights says nothing
+        st.caption(t("sanitation.rank.weights", weights=weighed))
     any_missed = any(r.missed for r in result.rows)
     if any_missed or missed_rule != "ignore":
         st.caption(t(f"sanitation.rank.missed.{missed_rule}", score=formatting.number(missed_score)))

@@ -603,17 +603,12 @@ class TrainingPersonSpec(RecordSpec):
             stmt = stmt.where(TrainingPerson.id != existing.id)
         found = sorted(session.scalars(stmt.limit(200)), key=lambda p: (p.org_unit_id != unit_id, p.id))
         for other in found:
+            if not same_person(name, phone, unit_id, other):  # the rule rosters use
+                continue
             theirs = _clean_phone(other.phone or "").strip()
-            if phone and theirs:
-                if phone == theirs:
-                    return other
-                continue
-            if other.org_unit_id != unit_id:
-                continue
             their_tail = theirs[-4:] if theirs else _key_tail(other.person_key)
-            if tail and their_tail and tail != their_tail:
-                continue
-            return other
+            if (phone and theirs) or not (tail and their_tail and tail != their_tail):
+                return other
         return None
 
     @classmethod
