@@ -96,28 +96,56 @@ def data_version(session: Session) -> Version:
 class FiguresCache:
     """Computed figures keyed by (database, caller's key, data version)."""
 
+    WAIT_S = 30.0  # the longest a lookup waits for another thread computing the same entry
+
     def __init__(self, max_entries: int = 512) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._running: dict[Hashable, threading.Event] = {}  # entries being computed, by key
         self.hits = 0
         self.misses = 0
+        self.waits = 0  # lookups that waited for another thread's computation
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+        """The entry, else ``compute()`` stored. Sessions that miss the same entry at once
+        (a report day's heads opening /targets after a write) compute it once: the others
+        wait for that result instead of each spending the same CPU. A waiter that waited
+        WAIT_S (or whose computing thread failed) computes it itself."""
         version = memo(("data_version", _database(session)), lambda: data_version(session))
         full = (_database(session), key, version)
-        with self._lock:
-            if full in self._entries:
+        waited = False
+        while True:
+            with self._lock:
+                if full in self._entries:
+                    self._entries.move_to_end(full)
+                    self.hits += 1
+                    return self._entries[full]
+                running = self._running.get(full)
+                if running is None:  # nobody computes it: this thread does
+                    running = self._running[full] = threading.Event()
+                    mine = True
+                    break
+                mine = False
+                if waited:
+                    break
+                self.waits += 1
+            waited = True
+            running.wait(self.WAIT_S)  # then look again: stored, or compute it here
+        try:
+            value = compute()
+            with self._lock:
+                self.misses += 1
+                self._entries[full] = value
                 self._entries.move_to_end(full)
-                self.hits += 1
-                return self._entries[full]
-        value = compute()
-        with self._lock:
-            self.misses += 1
-            self._entries[full] = value
-            self._entries.move_to_end(full)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        finally:
+            if mine:
+                with self._lock:
+                    if self._running.get(full) is running:
+                        del self._running[full]
+                running.set()
         return value
 
     def clear(self) -> None:

@@ -230,3 +230,65 @@ def test_figure_keys_hold_the_scope_and_rows_by_id():
     assert cache.key_of(head) != cache.key_of(township)
     with pytest.raises(TypeError):
         cache.key_of(object.__new__(type("Unhashable", (), {"__hash__": None})))
+
+
+def test_sessions_missing_the_same_figure_at_once_compute_it_once(tmp_path):
+    """Eight sessions ask for one figure at the same moment after a write: one computes,
+    the others wait for its result (a report day's heads opening /targets together spent
+    the same CPU eight times over). A failed computation does not strand the waiters: the
+    next one computes it itself."""
+    import threading
+    import time
+
+    engine = fresh_engine("sqlite", tmp_path)
+    figures = cache.FiguresCache()
+    calls: list[int] = []
+    go = threading.Barrier(8)
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.3)
+        return 42
+
+    got: list[int] = []
+
+    def session_asks() -> None:
+        with transaction(engine) as s:
+            go.wait()
+            got.append(figures.get(s, ("scorecard", "county"), slow))
+
+    try:
+        threads = [threading.Thread(target=session_asks) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert got == [42] * 8
+        assert len(calls) == 1 and figures.misses == 1
+        assert figures.hits + figures.waits >= 7
+
+        def broken() -> int:
+            time.sleep(0.2)
+            raise RuntimeError("the database went away")
+
+        outcome: list[object] = []
+
+        def first() -> None:
+            with transaction(engine) as s, pytest.raises(RuntimeError):
+                figures.get(s, ("other",), broken)
+            outcome.append("failed")
+
+        def second() -> None:
+            time.sleep(0.05)  # arrives while the first computes, then waits for it
+            with transaction(engine) as s:
+                outcome.append(figures.get(s, ("other",), lambda: 7))
+
+        pair = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join(30)
+        assert sorted(map(str, outcome)) == ["7", "failed"]
+        assert not figures._running  # nothing left marked as being computed
+    finally:
+        engine.dispose()

@@ -60,6 +60,7 @@ def warm_up() -> None:
     could see the switch made by another half-way and be drawn without the shell (no menu,
     no sign-out) - shell._served_alone stays for `streamlit run app.py`.
     """
+    import gc
     import importlib
     import pkgutil
 
@@ -70,6 +71,10 @@ def warm_up() -> None:
     PagesManager.uses_pages_directory = False  # what st.navigation sets on its first call
     for found in pkgutil.walk_packages(portal.ui.__path__, "portal.ui."):
         importlib.import_module(found.name)
+    # What is loaded now (modules, classes, Altair's schema...) lives as long as the process:
+    # park it outside the collector's generations, so no collection walks it again.
+    gc.collect()
+    gc.freeze()
 
 
 def active() -> bool:

@@ -19,6 +19,10 @@ not signed in (no sign-out button on the page: the cookie was refused).
 Users take turns between the county head and a township's staff (--as), each walking
 through the pages of its role in a realistic mix (home, plans, targets, the education
 list), with a think time between views (--think; 0 asks as fast as the server answers).
+They arrive evenly over one think time (--ramp to choose): a user who views a page every
+ten seconds is, in the steady state, at any point of those ten seconds; --ramp 0 makes
+them all arrive in one instant (the worst minute of a report day). A session's first
+view costs more than the next ones, so the report gives first views apart as well.
 
 The staff's mix holds a save, one in five requests, made as a browser makes it: the
 health-education activity's add form is opened (/education?view=add, reported as
@@ -105,6 +109,7 @@ class View:
     ms: float
     error: str | None = None
     texts: list[str] = field(default_factory=list)
+    first: bool = False  # the session's first view (a new session costs more)
 
 
 @dataclass
@@ -121,6 +126,15 @@ class Config:
     hold: bool = False  # with views: keep each session open until the deadline (idle memory)
     seed: int = 1
     saves: bool = True  # staff's mix sends the add form (rows written); False: pages only
+    ramp: float | None = None  # users arrive evenly over this many seconds (None: see arrival_window)
+
+    def arrival_window(self) -> float:
+        """Seconds over which the users' sessions open: --ramp, else one think time (a
+        user who views a page every THINK seconds is, in the steady state, at any phase of
+        it), else about a second (flat out: everybody at once)."""
+        if self.ramp is not None:
+            return max(0.0, self.ramp)
+        return self.think if self.think > 0 else min(1.0, self.duration / 10)
 
 
 @dataclass
@@ -151,11 +165,13 @@ class Result:
             "sessions_opened": self.sessions_opened,
             "duration_s": round(self.elapsed, 2),
             "think_s": self.config.think,
+            "ramp_s": round(self.config.arrival_window(), 2),
             "requests": len(self.views),
             "errors": len(errors) + len(self.connect_errors),
             "error_samples": samples[:SAMPLE_ERRORS],
             "pages_per_s": round(len(ok) / self.elapsed, 2) if self.elapsed > 0 else 0.0,
             **_percentiles(ok),
+            "first_view": _percentiles([v.ms for v in self.views if v.first and v.error is None]),
             "pages": pages,
             "rss_mb": round(sum(self.rss_mb.values()), 1),
             "rss_mb_per_process": {str(pid): mb for pid, mb in sorted(self.rss_mb.items())},
@@ -451,6 +467,7 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
                         made = await save(ws, username, cfg.keep_text, rng)
                     else:
                         made = [await view(ws, username, page, cfg.keep_text)]
+                    made[0].first = done == 0
                     result.views.extend(made)
                     done += len(made)
                 except TimeoutError:
@@ -470,9 +487,9 @@ async def run_async(cfg: Config) -> Result:
     deadline = start + cfg.duration
     rng = random.Random(cfg.seed)  # noqa: S311 - arrival times, not secrets
     tasks = []
-    for i in range(cfg.users):
-        # users arrive over the first second or so, not in one instant
-        await asyncio.sleep(rng.uniform(0, min(1.0, cfg.duration / 10) / max(cfg.users, 1)))
+    gap = cfg.arrival_window() / cfg.users
+    for i in range(cfg.users):  # one user in each slot of the arrival window, at a random point of it
+        await asyncio.sleep(max(0.0, start + (i + rng.random()) * gap - time.monotonic()))
         tasks.append(asyncio.create_task(simulated_user(i, cfg, deadline, result)))
     # measured at the deadline, while the sessions are still open (or when all are done)
     await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
@@ -544,6 +561,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds to keep asking (default 30)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's views (default 0)")
     parser.add_argument(
+        "--ramp",
+        type=float,
+        help="seconds over which the users arrive, evenly (default: the think time, or 1 s flat out; 0: all at once)",
+    )
+    parser.add_argument(
         "--as",
         dest="usernames",
         default=",".join(DEFAULT_USERS),
@@ -582,6 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         password=args.password,
         hold=args.hold,
         saves=args.saves,
+        ramp=args.ramp,
     )
     summary = run(cfg).summary()
     if args.json:
@@ -593,8 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _table(s: dict[str, Any]) -> str:
     lines = [
-        f"{s['users']} users, {s['duration_s']} s, think {s['think_s']} s: {s['requests']} page views "
-        f"({s['pages_per_s']}/s), {s['errors']} errors, server RSS {s['rss_mb']} MB",
+        f"{s['users']} users arriving over {s['ramp_s']} s, {s['duration_s']} s, think {s['think_s']} s: "
+        f"{s['requests']} page views ({s['pages_per_s']}/s), {s['errors']} errors, server RSS {s['rss_mb']} MB",
         f"{'page':<16}{'views':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}",
     ]
     rows = [*s["pages"].items(), ("all", {**s, "requests": s["requests"], "errors": s["errors"]})]
@@ -603,6 +626,9 @@ def _table(s: dict[str, Any]) -> str:
         f"{p['max_ms'] or 0:>9.0f}"
         for name, p in rows
     ]
+    first = s["first_view"]
+    if first["p50_ms"] is not None:
+        lines.append(f"first view of a session: p50 {first['p50_ms']:.0f} ms, p95 {first['p95_ms']:.0f} ms")
     lines += [f"  error: {e}" for e in s["error_samples"]]
     return "\n".join(lines) + "\n"
 
