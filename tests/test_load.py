@@ -264,3 +264,30 @@ def test_arrivals_are_spread_over_the_window(monkeypatch: pytest.MonkeyPatch) ->
     # one user in each quarter of 0.8 s: user i opens in [0.2 i, 0.2 (i + 1))
     for i, at in enumerate(started):
         assert 0.2 * i - 0.02 <= at <= 0.2 * (i + 1) + 0.1, started
+
+
+def test_one_real_browser_runs_beside_the_simulated_users(server: Server, portal_env: None) -> None:
+    """--browser: one headless Chromium signed in by the same cookie opens the county head's
+    pages by URL while the simulated users run; every page load must end signed in, with
+    no run in progress and no exception box."""
+    if not os.path.exists(load.BROWSER_PATH):
+        if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{load.BROWSER_PATH} not found (apt-get install chromium)")
+        pytest.skip(f"{load.BROWSER_PATH} not found")
+    result = load.run(load.Config(server.url, users=2, duration=25.0, views=4, browser=load.BROWSER_PATH))
+    summary = result.summary()
+    assert summary["errors"] == 0, summary["error_samples"]
+    browser = summary["browser"]
+    assert browser is not None and browser["requests"] >= 2 and browser["errors"] == 0
+    assert browser["p50_ms"] > 0
+    assert {v.page for v in result.browser_views} <= set(load.MIX["head"])
+    # the browser's loads are reported apart, not among the simulated users' views
+    assert summary["requests"] == len(result.views) >= 2 * 4
+    assert not any(v.user.startswith("browser:") for v in result.views)
+
+
+def test_a_browser_that_cannot_start_is_an_error_of_the_run(server: Server, portal_env: None) -> None:
+    result = load.run(load.Config(server.url, users=1, duration=2.0, views=1, browser="/nonexistent/chromium"))
+    summary = result.summary()
+    assert summary["browser"]["errors"] == 1 and summary["errors"] == 1
+    assert "browser:head" in summary["error_samples"][0]

@@ -95,6 +95,7 @@ SAVE_NOTE = "portal.ui.load"  # the notes of every activity a save writes: find 
 DEFAULT_USERS = ("head", "staff")  # demo accounts: the county head, 城关镇's staff
 ROLE_OF = {"head": "head", "staff": "staff", "dg_head": "head", "admin": "head", "zx1_staff": "staff"}
 SIGNED_IN_MARK = "-shell.logout"  # the sign-out button's widget id: only a signed-in page has it
+SIGNED_IN_BYTES = SIGNED_IN_MARK.encode()
 PAGE_TIMEOUT = 60.0
 SIGN_IN = "(sign-in)"  # the page name sign-ins are reported under (--password)
 SAMPLE_ERRORS = 10
@@ -127,6 +128,7 @@ class Config:
     seed: int = 1
     saves: bool = True  # staff's mix sends the add form (rows written); False: pages only
     ramp: float | None = None  # users arrive evenly over this many seconds (None: see arrival_window)
+    browser: str | None = None  # a Chromium executable: one real browser session runs beside the users
 
     def arrival_window(self) -> float:
         """Seconds over which the users' sessions open: --ramp, else one think time (a
@@ -146,6 +148,7 @@ class Result:
     sessions_opened: int = 0
     loadavg: float = 0.0  # this machine's 1-minute load average at the deadline
     connect_errors: list[str] = field(default_factory=list)
+    browser_views: list[View] = field(default_factory=list)  # the real browser's page loads
 
     def summary(self) -> dict[str, Any]:
         ok = [v.ms for v in self.views if v.error is None]
@@ -158,7 +161,8 @@ class Result:
                 "errors": sum(1 for v in self.views if v.page == name and v.error is not None),
                 **_percentiles(times),
             }
-        samples = [f"{v.user} /{v.page}: {v.error}" for v in errors] + self.connect_errors
+        browser_errors = [v for v in self.browser_views if v.error is not None]
+        samples = [f"{v.user} /{v.page}: {v.error}" for v in errors + browser_errors] + self.connect_errors
         return {
             "url": self.config.url,
             "users": self.config.users,
@@ -167,11 +171,18 @@ class Result:
             "think_s": self.config.think,
             "ramp_s": round(self.config.arrival_window(), 2),
             "requests": len(self.views),
-            "errors": len(errors) + len(self.connect_errors),
+            "errors": len(errors) + len(self.connect_errors) + len(browser_errors),
             "error_samples": samples[:SAMPLE_ERRORS],
             "pages_per_s": round(len(ok) / self.elapsed, 2) if self.elapsed > 0 else 0.0,
             **_percentiles(ok),
             "first_view": _percentiles([v.ms for v in self.views if v.first and v.error is None]),
+            "browser": None
+            if self.config.browser is None
+            else {
+                "requests": len(self.browser_views),
+                "errors": len(browser_errors),
+                **_percentiles([v.ms for v in self.browser_views if v.error is None]),
+            },
             "pages": pages,
             "rss_mb": round(sum(self.rss_mb.values()), 1),
             "rss_mb_per_process": {str(pid): mb for pid, mb in sorted(self.rss_mb.items())},
@@ -378,6 +389,7 @@ async def view(
     texts: list[str] = []
     signed_in = False
     confirmed = not confirm
+    confirm_bytes = [text.encode() for text in confirm]
     problem: str | None = None
     while True:
         remaining = PAGE_TIMEOUT - (time.monotonic() - start)
@@ -398,11 +410,14 @@ async def view(
                 wid: str = proto.id if hasattr(proto, "id") else ""
                 if wid:  # a widget: its element id
                     widgets[wid] = proto
-            for text in strings(msg.delta):
-                signed_in = signed_in or SIGNED_IN_MARK in text
-                confirmed = confirmed or text in confirm
-                if keep_text:
+            if keep_text:
+                for text in strings(msg.delta):
+                    signed_in = signed_in or SIGNED_IN_MARK in text
+                    confirmed = confirmed or text in confirm
                     texts.append(text)
+            else:  # the marks in the message's bytes: walking every string cost the client more than a page
+                signed_in = signed_in or SIGNED_IN_BYTES in raw
+                confirmed = confirmed or any(mark in raw for mark in confirm_bytes)
         elif kind == "page_not_found":
             problem = problem or "page not found"
         elif kind == "script_finished":
@@ -481,6 +496,72 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
         result.connect_errors.append(f"{username}: connection: {type(exc).__name__}: {exc}"[:300])
 
 
+BROWSER_PATH = "/usr/bin/chromium"  # Debian's package, as the browser tests use
+SIGNED_IN_SELECTOR = ".st-key-shell-logout"  # the sign-out button's container: a signed-in page
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+
+
+async def browser_user(cfg: Config, deadline: float, result: Result) -> None:
+    """One real headless Chromium among the simulated users: the check that real pages
+    still load under the load. Signed in by the same login cookie as the first account of
+    --as, it opens that role's pages in turn by their URL (a full page load: Streamlit's
+    JavaScript, the websocket, the run) and a view counts when the page shows the sign-out
+    button, no run is in progress and there is no exception box. Its times are reported
+    apart ("browser"): they include the browser's own work."""
+    username = cfg.usernames[0]
+    pages = [p for p in MIX[ROLE_OF.get(username, "staff")] if p != SAVE]
+    who = f"browser:{username}"
+    try:
+        from playwright.async_api import async_playwright
+
+        assert cfg.browser is not None
+        settings = cookie_settings()
+        token = login_cookie(username).split("=", 1)[1]
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=cfg.browser, headless=True, args=BROWSER_ARGS)
+            try:
+                context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+                await context.add_cookies([{"name": settings.name, "value": token, "url": cfg.url}])
+                page = await context.new_page()
+                step = 0
+                while time.monotonic() < deadline:
+                    name = pages[step % len(pages)]
+                    step += 1
+                    result.browser_views.append(await _browser_view(page, cfg.url, who, name))
+                    if cfg.think > 0:
+                        await asyncio.sleep(cfg.think)
+            finally:
+                await browser.close()
+    except Exception as exc:  # noqa: BLE001 - no browser, or it died: reported as an error of the run
+        result.browser_views.append(View(who, "(browser)", 0.0, f"{type(exc).__name__}: {exc}"[:300]))
+
+
+async def _browser_view(page: Any, url: str, who: str, name: str) -> View:
+    query = QUERY.get(name, "")
+    address = f"{url.rstrip('/')}/{PAGE_OF.get(name, name)}" + (f"?{query}" if query else "")
+    start = time.monotonic()
+    try:
+        await page.goto(address, wait_until="commit", timeout=PAGE_TIMEOUT * 1000)
+        await page.wait_for_selector(SIGNED_IN_SELECTOR, timeout=PAGE_TIMEOUT * 1000)
+        running = page.locator('[data-testid="stStatusWidget"]')
+        quiet_since: float | None = None
+        while time.monotonic() - start < PAGE_TIMEOUT:  # no run in progress for 300 ms
+            if await running.count() == 0 or not await running.first.is_visible():
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= 0.3:
+                    break
+            else:
+                quiet_since = None
+            await asyncio.sleep(0.05)
+        ms = ((quiet_since or time.monotonic()) - start) * 1000  # until the run was over, not the 300 ms after
+        if await page.locator('[data-testid="stException"]').count():
+            return View(who, name, ms, "the page shows an exception")
+        return View(who, name, ms)
+    except Exception as exc:  # noqa: BLE001 - a timeout or a lost page: the view failed
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        return View(who, name, (time.monotonic() - start) * 1000, f"{type(exc).__name__}: {first_line}"[:300])
+
+
 async def run_async(cfg: Config) -> Result:
     result = Result(cfg, [], 0.0, {})
     start = time.monotonic()
@@ -488,6 +569,8 @@ async def run_async(cfg: Config) -> Result:
     rng = random.Random(cfg.seed)  # noqa: S311 - arrival times, not secrets
     tasks = []
     gap = cfg.arrival_window() / cfg.users
+    if cfg.browser is not None:
+        tasks.append(asyncio.create_task(browser_user(cfg, deadline, result)))
     for i in range(cfg.users):  # one user in each slot of the arrival window, at a random point of it
         await asyncio.sleep(max(0.0, start + (i + rng.random()) * gap - time.monotonic()))
         tasks.append(asyncio.create_task(simulated_user(i, cfg, deadline, result)))
@@ -587,6 +670,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_false",
         help="leave the staff's save out of the mix: pages only, no row written",
     )
+    parser.add_argument(
+        "--browser",
+        nargs="?",
+        const=BROWSER_PATH,
+        help=f"also run one real headless Chromium session (default path {BROWSER_PATH}): real pages must load",
+    )
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to report RSS of")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -605,6 +694,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hold=args.hold,
         saves=args.saves,
         ramp=args.ramp,
+        browser=args.browser,
     )
     summary = run(cfg).summary()
     if args.json:
@@ -626,6 +716,12 @@ def _table(s: dict[str, Any]) -> str:
         f"{p['max_ms'] or 0:>9.0f}"
         for name, p in rows
     ]
+    if s["browser"] is not None:
+        b = s["browser"]
+        lines.append(
+            f"real browser: {b['requests']} page loads, {b['errors']} errors, p50 {b['p50_ms'] or 0:.0f} ms, "
+            f"max {b['max_ms'] or 0:.0f} ms"
+        )
     first = s["first_view"]
     if first["p50_ms"] is not None:
         lines.append(f"first view of a session: p50 {first['p50_ms']:.0f} ms, p95 {first['p95_ms']:.0f} ms")
