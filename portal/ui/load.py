@@ -514,11 +514,12 @@ async def browser_user(cfg: Config, deadline: float, result: Result) -> None:
     try:
         from playwright.async_api import async_playwright
 
-        assert cfg.browser is not None
         settings = cookie_settings()
         token = login_cookie(username).split("=", 1)[1]
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=cfg.browser, headless=True, args=BROWSER_ARGS)
+            browser = await pw.chromium.launch(
+                executable_path=cfg.browser or BROWSER_PATH, headless=True, args=BROWSER_ARGS
+            )
             try:
                 context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
                 await context.add_cookies([{"name": settings.name, "value": token, "url": cfg.url}])
