@@ -40,14 +40,8 @@ format: install
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 	$(VENV)/bin/ruff format $(LINT_PATHS)
 
-# With a second PostgreSQL test database (.ci/run makes both), the suite runs as two
-# pytest processes at once: the PostgreSQL half and the rest (.ci/split-test).
 test: lint
-ifdef PORTAL_TEST_SECOND_DATABASE_URL
-	PYTEST_ARGS="$(PYTEST_ARGS)" .ci/split-test
-else
 	$(PY) -m pytest $(PYTEST_ARGS)
-endif
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -498,6 +498,7 @@ async def simulated_user(index: int, cfg: Config, deadline: float, result: Resul
 
 BROWSER_PATH = "/usr/bin/chromium"  # Debian's package, as the browser tests use
 SIGNED_IN_SELECTOR = ".st-key-shell-logout"  # the sign-out button's container: a signed-in page
+BROWSER_PAUSE = 5.0  # seconds at least between the browser's page loads: a check, not part of the load
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
 
@@ -505,7 +506,8 @@ async def browser_user(cfg: Config, deadline: float, result: Result) -> None:
     """One real headless Chromium among the simulated users: the check that real pages
     still load under the load. Signed in by the same login cookie as the first account of
     --as, it opens that role's pages in turn by their URL (a full page load: Streamlit's
-    JavaScript, the websocket, the run) and a view counts when the page shows the sign-out
+    JavaScript, the websocket, the run), one every think time or BROWSER_PAUSE seconds,
+    whichever is longer; a view counts when the page shows the sign-out
     button, no run is in progress and there is no exception box. Its times are reported
     apart ("browser"): they include the browser's own work."""
     username = cfg.usernames[0]
@@ -529,8 +531,7 @@ async def browser_user(cfg: Config, deadline: float, result: Result) -> None:
                     name = pages[step % len(pages)]
                     step += 1
                     result.browser_views.append(await _browser_view(page, cfg.url, who, name))
-                    if cfg.think > 0:
-                        await asyncio.sleep(cfg.think)
+                    await asyncio.sleep(max(cfg.think, BROWSER_PAUSE))
             finally:
                 await browser.close()
     except Exception as exc:  # noqa: BLE001 - no browser, or it died: reported as an error of the run
