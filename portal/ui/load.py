@@ -410,14 +410,12 @@ async def view(
                 wid: str = proto.id if hasattr(proto, "id") else ""
                 if wid:  # a widget: its element id
                     widgets[wid] = proto
+            # the marks are looked for in the message's bytes: walking every string cost the
+            # client more than the server spent on the page; the strings only when kept
+            signed_in = signed_in or SIGNED_IN_BYTES in raw
+            confirmed = confirmed or any(mark in raw for mark in confirm_bytes)
             if keep_text:
-                for text in strings(msg.delta):
-                    signed_in = signed_in or SIGNED_IN_MARK in text
-                    confirmed = confirmed or text in confirm
-                    texts.append(text)
-            else:  # the marks in the message's bytes: walking every string cost the client more than a page
-                signed_in = signed_in or SIGNED_IN_BYTES in raw
-                confirmed = confirmed or any(mark in raw for mark in confirm_bytes)
+                texts.extend(strings(msg.delta))
         elif kind == "page_not_found":
             problem = problem or "page not found"
         elif kind == "script_finished":
